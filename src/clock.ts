@@ -1,0 +1,269 @@
+import { IndexedHeap, type HeapItem } from "./heap.js";
+
+/**
+ * A scheduled callback, returned by {@link Clock.schedule}.
+ */
+export interface Timer {
+  /** Cancels the callback; cancelling twice or after it ran does nothing. */
+  cancel(): void;
+}
+
+/**
+ * The source of time for streams, groups and sources.
+ *
+ * Time is a number of ticks on an absolute scale: wait-event marks and read
+ * timeout marks are values of {@link Clock.now}, never intervals. One tick is
+ * the smallest step the clock distinguishes (a millisecond for
+ * {@link SystemClock}, one unit for {@link VirtualClock}).
+ */
+export interface Clock {
+  /** The current time, in ticks. */
+  now(): number;
+  /**
+   * Runs `callback` once `now() >= at`. Callbacks due at the same time run in
+   * the order they were scheduled.
+   */
+  schedule(at: number, callback: () => void): Timer;
+}
+
+class ClockTimer implements HeapItem, Timer {
+  heapIndex = -1;
+  constructor(
+    readonly at: number,
+    readonly seq: number,
+    readonly callback: () => void,
+    private readonly owner: TimerQueue,
+  ) {}
+  cancel(): void {
+    this.owner.cancel(this);
+  }
+}
+
+const byTimeThenSeq = (a: ClockTimer, b: ClockTimer): boolean =>
+  a.at < b.at || (a.at === b.at && a.seq < b.seq);
+
+/** The timers of one clock, earliest first. */
+class TimerQueue {
+  readonly heap = new IndexedHeap<ClockTimer>(byTimeThenSeq);
+  #seq = 0;
+  onChange: () => void = () => {};
+
+  add(at: number, callback: () => void): ClockTimer {
+    if (Number.isNaN(at)) throw new RangeError("Clock.schedule: `at` is NaN");
+    const timer = new ClockTimer(at, this.#seq++, callback, this);
+    const before = this.heap.peek();
+    this.heap.push(timer);
+    if (this.heap.peek() !== before) this.onChange();
+    return timer;
+  }
+
+  cancel(timer: ClockTimer): void {
+    const wasFirst = this.heap.peek() === timer;
+    this.heap.delete(timer);
+    if (wasFirst) this.onChange();
+  }
+
+  /** Removes and returns the earliest timer due at `now`, if any. */
+  takeDue(now: number): ClockTimer | undefined {
+    const first = this.heap.peek();
+    if (first === undefined || first.at > now) return undefined;
+    this.heap.delete(first);
+    return first;
+  }
+}
+
+/** Options of {@link SystemClock}. */
+export interface SystemClockOptions {
+  /**
+   * Milliseconds per tick. Default 1 (`Date.now()`); 1000 counts whole
+   * seconds, as C's `time()` does.
+   */
+  tick?: number;
+}
+
+/**
+ * Wall-clock time, in milliseconds since the Unix epoch unless another tick
+ * is chosen.
+ *
+ * All timers of one SystemClock share a single Node timer armed for the
+ * earliest of them, so ten thousand waiting streams cost one heap, not ten
+ * thousand Node timers. That Node timer keeps the process alive only while
+ * some stream is actually waiting on it; closing the stream cancels it.
+ */
+export class SystemClock implements Clock {
+  readonly #queue = new TimerQueue();
+  #handle: NodeJS.Timeout | null = null;
+  #armedFor = Infinity;
+  /** Milliseconds per tick. */
+  readonly tick: number;
+
+  /**
+   * @param options - see {@link SystemClockOptions}.
+   * @throws RangeError when the tick is not a positive number.
+   */
+  constructor(options: SystemClockOptions = {}) {
+    this.tick = options.tick ?? 1;
+    if (!(this.tick > 0) || !Number.isFinite(this.tick)) {
+      throw new RangeError(`SystemClock: tick must be a positive number of milliseconds, got ${this.tick}`);
+    }
+    this.#queue.onChange = () => this.#arm();
+  }
+
+  /** Ticks since the Unix epoch (whole ticks). */
+  now(): number {
+    return this.tick === 1 ? Date.now() : Math.floor(Date.now() / this.tick);
+  }
+
+  /** {@inheritDoc Clock.schedule} */
+  schedule(at: number, callback: () => void): Timer {
+    return this.#queue.add(at, callback);
+  }
+
+  #arm(): void {
+    const first = this.#queue.heap.peek();
+    const at = first === undefined ? Infinity : first.at;
+    if (at === this.#armedFor) return;
+    if (this.#handle !== null) clearTimeout(this.#handle);
+    this.#handle = null;
+    this.#armedFor = at;
+    if (at === Infinity) return;
+    // Node timers may fire a millisecond early against Date.now(); #fire re-arms.
+    const delay = Math.min(Math.max(at * this.tick - Date.now(), 0), 2 ** 31 - 1);
+    this.#handle = setTimeout(() => this.#fire(), delay);
+  }
+
+  #fire(): void {
+    this.#handle = null;
+    this.#armedFor = Infinity;
+    const now = this.now();
+    for (let t = this.#queue.takeDue(now); t !== undefined; t = this.#queue.takeDue(now)) {
+      t.callback();
+    }
+    this.#arm();
+  }
+}
+
+/** The clock used by streams and groups that are given none. */
+export const systemClock: SystemClock = new SystemClock();
+
+/** Options of {@link VirtualClock.runUntil}. */
+export interface RunOptions {
+  /** Give up (with an error) once virtual time would pass this value. */
+  until?: number;
+  /** Give up (with an error) after this many timer steps. Default 1,000,000. */
+  maxSteps?: number;
+}
+
+const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Virtual time for deterministic tests and for the conformance suite.
+ *
+ * Time stands still until a test moves it: {@link VirtualClock.advanceTo}
+ * and {@link VirtualClock.advance} step through every timer on the way, in
+ * time order; {@link VirtualClock.runUntil} lets pending work settle and then
+ * jumps to the next timer, again and again, which is how "time passes only
+ * while every waiter sleeps" is modelled. Nothing here reads the wall clock.
+ */
+export class VirtualClock implements Clock {
+  readonly #queue = new TimerQueue();
+  #now: number;
+
+  /** @param start - the initial time, 0 unless given. */
+  constructor(start = 0) {
+    if (!Number.isFinite(start)) throw new RangeError(`VirtualClock: start time ${start} is not finite`);
+    this.#now = start;
+  }
+
+  /** The current virtual time. */
+  now(): number {
+    return this.#now;
+  }
+
+  /** {@inheritDoc Clock.schedule} */
+  schedule(at: number, callback: () => void): Timer {
+    return this.#queue.add(at, callback);
+  }
+
+  /** The time of the earliest pending timer, or `undefined` when there is none. */
+  nextTimerAt(): number | undefined {
+    return this.#queue.heap.peek()?.at;
+  }
+
+  /** How many timers are pending. */
+  get pendingTimers(): number {
+    return this.#queue.heap.size;
+  }
+
+  /**
+   * Moves time forward to `time`. Each timer on the way runs at its own
+   * time, and pending promise callbacks and immediates settle between one
+   * timer time and the next, so a stream woken at 10 runs its pass at 10
+   * even when the test advances to 100 in one call. Timers due at the same
+   * time all run before anything they wake continues, so input arriving at
+   * the very instant a stream wakes is already there when the stream looks.
+   */
+  async advanceTo(time: number): Promise<void> {
+    if (Number.isNaN(time)) throw new RangeError("VirtualClock.advanceTo: time is NaN");
+    if (time < this.#now) {
+      throw new RangeError(`VirtualClock.advanceTo: ${time} is before the current time ${this.#now}`);
+    }
+    for (;;) {
+      await macrotask();
+      const next = this.nextTimerAt();
+      if (next === undefined || next > time) break;
+      this.#fireAt(next);
+    }
+    this.#now = time;
+    await macrotask();
+  }
+
+  /** Moves time forward by `ticks`; see {@link VirtualClock.advanceTo}. */
+  advance(ticks: number): Promise<void> {
+    return this.advanceTo(this.#now + ticks);
+  }
+
+  /** Sets the time to `time` (if later) and runs every timer due then. */
+  #fireAt(time: number): void {
+    if (time > this.#now) this.#now = time;
+    const now = this.#now;
+    for (let t = this.#queue.takeDue(now); t !== undefined; t = this.#queue.takeDue(now)) {
+      t.callback();
+    }
+  }
+
+  /**
+   * Runs the world until `promise` settles: lets pending promise callbacks
+   * and immediates run, and whenever nothing is left to do but wait, jumps to
+   * the next timer. Resolves or rejects as `promise` does.
+   *
+   * @throws Error when `promise` is still pending but no timer is left
+   * (nothing could ever settle it), or when a limit of `options` is reached.
+   */
+  async runUntil<T>(promise: Promise<T>, options: RunOptions = {}): Promise<T> {
+    const maxSteps = options.maxSteps ?? 1_000_000;
+    const until = options.until ?? Infinity;
+    let settled = false;
+    const observed = promise.then(
+      (v) => { settled = true; return v; },
+      (e: unknown) => { settled = true; throw e; },
+    );
+    // Swallow here so an early rejection is not reported as unhandled while we step.
+    observed.catch(() => {});
+    for (let steps = 0; ; steps++) {
+      await macrotask();
+      if (settled) return observed;
+      const next = this.nextTimerAt();
+      if (next === undefined) {
+        throw new Error(`VirtualClock.runUntil: stuck at time ${this.#now}: the promise is pending and no timer is scheduled`);
+      }
+      if (next > until) {
+        throw new Error(`VirtualClock.runUntil: the promise is still pending at the time limit ${until}`);
+      }
+      if (steps >= maxSteps) {
+        throw new Error(`VirtualClock.runUntil: the promise is still pending after ${maxSteps} timer steps (time ${this.#now})`);
+      }
+      this.#fireAt(next);
+    }
+  }
+}

@@ -1,0 +1,740 @@
+import type { Readable } from "node:stream";
+import { systemClock, type Clock, type Timer } from "./clock.js";
+import { describe, Messages } from "./messages.js";
+import { readableSource, type ByteSink, type ByteSource } from "./source.js";
+import { checkMark, WaitEventList, type WaitEvent, type WaitEventProc } from "./wait-event.js";
+
+/**
+ * What a read in non-blocking mode returns when it would have had to wait.
+ * Distinct from `null`, which means the input ended or failed.
+ */
+export const WOULD_BLOCK: unique symbol = Symbol("prot-events.WOULD_BLOCK");
+
+/** The type of {@link WOULD_BLOCK}. */
+export type WouldBlock = typeof WOULD_BLOCK;
+
+/**
+ * The result of a read: the data, `null` when the input ended or failed
+ * (see {@link ProtStream.error}), or {@link WOULD_BLOCK} in non-blocking mode.
+ */
+export type ReadResult<T> = T | null | WouldBlock;
+
+/**
+ * Called once, the next time a stream is about to wait for input; see
+ * {@link ProtStream.setReadCallback}.
+ */
+export type ReadCallback<R = unknown> = (stream: ProtStream, rock: R) => void;
+
+/**
+ * Something that can be flushed before a stream waits; a {@link ProtWriter}.
+ * See {@link ProtStream.setFlushOnRead}.
+ */
+export interface Flushable {
+  /** Bytes written but not yet handed on. */
+  readonly buffered: number;
+  /** Hands the buffered bytes on. */
+  flush(): Promise<void>;
+}
+
+/**
+ * Thrown by the line readers when a line is longer than the stream's
+ * `maxLine`. The first `maxLine` bytes of the line are consumed and carried
+ * here; the rest of the line stays in the stream and is what the next read
+ * returns, so nothing is lost and memory stays bounded.
+ */
+export class LineTooLongError extends Error {
+  /** The first `limit` bytes of the line, decoded with the stream's encoding. */
+  readonly partial: string;
+  /** The stream's `maxLine`. */
+  readonly limit: number;
+  /** The stream offset (a `bytesIn` value) at which the line began. */
+  readonly offset: number;
+
+  /** @internal */
+  constructor(streamName: string, partial: string, limit: number, offset: number) {
+    super(`${streamName}: line at byte ${offset} is longer than the limit of ${limit} bytes`);
+    this.name = "LineTooLongError";
+    this.partial = partial;
+    this.limit = limit;
+    this.offset = offset;
+  }
+}
+
+/** Options of {@link ProtStream}. */
+export interface ProtStreamOptions {
+  /** The clock that marks and timeouts are measured on. Default {@link systemClock}. */
+  clock?: Clock;
+  /** A name used in error messages. Default `"ProtStream"`. */
+  name?: string;
+  /** Longest line the line readers return, in bytes, terminator excluded. Default 65,536. */
+  maxLine?: number;
+  /** How lines and strings are decoded. Default `"utf8"`; `"latin1"` maps bytes one to one. */
+  encoding?: BufferEncoding;
+  /** Buffered bytes above which the source is paused. Default 65,536. */
+  highWaterMark?: number;
+  /** Read timeout in clock ticks, as {@link ProtStream.setTimeout}. Default 0 (none). */
+  timeout?: number;
+  /** Start in non-blocking mode. Default `false`. */
+  nonBlocking?: boolean;
+  /** For a Node `Readable`: destroy it on {@link ProtStream.close}. Default `true`. */
+  destroyOnClose?: boolean;
+}
+
+/**
+ * Told about a stream's changes by the stream itself, so that a group can
+ * keep its ready set and deadline heap without scanning.
+ * @internal
+ */
+export interface StreamWatcher {
+  /** Input arrived, the input ended, or the stream failed or closed. */
+  onReadable(stream: ProtStream): void;
+  /** {@link ProtStream.nextDeadline} may have changed. */
+  onDeadline(stream: ProtStream): void;
+  /** The stream was closed. */
+  onClosed(stream: ProtStream): void;
+}
+
+const EMPTY = Buffer.alloc(0);
+const LF = 10;
+const CR = 13;
+
+const enum Outcome {
+  Data,
+  End,
+  Block,
+}
+
+function isByteSource(x: Readable | ByteSource): x is ByteSource {
+  return typeof (x as ByteSource).attach === "function";
+}
+
+/**
+ * A buffered protocol read stream with wait events: the reference
+ * implementation of the Cyrus prot layer's read side.
+ *
+ * Reads come in two forms. The `try` forms (`tryReadLine`, `tryGetc`,
+ * `tryRead`, `tryPeek`) are synchronous: they take only what is already
+ * buffered, never wait, never run events, and allocate no promise. The
+ * plain forms (`readLine`, `getc`, `read`, `peek`, `fill`) return a promise
+ * and, when nothing usable is buffered, wait for input. Waiting is where wait
+ * events run:
+ *
+ * 1. The read callback, if one is set, runs once and is cleared; the
+ *    flush-on-read writer, if any, is flushed.
+ * 2. A pass runs: every event that was on the list when the pass began,
+ *    is still on it, and has `mark <= now`, is called in list order.
+ *    Events added during a pass wait for the next one.
+ * 3. In non-blocking mode the read returns {@link WOULD_BLOCK}. Otherwise, if
+ *    the read timeout has expired, the read fails with "idle for too long".
+ * 4. The stream sleeps until input arrives (the read returns it), the read
+ *    timeout expires, or the earliest mark; but at least one tick, so an
+ *    event left due (rescheduled to now or the past) fires once per tick
+ *    and never keeps input out. Then it goes back to step 2.
+ *
+ * A read returns `null` when the input has ended or the stream has failed;
+ * {@link ProtStream.error} then says why. Only one read may wait at a time.
+ */
+export class ProtStream {
+  /** The clock marks and timeouts are measured on. */
+  readonly clock: Clock;
+  /** The name used in error messages. */
+  readonly name: string;
+  /** Longest line, in bytes, that the line readers return. */
+  readonly maxLine: number;
+  /** How lines and strings are decoded. */
+  readonly encoding: BufferEncoding;
+  /** Buffered bytes above which the source is paused. */
+  readonly highWaterMark: number;
+
+  readonly #source: ByteSource;
+  readonly #events: WaitEventList;
+  // Unread input is #buf[#pos, #buf.length): the buffer is always cut to size.
+  #buf: Buffer = EMPTY;
+  #pos = 0;
+  // Index in #buf from which no LF has been seen yet, so a long line is scanned once.
+  #scan = 0;
+  #bytesIn = 0;
+  #arrivals = 0;
+  #paused = false;
+  #ended = false;
+  #eof = false;
+  #closed = false;
+  #error: string | null = null;
+  #cause: unknown = undefined;
+  #readTimeout = 0;
+  #timeoutMark = Infinity;
+  #nonBlocking: boolean;
+  #readCallback: ReadCallback<unknown> | null = null;
+  #readCallbackRock: unknown = undefined;
+  #flushOnRead: Flushable | null = null;
+  #waiting = false;
+  #waker: (() => void) | null = null;
+  #timer: Timer | null = null;
+  #watchers: StreamWatcher[] = [];
+
+  /**
+   * @param source - a Node `Readable` (socket, pipe, any `Duplex`) or a {@link ByteSource}.
+   * @param options - see {@link ProtStreamOptions}.
+   * @throws RangeError naming the option whose value is out of range.
+   */
+  constructor(source: Readable | ByteSource, options: ProtStreamOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.name = options.name ?? "ProtStream";
+    this.maxLine = positiveInt(options.maxLine ?? 65536, "maxLine");
+    this.encoding = options.encoding ?? "utf8";
+    if (!Buffer.isEncoding(this.encoding)) throw new RangeError(`ProtStream: unknown encoding ${String(this.encoding)}`);
+    this.highWaterMark = positiveInt(options.highWaterMark ?? 65536, "highWaterMark");
+    this.#nonBlocking = options.nonBlocking ?? false;
+    this.#events = new WaitEventList(this, () => this.#deadlineChanged());
+    this.#source = isByteSource(source)
+      ? source
+      : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
+    if (options.timeout !== undefined) this.setTimeout(options.timeout);
+    const sink: ByteSink = {
+      push: (chunk) => this.#push(chunk),
+      end: () => this.#end(),
+      fail: (message, cause) => this.#sourceFailed(message, cause),
+    };
+    this.#source.attach(sink);
+  }
+
+  // ---- state --------------------------------------------------------------
+
+  /**
+   * Why reads return `null`: the failure message ("idle for too long", the
+   * source's error, ...), or "end of file reached" once a read found the
+   * input ended; `null` while the stream is fine. Like C's `prot_error`.
+   */
+  get error(): string | null {
+    if (this.#error !== null) return this.#error;
+    return this.#eof ? Messages.eof : null;
+  }
+
+  /** What was thrown or emitted behind {@link ProtStream.error}, if anything. */
+  get errorCause(): unknown {
+    return this.#cause;
+  }
+
+  /** True once a read found the input ended (and nothing buffered). */
+  get eof(): boolean {
+    return this.#eof;
+  }
+
+  /** True after {@link ProtStream.close}. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Bytes consumed by reads so far. */
+  get bytesIn(): number {
+    return this.#bytesIn;
+  }
+
+  /** Bytes buffered and not yet read. */
+  get buffered(): number {
+    return this.#buf.length - this.#pos;
+  }
+
+  /**
+   * True when a read would return without waiting: input is buffered, the
+   * input has ended, or the stream has failed or closed. What select reports.
+   */
+  get readable(): boolean {
+    return this.#pos < this.#buf.length || this.#ended || this.#error !== null;
+  }
+
+  // ---- settings -----------------------------------------------------------
+
+  /** The read timeout in ticks; 0 means none. */
+  get readTimeout(): number {
+    return this.#readTimeout;
+  }
+
+  /**
+   * The clock time at which a waiting read fails with "idle for too long";
+   * Infinity without a read timeout. Input arriving moves it to
+   * `now + readTimeout`.
+   */
+  get timeoutMark(): number {
+    return this.#timeoutMark;
+  }
+
+  /**
+   * Sets the read timeout to `ticks` (0 turns it off) and restarts it from
+   * now. A read that waits until `now + ticks` without input fails with
+   * "idle for too long" (events due at that instant still run first).
+   * @throws RangeError when `ticks` is negative or not finite.
+   */
+  setTimeout(ticks: number): void {
+    if (!Number.isFinite(ticks) || ticks < 0) {
+      throw new RangeError(`${this.name}.setTimeout: ticks must be a finite number >= 0, got ${ticks}`);
+    }
+    this.#readTimeout = ticks;
+    this.#timeoutMark = ticks > 0 ? this.clock.now() + ticks : Infinity;
+    this.#deadlineChanged();
+  }
+
+  /** Restarts the read timeout from now, as input arriving does. */
+  resetTimeout(): void {
+    if (this.#readTimeout > 0) {
+      this.#timeoutMark = this.clock.now() + this.#readTimeout;
+      this.#deadlineChanged();
+    }
+  }
+
+  /**
+   * Non-blocking mode: a read that would wait runs one pass of due events
+   * and returns {@link WOULD_BLOCK} instead; the read timeout does not apply.
+   */
+  get nonBlocking(): boolean {
+    return this.#nonBlocking;
+  }
+
+  set nonBlocking(value: boolean) {
+    this.#nonBlocking = value;
+  }
+
+  /**
+   * Sets a callback to run once, the next time a read is about to wait
+   * (before the pass of wait events), and then be cleared. `null` clears it.
+   * If it throws, the stream fails as for a throwing wait event.
+   */
+  setReadCallback<R>(callback: ReadCallback<R> | null, rock?: R): void {
+    this.#readCallback = callback as ReadCallback<unknown> | null;
+    this.#readCallbackRock = rock;
+  }
+
+  /**
+   * Pairs a writer whose buffered output is flushed whenever a read is about
+   * to wait, so a reply is never stuck in a buffer while the stream waits for
+   * the next command. `null` unpairs.
+   */
+  setFlushOnRead(writer: Flushable | null): void {
+    this.#flushOnRead = writer;
+  }
+
+  // ---- wait events --------------------------------------------------------
+
+  /**
+   * Hangs an event on the stream, at the end of its list. `proc` runs while
+   * the stream waits for input, once the clock reaches `mark` (an absolute
+   * clock value, not an interval).
+   * @returns the handle, for rescheduling (set `mark`) and for removal.
+   * @throws TypeError when `mark` is not a number or `proc` not a function.
+   */
+  addWaitEvent<R>(mark: number, proc: WaitEventProc<R>, rock: R): WaitEvent<R> {
+    checkMark(mark, `${this.name}.addWaitEvent`);
+    if (typeof proc !== "function") {
+      throw new TypeError(`${this.name}.addWaitEvent: proc must be a function, got ${typeof proc}`);
+    }
+    if (this.#closed) throw new Error(`${this.name}.addWaitEvent: the stream is closed`);
+    return this.#events.add(mark, proc, rock);
+  }
+
+  /**
+   * Unlinks `event` from the stream; it will not run again. Its rock is
+   * neither examined nor released. An event that is not on this stream
+   * (already removed, or another stream's) is left alone. Safe from inside
+   * any callback of the stream, the event's own included.
+   */
+  removeWaitEvent<R>(event: WaitEvent<R>): void {
+    this.#events.remove(event as unknown as WaitEvent);
+  }
+
+  /** The events on the stream, in list order. */
+  get waitEvents(): WaitEvent[] {
+    return this.#events.list();
+  }
+
+  /**
+   * The earliest time at which something is due on the stream: the earliest
+   * event mark or, with a read timeout, the timeout mark. Infinity if none.
+   */
+  get nextDeadline(): number {
+    const mark = this.#events.earliest();
+    return this.#readTimeout > 0 && this.#timeoutMark < mark ? this.#timeoutMark : mark;
+  }
+
+  // ---- synchronous reads --------------------------------------------------
+
+  /**
+   * Returns the next line if a whole one is buffered (or the input has ended
+   * after an unterminated last line), without its LF or CRLF; otherwise
+   * `undefined`. Never waits.
+   * @throws LineTooLongError when the line is longer than `maxLine`.
+   */
+  tryReadLine(): string | undefined {
+    const buf = this.#buf;
+    const start = this.#pos;
+    const len = buf.length;
+    if (start < len) {
+      const nl = buf.indexOf(LF, this.#scan);
+      if (nl !== -1) {
+        const end = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
+        if (end - start > this.maxLine) throw this.#lineTooLong();
+        const line = buf.toString(this.encoding, start, end);
+        this.#consume(nl + 1);
+        return line;
+      }
+      this.#scan = len;
+      // Without a LF yet: too long once the bytes that cannot be a CR of a CRLF exceed the limit.
+      const known = buf[len - 1] === CR ? len - 1 - start : len - start;
+      if (known > this.maxLine) throw this.#lineTooLong();
+      if (this.#ended && this.#error === null) {
+        const line = buf.toString(this.encoding, start, len);
+        this.#consume(len);
+        return line;
+      }
+    }
+    return undefined;
+  }
+
+  /** Returns the next byte (0-255) if one is buffered, else -1. Never waits. */
+  tryGetc(): number {
+    const pos = this.#pos;
+    const buf = this.#buf;
+    if (pos >= buf.length) return -1;
+    const c = buf[pos] as number;
+    this.#consume(pos + 1);
+    return c;
+  }
+
+  /** Returns the next byte without consuming it, or -1 if none is buffered. */
+  tryPeek(): number {
+    return this.#pos < this.#buf.length ? (this.#buf[this.#pos] as number) : -1;
+  }
+
+  /**
+   * Returns up to `n` buffered bytes (a copy), or `undefined` when none are
+   * buffered. Never waits.
+   * @throws RangeError when `n` is not a positive integer.
+   */
+  tryRead(n: number): Buffer | undefined {
+    positiveInt(n, "read: n");
+    const avail = this.#buf.length - this.#pos;
+    if (avail === 0) return undefined;
+    const k = n < avail ? n : avail;
+    const out = Buffer.allocUnsafe(k);
+    this.#buf.copy(out, 0, this.#pos, this.#pos + k);
+    this.#consume(this.#pos + k);
+    return out;
+  }
+
+  /**
+   * Pushes `byte` back so that the next read returns it first, as C's
+   * `prot_ungetc`. Meant for the byte just read; any byte works.
+   * @throws RangeError when `byte` is not an integer 0-255.
+   */
+  ungetc(byte: number): void {
+    if (!Number.isInteger(byte) || byte < 0 || byte > 255) {
+      throw new RangeError(`${this.name}.ungetc: byte must be an integer 0-255, got ${byte}`);
+    }
+    if (this.#pos > 0) {
+      this.#pos--;
+      this.#buf[this.#pos] = byte;
+    } else {
+      const rest = this.#buf;
+      const nb = Buffer.allocUnsafe(rest.length + 1);
+      nb[0] = byte;
+      rest.copy(nb, 1);
+      this.#buf = nb;
+    }
+    this.#scan = this.#pos;
+    if (this.#bytesIn > 0) this.#bytesIn--;
+  }
+
+  // ---- reads that wait ----------------------------------------------------
+
+  /**
+   * Reads a line, waiting (and running due events) as needed. The line comes
+   * without its LF or CRLF. At the end of input an unterminated last line is
+   * returned as it is; if the input failed instead, its bytes stay buffered
+   * for {@link ProtStream.read} and the result is `null`.
+   * @throws LineTooLongError (as a rejection) for a line over `maxLine`.
+   */
+  async readLine(): Promise<ReadResult<string>> {
+    for (;;) {
+      const line = this.tryReadLine();
+      if (line !== undefined) return line;
+      const r = await this.#wait();
+      if (r === Outcome.Block) return WOULD_BLOCK;
+      if (r === Outcome.End) {
+        const last = this.tryReadLine();
+        return last !== undefined ? last : this.#ending();
+      }
+    }
+  }
+
+  /** Reads one byte (0-255), waiting as needed. */
+  async getc(): Promise<ReadResult<number>> {
+    for (;;) {
+      const c = this.tryGetc();
+      if (c >= 0) return c;
+      const r = await this.#wait();
+      if (r === Outcome.Block) return WOULD_BLOCK;
+      if (r === Outcome.End && this.tryPeek() < 0) return this.#ending();
+    }
+  }
+
+  /** Returns the next byte without consuming it, waiting as needed. */
+  async peek(): Promise<ReadResult<number>> {
+    for (;;) {
+      const c = this.tryPeek();
+      if (c >= 0) return c;
+      const r = await this.#wait();
+      if (r === Outcome.Block) return WOULD_BLOCK;
+      if (r === Outcome.End && this.tryPeek() < 0) return this.#ending();
+    }
+  }
+
+  /**
+   * Reads up to `n` bytes, as C's `prot_read`: whatever is buffered, up to
+   * `n`, waiting only when nothing is.
+   */
+  async read(n: number): Promise<ReadResult<Buffer>> {
+    for (;;) {
+      const b = this.tryRead(n);
+      if (b !== undefined) return b;
+      const r = await this.#wait();
+      if (r === Outcome.Block) return WOULD_BLOCK;
+      if (r === Outcome.End && this.buffered === 0) return this.#ending();
+    }
+  }
+
+  /**
+   * Waits until input is buffered, running due events while it waits, and
+   * returns how many bytes are buffered; consumes nothing. Returns at once
+   * when something is buffered already.
+   */
+  async fill(): Promise<ReadResult<number>> {
+    for (;;) {
+      const n = this.buffered;
+      if (n > 0) return n;
+      const r = await this.#wait();
+      if (r === Outcome.Block) return WOULD_BLOCK;
+      if (r === Outcome.End && this.buffered === 0) return this.#ending();
+    }
+  }
+
+  // ---- closing ------------------------------------------------------------
+
+  /**
+   * Closes the stream: removes every event (their handles are detached),
+   * cancels every timer, settles a waiting read with `null`, leaves every
+   * group, and closes the source. Nothing of the stream keeps the process
+   * alive afterwards. Closing twice does nothing.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#error === null) this.#error = Messages.closed;
+    this.#events.clear();
+    this.#buf = EMPTY;
+    this.#pos = 0;
+    this.#scan = 0;
+    this.#source.close();
+    this.#wake();
+    const watchers = this.#watchers;
+    this.#watchers = [];
+    for (const w of watchers) w.onClosed(this);
+  }
+
+  /** @internal */
+  watch(w: StreamWatcher): void {
+    this.#watchers.push(w);
+  }
+
+  /** @internal */
+  unwatch(w: StreamWatcher): void {
+    const i = this.#watchers.indexOf(w);
+    if (i >= 0) this.#watchers.splice(i, 1);
+  }
+
+  // ---- internals ----------------------------------------------------------
+
+  #consume(to: number): void {
+    this.#bytesIn += to - this.#pos;
+    if (to >= this.#buf.length) {
+      // Drop the buffer once read so the next chunk is adopted, not copied.
+      this.#buf = EMPTY;
+      this.#pos = 0;
+      this.#scan = 0;
+      if (this.#paused) this.#resume();
+    } else {
+      this.#pos = to;
+      if (this.#scan < to) this.#scan = to;
+    }
+  }
+
+  #lineTooLong(): LineTooLongError {
+    const start = this.#pos;
+    const offset = this.#bytesIn;
+    const partial = this.#buf.toString(this.encoding, start, start + this.maxLine);
+    this.#consume(start + this.maxLine);
+    return new LineTooLongError(this.name, partial, this.maxLine, offset);
+  }
+
+  #ending(): null {
+    if (this.#error === null) this.#eof = true;
+    return null;
+  }
+
+  #push(chunk: Buffer): void {
+    if (this.#closed || this.#error !== null || this.#ended || chunk.length === 0) return;
+    const buf = this.#buf;
+    const pos = this.#pos;
+    if (pos >= buf.length) {
+      this.#buf = chunk;
+      this.#pos = 0;
+      this.#scan = 0;
+    } else {
+      const rest = buf.length - pos;
+      const nb = Buffer.allocUnsafe(rest + chunk.length);
+      buf.copy(nb, 0, pos);
+      chunk.copy(nb, rest);
+      this.#scan -= pos;
+      this.#buf = nb;
+      this.#pos = 0;
+    }
+    this.#arrivals++;
+    if (this.#readTimeout > 0) this.#timeoutMark = this.clock.now() + this.#readTimeout;
+    if (!this.#paused && this.#buf.length - this.#pos > this.highWaterMark) {
+      this.#paused = true;
+      this.#source.pause();
+    }
+    this.#notifyReadable();
+    if (this.#readTimeout > 0) this.#notifyDeadline();
+    this.#wake();
+  }
+
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#notifyReadable();
+    this.#wake();
+  }
+
+  #sourceFailed(message: string, cause: unknown): void {
+    this.#ended = true;
+    this.#fail(message, cause);
+  }
+
+  #fail(message: string, cause?: unknown): void {
+    if (this.#error !== null) return;
+    this.#error = message;
+    this.#cause = cause;
+    this.#notifyReadable();
+    this.#wake();
+  }
+
+  #resume(): void {
+    this.#paused = false;
+    this.#source.resume();
+  }
+
+  #notifyReadable(): void {
+    const ws = this.#watchers;
+    for (let i = 0; i < ws.length; i++) (ws[i] as StreamWatcher).onReadable(this);
+  }
+
+  #notifyDeadline(): void {
+    const ws = this.#watchers;
+    for (let i = 0; i < ws.length; i++) (ws[i] as StreamWatcher).onDeadline(this);
+  }
+
+  #deadlineChanged(): void {
+    if (this.#waker !== null) this.#arm(this.clock.now());
+    this.#notifyDeadline();
+  }
+
+  readonly #wake = (): void => {
+    const w = this.#waker;
+    if (w === null) return;
+    this.#waker = null;
+    this.#timer?.cancel();
+    this.#timer = null;
+    w();
+  };
+
+  /** Arms the timer of a sleeping read for its next reason to wake. */
+  #arm(now: number): void {
+    this.#timer?.cancel();
+    this.#timer = null;
+    let at = this.#events.earliest();
+    if (this.#readTimeout > 0 && this.#timeoutMark < at) at = this.#timeoutMark;
+    if (at <= now) at = now + 1;
+    if (at !== Infinity) this.#timer = this.clock.schedule(at, this.#wake);
+  }
+
+  /**
+   * The wait of one read that needs more input than is buffered: the loop
+   * documented on the class. Resolves once input arrives, the input ends or
+   * fails, or (non-blocking) after one pass.
+   */
+  async #wait(): Promise<Outcome> {
+    if (this.#closed || this.#error !== null || this.#ended) return Outcome.End;
+    if (this.#waiting) throw new Error(`${this.name}: another read is already waiting on this stream`);
+    this.#waiting = true;
+    const arrivals = this.#arrivals;
+    try {
+      if (this.#paused) this.#resume();
+      const cb = this.#readCallback;
+      if (cb !== null) {
+        const rock = this.#readCallbackRock;
+        this.#readCallback = null;
+        this.#readCallbackRock = undefined;
+        try {
+          cb(this, rock);
+        } catch (err) {
+          this.#fail(`read callback failed: ${describe(err)}`, err);
+        }
+      }
+      const flush = this.#flushOnRead;
+      if (flush !== null && flush.buffered > 0) flush.flush().catch(() => {});
+      for (;;) {
+        const now = this.clock.now();
+        this.#runPass(now);
+        if (this.#arrivals !== arrivals) return Outcome.Data;
+        if (this.#closed || this.#error !== null || this.#ended) return Outcome.End;
+        if (this.#nonBlocking) return Outcome.Block;
+        if (this.#readTimeout > 0 && now >= this.#timeoutMark) {
+          this.#fail(Messages.idle);
+          return Outcome.End;
+        }
+        await new Promise<void>((resolve) => {
+          this.#waker = resolve;
+          this.#arm(now);
+        });
+        if (this.#arrivals !== arrivals) return Outcome.Data;
+        if (this.#closed || this.#error !== null || this.#ended) return Outcome.End;
+      }
+    } finally {
+      this.#waiting = false;
+    }
+  }
+
+  /** One pass: the events due at `now` that were on the list when it began, in list order. */
+  #runPass(now: number): void {
+    const due = this.#events.due(now);
+    for (let i = 0; i < due.length; i++) {
+      const ev = due[i] as WaitEvent;
+      // Skip what an earlier callback of this pass removed or moved into the future.
+      if (ev.list !== this.#events || ev.mark > now) continue;
+      let kept: WaitEvent | null;
+      try {
+        kept = ev.proc(this, ev, ev.rock);
+      } catch (err) {
+        this.#events.remove(ev);
+        this.#fail(`wait event callback failed: ${describe(err)}`, err);
+        return;
+      }
+      if (kept === null || kept === undefined) this.#events.remove(ev);
+      if (this.#closed || this.#error !== null) return;
+    }
+  }
+}
+
+function positiveInt(n: number, what: string): number {
+  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`ProtStream: ${what} must be a positive integer, got ${n}`);
+  return n;
+}

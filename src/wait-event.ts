@@ -1,0 +1,153 @@
+import { IndexedHeap, type HeapItem } from "./heap.js";
+import type { ProtStream } from "./prot-stream.js";
+
+/**
+ * A wait-event callback. It runs while `stream` waits for input, once the
+ * clock has reached `event.mark`.
+ *
+ * It returns `event` to keep the event (after setting a new `event.mark` to
+ * run again later), or `null` once it has removed the event with
+ * {@link ProtStream.removeWaitEvent}. A stream takes `null` at its word: an
+ * event whose callback returns `null` is removed even if the callback forgot
+ * to remove it, so it can never fire again.
+ */
+export type WaitEventProc<R = unknown> = (
+  stream: ProtStream,
+  event: WaitEvent<R>,
+  rock: R,
+) => WaitEvent<R> | null;
+
+/**
+ * Checks that `mark` is a usable clock value.
+ * @internal
+ */
+export function checkMark(mark: number, where: string): void {
+  if (typeof mark !== "number" || Number.isNaN(mark)) {
+    throw new TypeError(`${where}: mark must be a number (an absolute clock time), got ${String(mark)}`);
+  }
+}
+
+/**
+ * The handle of an event hung on a stream by {@link ProtStream.addWaitEvent}.
+ *
+ * `mark`, `proc` and `rock` may be changed at any time, also from inside any
+ * callback of the stream; a new `mark` takes effect at once, also for a read
+ * that is already waiting. The stream never examines or releases `rock`:
+ * what it refers to belongs to the application.
+ */
+export class WaitEvent<R = unknown> implements HeapItem {
+  /** @internal */
+  heapIndex = -1;
+  /** @internal */
+  list: WaitEventList | null;
+  /** @internal */
+  readonly seq: number;
+  #mark: number;
+  /** The callback; see {@link WaitEventProc}. */
+  proc: WaitEventProc<R>;
+  /** The application's value, passed to every call of `proc`. */
+  rock: R;
+
+  /** @internal */
+  constructor(list: WaitEventList, seq: number, mark: number, proc: WaitEventProc<R>, rock: R) {
+    this.list = list;
+    this.seq = seq;
+    this.#mark = mark;
+    this.proc = proc;
+    this.rock = rock;
+  }
+
+  /**
+   * The absolute clock time at which the event becomes due (not an
+   * interval). Set it to reschedule.
+   */
+  get mark(): number {
+    return this.#mark;
+  }
+
+  set mark(mark: number) {
+    checkMark(mark, "WaitEvent.mark");
+    this.#mark = mark;
+    this.list?.markChanged(this as unknown as WaitEvent);
+  }
+
+  /** The stream the event is on, or `null` once it has been removed. */
+  get stream(): ProtStream | null {
+    return this.list === null ? null : this.list.stream;
+  }
+}
+
+const byMarkThenSeq = (a: WaitEvent, b: WaitEvent): boolean =>
+  a.mark < b.mark || (a.mark === b.mark && a.seq < b.seq);
+
+const bySeq = (a: WaitEvent, b: WaitEvent): number => a.seq - b.seq;
+
+/**
+ * The events of one stream: list order for firing, a heap by mark for
+ * finding the due ones and the earliest without scanning.
+ * @internal
+ */
+export class WaitEventList {
+  readonly #heap = new IndexedHeap<WaitEvent>(byMarkThenSeq);
+  readonly #order = new Set<WaitEvent>();
+  #seq = 0;
+
+  constructor(
+    readonly stream: ProtStream,
+    private readonly onEarliestChange: () => void,
+  ) {}
+
+  get size(): number {
+    return this.#order.size;
+  }
+
+  add<R>(mark: number, proc: WaitEventProc<R>, rock: R): WaitEvent<R> {
+    const ev = new WaitEvent<R>(this, this.#seq++, mark, proc, rock);
+    const before = this.earliest();
+    this.#order.add(ev as unknown as WaitEvent);
+    this.#heap.push(ev as unknown as WaitEvent);
+    if (this.earliest() !== before) this.onEarliestChange();
+    return ev;
+  }
+
+  remove(ev: WaitEvent): boolean {
+    if (ev.list !== this) return false;
+    const before = this.earliest();
+    ev.list = null;
+    this.#order.delete(ev);
+    this.#heap.delete(ev);
+    if (this.earliest() !== before) this.onEarliestChange();
+    return true;
+  }
+
+  markChanged(ev: WaitEvent): void {
+    const before = this.earliest();
+    this.#heap.update(ev);
+    if (this.earliest() !== before || this.#heap.peek() === ev) this.onEarliestChange();
+  }
+
+  /** The earliest mark, or Infinity when there are no events. */
+  earliest(): number {
+    const first = this.#heap.peek();
+    return first === undefined ? Infinity : first.mark;
+  }
+
+  /** The events due at `now`, in list order. */
+  due(now: number): WaitEvent[] {
+    const first = this.#heap.peek();
+    if (first === undefined || first.mark > now) return NONE;
+    return this.#heap.collect((ev) => ev.mark <= now, []).sort(bySeq);
+  }
+
+  list(): WaitEvent[] {
+    return [...this.#order];
+  }
+
+  clear(): void {
+    for (const ev of this.#order) ev.list = null;
+    this.#order.clear();
+    this.#heap.clear();
+  }
+}
+
+const NONE: WaitEvent[] = [];
