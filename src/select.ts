@@ -30,13 +30,17 @@ export interface ProtGroupOptions {
  *
  * The group learns from its streams when input arrives and when their next
  * deadline moves, so a select costs O(log n) per change and per wake-up,
- * not a scan of every stream. Closed streams leave their groups by themselves.
+ * not a scan of every stream. A stream that is closed leaves its groups by
+ * itself; the next select of each group reports it ready once, so that the
+ * loop that owns it learns (reading it returns `null` at once).
  */
 export class ProtGroup implements Iterable<ProtStream> {
   readonly #members = new Map<ProtStream, Member>();
   readonly #deadlines = new IndexedHeap<Member>(byDeadlineThenSeq);
   // Streams that became readable since the last select looked; checked, not trusted.
   readonly #candidates = new Set<Member>();
+  // Streams closed since the last select looked: reported ready once, then gone.
+  #closed: ProtStream[] = [];
   readonly #watcher: StreamWatcher;
   #clock: Clock | undefined;
   #seq = 0;
@@ -62,7 +66,7 @@ export class ProtGroup implements Iterable<ProtStream> {
         this.#placeDeadline(m);
       },
       onClosed: (s) => {
-        this.delete(s);
+        if (this.delete(s)) this.#closed.push(s);
         this.#wake();
       },
     };
@@ -128,7 +132,12 @@ export class ProtGroup implements Iterable<ProtStream> {
     }
     const expired = this.#deadlines.collect((m) => m.deadline <= now, []);
     for (const m of expired) if (!this.#candidates.has(m)) ready.push(m);
-    return ready.sort(bySeq).map((m) => m.stream);
+    const streams = ready.sort(bySeq).map((m) => m.stream);
+    if (this.#closed.length > 0) {
+      streams.push(...this.#closed);
+      this.#closed = [];
+    }
+    return streams;
   }
 
   /** @internal */
@@ -176,7 +185,9 @@ export class ProtGroup implements Iterable<ProtStream> {
  * first. A stream is ready when a read on it would return without waiting
  * (input buffered, input ended, stream failed), or when its next deadline
  * (earliest event mark or read timeout mark) has come: reading it then runs
- * its due events. Select itself runs no callbacks.
+ * its due events. A stream closed while in the group is reported once.
+ * Select itself runs no callbacks. On an empty group without a timeout it
+ * returns `[]` at once.
  *
  * @param timeout - ticks to wait at most; `null` or omitted waits without limit.
  * @throws RangeError when `timeout` is negative or NaN.
@@ -190,7 +201,8 @@ export async function select(group: ProtGroup, timeout: number | null = null): P
   for (;;) {
     const now = clock.now();
     const ready = group.readyNow(now);
-    if (ready.length > 0 || now >= limit) return ready;
+    // An empty group can never become ready: waiting without a limit would hang.
+    if (ready.length > 0 || now >= limit || (group.size === 0 && limit === Infinity)) return ready;
     const deadline = group.earliestDeadline();
     await group.sleep(deadline < limit ? deadline : limit);
   }

@@ -1,4 +1,4 @@
-import { IndexedHeap, type HeapItem } from "./heap.js";
+import { IndexedHeap } from "./heap.js";
 import type { ProtStream } from "./prot-stream.js";
 
 /**
@@ -35,7 +35,7 @@ export function checkMark(mark: number, where: string): void {
  * that is already waiting. The stream never examines or releases `rock`:
  * what it refers to belongs to the application.
  */
-export class WaitEvent<R = unknown> implements HeapItem {
+export class WaitEvent<R = unknown> {
   /** @internal */
   heapIndex = -1;
   /** @internal */

@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { SystemClock, VirtualClock } from "prot-events";
+
+describe("VirtualClock", () => {
+  it("runs timers in time order, same-time ones in scheduling order, each at its time", async () => {
+    const clock = new VirtualClock(5);
+    const log: string[] = [];
+    clock.schedule(20, () => log.push(`b@${clock.now()}`));
+    clock.schedule(10, () => log.push(`a@${clock.now()}`));
+    clock.schedule(20, () => log.push(`c@${clock.now()}`));
+    const t = clock.schedule(15, () => log.push("cancelled"));
+    t.cancel();
+    t.cancel();
+    expect(clock.nextTimerAt()).toBe(10);
+    await clock.advanceTo(30);
+    expect(log).toEqual(["a@10", "b@20", "c@20"]);
+    expect(clock.now()).toBe(30);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("lets promise callbacks run between timer times", async () => {
+    const clock = new VirtualClock();
+    const seen: number[] = [];
+    const wait = (at: number) => new Promise<void>((r) => clock.schedule(at, r));
+    const task = (async () => {
+      await wait(10);
+      seen.push(clock.now());
+      await wait(clock.now() + 5);
+      seen.push(clock.now());
+    })();
+    await clock.advance(100);
+    await task;
+    expect(seen).toEqual([10, 15]);
+  });
+
+  it("runs a timer scheduled in the past at once, at the current time", async () => {
+    const clock = new VirtualClock(50);
+    const log: number[] = [];
+    clock.schedule(10, () => log.push(clock.now()));
+    await clock.advance(0);
+    expect(log).toEqual([50]);
+  });
+
+  it("refuses to go back in time and reports a stuck or endless run", async () => {
+    const clock = new VirtualClock(10);
+    await expect(clock.advanceTo(5)).rejects.toThrow(/5 is before the current time 10/);
+    await expect(clock.runUntil(new Promise(() => {}))).rejects.toThrow(/stuck at time 10: the promise is pending and no timer is scheduled/);
+    const tick = (): void => void clock.schedule(clock.now() + 1, tick);
+    tick();
+    await expect(clock.runUntil(new Promise(() => {}), { until: 100 })).rejects.toThrow(/still pending at the time limit 100/);
+    await expect(clock.runUntil(new Promise(() => {}), { maxSteps: 3 })).rejects.toThrow(/after 3 timer steps/);
+    expect(() => new VirtualClock(Number.NaN)).toThrow(/not finite/);
+  });
+
+  it("settles with the promise's rejection", async () => {
+    const clock = new VirtualClock();
+    const p = new Promise((_r, j) => clock.schedule(3, () => j(new Error("nope"))));
+    await expect(clock.runUntil(p)).rejects.toThrow("nope");
+  });
+});
+
+describe("SystemClock", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("counts milliseconds, or whole seconds with a tick of 1000, and fires on time", async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const ms = new SystemClock();
+    const sec = new SystemClock({ tick: 1000 });
+    expect(ms.now()).toBe(1_000_000);
+    expect(sec.now()).toBe(1000);
+    const log: string[] = [];
+    ms.schedule(1_000_250, () => log.push(`ms@${Date.now()}`));
+    sec.schedule(1002, () => log.push(`sec@${Date.now()}`));
+    ms.schedule(1_000_100, () => log.push(`first@${Date.now()}`));
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(log).toEqual(["first@1000100", "ms@1000250", "sec@1002000"]);
+    expect(() => new SystemClock({ tick: 0 })).toThrow(/tick must be a positive number/);
+  });
+
+  it("keeps a single Node timer for all its timers and none once they are cancelled", () => {
+    vi.useFakeTimers({ now: 0 });
+    const clock = new SystemClock();
+    const timers = Array.from({ length: 1000 }, (_, i) => clock.schedule(100 + i, () => {}));
+    expect(vi.getTimerCount()).toBe(1);
+    for (const t of timers) t.cancel();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
