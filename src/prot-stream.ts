@@ -119,13 +119,14 @@ function isByteSource(x: Readable | ByteSource): x is ByteSource {
  * and, when nothing usable is buffered, wait for input. Waiting is where wait
  * events run:
  *
- * 1. The read callback, if one is set, runs once and is cleared; the
- *    flush-on-read writer, if any, is flushed.
+ * 1. The read callback, if one is set, runs once and is cleared.
  * 2. A pass runs: every event that was on the list when the pass began,
  *    is still on it, and has `mark <= now`, is called in list order.
  *    Events added during a pass wait for the next one.
- * 3. In non-blocking mode the read returns {@link WOULD_BLOCK}. Otherwise, if
- *    the read timeout has expired, the read fails with "idle for too long".
+ * 3. The flush-on-read writer, if any, is flushed (what the callbacks wrote
+ *    included). In non-blocking mode the read returns {@link WOULD_BLOCK}.
+ *    Otherwise, if the read timeout has expired, the read fails with
+ *    "idle for too long".
  * 4. The stream sleeps until input arrives (the read returns it), the read
  *    timeout expires, or the earliest mark; but at least one tick, so an
  *    event left due (rescheduled to now or the past) fires once per tick
@@ -306,8 +307,9 @@ export class ProtStream {
 
   /**
    * Pairs a writer whose buffered output is flushed whenever a read is about
-   * to wait, so a reply is never stuck in a buffer while the stream waits for
-   * the next command. `null` unpairs.
+   * to wait (after each pass of events, before sleeping), so a reply is
+   * never stuck in a buffer while the stream waits for the next command.
+   * `null` unpairs.
    */
   setFlushOnRead(writer: Flushable | null): void {
     this.#flushOnRead = writer;
@@ -689,13 +691,14 @@ export class ProtStream {
           this.#fail(`read callback failed: ${describe(err)}`, err);
         }
       }
-      const flush = this.#flushOnRead;
-      if (flush !== null && flush.buffered > 0) flush.flush().catch(() => {});
       for (;;) {
         const now = this.clock.now();
         this.#runPass(now);
         if (this.#arrivals !== arrivals) return Outcome.Data;
         if (this.#closed || this.#error !== null || this.#ended) return Outcome.End;
+        // After the pass, so that what its callbacks wrote goes out too.
+        const flush = this.#flushOnRead;
+        if (flush !== null && flush.buffered > 0) flush.flush().catch(() => {});
         if (this.#nonBlocking) return Outcome.Block;
         if (this.#readTimeout > 0 && now >= this.#timeoutMark) {
           this.#fail(Messages.idle);

@@ -5,7 +5,7 @@ import { readAll, scripted } from "./helpers.js";
 
 /** A callback that logs and reschedules itself `every` ticks later. */
 function every(log: string[], name: string, every: number) {
-  return (st: ProtStream, ev: WaitEvent<unknown>): WaitEvent<unknown> => {
+  return <R>(st: ProtStream, ev: WaitEvent<R>): WaitEvent<R> => {
     log.push(`${st.clock.now()} ${name}`);
     ev.mark = st.clock.now() + every;
     return ev;
@@ -14,7 +14,7 @@ function every(log: string[], name: string, every: number) {
 
 /** A callback that logs and removes itself. */
 function once(log: string[], name: string) {
-  return (st: ProtStream, ev: WaitEvent<unknown>): null => {
+  return <R>(st: ProtStream, ev: WaitEvent<R>): null => {
     log.push(`${st.clock.now()} ${name}`);
     st.removeWaitEvent(ev);
     return null;

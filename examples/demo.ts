@@ -1,0 +1,20 @@
+// The demo that `npm start` runs: the three examples, live, on loopback
+// sockets and the system clock, one after the other.
+import { everyIdleStory } from "./every-idle.js";
+import { idleBackendReaper } from "./idle-backend-reaper.js";
+import { keepAlivePing } from "./keepalive-ping.js";
+import { liveScene } from "./lib/scene.js";
+
+const UNIT_MS = 30;
+const stories = [
+  ["Idle backend reaper (backend_timeout in Cyrus imap/proxy.c), IDLE = 30 units", idleBackendReaper],
+  ["Keep-alive ping every 15 units while the client is idle (like drac_ping)", keepAlivePing],
+  ["Call me every 10 units of idle time (the question of the 2002 mail)", everyIdleStory],
+] as const;
+
+console.log(`prot-events demo: wait events over loopback TCP; 1 unit = ${UNIT_MS} ms\n`);
+for (const [title, story] of stories) {
+  console.log(`== ${title}`);
+  const seen = await story(liveScene(UNIT_MS, (line) => console.log(`  ${line}`)));
+  console.log(`  client read: ${seen.join(" | ")}\n`);
+}
