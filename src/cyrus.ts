@@ -197,9 +197,9 @@ function status(act: () => void): number {
   }
 }
 
-/** `prot_write(s, buf, len)`. */
+/** `prot_write(s, buf, len)`: `len` counts bytes, as in C. */
 export function prot_write(s: ProtWriter, buf: string | Uint8Array, len?: number): number {
-  const data = len === undefined ? buf : buf.slice(0, len);
+  const data = len === undefined ? buf : (typeof buf === "string" ? Buffer.from(buf) : buf).subarray(0, len);
   return status(() => s.write(data));
 }
 

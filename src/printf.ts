@@ -32,11 +32,12 @@ export function formatC(fmt: string, args: readonly unknown[]): string {
   let next = 0;
   let out = "";
   let last = 0;
-  SPEC.lastIndex = 0;
-  for (let m = SPEC.exec(fmt); m !== null; m = SPEC.exec(fmt)) {
+  // A regex of its own per call: an argument's toString may call formatC again.
+  const spec = new RegExp(SPEC);
+  for (let m = spec.exec(fmt); m !== null; m = spec.exec(fmt)) {
     const at = m.index;
     out += fmt.slice(last, at);
-    last = SPEC.lastIndex;
+    last = spec.lastIndex;
     const [, flags = "", widthSpec, precSpec, conv] = m;
     if (conv === undefined) {
       throw new RangeError(`printf: unknown conversion at offset ${at} of ${JSON.stringify(fmt)}`);
@@ -45,7 +46,13 @@ export function formatC(fmt: string, args: readonly unknown[]): string {
       out += "%";
       continue;
     }
-    const width = widthSpec === "*" ? Number(integer(argAt(args, next++, fmt, at), fmt, at)) : widthSpec === undefined ? 0 : Number(widthSpec);
+    let width = widthSpec === "*" ? Number(integer(argAt(args, next++, fmt, at), fmt, at)) : widthSpec === undefined ? 0 : Number(widthSpec);
+    let left = flags.includes("-");
+    // C: a negative width from `*` is the `-` flag with its absolute value.
+    if (width < 0) {
+      left = true;
+      width = -width;
+    }
     const prec = precSpec === "*" ? Number(integer(argAt(args, next++, fmt, at), fmt, at)) : precSpec === undefined ? -1 : Number(precSpec);
     const v = argAt(args, next++, fmt, at);
     let body: string;
@@ -76,12 +83,14 @@ export function formatC(fmt: string, args: readonly unknown[]): string {
         break;
     }
     if (conv !== "s" && conv !== "c" && prec >= 0) {
+      // C: zero with precision 0 prints no digits.
+      if (prec === 0 && body === "0") body = "";
       const neg = body.startsWith("-");
       const digits = neg ? body.slice(1) : body;
       body = (neg ? "-" : "") + digits.padStart(prec, "0");
     }
     if (body.length < width) {
-      if (flags.includes("-")) body = body.padEnd(width, " ");
+      if (left) body = body.padEnd(width, " ");
       else if (flags.includes("0") && conv !== "s" && conv !== "c" && prec < 0) {
         const neg = body.startsWith("-");
         body = (neg ? "-" : "") + (neg ? body.slice(1) : body).padStart(width - (neg ? 1 : 0), "0");

@@ -9,8 +9,12 @@ export interface ProtWriterOptions {
   name?: string;
   /** Bytes buffered before they are handed to the sink on their own. Default 4096. */
   bufferSize?: number;
-  /** How strings are encoded. Default `"utf8"`. */
-  encoding?: BufferEncoding;
+  /**
+   * How strings are encoded. Default `"utf8"`. Only encodings that keep
+   * ASCII as it is are offered: the protocol's own punctuation (quotes,
+   * `{n}`, CRLF) goes through the same encoding.
+   */
+  encoding?: "utf8" | "latin1" | "ascii";
   /**
    * This end is an IMAP client: literals go out as `{n+}` (LITERAL+,
    * RFC 7888), which the server takes without a continuation. Default `false`.
@@ -49,7 +53,7 @@ export class ProtWriter {
   isClient: boolean;
   readonly #sink: Writable;
   readonly #size: number;
-  readonly #encoding: BufferEncoding;
+  readonly #encoding: "utf8" | "latin1" | "ascii";
   readonly #endOnClose: boolean;
   #buf: Buffer;
   #len = 0;
@@ -71,6 +75,9 @@ export class ProtWriter {
       throw new RangeError(`ProtWriter: bufferSize must be a positive integer, got ${this.#size}`);
     }
     this.#encoding = options.encoding ?? "utf8";
+    if (!["utf8", "latin1", "ascii"].includes(this.#encoding)) {
+      throw new RangeError(`ProtWriter: encoding must be utf8, latin1 or ascii, got ${String(this.#encoding)}`);
+    }
     this.#endOnClose = options.endOnClose ?? true;
     this.#buf = Buffer.allocUnsafe(this.#size);
     this.#sink = sink;
@@ -168,11 +175,22 @@ export class ProtWriter {
     if (this.#error !== null) throw new ProtWriteError(this.#error);
   }
 
-  /** Flushes, then ends the sink (unless `endOnClose` is false). Closing twice does nothing. */
+  /**
+   * Flushes, then ends the sink (unless `endOnClose` is false). Closing twice
+   * does nothing.
+   * @throws ProtWriteError (as a rejection) when buffered bytes could not be
+   * delivered because the sink had failed or closed.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     if (this.#error === null) await this.flush();
     this.#closed = true;
+    const lost = this.buffered;
+    if (this.#error !== null && lost > 0) {
+      this.#len = 0;
+      this.#held.length = 0;
+      throw new ProtWriteError(`${this.#error}; ${lost} buffered bytes were not delivered`);
+    }
     this.#error ??= `${this.name}: the writer is closed`;
     if (this.#endOnClose) this.#sink.end();
   }
@@ -225,6 +243,7 @@ export class ProtWriter {
         const done = (): void => {
           this.#sink.off("drain", done);
           this.#sink.off("close", done);
+          this.#sink.off("error", done);
           this.#drain = null;
           const held = this.#held.splice(0);
           for (let i = 0; i < held.length; i++) this.#send(held[i] as Buffer);
@@ -232,6 +251,8 @@ export class ProtWriter {
         };
         this.#sink.on("drain", done);
         this.#sink.on("close", done);
+        // A sink without autoDestroy reports a failed write by 'error' alone.
+        this.#sink.on("error", done);
       });
     }
   }

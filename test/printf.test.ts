@@ -96,7 +96,7 @@ describe("formatC: %% and %s", () => {
 
   // C99 7.19.6.1p5: "A negative field width argument is taken as a - flag
   // followed by a positive field width." formatC ignores a negative width.
-  it.fails("treats a negative * width as the - flag with its absolute value (C99 7.19.6.1p5)", () => {
+  it("treats a negative * width as the - flag with its absolute value (C99 7.19.6.1p5)", () => {
     expect(f("[%*s]", -5, "ab")).toBe("[ab   ]");
     expect(f("[%*d]", -4, 7)).toBe("[7   ]");
   });
@@ -170,7 +170,7 @@ describe("formatC: %d and %i", () => {
 
   // C99 7.19.6.1p8: "The result of converting a zero value with a precision
   // of zero is no characters."
-  it.fails("prints zero with precision 0 as no characters (C99 7.19.6.1p8)", () => {
+  it("prints zero with precision 0 as no characters (C99 7.19.6.1p8)", () => {
     expect(f("[%.0d]", 0)).toBe("[]");
     expect(f("[%3.0d]", 0)).toBe("[   ]");
     expect(f("[%.0x]", 0)).toBe("[]");
@@ -376,7 +376,7 @@ describe("formatC: errors", () => {
 describe("formatC: re-entrancy", () => {
   // src/printf.ts keeps one global /g regex (SPEC) whose lastIndex a nested
   // formatC call resets to 0; the outer call then restarts from offset 0.
-  it.fails("formats correctly when an argument's toString itself calls formatC", () => {
+  it("formats correctly when an argument's toString itself calls formatC", () => {
     const addr = { toString: () => formatC("%s@%s", ["user", "example.com"]) };
     expect(formatC("<%s> %d\r\n", [addr, 7])).toBe("<user@example.com> 7\r\n");
   });

@@ -463,7 +463,7 @@ describe("ProtWriter: backpressure", () => {
   // A sink with autoDestroy: false that fails a write emits 'error' but
   // neither 'drain' nor 'close'; the drain promise in src/prot-writer.ts
   // #send listens only to those two, so the flush never settles.
-  it.fails("rejects a waiting flush when a sink without autoDestroy fails a write", async () => {
+  it("rejects a waiting flush when a sink without autoDestroy fails a write", async () => {
     const sink = new ManualSink(4, false);
     const w = new ProtWriter(sink, { name: "out" });
     w.write("hello");
@@ -715,5 +715,34 @@ describe("cyrus facade: write side", () => {
     await ticks();
     expect(flushed.state).toBe("fulfilled");
     expect(flushed.value).toBe(0);
+  });
+});
+
+describe("review fixes", () => {
+  it("counts prot_write's length in bytes for a string", async () => {
+    const sink = new Collector();
+    const w = prot_new(sink, 1);
+    expect(prot_write(w, "\u00e9t\u00e9", 3)).toBe(0);
+    await w.flush();
+    expect(sink.bytes).toEqual(Buffer.from([0xc3, 0xa9, 0x74]));
+  });
+
+  it("offers only encodings that keep ASCII punctuation as it is", () => {
+    expect(() => new ProtWriter(new Collector(), { encoding: "hex" as "utf8" })).toThrow(/encoding must be utf8, latin1 or ascii, got hex/);
+  });
+
+  it("rejects close, and prot_free returns EOF, when buffered bytes could not be delivered", async () => {
+    const sink = new Collector();
+    const w = new ProtWriter(sink, { name: "out" });
+    w.write("pending");
+    sink.destroy();
+    await tick();
+    await expect(w.close()).rejects.toThrow(/out: the sink is closed; 7 buffered bytes were not delivered/);
+    const sink2 = new Collector();
+    const w2 = prot_new(sink2, 1);
+    w2.write("x");
+    sink2.destroy();
+    await tick();
+    expect(await prot_free(w2)).toBe(-1);
   });
 });
