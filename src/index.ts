@@ -23,3 +23,4 @@ export { protSocket, type ProtSocketOptions, type ProtConnection } from "./socke
 export { formatC } from "./printf.js";
 export { imapForm, type ImapForm, MAX_QUOTED } from "./imap-quote.js";
 export { Messages } from "./messages.js";
+export { VERSION } from "./version.js";
