@@ -55,8 +55,8 @@ const md = new MarkdownIt({ html: false });
 /** The text of an inline token without code spans, where keywords are quoted, not used. */
 function proseOf(inline: Token): string {
   return (inline.children ?? [])
-    .filter((t) => t.type === "text")
-    .map((t) => t.content)
+    .filter((t) => t.type === "text" || t.type === "softbreak")
+    .map((t) => (t.type === "softbreak" ? " " : t.content))
     .join("");
 }
 
@@ -75,14 +75,15 @@ export function parsePage(file: string, source: string): SpecPage {
         page.blocks.push({ kind: lang, file, line, content: t.content });
       }
     } else if (t.type === "inline") {
-      const kids = t.children ?? [];
+      // markdown-it opens an inline run with an empty text token.
+      const kids = (t.children ?? []).filter((k, j) => !(j === 0 && k.type === "text" && k.content === ""));
       const [open, id, close] = kids;
       const isRequirement =
         open?.type === "strong_open" && id?.type === "text" && REQUIREMENT_ID.test(id.content) && close?.type === "strong_close";
       if (isRequirement) {
         const text = kids
           .slice(3)
-          .map((k) => (k.type === "code_inline" ? `\`${k.content}\`` : k.content))
+          .map((k) => (k.type === "code_inline" ? `\`${k.content}\`` : k.type === "softbreak" ? " " : k.content))
           .join("")
           .replace(/^[.:]?\s*/, "");
         page.requirements.push({ id: (id as Token).content, file, line, text });
