@@ -183,7 +183,7 @@ describe("the packed tarball", () => {
     writeFileSync(join(projectDir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
     const install = ["install", "--no-audit", "--no-fund", "--no-package-lock", tarball];
     try {
-      // The package has no runtime dependencies, so no registry is needed.
+      // The runtime dependencies are in npm's cache after the project's own install.
       await run("npm", [...install, "--offline"], projectDir, PACK_TIMEOUT);
     } catch {
       await run("npm", install, projectDir, PACK_TIMEOUT);
@@ -203,10 +203,10 @@ describe("the packed tarball", () => {
     const installed = join(projectDir, "node_modules", "prot-events");
     for (const f of [
       "package.json",
-      "dist/index.js",
-      "dist/index.d.ts",
-      "dist/cyrus.js",
-      "dist/cyrus.d.ts",
+      "dist/src/index.js",
+      "dist/src/index.d.ts",
+      "dist/src/cyrus.js",
+      "dist/src/cyrus.d.ts",
     ]) {
       expect(existsSync(join(installed, f)), f).toBe(true);
     }
@@ -224,7 +224,7 @@ describe("the packed tarball", () => {
       const result = JSON.parse(stdout.trim()) as Record<string, unknown>;
 
       // The imports resolved to the installed copy, through the "exports" map.
-      const installedDist = join(realpathSync(projectDir), "node_modules", "prot-events", "dist");
+      const installedDist = join(realpathSync(projectDir), "node_modules", "prot-events", "dist", "src");
       expect(realpathSync(fileURLToPath(result["resolved"] as string))).toBe(join(installedDist, "index.js"));
       expect(realpathSync(fileURLToPath(result["resolvedCyrus"] as string))).toBe(join(installedDist, "cyrus.js"));
       delete result["resolved"];
@@ -279,4 +279,65 @@ describe("the packed tarball", () => {
     },
     STEP_TIMEOUT,
   );
+
+  it(
+    "runs npx prot-conformance on an adapter written outside the repository",
+    async () => {
+      writeFileSync(join(projectDir, "my-adapter.mjs"), USER_ADAPTER);
+      const { stdout } = await run("npx", ["prot-conformance", "--impl", "./my-adapter.mjs", "--reporter", "json"], projectDir);
+      const report = JSON.parse(stdout) as { summary: Record<string, number>; implementation: { name: string } };
+      expect(report.implementation.name).toBe("my streams");
+      expect(report.summary.fail).toBe(0);
+      expect(report.summary.pass).toBeGreaterThanOrEqual(150);
+      // The same adapter with marks taken as intervals must be caught, with a non-zero exit.
+      writeFileSync(join(projectDir, "interval-adapter.mjs"), USER_ADAPTER.replace("stream.addWaitEvent(mark,", "stream.addWaitEvent(clock.now() + mark,"));
+      const failed = await run("npx", ["prot-conformance", "--impl", "./interval-adapter.mjs"], projectDir).then(
+        () => "exit 0",
+        (err: Error) => err.message,
+      );
+      expect(failed).toMatch(/FAIL model-mark-is-absolute/);
+      expect(failed).toMatch(/passed, [1-9]\d* failed/);
+    },
+    STEP_TIMEOUT,
+  );
 });
+
+/** What a user writes to test an implementation: here, the installed package's own classes, adapted by hand. */
+const USER_ADAPTER = `
+import { Writable } from "node:stream";
+import { ProtGroup, ProtStream, ProtWriter, ScriptedSource, WOULD_BLOCK, select } from "prot-events";
+
+const outcome = (s, r) =>
+  r === WOULD_BLOCK ? { kind: "wouldblock" } : r !== null ? { kind: "data", value: r } : s.eof ? { kind: "eof" } : { kind: "error", message: s.error };
+
+export default {
+  info: { name: "my streams", version: "1.0.0", language: "JavaScript", profile: "core" },
+  openStream({ clock, input, timeout, nonBlocking, name, flushSink }) {
+    const source = new ScriptedSource(clock, input.arrivals.map((a) => ({ at: a.at, data: a.bytes })), input.end === undefined ? undefined : { at: input.end });
+    const stream = new ProtStream(source, { clock, name, encoding: "latin1", timeout, nonBlocking });
+    const writer = flushSink ? new ProtWriter(new Writable({ write(chunk, _e, done) { flushSink(chunk); done(); } })) : null;
+    if (writer) stream.setFlushOnRead(writer);
+    return {
+      stream,
+      addWaitEvent: (mark, callback, rock) => stream.addWaitEvent(mark, (_s, ev, r) => callback(ev, r), rock),
+      removeWaitEvent: (ev) => stream.removeWaitEvent(ev),
+      events: () => stream.waitEvents,
+      readLine: async () => outcome(stream, await stream.readLine()),
+      getc: async () => outcome(stream, await stream.getc()),
+      read: async (n) => outcome(stream, await stream.read(n)),
+      setTimeout: (t) => stream.setTimeout(t),
+      resetTimeout: () => stream.resetTimeout(),
+      setNonBlocking: (v) => { stream.nonBlocking = v; },
+      write: (bytes) => writer.write(bytes),
+      setReadCallback: (fn) => stream.setReadCallback(fn),
+      close: () => stream.close(),
+    };
+  },
+  async select(streams, timeout) {
+    const group = new ProtGroup(streams.map((s) => s.stream));
+    const ready = await select(group, timeout);
+    for (const s of streams) group.delete(s.stream);
+    return ready.map((r) => streams.find((s) => s.stream === r));
+  },
+};
+`;

@@ -4,7 +4,7 @@
  * names. Every problem is reported as `file:line: case <id>: <field>: <what>`,
  * and all of them at once.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
@@ -27,7 +27,8 @@ export class CaseError extends Error {
 export function packageRoot(): string {
   // This file sits at conformance/src/ in the sources and at dist/conformance/src/ when built.
   const here = fileURLToPath(new URL(".", import.meta.url));
-  return here.includes("/dist/") ? join(here, "..", "..", "..") : join(here, "..", "..");
+  const source = join(here, "..", "..");
+  return existsSync(join(source, "spec")) ? source : join(source, "..");
 }
 
 let validator: ValidateFunction | undefined;

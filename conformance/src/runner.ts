@@ -48,6 +48,8 @@ export interface CaseExecutor {
   info: ImplementationInfo;
   /** Runs a case and returns its trace (and crash, if any). */
   run(c: LoadedCase): Promise<Run>;
+  /** Called when a case hung: the executor should abandon it and be ready for the next. */
+  reset?(): Promise<void>;
 }
 
 /** Options of {@link runCases}. */
@@ -94,6 +96,7 @@ export async function runCase(exec: CaseExecutor, c: LoadedCase, timeoutMs = 500
   if (skip !== undefined) return { ...base, status: "skip", message: skip, ms: 0 };
   const started = performance.now();
   const run = await withTimeout(exec.run(c), timeoutMs);
+  if (run.crash?.startsWith("hung:") === true) await exec.reset?.();
   const ms = Math.round(performance.now() - started);
   const difference = run.crash !== undefined ? `${run.crash}\n${describeDifference(c.expect, run.trace)}`.trimEnd() : describeDifference(c.expect, run.trace);
   const ok = run.crash === undefined && difference === "";
