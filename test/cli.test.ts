@@ -79,7 +79,7 @@ describe("prot-conformance", () => {
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as { results: Array<{ id: string; status: string; message?: string }> };
     const byId = new Map(report.results.map((x) => [x.id, x]));
-    expect(byId.get("read-line-in-pieces-runs-events")?.message).toMatch(/^hung: no result after 1500 ms/);
+    expect(byId.get("read-line-in-pieces-runs-events")?.message).toMatch(/^hung: no answer after 1500 ms/);
     expect(byId.get("fire-input-at-the-very-mark")?.message).toMatch(/kaboom/);
     expect(byId.get("flush-before-sleeping")?.message).toMatch(/^crashed: the implementation's thread exited with code 3/);
     // A read that never settles runs out of virtual time: the trace shows it blocked where it should have failed.
@@ -110,7 +110,7 @@ export default { ...reference, info: { ...reference.info, name: "deviant", profi
   it("refuses bad arguments with a clear message and exit code 2", async () => {
     const noImpl = await cli();
     expect(noImpl.code).toBe(2);
-    expect(noImpl.stderr).toMatch(/--impl <module> is required/);
+    expect(noImpl.stderr).toMatch(/give one of --impl <module> or --driver <command line>/);
     const badReporter = await cli("--impl", reference, "--reporter", "xml");
     expect(badReporter.code).toBe(2);
     expect(badReporter.stderr).toMatch(/unknown reporter "xml"; use one of text, json, junit, tap/);

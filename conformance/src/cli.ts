@@ -6,13 +6,14 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { LoadedCase } from "./case.js";
+import { DriverExecutor } from "./driver.js";
 import { IsolatedExecutor } from "./isolated.js";
 import { CaseError, loadSuite } from "./load.js";
 import { progressLine, render, REPORTERS, type ReporterName } from "./reporters.js";
 import { runCases, succeeded, type CaseExecutor } from "./runner.js";
 
-const USAGE = `usage: prot-conformance --impl <module> [--filter <text>] [--profile <name>] [--list]
-                        [--reporter text|json|junit|tap] [--timeout <ms>]`;
+const USAGE = `usage: prot-conformance (--impl <module> | --driver "<command line>") [--filter <text>]
+                        [--profile <name>] [--list] [--reporter text|json|junit|tap] [--timeout <ms>]`;
 
 function fail(message: string): never {
   process.stderr.write(`prot-conformance: ${message}\n${USAGE}\n`);
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     args = parseArgs({
       options: {
         impl: { type: "string" },
+        driver: { type: "string" },
         filter: { type: "string" },
         profile: { type: "string" },
         list: { type: "boolean", default: false },
@@ -67,13 +69,17 @@ async function main(): Promise<void> {
     process.stdout.write(`${cases.length} cases\n`);
     return;
   }
-  if (args.impl === undefined) fail("--impl <module> is required");
+  if ((args.impl === undefined) === (args.driver === undefined)) fail("give one of --impl <module> or --driver <command line>");
 
-  let exec: IsolatedExecutor;
+  let exec: IsolatedExecutor | DriverExecutor;
   try {
-    exec = await IsolatedExecutor.start(resolve(process.cwd(), args.impl));
+    exec =
+      args.impl !== undefined
+        ? await IsolatedExecutor.start(resolve(process.cwd(), args.impl))
+        : await DriverExecutor.start(args.driver as string);
   } catch (err) {
-    fail(`cannot load the adapter ${args.impl}: ${err instanceof Error ? err.message : String(err)}`);
+    const what = args.impl !== undefined ? `the adapter ${args.impl}` : `the driver ${args.driver as string}`;
+    fail(`cannot load ${what}: ${err instanceof Error ? err.message : String(err)}`);
   }
   const executor: CaseExecutor =
     args.profile === undefined || args.profile === exec.info.profile

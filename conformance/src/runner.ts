@@ -80,7 +80,7 @@ function unsupportedFor(info: ImplementationInfo, c: LoadedCase): string | undef
 async function withTimeout(p: Promise<Run>, ms: number): Promise<Run> {
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<Run>((resolve) => {
-    timer = setTimeout(() => resolve({ trace: [], crash: `hung: no result after ${ms} ms` }), ms);
+    timer = setTimeout(() => resolve({ trace: [], crash: `hung: no answer after ${ms} ms` }), ms);
   });
   try {
     return await Promise.race([p.catch((err: unknown) => ({ trace: [], crash: `threw: ${String(err)}` })), hung]);

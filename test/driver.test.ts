@@ -1,0 +1,64 @@
+import { afterAll, describe, expect, it } from "vitest";
+import reference from "../conformance/adapters/reference.js";
+import { DriverExecutor, DriverStartError, splitCommand } from "../conformance/src/driver.js";
+import { interpret } from "../conformance/src/interpreter.js";
+import { loadSuite } from "../conformance/src/load.js";
+import { runCases } from "../conformance/src/runner.js";
+
+const { cases } = loadSuite();
+const tsx = (file: string, ...args: string[]): string => [process.execPath, "--import", "tsx", file, ...args].join(" ");
+const opened: DriverExecutor[] = [];
+afterAll(async () => {
+  for (const d of opened) await d.close();
+});
+
+describe("the driver protocol", () => {
+  it("splits command lines, keeping quoted arguments whole", () => {
+    expect(splitCommand(`python3 "my driver.py" --flag 'a b'`)).toEqual(["python3", "my driver.py", "--flag", "a b"]);
+  });
+
+  it("gives, through the reference driver, exactly the traces of the in-process run", async () => {
+    const driver = await DriverExecutor.start(tsx("conformance/drivers/reference/driver.ts"));
+    opened.push(driver);
+    expect(driver.info).toMatchObject({ name: "prot-events reference (driver)", profile: "core", language: "TypeScript" });
+    for (const c of cases) {
+      const [local, remote] = [await interpret(c, reference), await driver.run(c)];
+      expect(remote, `${c.source.file}:${c.source.line} ${c.id}`).toEqual(local);
+    }
+  });
+
+  it("reports each fault of a misbehaving driver against its case, restarts it, and finishes the run", async () => {
+    const driver = await DriverExecutor.start(tsx("test/fixtures/bad-driver.ts"));
+    opened.push(driver);
+    const report = await runCases(driver, cases, { timeoutMs: 3000 });
+    const why = (id: string): string => report.results.find((r) => r.id === id)?.message ?? "(passed)";
+    expect(why("model-mark-is-absolute")).toMatch(/^protocol error: not a JSON object: "this is not json"/);
+    expect(why("model-events-run-only-while-waiting")).toMatch(/^protocol error: answer for seq \d+, expected \d+/);
+    expect(why("model-events-belong-to-their-stream")).toMatch(/^crashed: the driver exited with code 7/);
+    expect(why("read-lines-lf-and-crlf")).toMatch(/^hung: no answer after 3000 ms/);
+    expect(why("read-line-in-pieces-runs-events")).toMatch(/^flooded standard error: more than 1048576 bytes during the case\nstandard error \(tail\):\nx+/);
+    expect(why("read-bytes-and-short-reads")).toMatch(/^protocol error: a line longer than 16777216 bytes, starting "\{\\"seq\\":1,\\"trace\\":\\"yyy/);
+    expect(why("read-after-end-reports-eof-without-events")).toMatch(/^the driver could not run the case: no pipes left/);
+    const failed = report.results.filter((r) => r.status === "fail").map((r) => r.id);
+    expect(failed).toHaveLength(7);
+    expect(report.summary.pass).toBe(cases.length - 7);
+  }, 60_000);
+
+  it.each([
+    ["version", /the driver speaks protocol version 99; this runner speaks 1/],
+    ["garbage", /protocol error: not a JSON object: "hello there"/],
+    ["exit", /the driver exited with code 4/],
+  ])("refuses a driver whose start fails (%s)", async (mode, message) => {
+    await expect(DriverExecutor.start(tsx("test/fixtures/bad-driver.ts", mode))).rejects.toThrow(message);
+  });
+
+  it("gives up on a driver that never answers the start", async () => {
+    const err = await DriverExecutor.start(tsx("test/fixtures/bad-driver.ts", "silent"), 1500).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DriverStartError);
+    expect((err as Error).message).toMatch(/no answer to the start after 1500 ms/);
+  });
+
+  it("names a driver that cannot be started", async () => {
+    await expect(DriverExecutor.start("/nonexistent/driver")).rejects.toThrow(/cannot start the driver: spawn \/nonexistent\/driver ENOENT/);
+  });
+});
