@@ -292,7 +292,10 @@ export class ProtStream {
   }
 
   set nonBlocking(value: boolean) {
+    if (value === this.#nonBlocking) return;
     this.#nonBlocking = value;
+    // The read timeout counts towards the deadline of blocking streams only.
+    if (this.#readTimeout > 0) this.#deadlineChanged();
   }
 
   /**
@@ -350,11 +353,12 @@ export class ProtStream {
 
   /**
    * The earliest time at which something is due on the stream: the earliest
-   * event mark or, with a read timeout, the timeout mark. Infinity if none.
+   * event mark or, for a blocking stream with a read timeout, the timeout
+   * mark. Infinity if none.
    */
   get nextDeadline(): number {
     const mark = this.#events.earliest();
-    return this.#readTimeout > 0 && this.#timeoutMark < mark ? this.#timeoutMark : mark;
+    return this.#readTimeout > 0 && !this.#nonBlocking && this.#timeoutMark < mark ? this.#timeoutMark : mark;
   }
 
   // ---- synchronous reads --------------------------------------------------
@@ -618,6 +622,16 @@ export class ProtStream {
 
   #sourceFailed(message: string, cause: unknown): void {
     this.#ended = true;
+    // What arrived before the input failed stays readable.
+    this.#fail(message, cause);
+  }
+
+  /** The stream itself failed (timeout, callback): it is over, buffered bytes included. */
+  #failStream(message: string, cause?: unknown): void {
+    if (this.#error !== null) return;
+    this.#buf = EMPTY;
+    this.#pos = 0;
+    this.#scan = 0;
     this.#fail(message, cause);
   }
 
@@ -688,7 +702,7 @@ export class ProtStream {
         try {
           cb(this, rock);
         } catch (err) {
-          this.#fail(`read callback failed: ${describe(err)}`, err);
+          this.#failStream(`read callback failed: ${describe(err)}`, err);
         }
       }
       for (;;) {
@@ -701,7 +715,7 @@ export class ProtStream {
         if (flush !== null && flush.buffered > 0) flush.flush().catch(() => {});
         if (this.#nonBlocking) return Outcome.Block;
         if (this.#readTimeout > 0 && now >= this.#timeoutMark) {
-          this.#fail(Messages.idle);
+          this.#failStream(Messages.idle);
           return Outcome.End;
         }
         await new Promise<void>((resolve) => {
@@ -728,7 +742,7 @@ export class ProtStream {
         kept = ev.proc(this, ev, ev.rock);
       } catch (err) {
         this.#events.remove(ev);
-        this.#fail(`wait event callback failed: ${describe(err)}`, err);
+        this.#failStream(`wait event callback failed: ${describe(err)}`, err);
         return;
       }
       if (kept === null || kept === undefined) this.#events.remove(ev);

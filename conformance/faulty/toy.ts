@@ -115,7 +115,7 @@ class ToyStream implements StreamUnderTest {
   }
 
   deadline(): number {
-    let d = this.timeout > 0 ? this.timeoutMark : Infinity;
+    let d = this.timeout > 0 && !this.nonBlocking ? this.timeoutMark : Infinity;
     for (const e of this.list) d = Math.min(d, e.mark);
     return d;
   }
@@ -135,7 +135,7 @@ class ToyStream implements StreamUnderTest {
         } catch (err) {
           if (this.faults.swallowThrows) continue;
           owner.removeWaitEvent(e);
-          owner.error = `wait event callback failed: ${err instanceof Error ? err.message : String(err)}`;
+          owner.fail(`wait event callback failed: ${err instanceof Error ? err.message : String(err)}`);
           return;
         }
         if (kept === null && !this.faults.nullKeeps) owner.removeWaitEvent(e);
@@ -145,6 +145,12 @@ class ToyStream implements StreamUnderTest {
         if (this.closed || this.error !== null) return;
       }
     }
+  }
+
+  /** The stream fails by its own doing: what is buffered goes with it. */
+  fail(message: string): void {
+    this.error = message;
+    this.buf = "";
   }
 
   flush(): void {
@@ -167,9 +173,9 @@ class ToyStream implements StreamUnderTest {
     if (this.faults.flushBeforePassOnly) this.flush();
     for (let first = true; ; first = false) {
       const now = this.clock.now();
-      const timedOut = !this.nonBlocking && !this.faults.ignoreTimeout && this.timeout > 0 && now >= this.timeoutMark;
-      if (timedOut && this.faults.timeoutBeforePass && !first) {
-        this.error = IDLE;
+      const timedOut = (): boolean => !this.nonBlocking && !this.faults.ignoreTimeout && this.timeout > 0 && now >= this.timeoutMark;
+      if (timedOut() && this.faults.timeoutBeforePass && !first) {
+        this.fail(IDLE);
         return "end";
       }
       if (!(this.nonBlocking && this.faults.nonBlockingNoPass)) this.pass(now);
@@ -177,8 +183,8 @@ class ToyStream implements StreamUnderTest {
       if (this.closed || this.error !== null || this.ended) return "end";
       if (!this.faults.flushBeforePassOnly) this.flush();
       if (this.nonBlocking) return "block";
-      if (timedOut) {
-        this.error = IDLE;
+      if (timedOut()) {
+        this.fail(IDLE);
         return "end";
       }
       let at = Math.min(...this.list.map((e) => e.mark), this.timeout > 0 && !this.faults.ignoreTimeout ? this.timeoutMark : Infinity);
