@@ -15,7 +15,7 @@ export const PROTOCOL_VERSION = 1;
 export const MAX_LINE = 16 * 1024 * 1024;
 /** Standard error a driver may write during one case before it counts as a flood. */
 export const MAX_STDERR_PER_CASE = 1024 * 1024;
-const STDERR_TAIL = 2000;
+const STDERR_TAIL = 4000;
 
 /** Splits a command line on spaces; single or double quotes keep an argument whole. */
 export function splitCommand(line: string): string[] {
@@ -61,8 +61,17 @@ class DriverProcess {
     this.child.on("exit", (code, signal) => this.#die(new Error(`the driver exited with ${signal !== null ? `signal ${signal}` : `code ${code}`}`)));
   }
 
+  /** The last few kilobytes of standard error, from a line start. */
   get stderrTail(): string {
-    return this.#stderrTail;
+    const t = this.#stderrTail;
+    const nl = t.length < STDERR_TAIL ? -1 : t.indexOf("\n");
+    return nl < 0 ? t : t.slice(nl + 1);
+  }
+
+  /** Forgets the standard error seen so far, at the start of a case. */
+  clearStderr(): void {
+    this.stderrBytes = 0;
+    this.#stderrTail = "";
   }
 
   #take(chunk: string): void {
@@ -189,7 +198,7 @@ export class DriverExecutor implements CaseExecutor {
     const proc = this.#proc as DriverProcess;
     const seq = ++this.#seq;
     const { source: _source, ...plain } = c;
-    proc.stderrBytes = 0;
+    proc.clearStderr();
     proc.send({ cmd: "run", seq, case: plain });
     const flood = setInterval(() => {
       if (proc.stderrBytes > MAX_STDERR_PER_CASE) proc.kill();
@@ -207,9 +216,13 @@ export class DriverExecutor implements CaseExecutor {
     const msg = parseObject(line);
     if (typeof msg === "string") return fault(msg);
     if (msg.seq !== seq) return fault(`protocol error: answer for seq ${String(msg.seq)}, expected ${seq}`);
-    if (typeof msg.error === "string") return { trace: [], crash: `the driver could not run the case: ${msg.error}` };
+    // Give late standard error (valgrind writes after the fact) a moment to arrive.
+    await new Promise((r) => setImmediate(r));
+    const stderr = proc.stderrTail.trim();
+    const extra = stderr === "" ? {} : { stderr };
+    if (typeof msg.error === "string") return { trace: [], crash: `the driver could not run the case: ${msg.error}`, ...extra };
     if (!Array.isArray(msg.trace)) return fault("protocol error: the answer has neither trace nor error");
-    return { trace: msg.trace as TraceEntry[] };
+    return { trace: msg.trace as TraceEntry[], ...extra };
   }
 
   /** Kills a driver that hung; the next run starts a fresh one. */

@@ -16,6 +16,8 @@ export interface Run {
   trace: TraceEntry[];
   /** Set when the implementation threw or misbehaved outside the trace. */
   crash?: string;
+  /** What a driver wrote to its standard error during the case (its tail), when anything. */
+  stderr?: string;
 }
 
 /** What a scripted `throw` action throws. */

@@ -98,8 +98,10 @@ export async function runCase(exec: CaseExecutor, c: LoadedCase, timeoutMs = 500
   const run = await withTimeout(exec.run(c), timeoutMs);
   if (run.crash?.startsWith("hung:") === true) await exec.reset?.();
   const ms = Math.round(performance.now() - started);
-  const difference = run.crash !== undefined ? `${run.crash}\n${describeDifference(c.expect, run.trace)}`.trimEnd() : describeDifference(c.expect, run.trace);
-  const ok = run.crash === undefined && difference === "";
+  const mismatch = describeDifference(c.expect, run.trace);
+  const ok = run.crash === undefined && mismatch === "";
+  const stderr = run.stderr === undefined ? "" : `\nstandard error of the implementation:\n${run.stderr}`;
+  const difference = ok ? "" : `${run.crash === undefined ? mismatch : `${run.crash}\n${mismatch}`.trimEnd()}${stderr}`;
   const deviation = deviationFor(exec.info, c);
   if (deviation !== undefined) {
     return ok

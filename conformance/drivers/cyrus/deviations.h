@@ -1,0 +1,202 @@
+/*
+ * The deviations of libcyrus.so.0 (cyrus-imapd 3.6.1, Debian 12) from the
+ * core rules, established by running every case of the suite through this
+ * driver and reading lib/prot.c for each case whose trace differs. README.md
+ * beside this file explains each one with the case that shows it.
+ *
+ * Case IDs come first: the runner takes the first entry that matches a case,
+ * so a case that cites WE-TIMEOUT-3, say, but fails for another reason gets
+ * that other reason. Requirement IDs follow, for the requirements whose every
+ * case fails because of that requirement's own difference.
+ *
+ * Included by driver.c inside the initializer of DEVIATIONS[].
+ */
+
+#define R_NO_TIMEOUT \
+    "prot_fill() runs its event loop only when the stream has a read timeout or is non-blocking; " \
+    "this case reads a blocking stream without a read timeout, which blocks in read() and never runs " \
+    "its events, so their callbacks' writes, removals, additions and new marks never happen either " \
+    "(WE-MODEL-2, WE-FIRE-3)"
+#define R_TIMEOUT_INSTANT \
+    "the wait loop ends as soon as select() times out at or after the timeout mark, before another " \
+    "pass: events due at the timeout instant do not run (WE-TIMEOUT-3)"
+#define R_TIMEOUT_RESET \
+    "prot_fill() copies the timeout mark when the wait begins; prot_resettimeout() from a callback " \
+    "moves the stream's mark but not the running wait's copy, so the wait still fails at the old " \
+    "mark (WE-TIMEOUT-4)"
+#define R_NULL_KEEPS \
+    "a callback's return value only decides whether the event counts for the next sleep; an event " \
+    "returned as null but not removed stays on the list and runs again at every pass while it is " \
+    "due (WE-CB-3)"
+#define R_PAST_MARK \
+    "an event returned with a mark in the past makes prot_fill() give select() a negative timeout, " \
+    "which fails with EINVAL: the read fails with \"Invalid argument\" (WE-FIRE-5)"
+#define R_PASS_BEFORE_INPUT \
+    "prot_fill() runs a pass before it asks select() whether input is waiting: a read that begins " \
+    "with its buffer empty runs the due events even when input arrived while nobody read and is " \
+    "waiting in the descriptor (WE-MODEL-3, WE-FIRE-6)"
+#define R_FGETS_PARTIAL \
+    "prot_fgets() returns what it has read whenever prot_getc() returns EOF, at a would-block or a " \
+    "failure as at the end of the input: a partial line comes back as a line, consumed, and the " \
+    "would-block or the error only at the next read (WE-READ-2, WE-NB-1, WE-ERR-1)"
+#define R_TIMEOUT_ON_READ \
+    "the timeout mark restarts when prot_fill() reads input, not when the input arrives: input that " \
+    "waited in the descriptor while nobody read restarts the timeout at the time it is read " \
+    "(WE-TIMEOUT-2)"
+#define R_SELECT_ONE \
+    "prot_select() reports at most one stream for a deadline: the first in the group with the " \
+    "earliest deadline; other streams whose deadline has come or passed are not reported " \
+    "(WE-SELECT-2, WE-SELECT-6)"
+#define R_SELECT_NONBLOCKING \
+    "prot_select() counts the deadlines of blocking streams only: the events of a non-blocking " \
+    "stream never wake it, and it sleeps to its own timeout (WE-SELECT-2)"
+#define R_CLOSE \
+    "the C layer closes a stream with prot_free(), which frees it and leaves its events allocated: " \
+    "there is no closed stream left to list events of or to read, and using it is a use after free " \
+    "(the driver refuses it; CYRUS_DRIVER_VALGRIND=1 runs it under valgrind) (WE-CLOSE-1)"
+
+/* Blocking streams without a read timeout never run events */
+{"model-mark-is-absolute", R_NO_TIMEOUT},
+{"model-events-run-only-while-waiting", R_NO_TIMEOUT},
+{"model-events-belong-to-their-stream", R_NO_TIMEOUT},
+{"read-line-in-pieces-runs-events", R_NO_TIMEOUT},
+{"api-add-appends-and-does-not-run", R_NO_TIMEOUT},
+{"api-mark-changed-between-reads", R_NO_TIMEOUT},
+{"api-remove-between-reads-and-twice", R_NO_TIMEOUT},
+{"cb-null-without-removing", R_NO_TIMEOUT},
+{"cb-reschedule-every-ten", R_NO_TIMEOUT},
+{"cb-remove-later-event-in-pass", R_NO_TIMEOUT},
+{"cb-added-event-waits-for-next-pass", R_NO_TIMEOUT},
+{"cb-postpone-another-event", R_NO_TIMEOUT},
+{"cb-rock-passed-and-replaced", R_NO_TIMEOUT},
+{"fire-due-exactly-at-mark", R_NO_TIMEOUT},
+{"fire-list-order-not-mark-order", R_NO_TIMEOUT},
+{"fire-sleeps-until-earliest-mark", R_NO_TIMEOUT},
+{"fire-past-mark-once-per-tick", R_NO_TIMEOUT},
+{"fire-input-at-the-very-mark", R_NO_TIMEOUT},
+{"flush-before-sleeping", R_NO_TIMEOUT},
+{"pattern-idle-reaper", R_NO_TIMEOUT},
+{"pattern-keepalive", R_NO_TIMEOUT},
+{"pattern-every-idle", R_NO_TIMEOUT},
+{"pattern-push-poll", R_NO_TIMEOUT},
+{"questions-reschedule-by-mark", R_NO_TIMEOUT},
+{"cb-remove-self-mid-pass", R_NO_TIMEOUT},
+{"cb-remove-self-then-return-event", R_NO_TIMEOUT},
+{"cb-remove-earlier-event", R_NO_TIMEOUT},
+{"cb-remove-later-due-events", R_NO_TIMEOUT},
+{"cb-remove-later-not-due-event", R_NO_TIMEOUT},
+{"cb-remove-every-other-event", R_NO_TIMEOUT},
+{"cb-remove-twice-in-one-callback", R_NO_TIMEOUT},
+{"cb-remove-already-removed-events", R_NO_TIMEOUT},
+{"cb-remove-and-readd-later-event", R_NO_TIMEOUT},
+{"cb-remove-and-readd-self", R_NO_TIMEOUT},
+{"cb-add-event-already-due", R_NO_TIMEOUT},
+{"cb-add-event-due-later-wakes-stream", R_NO_TIMEOUT},
+{"cb-add-from-last-event", R_NO_TIMEOUT},
+{"cb-add-from-first-event", R_NO_TIMEOUT},
+{"cb-add-chain-one-tick-each", R_NO_TIMEOUT},
+{"cb-add-then-remove-in-same-callback", R_NO_TIMEOUT},
+{"cb-null-after-moving-mark", R_NO_TIMEOUT},
+{"cb-null-after-reschedules", R_NO_TIMEOUT},
+{"cb-return-event-unchanged", R_NO_TIMEOUT},
+{"cb-postpone-due-event-one-tick", R_NO_TIMEOUT},
+{"cb-advance-event-not-due-at-pass-start", R_NO_TIMEOUT},
+{"cb-move-earlier-event-later", R_NO_TIMEOUT},
+{"cb-move-earlier-event-into-past", R_NO_TIMEOUT},
+{"cb-mark-decided-when-reached", R_NO_TIMEOUT},
+{"cb-rock-unchanged-every-firing", R_NO_TIMEOUT},
+{"cb-rock-null", R_NO_TIMEOUT},
+{"cb-rock-numbers-and-falsy-values", R_NO_TIMEOUT},
+{"cb-rock-replaced-each-firing", R_NO_TIMEOUT},
+{"cb-rock-per-event", R_NO_TIMEOUT},
+{"api-add-event-in-past-between-reads", R_NO_TIMEOUT},
+{"api-set-mark-between-reads-both-ways", R_NO_TIMEOUT},
+{"api-events-list-after-operations", R_NO_TIMEOUT},
+{"api-remove-and-readd-after-null-return", R_NO_TIMEOUT},
+{"order-many-due-in-list-order", R_NO_TIMEOUT},
+{"order-equal-marks-keep-list-order", R_NO_TIMEOUT},
+{"order-added-between-reads-goes-last", R_NO_TIMEOUT},
+{"order-remove-and-readd-goes-last", R_NO_TIMEOUT},
+{"order-readd-self-from-callback-goes-last", R_NO_TIMEOUT},
+{"order-readd-other-in-pass-waits-and-goes-last", R_NO_TIMEOUT},
+{"order-rescheduled-event-keeps-its-place", R_NO_TIMEOUT},
+{"order-child-added-in-pass-runs-last", R_NO_TIMEOUT},
+{"order-earlier-event-made-due-waits-a-tick", R_NO_TIMEOUT},
+{"fire-mark-at-read-start-and-one-tick-after", R_NO_TIMEOUT},
+{"fire-added-relative-to-now-between-reads", R_NO_TIMEOUT},
+{"fire-negative-marks-at-clock-start", R_NO_TIMEOUT},
+{"fire-mark-after-end-never-fires", R_NO_TIMEOUT},
+{"resched-steady-and-drifting-after-late-pass", R_NO_TIMEOUT},
+{"resched-old-mark-catches-up-once-per-tick", R_NO_TIMEOUT},
+{"resched-absolute-script-per-firing", R_NO_TIMEOUT},
+{"resched-to-now-runs-next-tick", R_NO_TIMEOUT},
+{"resched-returned-unchanged-runs-each-tick", R_NO_TIMEOUT},
+{"resched-past-once-per-tick-beside-others", R_NO_TIMEOUT},
+{"resched-alternating-future-and-past", R_NO_TIMEOUT},
+{"resched-back-from-old-mark-into-the-past", R_NO_TIMEOUT},
+{"resched-other-earlier-wakes-sooner", R_NO_TIMEOUT},
+{"resched-other-later-not-run-at-old-mark", R_NO_TIMEOUT},
+{"resched-postponed-then-restored-in-the-same-pass", R_NO_TIMEOUT},
+{"resched-unchanged-byte-reads-get-input", R_NO_TIMEOUT},
+{"sleep-wakes-in-mark-order-not-list-order", R_NO_TIMEOUT},
+{"sleep-two-rhythms-interleave", R_NO_TIMEOUT},
+{"sleep-streams-read-one-after-another", R_NO_TIMEOUT},
+{"sleep-marks-moved-between-reads", R_NO_TIMEOUT},
+{"sleep-fifty-events-scattered-marks", R_NO_TIMEOUT},
+{"fire-buffered-input-runs-nothing", R_NO_TIMEOUT},
+{"fire-partial-line-buffered-still-waits", R_NO_TIMEOUT},
+{"fire-input-at-mark-several-events", R_NO_TIMEOUT},
+{"fire-input-at-rescheduled-mark", R_NO_TIMEOUT},
+{"fire-byte-input-one-tick-before-mark", R_NO_TIMEOUT},
+{"fire-input-one-tick-after-mark-beats-refire", R_NO_TIMEOUT},
+{"fire-once-per-tick-resumes-after-input", R_NO_TIMEOUT},
+{"fire-line-in-pieces-at-marks", R_NO_TIMEOUT},
+{"fire-short-read-after-events", R_NO_TIMEOUT},
+{"fire-other-stream-due-events-wait-for-their-read", R_NO_TIMEOUT},
+{"fire-alternate-reads-on-two-streams", R_NO_TIMEOUT},
+{"fire-mark-set-from-other-stream-waits", R_NO_TIMEOUT},
+{"nb-switch-modes-around-a-mark", R_NO_TIMEOUT},
+{"read-crlf-split-across-arrivals", R_NO_TIMEOUT},
+{"read-unterminated-last-line-waits-for-the-end", R_NO_TIMEOUT},
+{"flush-after-each-pass-that-wrote", R_NO_TIMEOUT},
+{"flush-reply-and-callback-output-in-order", R_NO_TIMEOUT},
+{"select-timeout-mark-before-event-mark", R_NO_TIMEOUT},
+{"select-without-timeout-ends-by-a-deadline", R_NO_TIMEOUT},
+
+/* R_PASS_BEFORE_INPUT */
+{"nb-one-pass-then-would-block", R_PASS_BEFORE_INPUT},
+
+/* prot_select() and non-blocking streams */
+{"select-reports-the-stream-whose-deadline-comes", R_SELECT_NONBLOCKING},
+
+/* R_FGETS_PARTIAL */
+{"err-timeout-drops-a-partial-line", R_FGETS_PARTIAL},
+{"nb-getc-and-read-take-what-is-buffered", R_FGETS_PARTIAL},
+
+/* R_NULL_KEEPS */
+{"nb-due-events-one-pass-no-sleep", R_NULL_KEEPS},
+{"nb-read-timeout-ignored", R_NULL_KEEPS},
+{"timeout-after-event-marks", R_NULL_KEEPS},
+{"timeout-reset-by-input-one-tick-before", R_NULL_KEEPS},
+
+/* R_PASS_BEFORE_INPUT+R_NULL_KEEPS+R_FGETS_PARTIAL */
+{"nb-partial-line-stays-buffered", R_PASS_BEFORE_INPUT "; " R_NULL_KEEPS "; " R_FGETS_PARTIAL},
+
+/* R_PASS_BEFORE_INPUT+R_PAST_MARK */
+{"nb-end-of-input-is-not-would-block", R_PASS_BEFORE_INPUT "; " R_PAST_MARK},
+
+/* prot_select() and deadlines */
+{"select-tie-event-mark-and-timeout-mark", R_SELECT_ONE},
+{"select-tie-two-event-marks-in-given-order", R_SELECT_ONE},
+{"select-ready-set-in-the-order-given", R_SELECT_ONE},
+
+/* R_TIMEOUT_INSTANT+R_TIMEOUT_RESET */
+{"timeout-reset-by-a-callback-at-the-timeout-instant", R_TIMEOUT_INSTANT "; " R_TIMEOUT_RESET},
+
+/* R_TIMEOUT_ON_READ */
+{"timeout-input-between-reads-moves-the-mark", R_TIMEOUT_ON_READ},
+
+/* Requirements whose every case fails because of that requirement's own difference */
+{"WE-TIMEOUT-3", R_TIMEOUT_INSTANT},
+{"WE-TIMEOUT-4", R_TIMEOUT_RESET},
+{"WE-CLOSE-1", R_CLOSE},
