@@ -50,6 +50,29 @@
 #define R_SELECT_NONBLOCKING \
     "prot_select() counts the deadlines of blocking streams only: the events of a non-blocking " \
     "stream never wake it, and it sleeps to its own timeout (WE-SELECT-2)"
+#define R_ADDED_SAME_PASS \
+    "the pass follows the list's next pointers, so an event appended by a callback runs in that " \
+    "same pass when the event that added it was not the last on the list (WE-CB-6)"
+#define R_ADDED_BY_LAST \
+    "an event appended by the last event of the list is not seen by the pass, and the sleep is " \
+    "computed from the events the pass saw: the new event's mark is not counted, and the wait " \
+    "sleeps past it (WE-CB-6, WE-FIRE-4)"
+#define R_SPIN \
+    "an event left due at the current second keeps prot_fill() from sleeping: it calls select() " \
+    "with a zero timeout again and again within one second, running the event each time (the " \
+    "driver stops the case after 10,000 such calls) (WE-FIRE-5)"
+#define R_FLUSH_FIRST_ONLY \
+    "prot_fill() flushes the paired writer once, before its event loop; what callbacks write " \
+    "during the loop stays buffered until the next read begins (WE-FLUSH-1)"
+#define R_SLEEP_DURING_WALK \
+    "prot_fill() computes how long to sleep while it walks the list, from each event's mark as it " \
+    "passes it: a callback that moves an event already passed to a sooner mark is not seen, and " \
+    "the stream sleeps to the old mark (WE-FIRE-4, WE-API-3)"
+#define R_REMOVE_NEXT \
+    "prot_fill() keeps a pointer to the next event while it calls a callback; a callback that " \
+    "removes that very event frees it, and the pass then reads freed memory: undefined behaviour " \
+    "(the driver refuses the case; CYRUS_DRIVER_VALGRIND=1 runs it under valgrind, which reports " \
+    "the invalid reads while the freed event runs anyway) (WE-CB-5)"
 #define R_CLOSE \
     "the C layer closes a stream with prot_free(), which frees it and leaves its events allocated: " \
     "there is no closed stream left to list events of or to read, and using it is a use after free " \
@@ -172,15 +195,22 @@
 /* R_FGETS_PARTIAL */
 {"err-timeout-drops-a-partial-line", R_FGETS_PARTIAL},
 {"nb-getc-and-read-take-what-is-buffered", R_FGETS_PARTIAL},
+{"timeout-fails-with-a-partial-line-buffered", R_FGETS_PARTIAL},
 
-/* R_NULL_KEEPS */
-{"nb-due-events-one-pass-no-sleep", R_NULL_KEEPS},
-{"nb-read-timeout-ignored", R_NULL_KEEPS},
-{"timeout-after-event-marks", R_NULL_KEEPS},
-{"timeout-reset-by-input-one-tick-before", R_NULL_KEEPS},
+/* Streams with a read timeout: the rules themselves */
+{"wt-null-without-removing", R_NULL_KEEPS},
+{"wt-added-event-waits-for-the-next-pass", R_ADDED_SAME_PASS},
+{"wt-added-by-the-last-event", R_ADDED_BY_LAST},
+{"wt-mark-in-the-past-once-per-tick", R_PAST_MARK},
+{"wt-mark-at-now-once-per-tick", R_SPIN},
+{"wt-callback-output-flushed-before-sleeping", R_FLUSH_FIRST_ONLY},
+{"wt-moving-an-earlier-event-sooner", R_SLEEP_DURING_WALK},
 
-/* R_PASS_BEFORE_INPUT+R_NULL_KEEPS+R_FGETS_PARTIAL */
-{"nb-partial-line-stays-buffered", R_PASS_BEFORE_INPUT "; " R_NULL_KEEPS "; " R_FGETS_PARTIAL},
+/* R_REMOVE_NEXT */
+{"cb-remove-next-event-with-a-read-timeout", R_REMOVE_NEXT},
+
+/* R_FGETS_PARTIAL */
+{"nb-partial-line-stays-buffered", R_FGETS_PARTIAL},
 
 /* R_PASS_BEFORE_INPUT+R_PAST_MARK */
 {"nb-end-of-input-is-not-would-block", R_PASS_BEFORE_INPUT "; " R_PAST_MARK},
