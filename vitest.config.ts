@@ -12,6 +12,7 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    reporters: ["default", "./test/closing-line-reporter.ts"],
     testTimeout: 10_000,
   },
 });

@@ -31,10 +31,14 @@ export function progressLine(r: CaseResult, index: number, total: number): strin
   return r.status === "pass" || r.message === undefined ? head : `${head}\n${indent(r.message)}`;
 }
 
-/** The closing line: counts by status, in the plain form CI reads. */
+/**
+ * The closing lines: the expected failures and unexpected passes, then the
+ * counts in the plain form CI reads (expected failures count as passed,
+ * unexpected passes as failed).
+ */
 export function closingLine(report: RunReport): string {
   const s = report.summary;
-  return `${s.pass + s.xfail} passed, ${s.fail + s.xpass} failed, ${s.skip} skipped (${s.xfail} expected failures, ${s.xpass} unexpected passes)`;
+  return `expected failures: ${s.xfail}, unexpected passes: ${s.xpass}\n${s.pass + s.xfail} passed, ${s.fail + s.xpass} failed, ${s.skip} skipped`;
 }
 
 /** The summary grouped by requirement, then the closing line. */
@@ -107,7 +111,7 @@ export function tap(report: RunReport): string {
         out.push(`not ok ${n} - ${r.id}`, "  ---", `  status: ${r.status}`, `  source: ${r.source}`, "  message: |", indent(r.message ?? "", "    "), "  ...");
     }
   });
-  out.push(`# ${closingLine(report)}`);
+  for (const line of closingLine(report).split("\n")) out.push(`# ${line}`);
   return out.join("\n");
 }
 
