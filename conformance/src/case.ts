@@ -81,11 +81,17 @@ export type Step =
 
 /** The result part of a read's trace entry: exactly one of these keys. */
 export interface ReadResultEntry {
+  /** A line read, without its LF or CRLF. */
   line?: string;
+  /** A byte read. */
   byte?: number;
+  /** Bytes read, one per character. */
   data?: string;
+  /** The input had ended. */
   eof?: true;
+  /** The read failed with this text. */
   error?: string;
+  /** A non-blocking read would have had to wait. */
   wouldblock?: true;
   /** The read can never complete: no input, no end, no timer. The case stops there. */
   blocked?: true;
