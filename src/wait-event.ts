@@ -8,8 +8,17 @@ import type { ProtStream } from "./prot-stream.js";
  * It returns `event` to keep the event (after setting a new `event.mark` to
  * run again later), or `null` once it has removed the event with
  * {@link ProtStream.removeWaitEvent}. A stream takes `null` at its word: an
- * event whose callback returns `null` is removed even if the callback forgot
- * to remove it, so it can never fire again.
+ * event whose callback returns `null` (or, from JavaScript, `undefined`) is
+ * removed even if the callback forgot to remove it, so it can never fire
+ * again.
+ *
+ * A callback may remove or reschedule any event of the stream, and add new
+ * ones; an event removed during a pass does not run later in it, and events
+ * added during a pass first run at the next pass. If the callback throws, the
+ * event is removed and the stream fails: the read in progress and every later
+ * read return `null`, {@link ProtStream.error} is
+ * `"wait event callback failed: <message>"` and
+ * {@link ProtStream.errorCause} is what was thrown.
  */
 export type WaitEventProc<R = unknown> = (
   stream: ProtStream,
