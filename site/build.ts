@@ -272,6 +272,7 @@ for (const input of document.querySelectorAll(".pagefind-ui__search-input")) inp
   }
 
   cpSync(join(root, "site", "style.css"), join(out, "style.css"));
+  cpSync(join(root, "site", "favicon.svg"), join(out, "favicon.ico"));
   log("search index (pagefind)");
   execFileSync(join(root, "node_modules", ".bin", "pagefind"), ["--site", out, "--silent"], { stdio: "inherit" });
   log(`built ${walk(out).filter((f) => f.endsWith(".html")).length} pages into ${args.out}/`);

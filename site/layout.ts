@@ -63,7 +63,7 @@ export function layout(options: { page: NavItem; nav: NavItem[]; content: string
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
+<link rel="icon" href="${rel("favicon.ico")}" type="image/svg+xml">
 <title>${escapeHtml(page.title)} · prot-events</title>
 <link rel="stylesheet" href="${rel("style.css")}">
 ${options.head ?? ""}

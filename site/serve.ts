@@ -13,6 +13,7 @@ const TYPES: Record<string, string> = {
   ".json": "application/json",
   ".svg": "image/svg+xml",
   ".png": "image/png",
+  ".ico": "image/svg+xml",
   ".woff2": "font/woff2",
   ".wasm": "application/wasm",
 };
