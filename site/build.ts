@@ -69,10 +69,13 @@ async function apiReference(): Promise<Map<string, string>> {
     [ReflectionKind.Variable]: "variables",
     [ReflectionKind.TypeAlias]: "types",
   };
+  // Names of the reference implementation win; within one module, a name
+  // that means two things (a method of two classes) links nowhere.
   const map = new Map<string, string>();
   const ambiguous = new Set<string>();
+  let fromEarlierModules = new Set<string>();
   const put = (name: string, path: string): void => {
-    if (ambiguous.has(name)) return;
+    if (ambiguous.has(name) || fromEarlierModules.has(name)) return;
     const had = map.get(name);
     if (had !== undefined && had !== path) {
       map.delete(name);
@@ -84,11 +87,13 @@ async function apiReference(): Promise<Map<string, string>> {
     if (!html.has(file)) html.set(file, existsSync(join(apiDir, file)) ? readFileSync(join(apiDir, file), "utf8") : "");
     return (html.get(file) as string).includes(`id="${anchor}"`);
   };
-  for (const mod of project.children ?? []) {
+  const order = (name: string): number => (name.startsWith("conformance") ? 2 : name.includes("cyrus") ? 1 : 0);
+  for (const mod of [...(project.children ?? [])].sort((a, b) => order(a.name) - order(b.name))) {
+    fromEarlierModules = new Set([...map.keys(), ...ambiguous]);
     for (const r of mod.children ?? []) {
       const dir = folder[r.kind];
       if (dir === undefined) continue;
-      const file = `${dir}/${mod.name}.${r.name}.html`;
+      const file = `${dir}/${mod.name.replace(/[^\w.-]/g, "_")}.${r.name}.html`;
       if (!existsSync(join(apiDir, file))) continue;
       put(r.name, `api/${file}`);
       for (const m of (r as DeclarationReflection).children ?? []) {

@@ -63,10 +63,18 @@ export function highlight(h: Highlighter, code: string, lang: string): string {
   return h.codeToHtml(code, { lang: l, theme: "github-light-high-contrast" });
 }
 
-/** The API name a code span refers to, if any: `stream.addWaitEvent(...)` → `addWaitEvent`. */
+/**
+ * The API name a code span refers to, if any: `stream.addWaitEvent(...)` →
+ * `addWaitEvent`. A bare call such as `select()` or `read()` is how the
+ * pages name C and system functions, so only the C facade's own names
+ * (`prot_fill()`) are taken in that form.
+ */
 function apiName(code: string): string | undefined {
-  const m = /^(?:[A-Za-z_$][\w$]*\.)*([A-Za-z_$][\w$]*)(?:\(.*\))?$/.exec(code.trim());
-  return m?.[1];
+  const m = /^(?:[A-Za-z_$][\w$]*\.)*([A-Za-z_$][\w$]*)(\(.*\))?$/.exec(code.trim());
+  if (m === null) return undefined;
+  const name = m[1] as string;
+  if (m[2] === "()" && !/^prot/.test(name)) return undefined;
+  return name;
 }
 
 /** A markdown-it for one page. */
