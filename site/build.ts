@@ -144,6 +144,7 @@ async function main(): Promise<void> {
   const guides = [
     { repo: "conformance/README.md", path: "guide/conformance.html", title: "Running the suite" },
     { repo: "conformance/DRIVERS.md", path: "guide/drivers.html", title: "The driver protocol" },
+    { repo: "conformance/drivers/python/README.md", path: "guide/python-driver.html", title: "A driver in Python" },
     { repo: "conformance/drivers/cyrus/README.md", path: "guide/cyrus-driver.html", title: "The C driver" },
     { repo: "README.md", path: "guide/readme.html", title: "The project" },
   ];

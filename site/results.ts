@@ -46,6 +46,11 @@ export function bundled(): Contender[] {
       start: () => DriverExecutor.start(`${TSX} conformance/drivers/reference/driver.ts`),
     },
     {
+      label: "Python example, through its driver",
+      command: 'npx prot-conformance --driver "python3 conformance/drivers/python/driver.py"',
+      start: () => DriverExecutor.start("python3 conformance/drivers/python/driver.py"),
+    },
+    {
       label: "Cyrus 3.6.1 (C), through its driver",
       command: "npx prot-conformance --driver conformance/drivers/cyrus/run",
       start: () => DriverExecutor.start("conformance/drivers/cyrus/run", 600_000),
