@@ -1,0 +1,48 @@
+/*
+ * Counts the lines on standard input with the C prot layer of cyrus-imapd
+ * (Debian 12's libcyrus.so.0, cyrus-common 3.6.1): prot_new(0, 0), then
+ * prot_fgets() into an 8 KiB buffer until it returns NULL. Prints the count.
+ *
+ * A line longer than the buffer comes back in pieces; only a piece that
+ * ends in '\n' (or the unterminated last piece at end of input) is counted
+ * as a line, so the count equals `wc -l` plus one for an unterminated tail.
+ *
+ * Nothing here comes from the Cyrus sources: the prototypes are declared
+ * below, and fatal() is defined because the library expects its host to.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct protstream;
+extern struct protstream *prot_new(int fd, int write);
+extern char *prot_fgets(char *buf, unsigned size, struct protstream *s);
+
+void fatal(const char *msg, int code) __attribute__((noreturn));
+void fatal(const char *msg, int code) {
+    fprintf(stderr, "fgets_count: the C library called fatal(\"%s\", %d)\n", msg ? msg : "", code);
+    exit(code ? code : 75);
+}
+
+int main(void) {
+    static char buf[8192];
+    struct protstream *s = prot_new(0, 0);
+    if (!s) {
+        fprintf(stderr, "fgets_count: prot_new failed\n");
+        return 1;
+    }
+    unsigned long long lines = 0;
+    int partial = 0;
+    while (prot_fgets(buf, sizeof buf, s)) {
+        size_t n = strlen(buf);
+        if (n > 0 && buf[n - 1] == '\n') {
+            lines++;
+            partial = 0;
+        } else {
+            partial = 1;
+        }
+    }
+    if (partial) lines++;
+    printf("%llu\n", lines);
+    return 0;
+}

@@ -1,0 +1,198 @@
+/**
+ * Line throughput through a pipe: every contender reads the same file of
+ * IMAP-like CRLF lines from `cat file` through a pipe and counts its lines.
+ *
+ *   ours       ProtStream over the child's stdout, latin1, tryReadLine() ?? await readLine()
+ *   readline   node:readline over the child's stdout, for await
+ *   c-prot     Debian libcyrus prot_fgets (bench/c/fgets_count), `cat file | fgets_count`
+ *   wc-l       `cat file | wc -l`: the memchr floor
+ *
+ * Usage: tsx bench/line-throughput.ts [--rounds N] [--warmup N] [--tiny]
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import readline from "node:readline";
+import { Messages, ProtStream } from "../src/index.js";
+import {
+  buildC, goal, mbPerSecond, parseOptions, printCase, runCase, runChild, timeIt, writeResults,
+  type Contender, type Sample,
+} from "./lib.js";
+
+const opts = parseOptions();
+const SIZE = opts.tiny ? 2_000_000 : 200_000_000;
+const FORMAT = 1; // bump when the generator changes, so a stale cached file is not reused
+
+/** mulberry32: a small fixed-seed PRNG. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const COMMANDS = [
+  "LOGIN", "SELECT", "EXAMINE", "FETCH", "UID FETCH", "UID STORE", "STORE", "SEARCH", "UID SEARCH",
+  "LIST", "LSUB", "STATUS", "APPEND", "NOOP", "IDLE", "CAPABILITY", "EXPUNGE", "COPY", "UID COPY", "LOGOUT",
+];
+const ATOMS = [
+  "INBOX", "FLAGS", "BODY.PEEK[HEADER]", "RFC822.SIZE", "INTERNALDATE", "ENVELOPE", "UID", "\\Seen",
+  "\\Deleted", "\\Flagged", "(MESSAGES", "UNSEEN)", "1:*", "NIL", "BODYSTRUCTURE", "+FLAGS.SILENT",
+];
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const QCHARS = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,-_@";
+
+/** One line of 10-200 bytes, CRLF included. */
+function makeLine(rnd: () => number, seq: number): string {
+  const len = 10 + Math.floor(rnd() * 191);
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)] as T;
+  let line = rnd() < 0.15 ? (rnd() < 0.7 ? "* " : "+ ") : `A${seq.toString(36).toUpperCase()} `;
+  line += pick(COMMANDS);
+  while (line.length < len - 2) {
+    const r = rnd();
+    if (r < 0.3) line += " " + pick(ATOMS);
+    else if (r < 0.5) line += " " + Math.floor(rnd() * 100000);
+    else if (r < 0.75) {
+      let q = '"';
+      for (let n = 1 + Math.floor(rnd() * 30); n > 0; n--) q += QCHARS[Math.floor(rnd() * QCHARS.length)];
+      line += " " + q + '"';
+    } else {
+      let atom = "";
+      for (let n = 1 + Math.floor(rnd() * 12); n > 0; n--) atom += ALNUM[Math.floor(rnd() * ALNUM.length)];
+      line += " " + atom;
+    }
+  }
+  return line.slice(0, len - 2) + "\r\n";
+}
+
+/** Generates the file once per size and format, in os.tmpdir(); returns its path and line count. */
+function dataFile(size: number): { file: string; lines: number } {
+  const file = path.join(os.tmpdir(), `prot-events-bench-lines-v${FORMAT}-${size}.txt`);
+  const countFile = `${file}.lines`;
+  if (existsSync(file) && existsSync(countFile) && statSync(file).size === size) {
+    return { file, lines: Number(readFileSync(countFile, "utf8")) };
+  }
+  process.stderr.write(`generating ${size} bytes of IMAP-like lines into ${file}\n`);
+  const rnd = prng(0x1a2b3c4d);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, "w");
+  const chunk = Buffer.allocUnsafe(1 << 20);
+  let used = 0;
+  let written = 0;
+  let lines = 0;
+  while (written + used < size) {
+    let line = makeLine(rnd, lines);
+    const room = size - written - used;
+    // The last line is cut to fit the size and still ends in CRLF.
+    if (line.length > room) line = room >= 3 ? line.slice(0, room - 2) + "\r\n" : "\r\n".slice(2 - room);
+    if (used + line.length > chunk.length) {
+      writeSync(fd, chunk, 0, used);
+      written += used;
+      used = 0;
+    }
+    used += chunk.write(line, used, "latin1");
+    if (line.endsWith("\n")) lines++;
+  }
+  writeSync(fd, chunk, 0, used);
+  closeSync(fd);
+  renameSync(tmp, file);
+  const cfd = openSync(countFile, "w");
+  writeSync(cfd, String(lines));
+  closeSync(cfd);
+  return { file, lines };
+}
+
+function cat(file: string) {
+  return spawn("cat", [file], { stdio: ["ignore", "pipe", "inherit"] });
+}
+
+async function exited(child: ReturnType<typeof cat>): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) await once(child, "close");
+  if (child.exitCode !== 0) throw new Error(`cat exited with ${child.signalCode ?? child.exitCode}`);
+}
+
+async function main(): Promise<void> {
+  const { file, lines: expected } = dataFile(SIZE);
+  const bytes = statSync(file).size;
+  const cdir = await buildC();
+  const fgets = path.join(cdir, "fgets_count");
+
+  const contenders: Contender[] = [
+    {
+      name: "ours",
+      async run(): Promise<Sample> {
+        const { ns, value } = await timeIt(async () => {
+          const child = cat(file);
+          const s = new ProtStream(child.stdout, { encoding: "latin1", maxLine: 1 << 20 });
+          let n = 0;
+          for (;;) {
+            const l = s.tryReadLine() ?? (await s.readLine());
+            if (typeof l !== "string") break;
+            n++;
+          }
+          if (s.error !== Messages.eof) throw new Error(`ProtStream failed: ${s.error}`);
+          s.close();
+          await exited(child);
+          return n;
+        });
+        return { ns, work: bytes, check: value };
+      },
+    },
+    {
+      name: "readline",
+      async run(): Promise<Sample> {
+        const { ns, value } = await timeIt(async () => {
+          const child = cat(file);
+          const rl = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
+          let n = 0;
+          for await (const _ of rl) n++;
+          await exited(child);
+          return n;
+        });
+        return { ns, work: bytes, check: value };
+      },
+    },
+    {
+      name: "c-prot_fgets",
+      async run(): Promise<Sample> {
+        const { ns, stdout } = await runChild("sh", ["-c", 'cat "$1" | "$2"', "sh", file, fgets]);
+        return { ns, work: bytes, check: Number(stdout.trim()) };
+      },
+    },
+    {
+      name: "wc-l",
+      async run(): Promise<Sample> {
+        const { ns, stdout } = await runChild("sh", ["-c", 'cat "$1" | wc -l', "sh", file]);
+        return { ns, work: bytes, check: Number(stdout.trim()) };
+      },
+    },
+  ];
+
+  console.log(`line-throughput: ${(bytes / 1e6).toFixed(1)} MB, ${expected} CRLF lines, through a pipe from cat; ` +
+    `${opts.rounds} rounds (+${opts.warmup} warm-up)${opts.tiny ? ", TINY" : ""}`);
+  const result = await runCase({ name: `count lines of ${(bytes / 1e6).toFixed(0)} MB`, ours: "ours", contenders, metric: mbPerSecond }, opts);
+  // Every contender must have counted the lines the generator wrote.
+  for (const [name, r] of Object.entries(result.contenders)) {
+    for (const s of r.samples) {
+      if (s.check !== expected) throw new Error(`${name} counted ${s.check} lines, the file has ${expected}`);
+    }
+  }
+  printCase(result);
+  const goals = [
+    goal("ours vs readline (speed ratio)", result.speedRatio.readline as number, 2),
+    goal("ours vs C prot_fgets (speed ratio)", result.speedRatio["c-prot_fgets"] as number, 0.8),
+  ];
+  const out = writeResults("line-throughput", opts, { file, bytes, lines: expected, cases: [result], goals });
+  console.log(`\nresults: ${out}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  process.exit(1);
+});
