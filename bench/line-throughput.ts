@@ -3,6 +3,7 @@
  * IMAP-like CRLF lines from `cat file` through a pipe and counts its lines.
  *
  *   ours       ProtStream over the child's stdout, latin1, tryReadLine() ?? await readLine()
+ *   ours-bytes the same with the byte-view fast path, tryReadLineBytes() ?? await readLineBytes()
  *   readline   node:readline over the child's stdout, for await
  *   c-prot     Debian libcyrus prot_fgets (bench/c/fgets_count), `cat file | fgets_count`
  *   wc-l       `cat file | wc -l`: the memchr floor
@@ -145,6 +146,26 @@ async function main(): Promise<void> {
       },
     },
     {
+      name: "ours-bytes",
+      async run(): Promise<Sample> {
+        const { ns, value } = await timeIt(async () => {
+          const child = cat(file);
+          const s = new ProtStream(child.stdout, { maxLine: 1 << 20 });
+          let n = 0;
+          for (;;) {
+            const l = s.tryReadLineBytes() ?? (await s.readLineBytes());
+            if (!(l instanceof Buffer)) break;
+            n++;
+          }
+          if (s.error !== Messages.eof) throw new Error(`ProtStream failed: ${s.error}`);
+          s.close();
+          await exited(child);
+          return n;
+        });
+        return { ns, work: bytes, check: value };
+      },
+    },
+    {
       name: "readline",
       async run(): Promise<Sample> {
         const { ns, value } = await timeIt(async () => {
@@ -187,6 +208,9 @@ async function main(): Promise<void> {
   const goals = [
     goal("ours vs readline (speed ratio)", result.speedRatio.readline as number, 2),
     goal("ours vs C prot_fgets (speed ratio)", result.speedRatio["c-prot_fgets"] as number, 0.8),
+    // The byte-view fast path against the same peers: ours ÷ peer divided by ours ÷ ours-bytes.
+    goal("ours-bytes vs readline (speed ratio)", (result.speedRatio.readline as number) / (result.speedRatio["ours-bytes"] as number), 2),
+    goal("ours-bytes vs C prot_fgets (speed ratio)", (result.speedRatio["c-prot_fgets"] as number) / (result.speedRatio["ours-bytes"] as number), 0.8),
   ];
   const out = writeResults("line-throughput", opts, { file, bytes, lines: expected, cases: [result], goals });
   console.log(`\nresults: ${out}`);

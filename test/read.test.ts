@@ -222,3 +222,26 @@ describe("closing", () => {
     expect(() => scripted([], undefined, { encoding: "klingon" as BufferEncoding })).toThrow(/unknown encoding klingon/);
   });
 });
+
+describe("line reading as bytes (the fast path)", () => {
+  it("returns the same lines as views, which later reads never change", async () => {
+    const { clock, s } = scripted([{ at: 1, data: "a1 NOOP\r\nb2" }, { at: 2, data: Buffer.from([0x20, 0x58, 0x0a, 0xff, 0x00, 0x0d, 0x0a]) }, { at: 3, data: "tail" }], { at: 4 });
+    const first = await clock.runUntil(s.readLineBytes());
+    expect(first).toEqual(Buffer.from("a1 NOOP"));
+    s.ungetc(0x21);
+    expect(s.tryGetc()).toBe(0x21);
+    expect(first).toEqual(Buffer.from("a1 NOOP"));
+    expect(await clock.runUntil(s.readLineBytes())).toEqual(Buffer.from("b2 X"));
+    expect(s.tryReadLineBytes()).toEqual(Buffer.from([0xff, 0x00]));
+    expect(s.tryReadLineBytes()).toBeUndefined();
+    expect(await clock.runUntil(s.readLineBytes())).toEqual(Buffer.from("tail"));
+    expect(await s.readLineBytes()).toBeNull();
+    expect(s.bytesIn).toBe(22);
+  });
+
+  it("applies maxLine as the string reader does", async () => {
+    const { clock, s } = scripted([{ at: 1, data: "abcdefgh\n" }], { at: 2 }, { maxLine: 4 });
+    await expect(clock.runUntil(s.readLineBytes())).rejects.toThrow(/line at byte 0 is longer than the limit of 4 bytes/);
+    expect(await clock.runUntil(s.readLineBytes())).toEqual(Buffer.from("efgh"));
+  });
+});
