@@ -55,7 +55,8 @@ export class ProtWriter {
   readonly #size: number;
   readonly #encoding: "utf8" | "latin1" | "ascii";
   readonly #endOnClose: boolean;
-  #buf: Buffer;
+  // Allocated at the first write after a hand-on: an idle connection holds no buffer.
+  #buf: Buffer | null = null;
   #len = 0;
   #bytesOut = 0;
   #error: string | null = null;
@@ -79,7 +80,6 @@ export class ProtWriter {
       throw new RangeError(`ProtWriter: encoding must be utf8, latin1 or ascii, got ${String(this.#encoding)}`);
     }
     this.#endOnClose = options.endOnClose ?? true;
-    this.#buf = Buffer.allocUnsafe(this.#size);
     this.#sink = sink;
     sink.on("error", (err: Error) => this.#fail(`${this.name}: the sink failed: ${err.message}`));
     sink.on("close", () => this.#fail(`${this.name}: the sink is closed`));
@@ -112,14 +112,14 @@ export class ProtWriter {
       const n = Buffer.byteLength(data, this.#encoding);
       if (this.#len + n > this.#size) this.#handOn();
       if (n > this.#size) this.#send(Buffer.from(data, this.#encoding));
-      else this.#len += this.#buf.write(data, this.#len, this.#encoding);
+      else this.#len += (this.#buf ??= Buffer.allocUnsafe(this.#size)).write(data, this.#len, this.#encoding);
       this.#bytesOut += n;
     } else {
       const n = data.length;
       if (this.#len + n > this.#size) this.#handOn();
       if (n > this.#size) this.#send(Buffer.from(data));
       else {
-        this.#buf.set(data, this.#len);
+        (this.#buf ??= Buffer.allocUnsafe(this.#size)).set(data, this.#len);
         this.#len += n;
       }
       this.#bytesOut += n;
@@ -218,8 +218,9 @@ export class ProtWriter {
 
   #handOn(): void {
     if (this.#len === 0) return;
+    if (this.#buf === null) return;
     const out = this.#buf.subarray(0, this.#len);
-    this.#buf = Buffer.allocUnsafe(this.#size);
+    this.#buf = null;
     this.#len = 0;
     this.#send(out);
   }

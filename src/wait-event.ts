@@ -92,13 +92,13 @@ const byMarkThenSeq = (a: WaitEvent, b: WaitEvent): boolean =>
 const bySeq = (a: WaitEvent, b: WaitEvent): number => a.seq - b.seq;
 
 /**
- * The events of one stream: list order for firing, a heap by mark for
- * finding the due ones and the earliest without scanning.
+ * The events of one stream, in a heap by mark for finding the due ones and
+ * the earliest without scanning. List order is the order of adding, kept as
+ * each event's sequence number, so no second structure is needed.
  * @internal
  */
 export class WaitEventList {
   readonly #heap = new IndexedHeap<WaitEvent>(byMarkThenSeq);
-  readonly #order = new Set<WaitEvent>();
   #seq = 0;
 
   constructor(
@@ -107,13 +107,12 @@ export class WaitEventList {
   ) {}
 
   get size(): number {
-    return this.#order.size;
+    return this.#heap.size;
   }
 
   add<R>(mark: number, proc: WaitEventProc<R>, rock: R): WaitEvent<R> {
     const ev = new WaitEvent<R>(this, this.#seq++, mark, proc, rock);
     const before = this.earliest();
-    this.#order.add(ev as unknown as WaitEvent);
     this.#heap.push(ev as unknown as WaitEvent);
     if (this.earliest() !== before) this.onEarliestChange();
     return ev;
@@ -123,7 +122,6 @@ export class WaitEventList {
     if (ev.list !== this) return false;
     const before = this.earliest();
     ev.list = null;
-    this.#order.delete(ev);
     this.#heap.delete(ev);
     if (this.earliest() !== before) this.onEarliestChange();
     return true;
@@ -149,12 +147,11 @@ export class WaitEventList {
   }
 
   list(): WaitEvent[] {
-    return [...this.#order];
+    return this.#heap.collect(() => true, []).sort(bySeq);
   }
 
   clear(): void {
-    for (const ev of this.#order) ev.list = null;
-    this.#order.clear();
+    for (const ev of this.list()) ev.list = null;
     this.#heap.clear();
   }
 }
