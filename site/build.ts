@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     const results = columns.map((col) => `<li><span class="col-label">${escapeHtml(col.label)}</span> ${badge(result(col, c.id), col)}</li>`).join("");
     return `<figure class="case" id="${escapeHtml(c.id)}">
 <figcaption><a class="case-id" href="#${escapeHtml(c.id)}">${escapeHtml(c.id)}</a> <span class="case-title">${escapeHtml(c.title)}</span> <span class="case-reqs">checks ${reqs}</span></figcaption>
-<div class="timeline">${renderTimeline(c)}</div>
+<div class="timeline" tabindex="0" role="group" aria-label="Timeline of ${escapeHtml(c.id)}">${renderTimeline(c)}</div>
 <ul class="results">${results}</ul>
 <details class="case-data"><summary>The case as data</summary>${highlight(h, yaml, "yaml")}</details>
 </figure>`;
@@ -257,9 +257,9 @@ async function main(): Promise<void> {
 <p>Made while this site was built, on ${when}, with Node ${escapeHtml(process.version)}, by <code>npm run site</code>. Expected failures are the declared deviations of an implementation's profile; open one to read its reason and the difference.</p>
 <ul class="runs">${runs}</ul>
 <h2 id="by-requirement">By requirement</h2>
-<div class="table-wrap"><table class="matrix"><thead>${head}</thead><tbody>${byReq}</tbody></table></div>
+<div class="table-wrap" tabindex="0" role="group" aria-label="Conformance results"><table class="matrix"><thead>${head}</thead><tbody>${byReq}</tbody></table></div>
 <h2 id="by-case">By case</h2>
-<div class="table-wrap"><table class="matrix"><thead>${caseHead}</thead><tbody>${byCase}</tbody></table></div>`;
+<div class="table-wrap" tabindex="0" role="group" aria-label="Conformance results"><table class="matrix"><thead>${caseHead}</thead><tbody>${byCase}</tbody></table></div>`;
     emit(item.path, layout({ page: item, nav, content, toc: [{ id: "by-requirement", text: "By requirement", level: 2 }, { id: "by-case", text: "By case", level: 2 }] }));
   }
 
