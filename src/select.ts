@@ -85,11 +85,16 @@ export class ProtGroup implements Iterable<ProtStream> {
 
   /**
    * Adds `stream` (adding it twice does nothing).
-   * @throws Error when the stream is closed or runs on another clock than the group.
+   * A stream that is already closed is not kept: the next select reports it
+   * ready once, as it does for a stream closed while in the group.
+   * @throws Error when the stream runs on another clock than the group.
    */
   add(stream: ProtStream): this {
     if (this.#members.has(stream)) return this;
-    if (stream.closed) throw new Error(`ProtGroup.add: ${stream.name} is closed`);
+    if (stream.closed) {
+      if (!this.#closed.includes(stream)) this.#closed.push(stream);
+      return this;
+    }
     if (this.#clock === undefined) this.#clock = stream.clock;
     else if (stream.clock !== this.#clock) {
       throw new Error(`ProtGroup.add: ${stream.name} runs on another clock than the group`);
