@@ -93,7 +93,7 @@ class ToyStream implements StreamUnderTest {
   }
 
   arrive(data: string): void {
-    if (this.closed || this.error !== null) return;
+    if (this.closed || this.error !== null || this.ended) return;
     this.buf += data;
     this.arrivals++;
     if (this.timeout > 0) this.timeoutMark = this.clock.now() + this.timeout;

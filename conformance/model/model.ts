@@ -108,9 +108,8 @@ export function expectedTrace(c: Case): TraceEntry[] {
   }
   // The README: events with a mark are added at the start, in declaration order.
   for (const [name, spec] of Object.entries(c.events ?? {})) if (spec.mark !== undefined) addEvent(w, name, spec.mark);
-  // Spec silent: input "at" the start time has arrived when the first step
-  // runs (the cases never read at 0 what arrives at 0; the reference would
-  // deliver it only once its first wait sleeps).
+  // DRIVERS.md: input arriving at t is readable at t, so what arrives at the
+  // start has arrived when the first step runs.
   advanceTo(w, 0);
   for (const s of c.steps) if (step(w, s) === "stop") break;
   return w.trace;
@@ -148,16 +147,19 @@ function advanceTo(w: World, t: number): void {
   w.now = Math.max(w.now, t);
 }
 
-/** Delivers the arrivals and the end of `s` due by `t`, each at its own time (never before `from`). */
+/** Delivers the arrivals and the end of `s` due by `t`, in time order, each at its own time (never before `from`). */
 function deliver(s: Stream, t: number, from: number): void {
-  while (s.arrivals.length > 0 && (s.arrivals[0] as Arrival).at <= t) {
-    const a = s.arrivals.shift() as Arrival;
+  for (;;) {
+    const a = s.arrivals[0];
+    const end = s.end !== undefined && s.end <= t ? s.end : Infinity;
     // Arrivals come before an end at the same instant: the end was scheduled after them.
-    arrive(s, a.data, Math.max(a.at, from));
-  }
-  if (s.end !== undefined && s.end <= t) {
-    s.end = undefined;
-    s.ended = true;
+    if (a !== undefined && a.at <= t && a.at <= end) {
+      s.arrivals.shift();
+      arrive(s, a.data, Math.max(a.at, from));
+    } else if (end !== Infinity) {
+      s.end = undefined;
+      s.ended = true;
+    } else return;
   }
 }
 

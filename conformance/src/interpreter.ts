@@ -207,7 +207,11 @@ export async function interpret(c: Case, adapter: Adapter): Promise<Run> {
       );
     }
     for (const [name, spec] of Object.entries(events)) if (spec.mark !== undefined) add(name, spec.mark);
-    for (const s of c.steps) await step(s);
+    for (const s of c.steps) {
+      // What is due now happens before the step: input arriving at t is readable at t.
+      await clock.advanceTo(clock.now());
+      await step(s);
+    }
     return { trace };
   } catch (err) {
     if (err instanceof Blocked) return { trace };

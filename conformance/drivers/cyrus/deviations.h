@@ -188,6 +188,7 @@
 
 /* R_PASS_BEFORE_INPUT */
 {"nb-one-pass-then-would-block", R_PASS_BEFORE_INPUT},
+{"read-input-at-the-start-is-buffered", R_PASS_BEFORE_INPUT},
 
 /* prot_select() and non-blocking streams */
 {"select-reports-the-stream-whose-deadline-comes", R_SELECT_NONBLOCKING},

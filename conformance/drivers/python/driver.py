@@ -207,6 +207,8 @@ class CaseRun:
     def run(self) -> list[dict]:
         try:
             for step in self.steps:
+                # Input arriving at t is readable at t: what is due now happens before the step.
+                self.clock.advance_to(self.now())
                 self.step(step)
         except Stop:
             pass

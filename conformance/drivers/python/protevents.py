@@ -169,8 +169,8 @@ class Stream:
     # -- the input side --------------------------------------------------
 
     def _arrive(self, data: bytes) -> None:
-        if self._error is not None:
-            return  # input after a failure is not delivered (WE-ERR-1)
+        if self._error is not None or self._ended:
+            return  # input after a failure (WE-ERR-1) or after the end is not delivered
         self._buf += data
         self.arrivals += 1
         self.pokes += 1
