@@ -266,3 +266,16 @@ export function goal(description: string, value: number, target: number, higherI
   console.log(`  goal: ${description}: ${fmt(value)} (target ${higherIsBetter ? "≥" : "≤"} ${fmt(target)}) ${holds ? "holds" : "MISSED"}`);
   return { description, value, target, holds };
 }
+
+/** mulberry32: a small fixed-seed PRNG, so generated data and orders repeat from run to run. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+

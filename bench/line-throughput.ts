@@ -18,25 +18,13 @@ import path from "node:path";
 import readline from "node:readline";
 import { Messages, ProtStream } from "../src/index.js";
 import {
-  buildC, goal, mbPerSecond, parseOptions, printCase, runCase, runChild, timeIt, writeResults,
+  buildC, goal, mbPerSecond, mulberry32, parseOptions, printCase, runCase, runChild, timeIt, writeResults,
   type Contender, type Sample,
 } from "./lib.js";
 
 const opts = parseOptions();
 const SIZE = opts.tiny ? 2_000_000 : 200_000_000;
 const FORMAT = 1; // bump when the generator changes, so a stale cached file is not reused
-
-/** mulberry32: a small fixed-seed PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COMMANDS = [
   "LOGIN", "SELECT", "EXAMINE", "FETCH", "UID FETCH", "UID STORE", "STORE", "SEARCH", "UID SEARCH",
@@ -80,7 +68,7 @@ function dataFile(size: number): { file: string; lines: number } {
     return { file, lines: Number(readFileSync(countFile, "utf8")) };
   }
   process.stderr.write(`generating ${size} bytes of IMAP-like lines into ${file}\n`);
-  const rnd = prng(0x1a2b3c4d);
+  const rnd = mulberry32(0x1a2b3c4d);
   const tmp = `${file}.${process.pid}.tmp`;
   const fd = openSync(tmp, "w");
   const chunk = Buffer.allocUnsafe(1 << 20);

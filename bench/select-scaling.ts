@@ -29,6 +29,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ProtGroup, ProtStream, ScriptedSource, VirtualClock, select, type Arrival } from "../src/index.js";
+import { mulberry32 } from "./lib.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tiny = process.argv.includes("--tiny") || process.env.BENCH_TINY === "1";
@@ -39,18 +40,7 @@ const C_ITERATIONS = tiny ? 2_000 : 20_000; // per round, C
 const C_MAX_N = 1_000; // FD_SETSIZE 1024, minus stdio and slack
 const SEED = 0x5eed;
 
-// ---- small helpers (bench/lib.ts was not there when this was written) ----
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// ---- helpers of its own (its rounds and output predate bench/lib.ts) ----
 
 function shuffled(n: number, rand: () => number): number[] {
   const a = Array.from({ length: n }, (_, i) => i);

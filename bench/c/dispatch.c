@@ -37,20 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct protstream;
-struct prot_waitevent;
-typedef struct prot_waitevent *waitevent_proc(struct protstream *s, struct prot_waitevent *ev, void *rock);
-struct prot_waitevent {
-    time_t mark;
-    waitevent_proc *proc;
-    void *rock;
-    struct prot_waitevent *next;
-};
-extern struct protstream *prot_new(int fd, int write);
-extern int prot_settimeout(struct protstream *s, int timeout);
-extern struct prot_waitevent *prot_addwaitevent(struct protstream *s, time_t mark, waitevent_proc *proc, void *rock);
-extern int prot_getc(struct protstream *s);
-extern const char *prot_error(struct protstream *s);
+#include "../../conformance/drivers/cyrus/libcyrus.h"
 
 #define OFF_WAITEVENT 0x100 /* struct prot_waitevent *: head of the list (as in driver.c) */
 #define HEAD(s) (*(struct prot_waitevent **)((char *)(s) + OFF_WAITEVENT))

@@ -14,9 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct protstream;
-extern struct protstream *prot_new(int fd, int write);
-extern char *prot_fgets(char *buf, unsigned size, struct protstream *s);
+#include "../../conformance/drivers/cyrus/libcyrus.h"
 
 void fatal(const char *msg, int code) __attribute__((noreturn));
 void fatal(const char *msg, int code) {

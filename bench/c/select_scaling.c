@@ -33,20 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct protstream;
-struct protgroup;
-
-extern struct protstream *prot_new(int fd, int write);
-extern int prot_free(struct protstream *s);
-extern int prot_getc(struct protstream *s);
-extern int prot_select(struct protgroup *readstreams, int extra_read_fd, struct protgroup **out,
-                       int *extra_read_flag, struct timeval *timeout);
-extern struct protgroup *protgroup_new(size_t size);
-extern void protgroup_free(struct protgroup *group);
-extern void protgroup_insert(struct protgroup *group, struct protstream *item);
-extern struct protstream *protgroup_getelement(struct protgroup *group, size_t element);
-
-#define PROT_NO_FD (-1)
+#include "../../conformance/drivers/cyrus/libcyrus.h"
 
 void fatal(const char *msg, int code) __attribute__((noreturn));
 void fatal(const char *msg, int code) {

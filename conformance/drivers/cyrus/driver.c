@@ -52,41 +52,8 @@
 /* The library's interface, declared here                              */
 /* ------------------------------------------------------------------ */
 
-struct protstream; /* opaque but for the two checked offsets below */
-struct protgroup;  /* opaque */
-struct prot_waitevent;
+#include "libcyrus.h"
 
-typedef struct prot_waitevent *waitevent_proc(struct protstream *s, struct prot_waitevent *ev, void *rock);
-
-/* The list entry of a wait event: the application owns the handle's fields. */
-struct prot_waitevent {
-    time_t mark;
-    waitevent_proc *proc;
-    void *rock;
-    struct prot_waitevent *next;
-};
-
-extern struct protstream *prot_new(int fd, int write);
-extern int prot_free(struct protstream *s);
-extern int prot_settimeout(struct protstream *s, int timeout);
-extern int prot_resettimeout(struct protstream *s);
-extern int prot_setflushonread(struct protstream *s, struct protstream *flushs);
-extern struct prot_waitevent *prot_addwaitevent(struct protstream *s, time_t mark, waitevent_proc *proc, void *rock);
-extern void prot_removewaitevent(struct protstream *s, struct prot_waitevent *event);
-extern const char *prot_error(struct protstream *s);
-extern int prot_getc(struct protstream *s);
-extern int prot_read(struct protstream *s, char *buf, unsigned size);
-extern char *prot_fgets(char *buf, unsigned size, struct protstream *s);
-extern int prot_write(struct protstream *s, const char *buf, unsigned len);
-extern int prot_flush(struct protstream *s);
-extern int prot_select(struct protgroup *readstreams, int extra_read_fd, struct protgroup **out,
-                       int *extra_read_flag, struct timeval *timeout);
-extern struct protgroup *protgroup_new(size_t size);
-extern void protgroup_free(struct protgroup *group);
-extern void protgroup_insert(struct protgroup *group, struct protstream *item);
-extern struct protstream *protgroup_getelement(struct protgroup *group, size_t element);
-
-#define PROT_NO_FD (-1)
 #define EOF_STRING "end of file reached"
 
 /*
