@@ -154,6 +154,21 @@ export interface RunOptions {
   maxSteps?: number;
 }
 
+/**
+ * Thrown by {@link VirtualClock.runUntil} when the promise is still pending
+ * and no timer is left: nothing could ever settle it.
+ */
+export class StuckError extends Error {
+  /** The virtual time at which everything stopped. */
+  readonly at: number;
+  /** @internal */
+  constructor(at: number) {
+    super(`VirtualClock.runUntil: stuck at time ${at}: the promise is pending and no timer is scheduled`);
+    this.name = "StuckError";
+    this.at = at;
+  }
+}
+
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
@@ -237,8 +252,9 @@ export class VirtualClock implements Clock {
    * and immediates run, and whenever nothing is left to do but wait, jumps to
    * the next timer. Resolves or rejects as `promise` does.
    *
-   * @throws Error when `promise` is still pending but no timer is left
-   * (nothing could ever settle it), or when a limit of `options` is reached.
+   * @throws StuckError when `promise` is still pending but no timer is left
+   * (nothing could ever settle it).
+   * @throws Error when a limit of `options` is reached.
    */
   async runUntil<T>(promise: Promise<T>, options: RunOptions = {}): Promise<T> {
     const maxSteps = options.maxSteps ?? 1_000_000;
@@ -255,7 +271,7 @@ export class VirtualClock implements Clock {
       if (settled) return observed;
       const next = this.nextTimerAt();
       if (next === undefined) {
-        throw new Error(`VirtualClock.runUntil: stuck at time ${this.#now}: the promise is pending and no timer is scheduled`);
+        throw new StuckError(this.#now);
       }
       if (next > until) {
         throw new Error(`VirtualClock.runUntil: the promise is still pending at the time limit ${until}`);

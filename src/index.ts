@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { type Clock, type Timer, type RunOptions, type SystemClockOptions, SystemClock, VirtualClock, systemClock } from "./clock.js";
+export { type Clock, type Timer, type RunOptions, type SystemClockOptions, SystemClock, VirtualClock, StuckError, systemClock } from "./clock.js";
 export { type ByteSink, type ByteSource, type Arrival, type ScriptEnd, type ReadableSourceOptions, ScriptedSource, readableSource } from "./source.js";
 export { WaitEvent, type WaitEventProc } from "./wait-event.js";
 export {

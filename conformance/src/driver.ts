@@ -57,8 +57,9 @@ class DriverProcess {
       this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_TAIL);
     });
     this.child.stdin.on("error", () => {});
-    this.child.on("error", (err) => this.#die(new Error(`cannot start the driver: ${err.message}`)));
-    this.child.on("exit", (code, signal) => this.#die(new Error(`the driver exited with ${signal !== null ? `signal ${signal}` : `code ${code}`}`)));
+    // Each reason reads as the fault it is reported as.
+    this.child.on("error", (err) => this.#die(new Error(`crashed: cannot start the driver: ${err.message}`)));
+    this.child.on("exit", (code, signal) => this.#die(new Error(`crashed: the driver exited with ${signal !== null ? `signal ${signal}` : `code ${code}`}`)));
   }
 
   /** The last few kilobytes of standard error, from a line start. */
@@ -212,7 +213,7 @@ export class DriverExecutor implements CaseExecutor {
       return { trace: [], crash: `${why}${tail === "" ? "" : `\nstandard error (tail):\n${tail}`}` };
     };
     if (proc.stderrBytes > MAX_STDERR_PER_CASE) return fault(`flooded standard error: more than ${MAX_STDERR_PER_CASE} bytes during the case`);
-    if (line instanceof Error) return fault(line.message.startsWith("protocol error") ? line.message : `crashed: ${line.message}`);
+    if (line instanceof Error) return fault(line.message);
     const msg = parseObject(line);
     if (typeof msg === "string") return fault(msg);
     if (msg.seq !== seq) return fault(`protocol error: answer for seq ${String(msg.seq)}, expected ${seq}`);

@@ -3,7 +3,7 @@
  * trace: the runner's side of the contract between a case and an
  * implementation. Callback scripts are executed here, through the adapter.
  */
-import { VirtualClock } from "../../src/clock.js";
+import { StuckError, VirtualClock } from "../../src/clock.js";
 import type { Adapter, EventHandle, ReadOutcome, StreamUnderTest } from "./adapter.js";
 import type { Action, Case, EventSpec, MarkSpec, ReadResultEntry, Rock, Script, Step, TraceEntry } from "./case.js";
 
@@ -121,7 +121,7 @@ export async function interpret(c: Case, adapter: Adapter): Promise<Run> {
     try {
       return await clock.runUntil(p, { until: HORIZON, maxSteps: 200_000 });
     } catch (err) {
-      if (err instanceof Error && /stuck at time/.test(err.message)) throw new Blocked();
+      if (err instanceof StuckError) throw new Blocked();
       throw err;
     }
   };

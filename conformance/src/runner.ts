@@ -77,13 +77,18 @@ function unsupportedFor(info: ImplementationInfo, c: LoadedCase): string | undef
   return undefined;
 }
 
-async function withTimeout(p: Promise<Run>, ms: number): Promise<Run> {
+/** The run of a case, or `hung` when it gave no answer within `ms`. */
+async function withTimeout(p: Promise<Run>, ms: number): Promise<{ run: Run; hung: boolean }> {
   let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<Run>((resolve) => {
-    timer = setTimeout(() => resolve({ trace: [], crash: `hung: no answer after ${ms} ms` }), ms);
+  const hung = new Promise<{ run: Run; hung: boolean }>((resolve) => {
+    timer = setTimeout(() => resolve({ run: { trace: [], crash: `hung: no answer after ${ms} ms` }, hung: true }), ms);
   });
+  const ran = p.then(
+    (run) => ({ run, hung: false }),
+    (err: unknown) => ({ run: { trace: [], crash: `threw: ${String(err)}` }, hung: false }),
+  );
   try {
-    return await Promise.race([p.catch((err: unknown) => ({ trace: [], crash: `threw: ${String(err)}` })), hung]);
+    return await Promise.race([ran, hung]);
   } finally {
     clearTimeout(timer);
   }
@@ -95,8 +100,8 @@ export async function runCase(exec: CaseExecutor, c: LoadedCase, timeoutMs = 500
   const skip = unsupportedFor(exec.info, c);
   if (skip !== undefined) return { ...base, status: "skip", message: skip, ms: 0 };
   const started = performance.now();
-  const run = await withTimeout(exec.run(c), timeoutMs);
-  if (run.crash?.startsWith("hung:") === true) await exec.reset?.();
+  const { run, hung } = await withTimeout(exec.run(c), timeoutMs);
+  if (hung) await exec.reset?.();
   const ms = Math.round(performance.now() - started);
   const mismatch = describeDifference(c.expect, run.trace);
   const ok = run.crash === undefined && mismatch === "";
