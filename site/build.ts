@@ -9,11 +9,11 @@
  */
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Application, ReflectionKind, type DeclarationReflection } from "typedoc";
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { LoadedCase } from "../conformance/src/case.js";
 import { loadSuite } from "../conformance/src/load.js";
 import type { CaseResult, Status } from "../conformance/src/runner.js";
@@ -111,6 +111,11 @@ async function apiReference(): Promise<Map<string, string>> {
   return map;
 }
 
+/** The site page of a case file: `conformance/cases/firing.yaml` → `cases/firing.html`. */
+function casePage(file: string): string {
+  return `cases/${basename(file).replace(/\.ya?ml$/, "")}.html`;
+}
+
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 }
@@ -152,13 +157,13 @@ async function main(): Promise<void> {
     ...specPages.map((p) => ({ path: p.path, title: p.title, section: "Specification" })),
     { path: "requirements.html", title: "Requirements", section: "Conformance" },
     { path: "conformance.html", title: "Conformance matrix", section: "Conformance" },
-    ...caseFiles.map((f) => ({ path: `cases/${f.split("/").pop()?.replace(/\.ya?ml$/, "") ?? f}.html`, title: `Cases: ${f.split("/").pop() ?? f}`, section: "Conformance" })),
+    ...caseFiles.map((f) => ({ path: casePage(f), title: `Cases: ${basename(f)}`, section: "Conformance" })),
     ...guides.map((g) => ({ path: g.path, title: g.title, section: "Guides" })),
     { path: "search.html", title: "Search", section: "Guides" },
   ];
   const pages = new Map<string, string>([...specPages, ...guides].map((p) => [p.repo, p.path]));
   const caseHome = (c: LoadedCase): string =>
-    c.source.file.startsWith("spec/") ? `${pages.get(c.source.file) ?? ""}#${c.id}` : `cases/${c.source.file.split("/").pop()?.replace(/\.ya?ml$/, "")}.html#${c.id}`;
+    c.source.file.startsWith("spec/") ? `${pages.get(c.source.file) ?? ""}#${c.id}` : `${casePage(c.source.file)}#${c.id}`;
   const reqHome = new Map<string, string>();
   for (const p of suite.pages) for (const r of p.requirements) reqHome.set(r.id, `${pages.get(p.file) ?? ""}#${r.id}`);
   const casesOf = new Map<string, LoadedCase[]>();
@@ -188,6 +193,7 @@ async function main(): Promise<void> {
     log(`page ${p.path}`);
     const ctx: LinkContext = {
       page: p.path,
+      source: p.repo,
       pages,
       api,
       requirementNote: requirementNote(p.path),
@@ -204,11 +210,10 @@ async function main(): Promise<void> {
 
   // Case files.
   for (const file of caseFiles) {
-    const item = nav.find((n) => n.path === `cases/${file.split("/").pop()?.replace(/\.ya?ml$/, "")}.html`) as NavItem;
+    const item = nav.find((n) => n.path === casePage(file)) as NavItem;
     const cs = suite.cases.filter((c) => c.source.file === file);
     const doc = parseYaml(readFileSync(join(root, file), "utf8")) as { cases: unknown[] };
-    const { stringify } = await import("yaml");
-    const body = cs.map((c, i) => caseFigure(c, item.path, stringify(doc.cases[i], { flowCollectionPadding: false }))).join("\n");
+    const body = cs.map((c, i) => caseFigure(c, item.path, stringifyYaml(doc.cases[i], { flowCollectionPadding: false }))).join("\n");
     const toc = cs.map((c) => ({ id: c.id, text: c.id, level: 2 }));
     emit(item.path, layout({ page: item, nav, toc, content: `<h1>${escapeHtml(item.title)}</h1><p>The edge cases kept out of the spec's prose, from <code>${escapeHtml(file)}</code>: ${cs.length} cases, each drawn as a timeline with its results.</p>${body}` }));
   }

@@ -13,6 +13,8 @@ import { createHighlighter, type Highlighter } from "shiki";
 export interface LinkContext {
   /** Path of the page being rendered, relative to the site root (e.g. `spec/01-model.html`). */
   page: string;
+  /** Repository path of its Markdown (e.g. `spec/01-model.md`), against which its links resolve. */
+  source: string;
   /** Repository path (e.g. `spec/01-model.md`, `conformance/README.md`) → site path. */
   pages: Map<string, string>;
   /** API name → site path with anchor (e.g. `api/classes/index.ProtStream.html#addwaitevent`). */
@@ -134,7 +136,7 @@ export function markdown(h: Highlighter, ctx: LinkContext): MarkdownIt {
           const href = c.attrGet("href") ?? "";
           if (/^[a-z]+:/i.test(href) || href.startsWith("#")) continue;
           const [path = "", hash] = href.split("#");
-          const repoPath = resolveRepo(sourceOf(ctx), path);
+          const repoPath = resolveRepo(ctx.source, path);
           const target = ctx.pages.get(repoPath);
           if (target !== undefined) c.attrSet("href", `${relative(ctx.page, target)}${hash === undefined ? "" : `#${hash}`}`);
           else {
@@ -158,12 +160,6 @@ export function markdown(h: Highlighter, ctx: LinkContext): MarkdownIt {
     }
   });
   return md;
-}
-
-/** The repository path of the page being rendered. */
-function sourceOf(ctx: LinkContext): string {
-  for (const [repo, site] of ctx.pages) if (site === ctx.page) return repo;
-  return ctx.page.replace(/\.html$/, ".md");
 }
 
 /** Resolves `path` relative to the repository file `from`. */

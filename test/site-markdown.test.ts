@@ -3,6 +3,7 @@ import { getHighlighter, markdown, relative, type LinkContext } from "../site/ma
 
 const ctx = (page: string): LinkContext => ({
   page,
+  source: page.replace(/\.html$/, ".md"),
   pages: new Map([
     ["spec/01-model.md", "spec/01-model.html"],
     ["conformance/README.md", "guide/conformance.html"],
