@@ -130,6 +130,7 @@ export class WaitEventList {
   markChanged(ev: WaitEvent): void {
     const before = this.earliest();
     this.#heap.update(ev);
+    // The mark is already new, so `before` misses a change of the event at the top itself.
     if (this.earliest() !== before || this.#heap.peek() === ev) this.onEarliestChange();
   }
 
