@@ -19,12 +19,12 @@
  * (at most 2e9/K) to keep each round to a couple of seconds; ns/firing is
  * per firing either way.
  *
- * Usage: tsx bench/event-dispatch.ts [--rounds N] [--warmup N] [--tiny]
+ * Usage: tsx bench/event-dispatch.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  */
 import path from "node:path";
 import { Messages, ProtStream, ScriptedSource, VirtualClock, type WaitEvent } from "../src/index.js";
 import {
-  buildC, fmt, goal, nsPer, parseOptions, printCase, runCase, runChild, timeIt, writeResults,
+  buildC, fmt, goal, parseOptions, printCase, runCase, runChild, timeIt, timePer, writeResults,
   type CaseResult, type Contender, type Sample,
 } from "./lib.js";
 
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
       { name: "ours", run: () => ours(k, TICKS) },
       { name: "c-prot", run: () => cProt(bin, k, cTicks) },
     ];
-    const r = await runCase({ name: `K=${k}`, ours: "ours", contenders, metric: nsPer("firing"), sameCheck: false }, opts);
+    const r = await runCase({ name: `K=${k}`, ours: "ours", contenders, metric: timePer("firing"), scale: { name: "K", value: k }, sameCheck: false }, opts);
     // Both layers fire once per tick but not at the tick the input ends.
     for (const [name, c] of Object.entries(r.contenders)) {
       for (const s of c.samples) {

@@ -1,8 +1,9 @@
 /**
  * Benchmark: many idle loopback connections held by a server.
  *
- * Two servers, each in its own child process (node --expose-gc), clients in
- * a third child process, all on 127.0.0.1:
+ * Two servers, alternating, each run in a fresh process (this script with
+ * --child ours|bare, under --expose-gc) that starts its clients in a
+ * process of their own (--child clients), all on 127.0.0.1:
  *
  *  - ours: per connection `protSocket(socket)`, one idle-timeout wait event
  *    (mark = Date.now() + 30 s, on the shared system clock) and a pending
@@ -15,34 +16,44 @@
  * used by the server while every connection idles (process.cpuUsage), and
  * then the lateness of the idle timeout: every connection's timeout is
  * re-armed to fire FIRE_MS from now, and each firing records
- * Date.now() - its due time (ms; the system clock's tick is 1 ms).
+ * Date.now() - its due time (ms; the system clock's tick is 1 ms). A run in
+ * which a timeout does not fire fails.
  *
- * Usage: tsx bench/idle-connections.ts [--tiny]   (or BENCH_TINY=1)
- * Writes bench/results/idle-connections.json.
+ * Three rounds and no warm-up by default: a run takes seconds of idling,
+ * and each is a fresh process, with nothing to warm.
+ *
+ * Usage: tsx bench/idle-connections.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import { dirname, join } from "node:path";
 import readline from "node:readline";
-import { fileURLToPath } from "node:url";
+import {
+  childArgs, fmt, goal, inFreshProcess, parseOptions, printCase, runAsChild, runRounds, summarize, writeResults,
+  type Contender, type Metric, type Sample,
+} from "./lib.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const self = fileURLToPath(import.meta.url);
-const tiny = process.argv.includes("--tiny") || process.env.BENCH_TINY === "1";
-const CONNECTIONS = tiny ? 200 : 10_000;
-const IDLE_MS = tiny ? 1_000 : 5_000;
+const opts = parseOptions(process.argv.slice(2), { rounds: 3, warmup: 0 });
+const CONNECTIONS = opts.tiny ? 200 : 10_000;
+const IDLE_MS = opts.tiny ? 1_000 : 5_000;
 const FIRE_MS = 2_000;
-const STEP_TIMEOUT_MS = 120_000; // any single step of the protocol below
+const STEP_TIMEOUT_MS = 120_000; // any single step of the exchange with the clients
 const HOST = "127.0.0.1";
 
 type Kind = "ours" | "bare";
 type Msg = { type: string; [k: string]: unknown };
 
-// ---- helpers -------------------------------------------------------------
+/** What one run of a server measured: a sample's `extra`. */
+interface Run {
+  connections: number;
+  heapPerConnB: number;
+  rssPerConnB: number;
+  idleCpuMs: number;
+  idleWallMs: number;
+  latenessMs: { min: number; p50: number; p99: number; max: number };
+  fireCpuMs: number;
+}
 
 function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i] as number;
 }
@@ -55,144 +66,154 @@ function gcHard(): void {
   for (let i = 0; i < 3; i++) gc();
 }
 
-function send(m: Msg): void {
-  (process.send as (m: Msg) => void)(m);
-}
-
 /** Waits for the next message of `type` from `child`, within a bound. */
-function expect(child: ChildProcess, type: string, what: string): Promise<Msg> {
+function expect(child: ChildProcess, type: string): Promise<Msg> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => { cleanup(); reject(new Error(`${what}: no "${type}" within ${STEP_TIMEOUT_MS} ms`)); }, STEP_TIMEOUT_MS);
+    const t = setTimeout(() => { cleanup(); reject(new Error(`clients: no "${type}" within ${STEP_TIMEOUT_MS} ms`)); }, STEP_TIMEOUT_MS);
     const onMsg = (m: Msg): void => {
-      if (m.type === "error") { cleanup(); reject(new Error(`${what}: ${String(m.message)}`)); }
+      if (m.type === "error") { cleanup(); reject(new Error(`clients: ${String(m.message)}`)); }
       else if (m.type === type) { cleanup(); resolve(m); }
     };
-    const onExit = (code: number | null): void => { cleanup(); reject(new Error(`${what}: exited (${code}) before "${type}"`)); };
+    const onExit = (code: number | null): void => { cleanup(); reject(new Error(`clients: exited (${code}) before "${type}"`)); };
     const cleanup = (): void => { clearTimeout(t); child.off("message", onMsg); child.off("exit", onExit); };
     child.on("message", onMsg);
     child.on("exit", onExit);
   });
 }
 
-// ---- server child --------------------------------------------------------
+/** One run of a server, in the process it has to itself. */
+function server(kind: Kind): Contender {
+  return {
+    name: kind,
+    async run(): Promise<Sample> {
+      const t0 = process.hrtime.bigint();
+      // Imported here so that the bare server's process never loads prot-events.
+      const prot = kind === "ours" ? await import("../src/index.js") : null;
+      let accepted = 0;
+      let closed = 0;
+      const lateness: number[] = [];
+      // Per connection: how to re-arm its idle timeout to fire at a given time.
+      const rearm: Array<(due: number) => void> = [];
+      const closers: Array<() => void> = [];
 
-async function serverMain(kind: Kind): Promise<void> {
-  // Imported here so that the bare server's process never loads prot-events.
-  const prot = kind === "ours" ? await import("../src/index.js") : null;
-  let accepted = 0;
-  let closed = 0;
-  const lateness: number[] = [];
-  // Per connection: how to re-arm its idle timeout to fire at a given time.
-  const rearm: Array<(due: number) => void> = [];
-  const closers: Array<() => void> = [];
-
-  const server = net.createServer((socket) => {
-    accepted++;
-    if (prot !== null) {
-      const conn = prot.protSocket(socket);
-      const { input } = conn;
-      // The idle timeout: the event fires at its mark while readLine waits.
-      // In a real server it would close the connection; here it records how
-      // late it ran and removes itself.
-      input.addWaitEvent(Date.now() + 30_000, (s, ev) => {
-        lateness.push(Date.now() - ev.mark);
-        s.removeWaitEvent(ev);
-        return null;
-      }, null);
-      const ev = input.waitEvents[0];
-      rearm.push((due) => { if (ev !== undefined) ev.mark = due; });
-      closers.push(() => void conn.close());
-      void (async () => {
-        for (;;) {
-          const line = input.tryReadLine() ?? (await input.readLine());
-          if (typeof line !== "string") break;
+      const srv = net.createServer((socket) => {
+        accepted++;
+        if (prot !== null) {
+          const conn = prot.protSocket(socket);
+          const { input } = conn;
+          // The idle timeout: the event fires at its mark while readLine waits.
+          // In a real server it would close the connection; here it records how
+          // late it ran and removes itself.
+          const ev = input.addWaitEvent(Date.now() + 30_000, (s, e) => {
+            lateness.push(Date.now() - e.mark);
+            s.removeWaitEvent(e);
+            return null;
+          }, null);
+          rearm.push((due) => { ev.mark = due; });
+          closers.push(() => void conn.close());
+          void (async () => {
+            for (;;) {
+              const line = input.tryReadLine() ?? (await input.readLine());
+              if (typeof line !== "string") break;
+            }
+            closed++;
+            await conn.close();
+          })();
+        } else {
+          socket.setTimeout(30_000);
+          let due = Infinity;
+          socket.on("timeout", () => {
+            lateness.push(Date.now() - due);
+            socket.setTimeout(0);
+          });
+          const rl = readline.createInterface({ input: socket, crlfDelay: Infinity });
+          rl.on("line", () => {});
+          socket.on("error", () => {});
+          socket.on("close", () => { closed++; rl.close(); });
+          rearm.push((d) => { due = d; socket.setTimeout(Math.max(0, d - Date.now())); });
+          closers.push(() => socket.destroy());
         }
-        closed++;
-        await conn.close();
-      })();
-    } else {
-      socket.setTimeout(30_000);
-      let due = Infinity;
-      socket.on("timeout", () => {
-        lateness.push(Date.now() - due);
-        socket.setTimeout(0);
       });
-      const rl = readline.createInterface({ input: socket, crlfDelay: Infinity });
-      rl.on("line", () => {});
-      socket.on("error", () => {});
-      socket.on("close", () => { closed++; rl.close(); });
-      rearm.push((d) => { due = d; socket.setTimeout(Math.max(0, d - Date.now())); });
-      closers.push(() => socket.destroy());
-    }
-  });
-  server.maxConnections = CONNECTIONS + 100;
+      srv.maxConnections = CONNECTIONS + 100;
+      await new Promise<void>((r) => srv.listen(0, HOST, () => r()));
+      await sleep(200);
+      gcHard();
+      const base = process.memoryUsage();
 
-  process.on("message", (m: Msg) => {
-    void (async () => {
+      const clients = spawn(process.execPath, childArgs("clients"), { stdio: ["ignore", "ignore", "inherit", "ipc"] });
       try {
-        if (m.type === "measure") {
-          const want = m.connections as number;
-          for (let i = 0; accepted < want && i < 6000; i++) await sleep(10);
-          if (accepted < want) throw new Error(`only ${accepted} of ${want} connections accepted`);
-          await sleep(500);
-          gcHard();
-          await sleep(100);
-          gcHard();
-          const mem = process.memoryUsage();
-          send({ type: "memory", accepted, heapUsed: mem.heapUsed, rss: mem.rss, external: mem.external, arrayBuffers: mem.arrayBuffers });
-        } else if (m.type === "idle") {
-          const c0 = process.cpuUsage();
-          const w0 = process.hrtime.bigint();
-          await sleep(m.ms as number);
-          const c = process.cpuUsage(c0);
-          send({ type: "idle", userUs: c.user, systemUs: c.system, wallMs: Number(process.hrtime.bigint() - w0) / 1e6 });
-        } else if (m.type === "fire") {
-          lateness.length = 0;
-          const base = Date.now() + (m.ms as number);
-          for (const r of rearm) r(base);
-          const c0 = process.cpuUsage();
-          for (let i = 0; lateness.length < rearm.length && i < 2000; i++) await sleep(10);
-          const c = process.cpuUsage(c0);
-          send({ type: "fired", lateness, expected: rearm.length, cpuUs: c.user + c.system });
-        } else if (m.type === "close") {
-          for (const c of closers) c();
-          for (let i = 0; closed < accepted && i < 1000; i++) await sleep(10);
-          await new Promise<void>((r) => server.close(() => r()));
-          send({ type: "closed", closed, accepted });
-          process.disconnect();
-        }
-      } catch (err) {
-        send({ type: "error", message: String(err) });
-      }
-    })();
-  });
+        clients.send({ type: "connect", port: (srv.address() as net.AddressInfo).port, count: CONNECTIONS });
+        await expect(clients, "connected");
+        for (let i = 0; accepted < CONNECTIONS && i < 6000; i++) await sleep(10);
+        if (accepted < CONNECTIONS) throw new Error(`${kind}: only ${accepted} of ${CONNECTIONS} connections accepted`);
+        await sleep(500);
+        gcHard();
+        await sleep(100);
+        gcHard();
+        const mem = process.memoryUsage();
 
-  await new Promise<void>((r) => server.listen(0, HOST, () => r()));
-  await sleep(200);
-  gcHard();
-  const mem = process.memoryUsage();
-  send({ type: "ready", port: (server.address() as net.AddressInfo).port, heapUsed: mem.heapUsed, rss: mem.rss });
+        const idleC0 = process.cpuUsage();
+        const idleW0 = process.hrtime.bigint();
+        await sleep(IDLE_MS);
+        const idleC = process.cpuUsage(idleC0);
+        const idleWallMs = Number(process.hrtime.bigint() - idleW0) / 1e6;
+
+        const due = Date.now() + FIRE_MS;
+        for (const r of rearm) r(due);
+        const fireC0 = process.cpuUsage();
+        for (let i = 0; lateness.length < CONNECTIONS && i < 2000; i++) await sleep(10);
+        const fireC = process.cpuUsage(fireC0);
+        if (lateness.length < CONNECTIONS) throw new Error(`${kind}: only ${lateness.length} of ${CONNECTIONS} idle timeouts fired`);
+
+        clients.send({ type: "close" });
+        await expect(clients, "closed");
+        for (const c of closers) c();
+        for (let i = 0; closed < accepted && i < 1000; i++) await sleep(10);
+        await new Promise<void>((r) => srv.close(() => r()));
+        if (closed !== accepted) process.stderr.write(`  ${kind}: ${closed} of ${accepted} connections saw the close\n`);
+
+        const lat = lateness.sort((a, b) => a - b);
+        const run: Run = {
+          connections: CONNECTIONS,
+          heapPerConnB: (mem.heapUsed - base.heapUsed) / CONNECTIONS,
+          rssPerConnB: (mem.rss - base.rss) / CONNECTIONS,
+          idleCpuMs: (idleC.user + idleC.system) / 1e3,
+          idleWallMs,
+          latenessMs: { min: lat[0] as number, p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat[lat.length - 1] as number },
+          fireCpuMs: (fireC.user + fireC.system) / 1e3,
+        };
+        // ns is the run's wall time: no figure uses it.
+        return { ns: Number(process.hrtime.bigint() - t0), work: CONNECTIONS, extra: { ...run } };
+      } finally {
+        if (clients.exitCode === null && clients.signalCode === null) clients.kill("SIGKILL");
+      }
+    },
+  };
 }
 
-// ---- client child --------------------------------------------------------
-
-async function clientMain(port: number, count: number): Promise<void> {
+/** The clients' process: opens the connections it is told to, and holds them until told to close. */
+async function clientsMain(): Promise<void> {
+  const send = (m: Msg): void => void (process.send as (m: Msg) => void)(m);
   const sockets: net.Socket[] = [];
-  const BATCH = 500;
-  for (let i = 0; i < count; i += BATCH) {
-    const batch: Array<Promise<void>> = [];
-    for (let j = i; j < Math.min(count, i + BATCH); j++) {
-      batch.push(new Promise<void>((resolve, reject) => {
-        const s = net.connect({ port, host: HOST }, () => resolve());
-        s.on("error", reject);
-        sockets.push(s);
-      }));
-    }
-    await Promise.all(batch);
-  }
-  send({ type: "connected", count: sockets.length });
   process.on("message", (m: Msg) => {
-    if (m.type === "close") {
+    if (m.type === "connect") {
+      void (async () => {
+        const BATCH = 500;
+        const count = m.count as number;
+        for (let i = 0; i < count; i += BATCH) {
+          const batch: Array<Promise<void>> = [];
+          for (let j = i; j < Math.min(count, i + BATCH); j++) {
+            batch.push(new Promise<void>((resolve, reject) => {
+              const s = net.connect({ port: m.port as number, host: HOST }, () => resolve());
+              s.on("error", reject);
+              sockets.push(s);
+            }));
+          }
+          await Promise.all(batch);
+        }
+        send({ type: "connected", count: sockets.length });
+      })().catch((err: unknown) => send({ type: "error", message: String(err) }));
+    } else if (m.type === "close") {
       for (const s of sockets) s.destroy();
       send({ type: "closed" });
       process.disconnect();
@@ -200,98 +221,35 @@ async function clientMain(port: number, count: number): Promise<void> {
   });
 }
 
-// ---- orchestrator --------------------------------------------------------
-
-/** Spawns this file in a child with the fd limit raised to the hard limit. */
-function child(args: string[]): ChildProcess {
-  const node = [process.execPath, "--expose-gc", "--import", "tsx", self, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-  return spawn("sh", ["-c", `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec ${node}`], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-    cwd: join(here, ".."),
-  });
-}
-
-interface Result {
-  kind: Kind;
-  connections: number;
-  heapPerConnB: number;
-  rssPerConnB: number;
-  idleCpuMs: number;
-  idleWallMs: number;
-  fired: number;
-  latenessMs: { p50: number; p99: number; max: number; min: number };
-  fireCpuMs: number;
-}
-
-async function runOne(kind: Kind): Promise<Result> {
-  const server = child(["server", kind]);
-  let client: ChildProcess | null = null;
-  try {
-    const ready = await expect(server, "ready", `${kind} server`);
-    client = child(["client", String(ready.port), String(CONNECTIONS)]);
-    await expect(client, "connected", "clients");
-    server.send({ type: "measure", connections: CONNECTIONS });
-    const mem = await expect(server, "memory", `${kind} server`);
-    server.send({ type: "idle", ms: IDLE_MS });
-    const idle = await expect(server, "idle", `${kind} server`);
-    server.send({ type: "fire", ms: FIRE_MS });
-    const fired = await expect(server, "fired", `${kind} server`);
-    client.send({ type: "close" });
-    await expect(client, "closed", "clients");
-    server.send({ type: "close" });
-    const closed = await expect(server, "closed", `${kind} server`);
-    if (closed.closed !== closed.accepted) console.log(`  ${kind}: ${String(closed.closed)} of ${String(closed.accepted)} connections saw the close`);
-    const lat = [...(fired.lateness as number[])].sort((a, b) => a - b);
-    if (lat.length !== fired.expected) console.log(`  ${kind}: only ${lat.length} of ${String(fired.expected)} timeouts fired`);
-    return {
-      kind,
-      connections: CONNECTIONS,
-      heapPerConnB: ((mem.heapUsed as number) - (ready.heapUsed as number)) / CONNECTIONS,
-      rssPerConnB: ((mem.rss as number) - (ready.rss as number)) / CONNECTIONS,
-      idleCpuMs: ((idle.userUs as number) + (idle.systemUs as number)) / 1e3,
-      idleWallMs: idle.wallMs as number,
-      fired: lat.length,
-      latenessMs: { min: lat[0] ?? NaN, p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat[lat.length - 1] ?? NaN },
-      fireCpuMs: (fired.cpuUs as number) / 1e3,
-    };
-  } finally {
-    for (const c of [client, server]) {
-      if (c !== null && c.exitCode === null && c.signalCode === null) {
-        const done = new Promise((r) => c.once("exit", r));
-        const t = setTimeout(() => c.kill("SIGKILL"), 10_000);
-        await done;
-        clearTimeout(t);
-      }
-    }
-  }
-}
+const of = (s: Sample): Run => s.extra as unknown as Run;
+const METRICS: Array<{ name: string; metric: Metric }> = [
+  { name: "heap per connection", metric: { label: "KiB", of: (s) => of(s).heapPerConnB / 1024, higherIsBetter: false } },
+  { name: "RSS per connection", metric: { label: "KiB", of: (s) => of(s).rssPerConnB / 1024, higherIsBetter: false } },
+  { name: "CPU while idle", metric: { label: "ms per s idle", of: (s) => (of(s).idleCpuMs / of(s).idleWallMs) * 1000, higherIsBetter: false } },
+  { name: "latest idle timeout, all due at once", metric: { label: "ms late", of: (s) => of(s).latenessMs.max, higherIsBetter: false } },
+];
 
 async function main(): Promise<void> {
-  console.log(`idle-connections${tiny ? " (tiny)" : ""}: ${CONNECTIONS} loopback connections, idle ${IDLE_MS} ms, timeouts re-armed to fire in ${FIRE_MS} ms; node ${process.version}`);
-  const results: Result[] = [];
-  for (const kind of ["ours", "bare"] as const) {
-    const r = await runOne(kind);
-    results.push(r);
-    console.log(
-      `  ${kind.padEnd(4)}: heap ${(r.heapPerConnB / 1024).toFixed(2)} KiB/conn, RSS ${(r.rssPerConnB / 1024).toFixed(2)} KiB/conn;` +
-        ` idle CPU ${r.idleCpuMs.toFixed(1)} ms over ${r.idleWallMs.toFixed(0)} ms;` +
-        ` timeouts fired ${r.fired}/${r.connections}, late by p50 ${r.latenessMs.p50} ms, p99 ${r.latenessMs.p99} ms, max ${r.latenessMs.max} ms (min ${r.latenessMs.min}); CPU while firing ${r.fireCpuMs.toFixed(1)} ms`,
-    );
-  }
-  const [ours, bare] = results as [Result, Result];
-  const heapRatio = ours.heapPerConnB / bare.heapPerConnB;
-  const rssRatio = ours.rssPerConnB / bare.rssPerConnB;
-  console.log(`\n  memory ratio ours/bare: heap ${heapRatio.toFixed(2)}x, RSS ${rssRatio.toFixed(2)}x (goal <= 1.2x)`);
-  console.log(`  idle CPU: ours ${ours.idleCpuMs.toFixed(1)} ms, bare ${bare.idleCpuMs.toFixed(1)} ms over ${IDLE_MS} ms (goal ~0)`);
-  console.log(`  timeout lateness: ours max ${ours.latenessMs.max} ms / p99 ${ours.latenessMs.p99} ms; bare max ${bare.latenessMs.max} ms / p99 ${bare.latenessMs.p99} ms (goal: within a tick, a few ms)`);
-  const outDir = join(here, "results");
-  mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, `idle-connections${tiny ? ".tiny" : ""}.json`);
-  writeFileSync(file, `${JSON.stringify({ bench: "idle-connections", tiny, node: process.version, date: new Date().toISOString(), idleMs: IDLE_MS, fireMs: FIRE_MS, results, heapRatio, rssRatio }, null, 2)}\n`);
-  console.log(`  wrote ${file}`);
+  console.log(`idle-connections: ${CONNECTIONS} loopback connections, idle ${IDLE_MS} ms, timeouts re-armed to fire in ${FIRE_MS} ms; ` +
+    `${opts.rounds} rounds (+${opts.warmup} warm-up), each server in a fresh process${opts.tiny ? ", TINY" : ""}`);
+  const contenders = (["ours", "bare"] as const).map((k) => inFreshProcess(server(k), ["--expose-gc"]));
+  const [first] = METRICS as [(typeof METRICS)[number]];
+  const samples = await runRounds({ name: first.name, ours: "ours", contenders, metric: first.metric, sameCheck: false }, opts);
+  const cases = METRICS.map(({ name, metric }) => summarize({ name, ours: "ours", metric }, samples));
+  for (const r of cases) printCase(r);
+  const median = (i: number, name: string): number => (cases[i]?.contenders[name] as { stats: { median: number } }).stats.median;
+  const p99 = (name: string): string => (samples.get(name) ?? []).map((s) => fmt(of(s).latenessMs.p99)).join(", ");
+  console.log(`\ntimeout lateness p99 by round (ms): ours ${p99("ours")}; bare ${p99("bare")}`);
+  const goals = [
+    goal("heap per connection, ours ÷ bare", median(0, "ours") / median(0, "bare"), 1.2, false),
+    goal("RSS per connection, ours ÷ bare", median(1, "ours") / median(1, "bare"), 1.2, false),
+    goal("ours CPU while idle (ms per s: 10 is 1% of a core)", median(2, "ours"), 10, false),
+    goal("ours latest idle timeout (ms late; the clock's tick is 1 ms)", median(3, "ours"), 1, false),
+  ];
+  const out = writeResults("idle-connections", opts, { connections: CONNECTIONS, idleMs: IDLE_MS, fireMs: FIRE_MS, cases, goals });
+  console.log(`\nresults: ${out}`);
 }
 
-const [role, a1, a2] = process.argv.slice(2).filter((a) => a !== "--tiny");
-if (role === "server") await serverMain(a1 as Kind);
-else if (role === "client") await clientMain(Number(a1), Number(a2));
+if (opts.child === "clients") await clientsMain();
+else if (opts.child !== undefined) await runAsChild(opts.child, [server("ours"), server("bare")]);
 else await main();

@@ -1,58 +1,85 @@
 /**
- * A tiny benchmark harness: named contenders, run alternately in the same
- * process run for several rounds, each sample timed with
- * process.hrtime.bigint() (external programs: the wall time of the child,
- * or the time the program reports about itself when it says so). Prints a
- * table per benchmark and writes every sample as JSON into
- * bench/results/<name>.json (<name>.tiny.json with --tiny).
+ * The benchmark harness: named contenders run alternately for several
+ * rounds, the order rotating each round so that no contender always goes
+ * first; per contender the median, min–max and interquartile range; the
+ * ratio of ours to each peer; a table per case on stdout, and every sample
+ * as JSON in bench/results/<name>.json (<name>.tiny.json with --tiny), which
+ * the site's performance page renders.
  *
- * Flags (also read by every benchmark script):
- *   --rounds N   measured rounds (default 5)
- *   --warmup N   unrecorded rounds before them (default 1; 0 with --tiny)
- *   --tiny       shrink every size so the whole run takes seconds
- *                (also BENCH_TINY=1); for the smoke test, not for figures
+ * A contender runs in this process (timed with process.hrtime.bigint()), in
+ * a fresh Node process for every run ({@link inFreshProcess}: the time it
+ * reports about itself, with nothing another contender left in the heap or
+ * the JIT on its bill), or is an external program ({@link runChild}: the
+ * wall time of the child, or the time the program reports about itself).
+ *
+ * Flags (read by every benchmark script):
+ *   --rounds N      measured rounds (default 5, unless the benchmark says)
+ *   --warmup N      unrecorded rounds before them (default 1; 0 with --tiny)
+ *   --tiny          shrink every size so the whole run takes seconds
+ *                   (also BENCH_TINY=1); for the smoke test, not for figures
+ *   --results DIR   where the JSON goes (default bench/results)
+ *   --child NAME    run contender NAME once and print its sample: how
+ *                   inFreshProcess starts the script again; not for people
  */
 import { spawn, type SpawnOptions } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchmarks } from "./benchmarks.js";
 
 export const benchDir = path.dirname(fileURLToPath(import.meta.url));
-export const repoDir = path.resolve(benchDir, "..");
 
 export interface Options {
   rounds: number;
   warmup: number;
   tiny: boolean;
+  /** Directory of the results files. */
+  results: string;
+  /** Set in a process started by {@link inFreshProcess}: the contender to run. */
+  child?: string;
 }
 
-export function parseOptions(argv: readonly string[] = process.argv.slice(2)): Options {
+/** Reads the flags; `defaults` are a benchmark's own round counts, which the flags override. */
+export function parseOptions(
+  argv: readonly string[] = process.argv.slice(2),
+  defaults: { rounds?: number; warmup?: number } = {},
+): Options {
   let tiny = process.env.BENCH_TINY === "1" || process.env.BENCH_TINY === "true";
   let rounds: number | undefined;
   let warmup: number | undefined;
+  let results = path.join(benchDir, "results");
+  let child: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const [flag, inline] = a.includes("=") ? a.split("=", 2) as [string, string] : [a, undefined];
-    const value = (): number => {
+    const text = (): string => {
       const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    const value = (): number => {
+      const v = text();
       const n = Number(v);
-      if (v === undefined || !Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a whole number, got ${v}`);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a whole number, got ${v}`);
       return n;
     };
     if (flag === "--tiny") tiny = true;
     else if (flag === "--rounds") rounds = value();
     else if (flag === "--warmup") warmup = value();
-    else throw new Error(`unknown argument ${a} (known: --rounds N, --warmup N, --tiny)`);
+    else if (flag === "--results") results = path.resolve(text());
+    else if (flag === "--child") child = text();
+    else throw new Error(`unknown argument ${a} (known: --rounds N, --warmup N, --tiny, --results DIR)`);
   }
-  rounds ??= 5;
+  rounds ??= defaults.rounds ?? 5;
   if (rounds < 1) throw new Error("--rounds must be at least 1");
-  return { rounds, warmup: warmup ?? (tiny ? 0 : 1), tiny };
+  warmup ??= tiny ? 0 : defaults.warmup ?? 1;
+  return child === undefined ? { rounds, warmup, tiny, results } : { rounds, warmup, tiny, results, child };
 }
 
 /** What one run of a contender measured. */
 export interface Sample {
-  /** Elapsed nanoseconds of the measured work. */
+  /** Nanoseconds of the measured work: wall time, or CPU time where the benchmark says so. */
   ns: number;
   /** Amount of work done (bytes, firings, ...), in the benchmark's work unit. */
   work: number;
@@ -64,13 +91,13 @@ export interface Sample {
 
 export interface Contender {
   name: string;
-  /** Runs once and returns its sample; use {@link timeIt} or {@link runChild} to time. */
+  /** Runs once and returns its sample; use {@link timeIt}, {@link runChild} or {@link inFreshProcess} to time. */
   run(): Promise<Sample>;
 }
 
-/** How a benchmark turns samples into its figure. */
+/** How a benchmark turns samples into a figure. */
 export interface Metric {
-  /** e.g. "MB/s" or "ns/firing". */
+  /** Its unit, e.g. "MB/s" or "ns/firing". */
   label: string;
   /** The figure of one sample. */
   of(s: Sample): number;
@@ -84,11 +111,18 @@ export const mbPerSecond: Metric = {
   higherIsBetter: true,
 };
 
-export const nsPer = (what: string): Metric => ({
-  label: `ns/${what}`,
-  of: (s) => s.ns / s.work,
+/** Time per unit of work, in nanoseconds or microseconds. */
+export const timePer = (what: string, unit: "ns" | "µs" = "ns"): Metric => ({
+  label: `${unit}/${what}`,
+  of: unit === "ns" ? (s) => s.ns / s.work : (s) => s.ns / 1e3 / s.work,
   higherIsBetter: false,
 });
+
+/** A point on the scale a benchmark varies (K = 100 events, N = 1,000 streams), for plotting cost against it. */
+export interface Scale {
+  name: string;
+  value: number;
+}
 
 export interface BenchSpec {
   /** Name of the case, shown in the table (e.g. "K=100"). */
@@ -96,7 +130,9 @@ export interface BenchSpec {
   /** The contender whose ratios to the others are reported. */
   ours: string;
   contenders: Contender[];
+  /** The figure of the case (and of the progress lines while it runs). */
   metric: Metric;
+  scale?: Scale;
   /** Require every sample's `check` to be equal (default true). */
   sameCheck?: boolean;
 }
@@ -112,11 +148,41 @@ export interface Stats {
 
 export interface CaseResult {
   name: string;
+  scale?: Scale;
+  /** The metric's unit. */
   metric: string;
+  higherIsBetter: boolean;
   ours: string;
   contenders: Record<string, { stats: Stats; samples: Sample[] }>;
-  /** Speed of ours divided by the peer's (>1: ours faster), on medians. */
-  speedRatio: Record<string, number>;
+  /**
+   * How many times better ours is than each peer, on medians: ours ÷ peer
+   * for a throughput, peer ÷ ours for a cost; above 1, ours is better.
+   * (Not finite when a median is 0, which JSON writes as null.)
+   */
+  ratio: Record<string, number | null>;
+}
+
+export interface Goal {
+  description: string;
+  value: number;
+  target: number;
+  higherIsBetter: boolean;
+  holds: boolean;
+}
+
+/** A results file, bench/results/<benchmark>.json. */
+export interface ResultsDoc {
+  benchmark: string;
+  date: string;
+  /** The command that reproduces the run, from the repository root. */
+  command: string;
+  options: { rounds: number; warmup: number; tiny: boolean };
+  node: string;
+  platform: string;
+  cpu: string;
+  cpus: number;
+  cases: CaseResult[];
+  goals: Goal[];
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -164,13 +230,56 @@ export function runChild(cmd: string, args: readonly string[], opts: SpawnOption
   });
 }
 
+/**
+ * Arguments for `process.execPath` that start this script again, under the
+ * same loader and with the same flags, as `--child <name>`.
+ */
+export function childArgs(name: string): string[] {
+  const argv = process.argv.slice(2);
+  const at = argv.indexOf("--child");
+  const flags = at < 0 ? argv : [...argv.slice(0, at), ...argv.slice(at + 2)];
+  return [...process.execArgv, process.argv[1] as string, ...flags, "--child", name];
+}
+
+/**
+ * `c`, run in a fresh Node process each time: this script again, by
+ * {@link childArgs}, after `nodeFlags` (e.g. --expose-gc). The script hands
+ * its contenders to {@link runAsChild} when `--child` is set; the sample is
+ * what `c.run()` measured inside the child, so Node's start-up is not part
+ * of it.
+ */
+export function inFreshProcess(c: Contender, nodeFlags: readonly string[] = []): Contender {
+  return {
+    name: c.name,
+    async run(): Promise<Sample> {
+      const { stdout } = await runChild(process.execPath, [...nodeFlags, ...childArgs(c.name)]);
+      const last = stdout.trimEnd().split("\n").pop() ?? "";
+      try {
+        return JSON.parse(last) as Sample;
+      } catch {
+        throw new Error(`${c.name}: the child printed no sample, but: ${stdout.trim().slice(-500)}`);
+      }
+    },
+  };
+}
+
+/** In a process started by {@link inFreshProcess}: runs contender `name` once, prints its sample as JSON and exits. */
+export async function runAsChild(name: string, contenders: readonly Contender[]): Promise<never> {
+  const c = contenders.find((x) => x.name === name);
+  if (c === undefined) throw new Error(`--child ${name}: no such contender (${contenders.map((x) => x.name).join(", ")})`);
+  const sample = await c.run();
+  // Exit at once: the sample is taken, and nothing the run left open may hold the process.
+  return new Promise(() => process.stdout.write(`${JSON.stringify(sample)}\n`, () => process.exit(0)));
+}
+
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /**
  * Runs every contender of `spec` `warmup + rounds` times, alternating them
- * and rotating the order each round so no contender always goes first.
+ * and rotating the order each round; returns the samples of the measured
+ * rounds by contender.
  */
-export async function runCase(spec: BenchSpec, opts: Options): Promise<CaseResult> {
+export async function runRounds(spec: BenchSpec, opts: Options): Promise<Map<string, Sample[]>> {
   const samples = new Map<string, Sample[]>(spec.contenders.map((c) => [c.name, []]));
   const n = spec.contenders.length;
   for (let round = -opts.warmup; round < opts.rounds; round++) {
@@ -192,20 +301,31 @@ export async function runCase(spec: BenchSpec, opts: Options): Promise<CaseResul
       throw new Error(`${spec.name}: the contenders disagree: ${[...seen.keys()].join("; ")}`);
     }
   }
+  return samples;
+}
+
+/** The figures of one case: `metric` of every sample, summed up per contender, and ours against each peer. */
+export function summarize(spec: { name: string; ours: string; metric: Metric; scale?: Scale }, samples: Map<string, Sample[]>): CaseResult {
   const contenders: CaseResult["contenders"] = {};
   for (const [name, list] of samples) contenders[name] = { stats: stats(list.map(spec.metric.of)), samples: list };
   const ours = contenders[spec.ours];
   if (ours === undefined) throw new Error(`${spec.name}: no contender named ${spec.ours}`);
-  const speedRatio: Record<string, number> = {};
+  const ratio: CaseResult["ratio"] = {};
   for (const [name, r] of Object.entries(contenders)) {
     if (name === spec.ours) continue;
-    speedRatio[name] = spec.metric.higherIsBetter ? ours.stats.median / r.stats.median : r.stats.median / ours.stats.median;
+    ratio[name] = spec.metric.higherIsBetter ? ours.stats.median / r.stats.median : r.stats.median / ours.stats.median;
   }
-  return { name: spec.name, metric: spec.metric.label, ours: spec.ours, contenders, speedRatio };
+  const { name, metric, scale } = spec;
+  return { name, ...(scale === undefined ? {} : { scale }), metric: metric.label, higherIsBetter: metric.higherIsBetter, ours: spec.ours, contenders, ratio };
 }
 
-export function fmt(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
+/** {@link runRounds}, then {@link summarize} by the spec's metric. */
+export async function runCase(spec: BenchSpec, opts: Options): Promise<CaseResult> {
+  return summarize(spec, await runRounds(spec, opts));
+}
+
+export function fmt(x: number | null): string {
+  if (x === null || !Number.isFinite(x)) return String(x);
   const a = Math.abs(x);
   if (a >= 1000) return x.toFixed(0);
   if (a >= 100) return x.toFixed(1);
@@ -213,16 +333,21 @@ export function fmt(x: number): string {
   return x.toFixed(3);
 }
 
+/** The heading of the ratio column: which way round the ratio is taken. */
+export function ratioHeading(r: CaseResult): string {
+  return r.higherIsBetter ? "ours ÷ peer" : "peer ÷ ours";
+}
+
 /** Prints the table of one case. */
 export function printCase(r: CaseResult): void {
-  const rows: string[][] = [["contender", `median ${r.metric}`, "min-max", "IQR", `ours ÷ peer (speed)`]];
+  const rows: string[][] = [["contender", `median ${r.metric}`, "min-max", "IQR", ratioHeading(r)]];
   for (const [name, { stats: s }] of Object.entries(r.contenders)) {
     rows.push([
       name + (name === r.ours ? " (ours)" : ""),
       fmt(s.median),
       `${fmt(s.min)}-${fmt(s.max)}`,
       `${fmt(s.q1)}-${fmt(s.q3)}`,
-      name === r.ours ? "" : `${fmt(r.speedRatio[name] as number)}x`,
+      name === r.ours ? "" : `${fmt(r.ratio[name] ?? null)}x`,
     ]);
   }
   const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length)));
@@ -233,16 +358,26 @@ export function printCase(r: CaseResult): void {
   }
 }
 
-/** Writes bench/results/<name>.json (<name>.tiny.json for a tiny run). */
-export function writeResults(name: string, opts: Options, data: Record<string, unknown>): string {
-  const dir = path.join(benchDir, "results");
-  mkdirSync(dir, { recursive: true });
-  // A tiny run (the smoke test) does not overwrite the figures of a full one.
-  const file = path.join(dir, `${name}${opts.tiny ? ".tiny" : ""}.json`);
-  const doc = {
+/** The command that repeats a run of benchmark `name` with these options. */
+export function command(name: string, opts: Options): string {
+  const b = benchmarks.find((x) => x.name === name);
+  if (b === undefined) throw new Error(`${name} is not in bench/benchmarks.ts`);
+  return `${b.command} --rounds ${opts.rounds} --warmup ${opts.warmup}${opts.tiny ? " --tiny" : ""}`;
+}
+
+/**
+ * Writes <results>/<name>.json (<name>.tiny.json for a tiny run, so that
+ * the smoke test does not overwrite the figures of a full one). `data` may
+ * carry more than the cases and goals: whatever the benchmark wants kept.
+ */
+export function writeResults(name: string, opts: Options, data: Pick<ResultsDoc, "cases" | "goals"> & Record<string, unknown>): string {
+  mkdirSync(opts.results, { recursive: true });
+  const file = path.join(opts.results, `${name}${opts.tiny ? ".tiny" : ""}.json`);
+  const doc: ResultsDoc & Record<string, unknown> = {
     benchmark: name,
     date: new Date().toISOString(),
-    options: opts,
+    command: command(name, opts),
+    options: { rounds: opts.rounds, warmup: opts.warmup, tiny: opts.tiny },
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     cpu: os.cpus()[0]?.model ?? "unknown",
@@ -256,15 +391,15 @@ export function writeResults(name: string, opts: Options, data: Record<string, u
 /** Builds bench/c (fetching Debian's libcyrus first if needed); returns the build directory. */
 export async function buildC(): Promise<string> {
   const script = path.join(benchDir, "c", "build.sh");
-  await runChild("sh", [script], { stdio: ["ignore", "pipe", "pipe"] });
+  await runChild("sh", [script]);
   return path.join(benchDir, "c", "build");
 }
 
 /** A goal line: prints "holds" or "MISSED" with the figures; never throws. */
-export function goal(description: string, value: number, target: number, higherIsBetter = true): { description: string; value: number; target: number; holds: boolean } {
+export function goal(description: string, value: number, target: number, higherIsBetter = true): Goal {
   const holds = higherIsBetter ? value >= target : value <= target;
   console.log(`  goal: ${description}: ${fmt(value)} (target ${higherIsBetter ? "≥" : "≤"} ${fmt(target)}) ${holds ? "holds" : "MISSED"}`);
-  return { description, value, target, holds };
+  return { description, value, target, higherIsBetter, holds };
 }
 
 /** mulberry32: a small fixed-seed PRNG, so generated data and orders repeat from run to run. */

@@ -1,15 +1,17 @@
 /**
  * Builds the site: the spec pages with their scenarios drawn as timelines,
  * the requirement index, the conformance matrix from a real run, the case
- * files, the guides, the API reference (typedoc) and the search index
- * (pagefind). With `--serve`, serves it afterwards.
+ * files, the performance page from the benchmarks' results files, the
+ * guides, the API reference (typedoc) and the search index (pagefind).
+ * With `--serve`, serves it afterwards.
  *
  *   tsx site/build.ts [--out _site] [--serve] [--port N]
  *                     [--impl <module>]... [--driver "<command>"]...
+ *                     [--bench-results <dir>]   (default bench/results)
  */
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, relative as relativePath, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Application, ReflectionKind, type DeclarationReflection } from "typedoc";
@@ -19,6 +21,7 @@ import { loadSuite } from "../conformance/src/load.js";
 import type { CaseResult, Status } from "../conformance/src/runner.js";
 import { headings, layout, type NavItem } from "./layout.js";
 import { escapeHtml, getHighlighter, highlight, markdown, relative, type LinkContext } from "./markdown.js";
+import { performancePage } from "./performance.js";
 import { bundled, configured, runAll, type Column } from "./results.js";
 import { serve } from "./serve.js";
 import { renderTimeline } from "./timeline.js";
@@ -34,9 +37,11 @@ const { values: args } = parseArgs({
     port: { type: "string" },
     impl: { type: "string", multiple: true, default: [] },
     driver: { type: "string", multiple: true, default: [] },
+    "bench-results": { type: "string", default: "bench/results" },
   },
 });
 const out = join(root, args.out);
+const benchResults = resolve(root, args["bench-results"]);
 
 const STATUS_TEXT: Record<Status, string> = { pass: "pass", fail: "fail", xfail: "expected failure", xpass: "unexpected pass", skip: "skipped" };
 
@@ -158,6 +163,7 @@ async function main(): Promise<void> {
     { path: "requirements.html", title: "Requirements", section: "Conformance" },
     { path: "conformance.html", title: "Conformance matrix", section: "Conformance" },
     ...caseFiles.map((f) => ({ path: casePage(f), title: `Cases: ${basename(f)}`, section: "Conformance" })),
+    { path: "performance.html", title: "Performance", section: "Reference implementation" },
     ...guides.map((g) => ({ path: g.path, title: g.title, section: "Guides" })),
     { path: "search.html", title: "Search", section: "Guides" },
   ];
@@ -266,6 +272,15 @@ async function main(): Promise<void> {
 <h2 id="by-case">By case</h2>
 <div class="table-wrap" tabindex="0" role="group" aria-label="Conformance results"><table class="matrix"><thead>${caseHead}</thead><tbody>${byCase}</tbody></table></div>`;
     emit(item.path, layout({ page: item, nav, content, toc: [{ id: "by-requirement", text: "By requirement", level: 2 }, { id: "by-case", text: "By case", level: 2 }] }));
+  }
+
+  // Performance.
+  {
+    const item = nav.find((n) => n.path === "performance.html") as NavItem;
+    // Named as the reader would type it: relative to the repository when inside it.
+    const shown = relativePath(root, benchResults) || ".";
+    const { content, toc } = performancePage(benchResults, shown.startsWith("..") ? benchResults : shown);
+    emit(item.path, layout({ page: item, nav, content, toc }));
   }
 
   // Search.

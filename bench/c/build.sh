@@ -1,8 +1,9 @@
 #!/bin/sh
-# Builds bench/c/build/fgets_count and bench/c/build/dispatch against
+# Builds bench/c/build/fgets_count, dispatch and select_scaling against
 # Debian's libcyrus.so.0 and libcyrus_min.so.0, unpacked by
 # conformance/drivers/cyrus/fetch.sh into conformance/drivers/cyrus/.deb/
-# (fetched first if missing). Rebuilds only what is older than its source.
+# (fetched first if missing). Rebuilds only what is older than its source,
+# the declarations of the library or this script.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 driver="$here/../../conformance/drivers/cyrus"
@@ -12,14 +13,15 @@ if [ ! -e "$lib/libcyrus.so.0" ] || [ ! -e "$lib/libcyrus_min.so.0" ]; then
 fi
 lib=$(cd "$lib" && pwd)
 mkdir -p "$here/build"
-for prog in fgets_count dispatch; do
-    if [ ! -x "$here/build/$prog" ] || [ "$here/$prog.c" -nt "$here/build/$prog" ] || [ "$0" -nt "$here/build/$prog" ]; then
-        # -rdynamic: the executable's time(), select(), pselect() and fatal()
-        # must be the ones the library's calls bind to.
+for prog in fgets_count dispatch select_scaling; do
+    bin="$here/build/$prog"
+    if [ ! -x "$bin" ] || [ "$here/$prog.c" -nt "$bin" ] || [ "$driver/libcyrus.h" -nt "$bin" ] || [ "$here/build.sh" -nt "$bin" ]; then
+        # -rdynamic: whichever of time(), select(), pselect() and fatal() the
+        # program defines must be the ones the library's calls bind to.
         gcc -O2 -g -Wall -Wextra -std=gnu11 -rdynamic \
-            -o "$here/build/$prog.tmp" "$here/$prog.c" \
+            -o "$bin.tmp" "$here/$prog.c" \
             "$lib/libcyrus.so.0" "$lib/libcyrus_min.so.0" \
             -Wl,-rpath,"$lib"
-        mv "$here/build/$prog.tmp" "$here/build/$prog"
+        mv "$bin.tmp" "$bin"
     fi
 done
