@@ -21,7 +21,7 @@
  *   --child NAME    run contender NAME once and print its sample: how
  *                   inFreshProcess starts the script again; not for people
  */
-import { spawn, type SpawnOptions } from "node:child_process";
+import { execFileSync, spawn, type SpawnOptions } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -176,6 +176,8 @@ export interface ResultsDoc {
   date: string;
   /** The command that reproduces the run, from the repository root. */
   command: string;
+  /** The commit measured (`git describe --always --dirty`), when the sources are a git checkout. */
+  revision?: string;
   options: { rounds: number; warmup: number; tiny: boolean };
   node: string;
   platform: string;
@@ -377,6 +379,7 @@ export function writeResults(name: string, opts: Options, data: Pick<ResultsDoc,
     benchmark: name,
     date: new Date().toISOString(),
     command: command(name, opts),
+    ...revision(),
     options: { rounds: opts.rounds, warmup: opts.warmup, tiny: opts.tiny },
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
@@ -386,6 +389,16 @@ export function writeResults(name: string, opts: Options, data: Pick<ResultsDoc,
   };
   writeFileSync(file, JSON.stringify(doc, null, 2) + "\n");
   return file;
+}
+
+/** The commit of the sources, and whether they differ from it; nothing outside a git checkout. */
+function revision(): { revision?: string } {
+  try {
+    const r = execFileSync("git", ["describe", "--always", "--dirty"], { cwd: benchDir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    return { revision: r.trim() };
+  } catch {
+    return {};
+  }
 }
 
 /** Builds bench/c (fetching Debian's libcyrus first if needed); returns the build directory. */

@@ -73,7 +73,7 @@ export function benchmarkSection(b: Benchmark, r: Loaded): string {
   const o = doc.options;
   const tiny = o.tiny ? `<p class="bench-tiny">A tiny run, at the smoke test's sizes: it shows that the benchmark runs; its figures say nothing.</p>` : "";
   return `${head}
-${tiny}<p class="bench-run">Run on ${escapeHtml(doc.date)} with Node ${escapeHtml(doc.node)}, ${escapeHtml(String(doc.cpus))} × ${escapeHtml(doc.cpu)}, ${escapeHtml(doc.platform)}: ${escapeHtml(String(o.rounds))} measured rounds after ${escapeHtml(String(o.warmup))} warm-up. Reproduce with <code>${escapeHtml(doc.command)}</code>.</p>
+${tiny}<p class="bench-run">Run on ${escapeHtml(doc.date)}${doc.revision === undefined ? "" : ` at commit ${escapeHtml(doc.revision)}`} with Node ${escapeHtml(doc.node)}, ${escapeHtml(String(doc.cpus))} × ${escapeHtml(doc.cpu)}, ${escapeHtml(doc.platform)}: ${escapeHtml(String(o.rounds))} measured rounds after ${escapeHtml(String(o.warmup))} warm-up. Reproduce with <code>${escapeHtml(doc.command)}</code>.</p>
 <figure class="bench-plot">
 ${scaled ? scalingPlot(b, doc.cases, style) : doc.cases.map((c) => barChart(c, style)).join("\n")}
 ${legend(style)}

@@ -32,6 +32,7 @@ function doc(benchmark: string, cases: ResultsDoc["cases"], goals: ResultsDoc["g
     benchmark,
     date: "2026-01-02T03:04:05.000Z",
     command: `npx tsx bench/${benchmark}.ts --rounds 3 --warmup 1 <&>`,
+    revision: "abc1234-dirty",
     options: { rounds: 3, warmup: 1, tiny: false },
     node: "v20.0.0",
     platform: "Linux <test>",
@@ -83,6 +84,7 @@ describe("the performance page", () => {
     expect(content).not.toContain("<img");
     expect(content).not.toContain("<script");
     expect(content).not.toContain("<&>");
+    expect(content).toContain("at commit abc1234-dirty with Node v20.0.0, 2 × CPU &amp; co, Linux &lt;test&gt;");
     expect(content).toContain(`Reproduce with <code>npx tsx bench/line-throughput.ts --rounds 3 --warmup 1 &lt;&amp;&gt;</code>`);
 
     const bars = section("line-throughput");
