@@ -39,10 +39,50 @@ describe("the driver protocol", () => {
     expect(why("read-line-in-pieces-runs-events")).toMatch(/^flooded standard error: more than 1048576 bytes during the case\nstandard error \(tail\):\nx+/);
     expect(why("read-bytes-and-short-reads")).toMatch(/^protocol error: a line longer than 16777216 bytes, starting "\{\\"seq\\":1,\\"trace\\":\\"yyy/);
     expect(why("read-after-end-reports-eof-without-events")).toMatch(/^the driver could not run the case: no pipes left/);
+    expect(why("api-add-appends-and-does-not-run")).toMatch(/^protocol error: an answer without a seq, expected seq \d+/);
+    expect(why("api-mark-changed-between-reads")).toMatch(/^protocol error: answer for seq "(\d+)", expected \1\n/);
+    expect(why("api-remove-between-reads-and-twice")).toMatch(/^protocol error: a line longer than 16777216 bytes, starting "\{\\"seq\\":\d+,\\"trace\\":\\"zzz/);
+    expect(why("cb-null-without-removing")).toMatch(/^crashed: the driver exited with code 0\n/);
+    expect(why("cb-reschedule-every-ten")).toMatch(/^crashed: the driver exited with signal SIGKILL\n/);
+    // A second answer to a case is only seen when the next case waits for its own.
+    expect(why("cb-remove-later-event-in-pass")).toBe("(passed)");
+    expect(why("cb-added-event-waits-for-next-pass")).toMatch(/^protocol error: answer for seq (\d+), expected (\d+)\n/);
+    const [, stale, wanted] = /seq (\d+), expected (\d+)/.exec(why("cb-added-event-waits-for-next-pass")) ?? [];
+    expect(Number(wanted) - Number(stale)).toBe(1);
     const failed = report.results.filter((r) => r.status === "fail").map((r) => r.id);
-    expect(failed).toHaveLength(7);
-    expect(report.summary.pass).toBe(cases.length - 7);
+    expect(failed).toHaveLength(13);
+    expect(report.summary.pass).toBe(cases.length - 13);
+    // Every fault restarts the driver, and the cases after the last one still pass.
+    const last = Math.max(...failed.map((id) => cases.findIndex((c) => c.id === id)));
+    expect(last).toBeLessThan(cases.length - 50);
+    expect(report.results.slice(last + 1).every((r) => r.status === "pass")).toBe(true);
   }, 60_000);
+
+  it("stops a driver sending a 100 MiB line at the 16 MiB limit, without holding more than the limit, and goes on", async () => {
+    const driver = await DriverExecutor.start(tsx("test/fixtures/bad-driver.ts"));
+    opened.push(driver);
+    const chosen = [...cases.filter((c) => c.id === "api-remove-between-reads-and-twice"), ...cases.slice(-2)];
+    expect(chosen).toHaveLength(3);
+    const base = process.memoryUsage();
+    let peak = 0;
+    // Not sleeping: sampling memory while the runner takes the line in.
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage();
+      peak = Math.max(peak, m.heapUsed + m.arrayBuffers - (base.heapUsed + base.arrayBuffers));
+    }, 1);
+    const report = await runCases(driver, chosen, { timeoutMs: 5000 });
+    clearInterval(sampler);
+    const [big, ...after] = report.results;
+    expect(big?.message).toMatch(/^protocol error: a line longer than 16777216 bytes/);
+    // The driver notes each mebibyte the kernel took from it: it was stopped long before 100.
+    const sent = [...(big?.message ?? "").matchAll(/^sent (\d+) MiB$/gm)].map((m) => Number(m[1]));
+    expect(sent.length).toBeGreaterThan(0);
+    expect(Math.max(...sent)).toBeLessThan(24);
+    expect(after.map((r) => r.status)).toEqual(["pass", "pass"]);
+    // Joining the line piece by piece at every chunk once peaked near 200 MiB here.
+    expect(peak).toBeLessThan(64 * 1024 * 1024);
+    console.log(`driver: 100 MiB line stopped after ${Math.max(...sent)} MiB, runner memory peak +${(peak / 2 ** 20).toFixed(1)} MiB, ${big?.ms} ms`);
+  }, 30_000);
 
   it.each([
     ["version", /the driver speaks protocol version 99; this runner speaks 1/],

@@ -38,7 +38,6 @@ type Waiter = (line: string | Error) => void;
 /** One running driver process. */
 class DriverProcess {
   readonly child: ChildProcessWithoutNullStreams;
-  #partial = "";
   #lines: string[] = [];
   #waiter: Waiter | null = null;
   #stderrTail = "";
@@ -75,20 +74,42 @@ class DriverProcess {
     this.#stderrTail = "";
   }
 
+  // The unterminated tail of standard output, in the pieces it came in: a
+  // line is joined once, when its LF arrives, and a chunk is searched for LF
+  // once, so a driver sending a huge line costs its length, not its square.
+  #pieces: string[] = [];
+  #pendingBytes = 0;
+
   #take(chunk: string): void {
-    this.#partial += chunk;
-    let nl = this.#partial.indexOf("\n");
-    while (nl >= 0) {
-      this.#lines.push(this.#partial.slice(0, nl));
-      this.#partial = this.#partial.slice(nl + 1);
-      nl = this.#partial.indexOf("\n");
+    let from = 0;
+    for (let nl = chunk.indexOf("\n"); nl >= 0; nl = chunk.indexOf("\n", from)) {
+      const piece = chunk.slice(from, nl);
+      this.#pieces.push(piece);
+      this.#pendingBytes += Buffer.byteLength(piece);
+      if (this.#pendingBytes > MAX_LINE) return this.#tooLong();
+      this.#lines.push(this.#pieces.length === 1 ? piece : this.#pieces.join(""));
+      this.#pieces = [];
+      this.#pendingBytes = 0;
+      from = nl + 1;
     }
-    if (this.#partial.length > MAX_LINE) {
-      this.#die(new Error(`protocol error: a line longer than ${MAX_LINE} bytes, starting ${JSON.stringify(this.#partial.slice(0, 80))}`));
-      this.kill();
-      return;
+    if (from < chunk.length) {
+      const rest = from === 0 ? chunk : chunk.slice(from);
+      this.#pieces.push(rest);
+      this.#pendingBytes += Buffer.byteLength(rest);
+      if (this.#pendingBytes > MAX_LINE) return this.#tooLong();
     }
     this.#deliver();
+  }
+
+  #tooLong(): void {
+    let start = "";
+    for (const p of this.#pieces) {
+      if (start.length >= 80) break;
+      start += p.slice(0, 80 - start.length);
+    }
+    this.#pieces = [];
+    this.#die(new Error(`protocol error: a line longer than ${MAX_LINE} bytes, starting ${JSON.stringify(start)}`));
+    this.kill();
   }
 
   #deliver(): void {
@@ -216,7 +237,9 @@ export class DriverExecutor implements CaseExecutor {
     if (line instanceof Error) return fault(line.message);
     const msg = parseObject(line);
     if (typeof msg === "string") return fault(msg);
-    if (msg.seq !== seq) return fault(`protocol error: answer for seq ${String(msg.seq)}, expected ${seq}`);
+    // JSON, so that a seq sent as the string "7" does not read as the number expected.
+    if (msg.seq === undefined) return fault(`protocol error: an answer without a seq, expected seq ${seq}`);
+    if (msg.seq !== seq) return fault(`protocol error: answer for seq ${JSON.stringify(msg.seq)}, expected ${seq}`);
     // Give late standard error (valgrind writes after the fact) a moment to arrive.
     await new Promise((r) => setImmediate(r));
     const stderr = proc.stderrTail.trim();
