@@ -26,11 +26,12 @@ export interface Clock {
   schedule(at: number, callback: () => void): Timer;
 }
 
-class ClockTimer implements HeapItem, Timer {
-  heapIndex = -1;
+class ClockTimer implements Timer {
+  // Neighbours in the timer's bucket; `bucket` is null once it ran or was cancelled.
+  prev: ClockTimer | null = null;
+  next: ClockTimer | null = null;
+  bucket: Bucket | null = null;
   constructor(
-    readonly at: number,
-    readonly seq: number,
     readonly callback: () => void,
     private readonly owner: TimerQueue,
   ) {}
@@ -39,36 +40,86 @@ class ClockTimer implements HeapItem, Timer {
   }
 }
 
-const byTimeThenSeq = (a: ClockTimer, b: ClockTimer): boolean =>
-  a.at < b.at || (a.at === b.at && a.seq < b.seq);
+/** The timers due at one time, in the order they were scheduled. */
+class Bucket implements HeapItem {
+  heapIndex = -1;
+  first: ClockTimer | null = null;
+  last: ClockTimer | null = null;
+  size = 0;
+  constructor(readonly at: number) {}
+}
 
-/** The timers of one clock, earliest first. */
+const byTime = (a: Bucket, b: Bucket): boolean => a.at < b.at;
+
+/**
+ * The timers of one clock, earliest first. Timers are kept in one bucket
+ * per distinct time and the buckets in a heap, so ten thousand timers due
+ * at the same instant are taken in O(1) each, not O(log n): that instant is
+ * when every idle connection's timeout fires at once.
+ */
 class TimerQueue {
-  readonly heap = new IndexedHeap<ClockTimer>(byTimeThenSeq);
-  #seq = 0;
+  readonly #buckets = new Map<number, Bucket>();
+  readonly #heap = new IndexedHeap<Bucket>(byTime);
+  size = 0;
   onChange: () => void = () => {};
+
+  /** The time of the earliest timer, or Infinity. */
+  earliest(): number {
+    const first = this.#heap.peek();
+    return first === undefined ? Infinity : first.at;
+  }
 
   add(at: number, callback: () => void): ClockTimer {
     if (Number.isNaN(at)) throw new RangeError("Clock.schedule: `at` is NaN");
-    const timer = new ClockTimer(at, this.#seq++, callback, this);
-    const before = this.heap.peek();
-    this.heap.push(timer);
-    if (this.heap.peek() !== before) this.onChange();
+    const timer = new ClockTimer(callback, this);
+    let bucket = this.#buckets.get(at);
+    let earlier = false;
+    if (bucket === undefined) {
+      earlier = at < this.earliest();
+      bucket = new Bucket(at);
+      this.#buckets.set(at, bucket);
+      this.#heap.push(bucket);
+    }
+    timer.bucket = bucket;
+    timer.prev = bucket.last;
+    if (bucket.last === null) bucket.first = timer;
+    else bucket.last.next = timer;
+    bucket.last = timer;
+    bucket.size++;
+    this.size++;
+    if (earlier) this.onChange();
     return timer;
   }
 
   cancel(timer: ClockTimer): void {
-    const wasFirst = this.heap.peek() === timer;
-    this.heap.delete(timer);
-    if (wasFirst) this.onChange();
+    const bucket = timer.bucket;
+    if (bucket === null) return;
+    const wasFirst = bucket.heapIndex === 0;
+    this.#unlink(timer, bucket);
+    if (wasFirst && bucket.size === 0) this.onChange();
   }
 
   /** Removes and returns the earliest timer due at `now`, if any. */
   takeDue(now: number): ClockTimer | undefined {
-    const first = this.heap.peek();
-    if (first === undefined || first.at > now) return undefined;
-    this.heap.delete(first);
-    return first;
+    const bucket = this.#heap.peek();
+    if (bucket === undefined || bucket.at > now) return undefined;
+    const timer = bucket.first as ClockTimer;
+    this.#unlink(timer, bucket);
+    return timer;
+  }
+
+  #unlink(timer: ClockTimer, bucket: Bucket): void {
+    const { prev, next } = timer;
+    if (prev === null) bucket.first = next;
+    else prev.next = next;
+    if (next === null) bucket.last = prev;
+    else next.prev = prev;
+    timer.prev = timer.next = timer.bucket = null;
+    this.size--;
+    if (--bucket.size === 0) {
+      this.#heap.delete(bucket);
+      this.#buckets.delete(bucket.at);
+    }
   }
 }
 
@@ -120,8 +171,7 @@ export class SystemClock implements Clock {
   }
 
   #arm(): void {
-    const first = this.#queue.heap.peek();
-    const at = first === undefined ? Infinity : first.at;
+    const at = this.#queue.earliest();
     if (at === this.#armedFor) return;
     if (this.#handle !== null) clearTimeout(this.#handle);
     this.#handle = null;
@@ -202,12 +252,12 @@ export class VirtualClock implements Clock {
 
   /** The time of the earliest pending timer, or `undefined` when there is none. */
   nextTimerAt(): number | undefined {
-    return this.#queue.heap.peek()?.at;
+    return this.#queue.size === 0 ? undefined : this.#queue.earliest();
   }
 
   /** How many timers are pending. */
   get pendingTimers(): number {
-    return this.#queue.heap.size;
+    return this.#queue.size;
   }
 
   /**

@@ -95,6 +95,7 @@ export interface StreamWatcher {
 }
 
 const EMPTY = Buffer.alloc(0);
+const RESOLVED = Promise.resolve();
 const LF = 10;
 const CR = 13;
 
@@ -103,6 +104,18 @@ const enum Outcome {
   End,
   Block,
 }
+
+/** The read waiting on a stream: what it returns once enough is buffered. */
+const enum Op {
+  Line,
+  LineBytes,
+  Getc,
+  Peek,
+  Read,
+  Fill,
+}
+
+type Settle = (value: unknown) => void;
 
 /** Decodes `buf[start, end)`. */
 type Decoder = (buf: Buffer, start: number, end: number) => string;
@@ -121,6 +134,17 @@ interface SliceMethods {
  * exists.
  */
 function decoderFor(encoding: BufferEncoding): Decoder {
+  let d = decoders.get(encoding);
+  if (d === undefined) {
+    d = makeDecoder(encoding);
+    decoders.set(encoding, d);
+  }
+  return d;
+}
+
+const decoders = new Map<BufferEncoding, Decoder>();
+
+function makeDecoder(encoding: BufferEncoding): Decoder {
   const proto = Buffer.prototype as unknown as SliceMethods;
   const name = encoding === "latin1" || encoding === "binary" ? "latin1Slice" : encoding === "utf8" || encoding === "utf-8" ? "utf8Slice" : encoding === "ascii" ? "asciiSlice" : undefined;
   const method = name === undefined ? undefined : proto[name];
@@ -174,9 +198,16 @@ export class ProtStream {
   readonly #source: ByteSource;
   readonly #events: WaitEventList;
   readonly #decode: Decoder;
-  // Unread input is #buf[#pos, #buf.length): the buffer is always cut to size.
+  // Unread input is #buf[#pos, #end). #buf is a chunk adopted as it came
+  // (#end is its length) or, once a remainder had to be joined with a new
+  // chunk, a buffer of ours with room after #end for the next chunks, so a
+  // line arriving in many small chunks is copied a bounded number of times
+  // rather than once per chunk. Bytes before #end are never written again
+  // (views of them may be out); a LF at #buf[#end] stops line searches there.
   #buf: Buffer = EMPTY;
   #pos = 0;
+  #end = 0;
+  #own = false;
   // Index in #buf from which no LF has been seen yet, so a long line is scanned once.
   #scan = 0;
   // Set by #findLine: the end of the found line's content, and the start of the next line.
@@ -196,10 +227,19 @@ export class ProtStream {
   #readCallback: ReadCallback<unknown> | null = null;
   #readCallbackRock: unknown = undefined;
   #flushOnRead: Flushable | null = null;
+  #deadline = Infinity;
+  // The waiting read, if any: one promise and these fields, no async frames,
+  // so a connection idle in a read holds little more than the promise.
   #waiting = false;
-  #waker: (() => void) | null = null;
+  #sleeping = false;
+  #woken = false;
+  #op: Op = Op.Line;
+  #opSize = 0;
+  #arrivalsAtWait = 0;
+  #resolve: Settle | null = null;
+  #reject: Settle | null = null;
   #timer: Timer | null = null;
-  #watchers: StreamWatcher[] = [];
+  #watchers: StreamWatcher[] | null = null;
 
   /**
    * @param source - a Node `Readable` (socket, pipe, any `Duplex`) or a {@link ByteSource}.
@@ -215,18 +255,30 @@ export class ProtStream {
     this.#decode = decoderFor(this.encoding);
     this.highWaterMark = positiveInt(options.highWaterMark ?? 65536, "highWaterMark");
     this.#nonBlocking = options.nonBlocking ?? false;
-    this.#events = new WaitEventList(this, () => this.#deadlineChanged());
+    this.#events = new WaitEventList(this);
     this.#source = isByteSource(source)
       ? source
       : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
-    const sink: ByteSink = {
-      push: (chunk) => this.#push(chunk),
-      end: () => this.#end(),
-      fail: (message, cause) => this.#sourceFailed(message, cause),
-    };
-    this.#source.attach(sink);
+    this.#source.attach(new ProtStream.#Sink(this));
   }
+
+  // One small object per stream rather than a closure per method.
+  static readonly #Sink = class implements ByteSink {
+    readonly #stream: ProtStream;
+    constructor(stream: ProtStream) {
+      this.#stream = stream;
+    }
+    push(chunk: Buffer): void {
+      this.#stream.#push(chunk);
+    }
+    end(): void {
+      this.#stream.#inputEnded();
+    }
+    fail(message: string, cause?: unknown): void {
+      this.#stream.#sourceFailed(message, cause);
+    }
+  };
 
   // ---- state --------------------------------------------------------------
 
@@ -262,7 +314,7 @@ export class ProtStream {
 
   /** Bytes buffered and not yet read. */
   get buffered(): number {
-    return this.#buf.length - this.#pos;
+    return this.#end - this.#pos;
   }
 
   /**
@@ -270,7 +322,7 @@ export class ProtStream {
    * input has ended, or the stream has failed or closed. What select reports.
    */
   get readable(): boolean {
-    return this.#pos < this.#buf.length || this.#ended || this.#error !== null;
+    return this.#pos < this.#end || this.#ended || this.#error !== null;
   }
 
   // ---- settings -----------------------------------------------------------
@@ -312,6 +364,30 @@ export class ProtStream {
     }
   }
 
+  /** The overall read deadline (an absolute clock time); Infinity when none. */
+  get deadline(): number {
+    return this.#deadline;
+  }
+
+  /**
+   * Sets an overall read deadline at the absolute clock time `at`
+   * (Infinity removes it): a read that would wait at or after `at` fails
+   * with "deadline passed", however recently input arrived. The read timeout
+   * catches a silent peer; this catches a slow one that sends a byte just
+   * often enough to keep restarting the read timeout. Input does not move
+   * it; events due at that instant still run first, and what is already
+   * buffered (a whole line, say) is still returned. Not part of the C
+   * contract: set it per connection (`now + limit`) or per command.
+   * @throws RangeError when `at` is NaN.
+   */
+  setDeadline(at: number): void {
+    if (typeof at !== "number" || Number.isNaN(at)) {
+      throw new RangeError(`${this.name}.setDeadline: at must be an absolute clock time or Infinity, got ${String(at)}`);
+    }
+    this.#deadline = at;
+    this.#deadlineChanged();
+  }
+
   /**
    * Non-blocking mode: a read that would wait runs one pass of due events
    * and returns {@link WOULD_BLOCK} instead; the read timeout does not apply.
@@ -323,8 +399,8 @@ export class ProtStream {
   set nonBlocking(value: boolean) {
     if (value === this.#nonBlocking) return;
     this.#nonBlocking = value;
-    // The read timeout counts towards the deadline of blocking streams only.
-    if (this.#readTimeout > 0) this.#deadlineChanged();
+    // The read timeout and the deadline count towards the next deadline of blocking streams only.
+    if (this.#readTimeout > 0 || this.#deadline !== Infinity) this.#deadlineChanged();
   }
 
   /**
@@ -383,11 +459,13 @@ export class ProtStream {
   /**
    * The earliest time at which something is due on the stream: the earliest
    * event mark or, for a blocking stream with a read timeout, the timeout
-   * mark. Infinity if none.
+   * mark or the {@link ProtStream.deadline}. Infinity if none.
    */
   get nextDeadline(): number {
-    const mark = this.#events.earliest();
-    return this.#readTimeout > 0 && !this.#nonBlocking && this.#timeoutMark < mark ? this.#timeoutMark : mark;
+    let at = this.#events.earliest();
+    if (this.#nonBlocking) return at;
+    if (this.#readTimeout > 0 && this.#timeoutMark < at) at = this.#timeoutMark;
+    return this.#deadline < at ? this.#deadline : at;
   }
 
   // ---- synchronous reads --------------------------------------------------
@@ -426,13 +504,13 @@ export class ProtStream {
   #findLine(): boolean {
     const buf = this.#buf;
     const start = this.#pos;
-    const len = buf.length;
+    const len = this.#end;
     if (start >= len) return false;
     const nl = buf.indexOf(LF, this.#scan);
-    if (nl !== -1) {
-      const end = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
-      if (end - start > this.maxLine) throw this.#lineTooLong();
-      this.#lineEnd = end;
+    if (nl !== -1 && nl < len) {
+      const content = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
+      if (content - start > this.maxLine) throw this.#lineTooLong();
+      this.#lineEnd = content;
       this.#lineNext = nl + 1;
       return true;
     }
@@ -451,16 +529,15 @@ export class ProtStream {
   /** Returns the next byte (0-255) if one is buffered, else -1. Never waits. */
   tryGetc(): number {
     const pos = this.#pos;
-    const buf = this.#buf;
-    if (pos >= buf.length) return -1;
-    const c = buf[pos] as number;
+    if (pos >= this.#end) return -1;
+    const c = this.#buf[pos] as number;
     this.#consume(pos + 1);
     return c;
   }
 
   /** Returns the next byte without consuming it, or -1 if none is buffered. */
   tryPeek(): number {
-    return this.#pos < this.#buf.length ? (this.#buf[this.#pos] as number) : -1;
+    return this.#pos < this.#end ? (this.#buf[this.#pos] as number) : -1;
   }
 
   /**
@@ -470,7 +547,7 @@ export class ProtStream {
    */
   tryRead(n: number): Buffer | undefined {
     positiveInt(n, "read: n");
-    const avail = this.#buf.length - this.#pos;
+    const avail = this.#end - this.#pos;
     if (avail === 0) return undefined;
     const k = n < avail ? n : avail;
     const out = Buffer.allocUnsafe(k);
@@ -492,11 +569,12 @@ export class ProtStream {
       this.#pos--;
       this.#buf[this.#pos] = byte;
     } else {
-      const rest = this.#buf;
-      const nb = Buffer.allocUnsafe(rest.length + 1);
+      const nb = Buffer.allocUnsafe(this.#end + 1);
       nb[0] = byte;
-      rest.copy(nb, 1);
+      this.#buf.copy(nb, 1, 0, this.#end);
       this.#buf = nb;
+      this.#end = nb.length;
+      this.#own = true;
     }
     this.#scan = this.#pos;
     if (this.#bytesIn > 0) this.#bytesIn--;
@@ -511,67 +589,32 @@ export class ProtStream {
    * for {@link ProtStream.read} and the result is `null`.
    * @throws LineTooLongError (as a rejection) for a line over `maxLine`.
    */
-  async readLine(): Promise<ReadResult<string>> {
-    for (;;) {
-      const line = this.tryReadLine();
-      if (line !== undefined) return line;
-      const r = await this.#wait();
-      if (r === Outcome.Block) return WOULD_BLOCK;
-      if (r === Outcome.End) {
-        const last = this.tryReadLine();
-        return last !== undefined ? last : this.#ending();
-      }
-    }
+  readLine(): Promise<ReadResult<string>> {
+    return this.#read(Op.Line, 0) as Promise<ReadResult<string>>;
   }
 
   /** The fast path of {@link ProtStream.readLine}: the line as bytes; see {@link ProtStream.tryReadLineBytes}. */
-  async readLineBytes(): Promise<ReadResult<Buffer>> {
-    for (;;) {
-      const line = this.tryReadLineBytes();
-      if (line !== undefined) return line;
-      const r = await this.#wait();
-      if (r === Outcome.Block) return WOULD_BLOCK;
-      if (r === Outcome.End) {
-        const last = this.tryReadLineBytes();
-        return last !== undefined ? last : this.#ending();
-      }
-    }
+  readLineBytes(): Promise<ReadResult<Buffer>> {
+    return this.#read(Op.LineBytes, 0) as Promise<ReadResult<Buffer>>;
   }
 
   /** Reads one byte (0-255), waiting as needed. */
-  async getc(): Promise<ReadResult<number>> {
-    for (;;) {
-      const c = this.tryGetc();
-      if (c >= 0) return c;
-      const r = await this.#wait();
-      if (r === Outcome.Block) return WOULD_BLOCK;
-      if (r === Outcome.End && this.tryPeek() < 0) return this.#ending();
-    }
+  getc(): Promise<ReadResult<number>> {
+    return this.#read(Op.Getc, 0) as Promise<ReadResult<number>>;
   }
 
   /** Returns the next byte without consuming it, waiting as needed. */
-  async peek(): Promise<ReadResult<number>> {
-    for (;;) {
-      const c = this.tryPeek();
-      if (c >= 0) return c;
-      const r = await this.#wait();
-      if (r === Outcome.Block) return WOULD_BLOCK;
-      if (r === Outcome.End && this.tryPeek() < 0) return this.#ending();
-    }
+  peek(): Promise<ReadResult<number>> {
+    return this.#read(Op.Peek, 0) as Promise<ReadResult<number>>;
   }
 
   /**
    * Reads up to `n` bytes, as C's `prot_read`: whatever is buffered, up to
    * `n`, waiting only when nothing is.
+   * @throws RangeError (as a rejection) when `n` is not a positive integer.
    */
-  async read(n: number): Promise<ReadResult<Buffer>> {
-    for (;;) {
-      const b = this.tryRead(n);
-      if (b !== undefined) return b;
-      const r = await this.#wait();
-      if (r === Outcome.Block) return WOULD_BLOCK;
-      if (r === Outcome.End && this.buffered === 0) return this.#ending();
-    }
+  read(n: number): Promise<ReadResult<Buffer>> {
+    return this.#read(Op.Read, n) as Promise<ReadResult<Buffer>>;
   }
 
   /**
@@ -579,14 +622,8 @@ export class ProtStream {
    * returns how many bytes are buffered; consumes nothing. Returns at once
    * when something is buffered already.
    */
-  async fill(): Promise<ReadResult<number>> {
-    for (;;) {
-      const n = this.buffered;
-      if (n > 0) return n;
-      const r = await this.#wait();
-      if (r === Outcome.Block) return WOULD_BLOCK;
-      if (r === Outcome.End && this.buffered === 0) return this.#ending();
-    }
+  fill(): Promise<ReadResult<number>> {
+    return this.#read(Op.Fill, 0) as Promise<ReadResult<number>>;
   }
 
   // ---- closing ------------------------------------------------------------
@@ -602,36 +639,38 @@ export class ProtStream {
     this.#closed = true;
     if (this.#error === null) this.#error = Messages.closed;
     this.#events.clear();
-    this.#buf = EMPTY;
-    this.#pos = 0;
-    this.#scan = 0;
+    this.#drop();
     this.#source.close();
     this.#wake();
     const watchers = this.#watchers;
-    this.#watchers = [];
-    for (const w of watchers) w.onClosed(this);
+    this.#watchers = null;
+    if (watchers !== null) for (const w of watchers) w.onClosed(this);
   }
 
   /** @internal */
   watch(w: StreamWatcher): void {
-    this.#watchers.push(w);
+    (this.#watchers ??= []).push(w);
   }
 
   /** @internal */
   unwatch(w: StreamWatcher): void {
-    const i = this.#watchers.indexOf(w);
-    if (i >= 0) this.#watchers.splice(i, 1);
+    const ws = this.#watchers;
+    const i = ws === null ? -1 : ws.indexOf(w);
+    if (i >= 0) (ws as StreamWatcher[]).splice(i, 1);
+  }
+
+  /** @internal Called by the event list when its earliest mark changed. */
+  earliestMarkChanged(): void {
+    this.#deadlineChanged();
   }
 
   // ---- internals ----------------------------------------------------------
 
   #consume(to: number): void {
     this.#bytesIn += to - this.#pos;
-    if (to >= this.#buf.length) {
+    if (to >= this.#end) {
       // Drop the buffer once read so the next chunk is adopted, not copied.
-      this.#buf = EMPTY;
-      this.#pos = 0;
-      this.#scan = 0;
+      this.#drop();
       if (this.#paused) this.#resume();
     } else {
       this.#pos = to;
@@ -652,26 +691,49 @@ export class ProtStream {
     return null;
   }
 
+  /** Forgets the buffer: nothing is unread. */
+  #drop(): void {
+    this.#buf = EMPTY;
+    this.#pos = 0;
+    this.#end = 0;
+    this.#scan = 0;
+    this.#own = false;
+  }
+
   #push(chunk: Buffer): void {
-    if (this.#closed || this.#error !== null || this.#ended || chunk.length === 0) return;
+    const n = chunk.length;
+    if (this.#closed || this.#error !== null || this.#ended || n === 0) return;
     const buf = this.#buf;
     const pos = this.#pos;
-    if (pos >= buf.length) {
+    const end = this.#end;
+    if (pos >= end) {
       this.#buf = chunk;
       this.#pos = 0;
+      this.#end = n;
       this.#scan = 0;
+      this.#own = false;
+    } else if (this.#own && end + n <= buf.length) {
+      chunk.copy(buf, end);
+      this.#end = end + n;
+      if (this.#end < buf.length) buf[this.#end] = LF;
     } else {
-      const rest = buf.length - pos;
-      const nb = Buffer.allocUnsafe(rest + chunk.length);
-      buf.copy(nb, 0, pos);
+      // Room in proportion to what is unread: a line that keeps growing
+      // doubles its buffer, so each byte is copied O(1) times on average.
+      const rest = end - pos;
+      const size = Math.max(rest + n, 2 * rest);
+      const nb = Buffer.allocUnsafe(size);
+      buf.copy(nb, 0, pos, end);
       chunk.copy(nb, rest);
       this.#scan -= pos;
       this.#buf = nb;
       this.#pos = 0;
+      this.#end = rest + n;
+      this.#own = true;
+      if (this.#end < size) nb[this.#end] = LF;
     }
     this.#arrivals++;
     if (this.#readTimeout > 0) this.#timeoutMark = this.clock.now() + this.#readTimeout;
-    if (!this.#paused && this.#buf.length - this.#pos > this.highWaterMark) {
+    if (!this.#paused && this.#end - this.#pos > this.highWaterMark) {
       this.#paused = true;
       this.#source.pause();
     }
@@ -680,7 +742,7 @@ export class ProtStream {
     this.#wake();
   }
 
-  #end(): void {
+  #inputEnded(): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#notifyReadable();
@@ -696,9 +758,7 @@ export class ProtStream {
   /** The stream itself failed (timeout, callback): it is over, buffered bytes included. */
   #failStream(message: string, cause?: unknown): void {
     if (this.#error !== null) return;
-    this.#buf = EMPTY;
-    this.#pos = 0;
-    this.#scan = 0;
+    this.#drop();
     this.#fail(message, cause);
   }
 
@@ -717,26 +777,41 @@ export class ProtStream {
 
   #notifyReadable(): void {
     const ws = this.#watchers;
-    for (let i = 0; i < ws.length; i++) (ws[i] as StreamWatcher).onReadable(this);
+    if (ws !== null) for (let i = 0; i < ws.length; i++) (ws[i] as StreamWatcher).onReadable(this);
   }
 
   #notifyDeadline(): void {
     const ws = this.#watchers;
-    for (let i = 0; i < ws.length; i++) (ws[i] as StreamWatcher).onDeadline(this);
+    if (ws !== null) for (let i = 0; i < ws.length; i++) (ws[i] as StreamWatcher).onDeadline(this);
   }
 
   #deadlineChanged(): void {
-    if (this.#waker !== null) this.#arm(this.clock.now());
+    if (this.#sleeping) this.#arm(this.clock.now());
     this.#notifyDeadline();
   }
 
-  readonly #wake = (): void => {
-    const w = this.#waker;
-    if (w === null) return;
-    this.#waker = null;
+  /** Ends the sleep of the waiting read, if it sleeps; it goes on in a microtask. */
+  #wake(): void {
+    if (!this.#sleeping) return;
+    this.#sleeping = false;
     this.#timer?.cancel();
     this.#timer = null;
-    w();
+    this.#woken = true;
+    // Not at once: every timer and arrival due at this instant lands first.
+    // A promise job, not queueMicrotask, which makes an async resource per call.
+    RESOLVED.then(this.#onWake);
+  }
+
+  // The one closure a stream needs: its timer's callback and, once woken,
+  // the microtask that goes on with the wait.
+  readonly #onWake = (): void => {
+    if (this.#sleeping) this.#wake();
+    else if (this.#woken) {
+      this.#woken = false;
+      if (this.#arrivals !== this.#arrivalsAtWait) this.#settle(Outcome.Data);
+      else if (this.#closed || this.#error !== null || this.#ended) this.#settle(Outcome.End);
+      else this.#step();
+    }
   };
 
   /** Arms the timer of a sleeping read for its next reason to wake. */
@@ -745,20 +820,72 @@ export class ProtStream {
     this.#timer = null;
     let at = this.#events.earliest();
     if (this.#readTimeout > 0 && this.#timeoutMark < at) at = this.#timeoutMark;
+    if (this.#deadline < at) at = this.#deadline;
     if (at <= now) at = now + 1;
-    if (at !== Infinity) this.#timer = this.clock.schedule(at, this.#wake);
+    if (at !== Infinity) this.#timer = this.clock.schedule(at, this.#onWake);
+  }
+
+  /** What `op` returns from what is buffered now, or `undefined` if it has to wait. */
+  #try(op: Op, n: number): unknown {
+    switch (op) {
+      case Op.Line:
+        return this.tryReadLine();
+      case Op.LineBytes:
+        return this.tryReadLineBytes();
+      case Op.Getc: {
+        const c = this.tryGetc();
+        return c >= 0 ? c : undefined;
+      }
+      case Op.Peek: {
+        const c = this.tryPeek();
+        return c >= 0 ? c : undefined;
+      }
+      case Op.Read:
+        return this.tryRead(n);
+      case Op.Fill:
+        return this.buffered > 0 ? this.buffered : undefined;
+    }
+  }
+
+  /** A read that waits: settles at once when it can, else becomes the waiting read. */
+  #read(op: Op, n: number): Promise<unknown> {
+    let got: unknown;
+    try {
+      got = this.#try(op, n);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (got !== undefined) return Promise.resolve(got);
+    if (this.#closed || this.#error !== null || this.#ended) return Promise.resolve(this.#ending());
+    if (this.#waiting) return Promise.reject(new Error(`${this.name}: another read is already waiting on this stream`));
+    this.#op = op;
+    this.#opSize = n;
+    const promise = new Promise(ProtStream.#capture);
+    this.#resolve = ProtStream.#captured[0];
+    this.#reject = ProtStream.#captured[1];
+    this.#beginWait();
+    return promise;
+  }
+
+  // A shared executor, so that a waiting read allocates no closure of its own.
+  static readonly #captured: [Settle | null, Settle | null] = [null, null];
+  static #capture(resolve: Settle, reject: Settle): void {
+    ProtStream.#captured[0] = resolve;
+    ProtStream.#captured[1] = reject;
   }
 
   /**
-   * The wait of one read that needs more input than is buffered: the loop
-   * documented on the class. Resolves once input arrives, the input ends or
-   * fails, or (non-blocking) after one pass.
+   * The wait of a read that needs more input than is buffered: the loop
+   * documented on the class, as a state machine (#step, then #arm and
+   * #continue while it sleeps) that ends in #settle.
    */
-  async #wait(): Promise<Outcome> {
-    if (this.#closed || this.#error !== null || this.#ended) return Outcome.End;
-    if (this.#waiting) throw new Error(`${this.name}: another read is already waiting on this stream`);
+  #beginWait(): void {
+    if (this.#closed || this.#error !== null || this.#ended) {
+      this.#settle(Outcome.End);
+      return;
+    }
     this.#waiting = true;
-    const arrivals = this.#arrivals;
+    this.#arrivalsAtWait = this.#arrivals;
     try {
       if (this.#paused) this.#resume();
       const cb = this.#readCallback;
@@ -772,49 +899,108 @@ export class ProtStream {
           this.#failStream(`read callback failed: ${describe(err)}`, err);
         }
       }
-      for (;;) {
-        const now = this.clock.now();
-        this.#runPass(now);
-        if (this.#arrivals !== arrivals) return Outcome.Data;
-        if (this.#closed || this.#error !== null || this.#ended) return Outcome.End;
-        // After the pass, so that what its callbacks wrote goes out too.
-        const flush = this.#flushOnRead;
-        if (flush !== null && flush.buffered > 0) flush.flush().catch(() => {});
-        if (this.#nonBlocking) return Outcome.Block;
-        if (this.#readTimeout > 0 && now >= this.#timeoutMark) {
-          this.#failStream(Messages.idle);
-          return Outcome.End;
-        }
-        await new Promise<void>((resolve) => {
-          this.#waker = resolve;
-          this.#arm(now);
-        });
-        if (this.#arrivals !== arrivals) return Outcome.Data;
-        if (this.#closed || this.#error !== null || this.#ended) return Outcome.End;
-      }
-    } finally {
-      this.#waiting = false;
+    } catch (err) {
+      this.#abandon(err);
+      return;
     }
+    // A failed read callback fails the stream as a failed event does: no pass runs after it.
+    if (this.#error !== null || this.#closed) this.#settle(Outcome.End);
+    else this.#step();
+  }
+
+  /** One turn of the wait: a pass, then settle or sleep. */
+  #step(): void {
+    try {
+      const now = this.clock.now();
+      this.#runPass(now);
+      if (this.#arrivals !== this.#arrivalsAtWait) return this.#settle(Outcome.Data);
+      if (this.#closed || this.#error !== null || this.#ended) return this.#settle(Outcome.End);
+      // After the pass, so that what its callbacks wrote goes out too.
+      const flush = this.#flushOnRead;
+      if (flush !== null && flush.buffered > 0) flush.flush().catch(() => {});
+      if (this.#nonBlocking) return this.#settle(Outcome.Block);
+      if (this.#readTimeout > 0 && now >= this.#timeoutMark) {
+        this.#failStream(Messages.idle);
+        return this.#settle(Outcome.End);
+      }
+      if (now >= this.#deadline) {
+        this.#failStream(Messages.deadline);
+        return this.#settle(Outcome.End);
+      }
+      this.#sleeping = true;
+      this.#arm(now);
+    } catch (err) {
+      this.#abandon(err);
+    }
+  }
+
+  /** The wait is over: the read returns what it can, or waits again after new input that was not enough. */
+  #settle(outcome: Outcome): void {
+    this.#waiting = false;
+    if (outcome === Outcome.Block) return this.#resolveWith(WOULD_BLOCK);
+    let got: unknown;
+    try {
+      got = this.#try(this.#op, this.#opSize);
+    } catch (err) {
+      return this.#rejectWith(err);
+    }
+    if (got !== undefined) this.#resolveWith(got);
+    else if (outcome === Outcome.End) this.#resolveWith(this.#ending());
+    else this.#beginWait();
+  }
+
+  /** Something the wait called (a clock, a flushable) threw: the read rejects with it. */
+  #abandon(err: unknown): void {
+    this.#waiting = false;
+    this.#sleeping = false;
+    this.#woken = false;
+    this.#timer?.cancel();
+    this.#timer = null;
+    this.#rejectWith(err);
+  }
+
+  #resolveWith(value: unknown): void {
+    const resolve = this.#resolve as Settle;
+    this.#resolve = this.#reject = null;
+    resolve(value);
+  }
+
+  #rejectWith(err: unknown): void {
+    const reject = this.#reject as Settle;
+    this.#resolve = this.#reject = null;
+    reject(err);
   }
 
   /** One pass: the events due at `now` that were on the list when it began, in list order. */
   #runPass(now: number): void {
-    const due = this.#events.due(now);
-    for (let i = 0; i < due.length; i++) {
-      const ev = due[i] as WaitEvent;
-      // Skip what an earlier callback of this pass removed or moved into the future.
-      if (ev.list !== this.#events || ev.mark > now) continue;
-      let kept: WaitEvent | null;
-      try {
-        kept = ev.proc(this, ev, ev.rock);
-      } catch (err) {
-        this.#events.remove(ev);
-        this.#failStream(`wait event callback failed: ${describe(err)}`, err);
-        return;
-      }
-      if (kept === null || kept === undefined) this.#events.remove(ev);
-      if (this.#closed || this.#error !== null) return;
+    const events = this.#events;
+    const first = events.peek();
+    if (first === undefined || first.mark > now) return;
+    // Most passes run one event (a timeout, a ping): no list to build for it.
+    if (events.onlyFirstDue(now)) {
+      this.#fire(first, now);
+      return;
     }
+    const due = events.due(now);
+    for (let i = 0; i < due.length; i++) {
+      if (!this.#fire(due[i] as WaitEvent, now)) return;
+    }
+  }
+
+  /** Runs one event of a pass; false when the pass has to stop. */
+  #fire(ev: WaitEvent, now: number): boolean {
+    // Skip what an earlier callback of this pass removed or moved into the future.
+    if (ev.list !== this.#events || ev.mark > now) return true;
+    let kept: WaitEvent | null;
+    try {
+      kept = ev.proc(this, ev, ev.rock);
+    } catch (err) {
+      this.#events.remove(ev);
+      this.#failStream(`wait event callback failed: ${describe(err)}`, err);
+      return false;
+    }
+    if (kept === null || kept === undefined) this.#events.remove(ev);
+    return !this.#closed && this.#error === null;
   }
 }
 

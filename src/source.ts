@@ -44,56 +44,96 @@ export interface ReadableSourceOptions {
  * Adapts a Node `Readable` (a `net.Socket`, a pipe, any `Duplex`) into a
  * {@link ByteSource}. Bytes are taken as the stream emits them; string
  * chunks (from a Readable with an encoding set) are taken as UTF-8.
+ * A Readable feeds one source at a time.
  */
 export function readableSource(readable: Readable, options: ReadableSourceOptions = {}): ByteSource {
-  const destroyOnClose = options.destroyOnClose ?? true;
-  let sink: ByteSink | null = null;
-  let done = false;
-  const onData = (chunk: Buffer | string): void => {
-    if (done || sink === null) return;
-    sink.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk);
-  };
-  const onEnd = (): void => {
-    if (done || sink === null) return;
-    done = true;
-    sink.end();
-  };
-  const onError = (err: Error): void => {
-    if (done || sink === null) return;
-    done = true;
-    sink.fail(err.message, err);
-  };
-  // A socket destroyed without 'end' or 'error' still ends the input.
-  const onClose = onEnd;
-  const detach = (): void => {
-    readable.off("data", onData);
-    readable.off("end", onEnd);
-    readable.off("error", onError);
-    readable.off("close", onClose);
-  };
-  return {
-    attach(s: ByteSink): void {
-      sink = s;
-      readable.on("data", onData);
-      readable.on("end", onEnd);
-      readable.on("error", onError);
-      readable.on("close", onClose);
-      if (readable.readableEnded || readable.destroyed) onEnd();
-    },
-    pause(): void {
-      readable.pause();
-    },
-    resume(): void {
-      readable.resume();
-    },
-    close(): void {
-      done = true;
-      detach();
-      // Keep a late 'error' from becoming an uncaught exception once we stop listening.
-      readable.on("error", () => {});
-      if (destroyOnClose) readable.destroy();
-    },
-  };
+  return new ReadableByteSource(readable, options.destroyOnClose ?? true);
+}
+
+// The listeners are shared by every source and find theirs through a tag on
+// the Readable: per connection that is one property instead of a closure per
+// listener, which is most of what an idle connection costs (issue 6).
+const kSource = Symbol("prot-events.readableSource");
+
+interface Tagged {
+  [kSource]?: ReadableByteSource | undefined;
+}
+
+function onData(this: Readable, chunk: Buffer | string): void {
+  (this as Tagged)[kSource]?.data(chunk);
+}
+
+function onEnd(this: Readable): void {
+  (this as Tagged)[kSource]?.finish(null);
+}
+
+function onError(this: Readable, err: Error): void {
+  (this as Tagged)[kSource]?.finish(err);
+}
+
+function ignoreError(): void {}
+
+class ReadableByteSource implements ByteSource {
+  readonly #readable: Readable;
+  readonly #destroyOnClose: boolean;
+  #sink: ByteSink | null = null;
+
+  constructor(readable: Readable, destroyOnClose: boolean) {
+    this.#readable = readable;
+    this.#destroyOnClose = destroyOnClose;
+  }
+
+  attach(sink: ByteSink): void {
+    const r = this.#readable;
+    if ((r as Tagged)[kSource] !== undefined) throw new Error("readableSource: this Readable already feeds another source");
+    this.#sink = sink;
+    (r as Tagged)[kSource] = this;
+    r.on("data", onData);
+    r.on("end", onEnd);
+    r.on("error", onError);
+    // A socket destroyed without 'end' or 'error' still ends the input.
+    r.on("close", onEnd);
+    if (r.readableEnded || r.destroyed) this.finish(null);
+  }
+
+  data(chunk: Buffer | string): void {
+    this.#sink?.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk);
+  }
+
+  /** The input is over: ended when `err` is null, else failed. */
+  finish(err: Error | null): void {
+    const sink = this.#sink;
+    if (sink === null) return;
+    this.#detach();
+    if (err === null) sink.end();
+    else sink.fail(err.message, err);
+  }
+
+  pause(): void {
+    this.#readable.pause();
+  }
+
+  resume(): void {
+    this.#readable.resume();
+  }
+
+  close(): void {
+    this.#detach();
+    if (this.#destroyOnClose) this.#readable.destroy();
+  }
+
+  #detach(): void {
+    const r = this.#readable;
+    this.#sink = null;
+    if ((r as Tagged)[kSource] !== this) return;
+    (r as Tagged)[kSource] = undefined;
+    r.off("data", onData);
+    r.off("end", onEnd);
+    r.off("error", onError);
+    r.off("close", onEnd);
+    // Keep a late 'error' from becoming an uncaught exception once we stop listening.
+    r.on("error", ignoreError);
+  }
 }
 
 /** One step of a {@link ScriptedSource}: bytes that arrive at a time. */

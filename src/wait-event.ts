@@ -94,27 +94,22 @@ const bySeq = (a: WaitEvent, b: WaitEvent): number => a.seq - b.seq;
 /**
  * The events of one stream, in a heap by mark for finding the due ones and
  * the earliest without scanning. List order is the order of adding, kept as
- * each event's sequence number, so no second structure is needed.
+ * each event's sequence number, so no second structure is needed. The list
+ * is the heap itself: one object less per stream.
  * @internal
  */
-export class WaitEventList {
-  readonly #heap = new IndexedHeap<WaitEvent>(byMarkThenSeq);
+export class WaitEventList extends IndexedHeap<WaitEvent> {
   #seq = 0;
 
-  constructor(
-    readonly stream: ProtStream,
-    private readonly onEarliestChange: () => void,
-  ) {}
-
-  get size(): number {
-    return this.#heap.size;
+  constructor(readonly stream: ProtStream) {
+    super(byMarkThenSeq);
   }
 
   add<R>(mark: number, proc: WaitEventProc<R>, rock: R): WaitEvent<R> {
     const ev = new WaitEvent<R>(this, this.#seq++, mark, proc, rock);
     const before = this.earliest();
-    this.#heap.push(ev as unknown as WaitEvent);
-    if (this.earliest() !== before) this.onEarliestChange();
+    this.push(ev as unknown as WaitEvent);
+    if (this.earliest() !== before) this.stream.earliestMarkChanged();
     return ev;
   }
 
@@ -122,38 +117,45 @@ export class WaitEventList {
     if (ev.list !== this) return false;
     const before = this.earliest();
     ev.list = null;
-    this.#heap.delete(ev);
-    if (this.earliest() !== before) this.onEarliestChange();
+    this.delete(ev);
+    if (this.earliest() !== before) this.stream.earliestMarkChanged();
     return true;
   }
 
   markChanged(ev: WaitEvent): void {
     const before = this.earliest();
-    this.#heap.update(ev);
+    this.update(ev);
     // The mark is already new, so `before` misses a change of the event at the top itself.
-    if (this.earliest() !== before || this.#heap.peek() === ev) this.onEarliestChange();
+    if (this.earliest() !== before || this.peek() === ev) this.stream.earliestMarkChanged();
   }
 
   /** The earliest mark, or Infinity when there are no events. */
   earliest(): number {
-    const first = this.#heap.peek();
+    const first = this.peek();
     return first === undefined ? Infinity : first.mark;
+  }
+
+  /** Whether the first event is the only one due at `now` (it is due). */
+  onlyFirstDue(now: number): boolean {
+    const a = this.item(1);
+    const b = this.item(2);
+    return (a === undefined || a.mark > now) && (b === undefined || b.mark > now);
   }
 
   /** The events due at `now`, in list order. */
   due(now: number): WaitEvent[] {
-    const first = this.#heap.peek();
+    const first = this.peek();
     if (first === undefined || first.mark > now) return NONE;
-    return this.#heap.collect((ev) => ev.mark <= now, []).sort(bySeq);
+    return this.collect((ev) => ev.mark <= now, []).sort(bySeq);
   }
 
   list(): WaitEvent[] {
-    return this.#heap.collect(() => true, []).sort(bySeq);
+    return this.collect(() => true, []).sort(bySeq);
   }
 
-  clear(): void {
+  override clear(): void {
     for (const ev of this.list()) ev.list = null;
-    this.#heap.clear();
+    super.clear();
   }
 }
 

@@ -142,11 +142,10 @@ describe("a callback that throws (WE-CB-9)", () => {
     expect(s.waitEvents).toEqual([]);
   });
 
-  // Known bug, reported in issue 7: the TSDoc of setReadCallback says a
-  // throwing read callback fails the stream "as for a throwing wait event",
-  // and a failed stream runs no event again (WE-CB-9, WE-ERR-1); but #wait
-  // goes on to run the pass after the read callback has failed the stream.
-  it.fails("runs no event once the read callback has thrown", async () => {
+  // setReadCallback: a throwing read callback fails the stream "as for a
+  // throwing wait event", and a failed stream runs no event again (WE-CB-9,
+  // WE-ERR-1), not even the pass of the wait the callback began.
+  it("runs no event once the read callback has thrown", async () => {
     const { clock, s } = scripted([{ at: 5, data: "x\n" }]);
     let eventRan = false;
     s.addWaitEvent(0, (_st, ev) => {
@@ -161,11 +160,9 @@ describe("a callback that throws (WE-CB-9)", () => {
     expect(eventRan).toBe(false);
   });
 
-  // Known bug, reported in issue 7: describe() in src/messages.ts runs
-  // String(err), which itself throws for these values; the throw escapes the
-  // catch in #runPass, so the read rejects, the stream is not failed, and it
-  // goes on to deliver later input. Remove `.fails` once describe() is total.
-  it.fails("fails the stream even for a thrown value that cannot be turned into text", async () => {
+  // String() itself throws for these values: the message that reports the
+  // failure must not become a second failure that escapes the pass.
+  it("fails the stream even for a thrown value that cannot be turned into text", async () => {
     const unprintable = [Object.create(null) as object, Object.defineProperty(new Error("x"), "message", { get: () => { throw new Error("no message"); } })];
     for (const value of unprintable) {
       const { clock, s } = scripted([{ at: 20, data: "late\n" }]);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { LineTooLongError, ProtStream, ScriptedSource, VirtualClock, WOULD_BLOCK, type ByteSink, type ByteSource } from "prot-events";
 import { PassThrough } from "node:stream";
 import { readAll, scripted } from "./helpers.js";
@@ -237,6 +237,43 @@ describe("line reading as bytes (the fast path)", () => {
     expect(await clock.runUntil(s.readLineBytes())).toEqual(Buffer.from("tail"));
     expect(await s.readLineBytes()).toBeNull();
     expect(s.bytesIn).toBe(22);
+  });
+
+  it("keeps views intact while later chunks are appended after them", () => {
+    let sink: ByteSink | undefined;
+    const s = new ProtStream({ attach: (k) => { sink = k; }, pause() {}, resume() {}, close() {} }, { clock: new VirtualClock() });
+    const k = sink as ByteSink;
+    k.push(Buffer.from("x\nabcd"));
+    const x = s.tryReadLineBytes();
+    // "abcd" is joined with what follows into a buffer with room to spare...
+    k.push(Buffer.from("e"));
+    k.push(Buffer.from("\ny"));
+    const abcde = s.tryReadLineBytes();
+    // ...which later chunks fill after the unread "y", never over "abcde".
+    k.push(Buffer.from("z"));
+    k.push(Buffer.from("\nnext\n"));
+    expect([x, abcde, s.tryReadLineBytes(), s.tryReadLineBytes()]).toEqual(["x", "abcde", "yz", "next"].map((t) => Buffer.from(t)));
+    expect(s.tryReadLineBytes()).toBeUndefined();
+  });
+
+  it("copies a line that arrives a byte at a time a bounded number of times, not once per byte", () => {
+    let sink: ByteSink | undefined;
+    const s = new ProtStream({ attach: (k) => { sink = k; }, pause() {}, resume() {}, close() {} }, { clock: new VirtualClock(), highWaterMark: 1 << 20 });
+    const k = sink as ByteSink;
+    const line = Buffer.alloc(60_000, 0x61);
+    const allocs = vi.spyOn(Buffer, "allocUnsafe");
+    try {
+      for (let i = 0; i < line.length; i++) {
+        k.push(line.subarray(i, i + 1));
+        expect(s.tryReadLineBytes()).toBeUndefined();
+      }
+      k.push(Buffer.from("\r\n"));
+      expect(s.tryReadLineBytes()).toEqual(line);
+      // One per doubling of the growing line: about log2(60,000), not 60,000.
+      expect(allocs.mock.calls.length).toBeLessThan(40);
+    } finally {
+      allocs.mockRestore();
+    }
   });
 
   it("applies maxLine as the string reader does", async () => {
