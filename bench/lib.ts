@@ -274,8 +274,6 @@ export async function runAsChild(name: string, contenders: readonly Contender[])
   return new Promise(() => process.stdout.write(`${JSON.stringify(sample)}\n`, () => process.exit(0)));
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
-
 /**
  * Runs every contender of `spec` `warmup + rounds` times, alternating them
  * and rotating the order each round; returns the samples of the measured
@@ -288,7 +286,8 @@ export async function runRounds(spec: BenchSpec, opts: Options): Promise<Map<str
     const shift = ((round % n) + n) % n;
     for (let i = 0; i < n; i++) {
       const c = spec.contenders[(i + shift) % n] as Contender;
-      gc?.();
+      // No gc() between runs: V8 sweeps after it on other threads, and a
+      // contender that measures process CPU time would be billed for that.
       const s = await c.run();
       if (!(s.ns > 0)) throw new Error(`${spec.name}/${c.name}: elapsed time ${s.ns} ns`);
       if (round >= 0) samples.get(c.name)?.push(s);
