@@ -11,13 +11,17 @@
  * Where the spec is silent, the model follows the cases and the reference
  * implementation (src/prot-stream.ts, src/select.ts) and says so with
  * "Spec silent:".
+ *
+ * An optional observer (`ModelObserver`) is told of each decision as it is
+ * made, with the state it is made on; ./cyrus.ts uses it to find where the
+ * C layer would part from these rules. Observers never change the trace.
  */
 import type { Action, Case, EventSpec, MarkSpec, ReadResultEntry, Rock, Script, Step, TraceEntry } from "../src/case.js";
 
 // ---- state ------------------------------------------------------------------
 
 /** One wait event on a stream's list: what a handle points at. */
-interface Ev {
+export interface Ev {
   /** The case's name for it; a name added twice names two events. */
   readonly name: string;
   /** The stream whose list it was added to. */
@@ -34,7 +38,8 @@ interface Arrival {
   data: string;
 }
 
-interface Stream {
+/** One stream of the case and everything the rules need to know of it. */
+export interface Stream {
   readonly name: string;
   /** Buffered bytes, one per character (latin1). */
   buf: string;
@@ -60,7 +65,8 @@ interface Stream {
   readCallback: boolean;
 }
 
-interface World {
+/** The whole state of a case being run. */
+export interface World {
   readonly c: Case;
   now: number;
   readonly streams: Map<string, Stream>;
@@ -70,6 +76,7 @@ interface World {
   readonly firings: Map<string, number>;
   readonly trace: TraceEntry[];
   seq: number;
+  readonly obs: ModelObserver | undefined;
 }
 
 const IDLE = "idle for too long";
@@ -81,11 +88,61 @@ const HORIZON = 1_000_000;
 /** What a step tells the case: go on, or stop here (`blocked`). */
 type Flow = "go" | "stop";
 
+/** The three reads of the case format. */
+export type ReadKind = "read-line" | "getc" | "read";
+
+/** Where an action sits in a case: its event, the script (-1 for a single script) and the action's index. */
+export interface ActionPlace {
+  event: string;
+  script: number;
+  action: number;
+}
+
+/**
+ * Told of the model's decisions as they are made, with the state they are
+ * made on (to be read, not changed). Every hook is optional; `w.trace.length`
+ * is where the next trace entry will go.
+ */
+export interface ModelObserver {
+  /** Step `index` of the case is about to run. */
+  step?(w: World, index: number, st: Step): void;
+  /** Input written to the stream's input (before the model decides whether the stream still takes it). */
+  delivered?(w: World, s: Stream, data: string): void;
+  /** The end of the stream's input came. */
+  ended?(w: World, s: Stream): void;
+  /** A read is about to take what it needs from the buffer (`n`: bytes asked, for `read`). */
+  taking?(w: World, s: Stream, kind: ReadKind, n: number): void;
+  /** The read took `consumed` bytes from the buffer. */
+  took?(w: World, s: Stream, consumed: number): void;
+  /** A read has to wait. */
+  waitBegins?(w: World, s: Stream): void;
+  /** A pass begins (`first`: the first of its wait). */
+  passBegins?(w: World, s: Stream, first: boolean): void;
+  /** The pass is about to call `ev`. */
+  calling?(w: World, s: Stream, ev: Ev): void;
+  /** A callback is about to perform `a`. */
+  acting?(w: World, s: Stream, ev: Ev, a: Action, at: ActionPlace): void;
+  /** The callback of `ev` returned `kept` (or threw), before the pass acts on it. */
+  called?(w: World, s: Stream, ev: Ev, kept: Ev | null | "threw"): void;
+  /** The pass is over. */
+  passEnds?(w: World, s: Stream): void;
+  /** The wait is about to sleep until `until`. */
+  sleeps?(w: World, s: Stream, until: number): void;
+  /** The wait woke (input due by now has been delivered). */
+  woke?(w: World, s: Stream): void;
+  /** A read is about to record its outcome. */
+  readEnds?(w: World, s: Stream, kind: ReadKind, r: ReadResultEntry): void;
+  /** A select begins. */
+  selectBegins?(w: World, streams: Stream[], timeout: number | null): void;
+  /** A select is about to record the ready streams. */
+  selectEnds?(w: World, streams: Stream[], ready: Stream[]): void;
+}
+
 // ---- the case ---------------------------------------------------------------
 
-/** The trace a conforming implementation produces for `c`. */
-export function expectedTrace(c: Case): TraceEntry[] {
-  const w: World = { c, now: 0, streams: new Map(), handles: new Map(), firings: new Map(), trace: [], seq: 0 };
+/** The trace a conforming implementation produces for `c`; `obs` watches the run. */
+export function expectedTrace(c: Case, obs?: ModelObserver): TraceEntry[] {
+  const w: World = { c, now: 0, streams: new Map(), handles: new Map(), firings: new Map(), trace: [], seq: 0, obs };
   for (const [name, spec] of Object.entries(c.streams)) {
     const timeout = spec.timeout ?? 0;
     w.streams.set(name, {
@@ -111,7 +168,10 @@ export function expectedTrace(c: Case): TraceEntry[] {
   // DRIVERS.md: input arriving at t is readable at t, so what arrives at the
   // start has arrived when the first step runs.
   advanceTo(w, 0);
-  for (const s of c.steps) if (step(w, s) === "stop") break;
+  for (const [i, s] of c.steps.entries()) {
+    obs?.step?.(w, i, s);
+    if (step(w, s) === "stop") break;
+  }
   return w.trace;
 }
 
@@ -143,22 +203,24 @@ function markFrom(spec: MarkSpec, now: number, old: number): number {
 
 /** Lets time pass to `t`, delivering on every stream the input due by then. */
 function advanceTo(w: World, t: number): void {
-  for (const s of w.streams.values()) deliver(s, t, w.now);
+  for (const s of w.streams.values()) deliver(w, s, t);
   w.now = Math.max(w.now, t);
 }
 
-/** Delivers the arrivals and the end of `s` due by `t`, in time order, each at its own time (never before `from`). */
-function deliver(s: Stream, t: number, from: number): void {
+/** Delivers the arrivals and the end of `s` due by `t`, in time order, each at its own time (never before now). */
+function deliver(w: World, s: Stream, t: number): void {
   for (;;) {
     const a = s.arrivals[0];
     const end = s.end !== undefined && s.end <= t ? s.end : Infinity;
     // Arrivals come before an end at the same instant: the end was scheduled after them.
     if (a !== undefined && a.at <= t && a.at <= end) {
       s.arrivals.shift();
-      arrive(s, a.data, Math.max(a.at, from));
+      if (!s.ended && !s.closed) w.obs?.delivered?.(w, s, a.data);
+      arrive(s, a.data, Math.max(a.at, w.now));
     } else if (end !== Infinity) {
       s.end = undefined;
       s.ended = true;
+      if (!s.closed) w.obs?.ended?.(w, s);
     } else return;
   }
 }
@@ -204,9 +266,12 @@ const isDue = (ev: Ev, now: number): boolean => now >= ev.mark;
 
 type CallResult = { kept: Ev | null } | { threw: string };
 
-function pickScript(on: Script | Script[], firing: number): Script {
-  const scripts = on.length > 0 && Array.isArray(on[0]) ? (on as Script[]) : [on as Script];
-  return scripts[Math.min(firing, scripts.length - 1)] as Script;
+/** The script of this firing, and its index (-1 when the event has a single script). */
+function pickScript(on: Script | Script[], firing: number): { script: Script; index: number } {
+  if (on.length === 0 || !Array.isArray(on[0])) return { script: on as Script, index: -1 };
+  const scripts = on as Script[];
+  const index = Math.min(firing, scripts.length - 1);
+  return { script: scripts[index] as Script, index };
 }
 
 /** Calls the callback of `ev`: traces the firing, then runs its script for this firing. */
@@ -217,7 +282,9 @@ function call(w: World, ev: Ev): CallResult {
   const entry: TraceEntry = { t: w.now, fire: ev.name, mark: ev.mark };
   if (ev.rock !== null) entry.rock = ev.rock;
   w.trace.push(entry);
-  for (const a of pickScript(eventSpec(w, ev.name).on, n)) {
+  const { script, index } = pickScript(eventSpec(w, ev.name).on, n);
+  for (const [i, a] of script.entries()) {
+    w.obs?.acting?.(w, stream(w, ev.stream), ev, a, { event: ev.name, script: index, action: i });
     const r = act(w, ev, a);
     if (r !== undefined) return r;
   }
@@ -264,7 +331,9 @@ function pass(w: World, s: Stream): void {
   for (const ev of due) {
     // WE-CB-5: removed during the pass → skipped. WE-CB-7: still due when the pass reaches it.
     if (!s.events.includes(ev) || !isDue(ev, now)) continue;
+    w.obs?.calling?.(w, s, ev);
     const r = call(w, ev);
+    w.obs?.called?.(w, s, ev, "threw" in r ? "threw" : r.kept);
     if ("threw" in r) {
       // WE-CB-9: remove the event, run nothing more, fail the stream.
       removeEvent(s, ev);
@@ -294,14 +363,17 @@ function wait(w: World, s: Stream): WaitOutcome {
   // WE-READ-5 / WE-ERR-1: after the end or a failure, no wait and no event.
   if (s.closed || s.error !== null || s.ended) return "end";
   const seen = s.taken;
+  w.obs?.waitBegins?.(w, s);
   // WE-RCB-1: the read callback runs once, before the first pass, and is cleared.
   if (s.readCallback) {
     s.readCallback = false;
     w.trace.push({ t: w.now, "read-callback": s.name });
   }
-  for (;;) {
+  for (let first = true; ; first = false) {
     // WE-FIRE-3: every wait begins with a pass (WE-FIRE-4: and every wake without input).
+    w.obs?.passBegins?.(w, s, first);
     pass(w, s);
+    w.obs?.passEnds?.(w, s);
     if (s.error !== null) return "end";
     // WE-FLUSH-1: hand on the writer's output after a pass that brought no input or end.
     flush(w, s);
@@ -315,7 +387,9 @@ function wait(w: World, s: Stream): WaitOutcome {
     }
     const wake = Math.min(timerFor(s, w.now), nextInput(s));
     if (wake === Infinity || wake > HORIZON) return "stuck";
+    w.obs?.sleeps?.(w, s, wake);
     advanceTo(w, wake);
+    w.obs?.woke?.(w, s);
     // WE-FIRE-6: input (or the end) at the wake instant wins over the marks.
     if (s.taken !== seen) return "data";
     if (s.ended) return "end";
@@ -393,17 +467,27 @@ function ending(s: Stream): ReadResultEntry {
 }
 
 /** A read step: WE-MODEL-3, served from the buffer without waiting when it can; else it waits. */
-function read(w: World, key: "read-line" | "getc" | "read", name: string, take: Take): Flow {
+function read(w: World, key: ReadKind, name: string, take: Take, n = 1): Flow {
   const s = stream(w, name);
-  const record = (r: ReadResultEntry): void => void w.trace.push({ t: w.now, [key]: name, ...r } as TraceEntry);
-  for (;;) {
+  const record = (r: ReadResultEntry): void => {
+    w.obs?.readEnds?.(w, s, key, r);
+    w.trace.push({ t: w.now, [key]: name, ...r } as TraceEntry);
+  };
+  const attempt = (): ReadResultEntry | undefined => {
+    w.obs?.taking?.(w, s, key, n);
+    const before = s.buf.length;
     const got = take(s);
+    if (got !== undefined) w.obs?.took?.(w, s, before - s.buf.length);
+    return got;
+  };
+  for (;;) {
+    const got = attempt();
     if (got !== undefined) return record(got), "go";
     const outcome = wait(w, s);
     if (outcome === "block") return record({ wouldblock: true }), "go";
     if (outcome === "stuck") return blocked(w, record);
     // WE-ERR-2: what arrived before the end is read before the end is reported.
-    if (outcome === "end") return record(take(s) ?? ending(s)), "go";
+    if (outcome === "end") return record(attempt() ?? ending(s)), "go";
     // "data": WE-READ-2, e.g. part of a line came; take again, and wait again if need be.
   }
 }
@@ -450,12 +534,14 @@ function isReady(s: Stream, now: number): boolean {
 function select(w: World, names: string[], timeout: number | null): Flow {
   const list = names.map((n) => stream(w, n));
   const limit = timeout === null ? Infinity : w.now + timeout;
+  w.obs?.selectBegins?.(w, list, timeout);
   for (;;) {
     // WE-SELECT-5: in the order given.
     const ready = list.filter((s) => isReady(s, w.now));
     // WE-SELECT-1: at once when any is ready. WE-SELECT-3: empty when the timeout passes.
     // (Like the reference, an empty list without a timeout returns at once.)
     if (ready.length > 0 || w.now >= limit || (list.length === 0 && limit === Infinity)) {
+      w.obs?.selectEnds?.(w, list, ready);
       w.trace.push({ t: w.now, select: ready.map((s) => s.name) });
       return "go";
     }
@@ -481,7 +567,7 @@ function close(s: Stream): void {
 function step(w: World, st: Step): Flow {
   if ("read-line" in st) return read(w, "read-line", st["read-line"], takeLine);
   if ("getc" in st) return read(w, "getc", st.getc, takeByte);
-  if ("read" in st) return read(w, "read", st.read.stream, takeUpTo(st.read.n));
+  if ("read" in st) return read(w, "read", st.read.stream, takeUpTo(st.read.n), st.read.n);
   if ("select" in st) return select(w, st.select.streams, st.select.timeout);
   if ("advance" in st) {
     // WE-MODEL-2: time passes with no read waiting; no event runs.

@@ -1,13 +1,16 @@
 /**
  * Saves a generated case as a regression case:
  *
- *   npx tsx conformance/model/save-regression.ts --seed S --path P [--id name]
+ *   npx tsx conformance/model/save-regression.ts [--generator core|cyrus] --seed S --path P [--id name]
  *
- * S and P are what test/generated.test.ts prints when a generated case
- * fails. The case is regenerated from them (the same arbitrary walked along
- * fast-check's shrink path, so it is the shrunk case), given the model's
- * expected trace, and appended to conformance/cases/regressions.yaml (created
- * with `format: 1` if missing).
+ * The generator (default `core`), S and P are what a generated test
+ * (./differential.ts) prints when a generated case fails. The case is
+ * regenerated from them (the same arbitrary walked along fast-check's shrink
+ * path, so it is the shrunk case), given the model's expected trace, and
+ * appended to conformance/cases/regressions.yaml (created with `format: 1`
+ * if missing). Save a case once the reference implementation passes it; the
+ * C driver's run of the suite (test/cyrus-driver.test.ts) reports a saved
+ * case that the C code fails as undeclared until deviations.h declares it.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,16 +19,18 @@ import fc from "fast-check";
 import { isMap, isSeq, parseDocument, YAMLSeq } from "yaml";
 import type { Case } from "../src/case.js";
 import { checkCase, packageRoot } from "../src/load.js";
-import { caseArbitrary } from "./generate.js";
+import { declaredDeviations } from "./cyrus.js";
+import { caseArbitrary, cyrusCaseArbitrary, type GeneratorName } from "./generate.js";
 import { expectedTrace } from "./model.js";
 
-/** The case fast-check generates for `seed` at the end of `path`. */
-export function regenerate(seed: number, path: string): Case {
+/** The case that generator `g` gives for `seed` at the end of `path`. */
+export function regenerate(seed: number, path: string, g: GeneratorName = "core"): Case {
   let found: Case | undefined;
+  const arbitrary = g === "core" ? caseArbitrary : cyrusCaseArbitrary(declaredDeviations());
   // With a path, fast-check replays that value first; a property that always
   // holds keeps it from shrinking any further.
   fc.check(
-    fc.property(caseArbitrary, (c) => {
+    fc.property(arbitrary, (c) => {
       found ??= c;
       return true;
     }),
@@ -37,15 +42,16 @@ export function regenerate(seed: number, path: string): Case {
 
 function main(): void {
   const { values } = parseArgs({
-    options: { seed: { type: "string" }, path: { type: "string" }, id: { type: "string" }, file: { type: "string" } },
+    options: { generator: { type: "string", default: "core" }, seed: { type: "string" }, path: { type: "string" }, id: { type: "string" }, file: { type: "string" } },
   });
-  if (values.seed === undefined || values.path === undefined || !/^-?\d+$/.test(values.seed)) {
-    console.error("usage: npx tsx conformance/model/save-regression.ts --seed S --path P [--id name]");
+  const g = values.generator;
+  if (values.seed === undefined || values.path === undefined || !/^-?\d+$/.test(values.seed) || (g !== "core" && g !== "cyrus")) {
+    console.error("usage: npx tsx conformance/model/save-regression.ts [--generator core|cyrus] --seed S --path P [--id name]");
     process.exit(2);
   }
   const seed = Number(values.seed);
   const path = values.path;
-  const generated = regenerate(seed, path);
+  const generated = regenerate(seed, path, g);
   const id = values.id ?? `generated-${seed >>> 0}-${path.replace(/:/g, "-")}`.slice(0, 80).replace(/-+$/, "");
   const c: Case = {
     ...generated,
