@@ -39,8 +39,9 @@ export class ProtGroup implements Iterable<ProtStream> {
   readonly #deadlines = new IndexedHeap<Member>(byDeadlineThenSeq);
   // Streams that became readable since the last select looked; checked, not trusted.
   readonly #candidates = new Set<Member>();
-  // Streams closed since the last select looked: reported ready once, then gone.
-  #closed: ProtStream[] = [];
+  // Streams closed since the last select looked: reported ready once, in
+  // their place in the group's order, then gone.
+  #closed: Member[] = [];
   readonly #watcher: StreamWatcher;
   #clock: Clock | undefined;
   #seq = 0;
@@ -66,7 +67,8 @@ export class ProtGroup implements Iterable<ProtStream> {
         this.#placeDeadline(m);
       },
       onClosed: (s) => {
-        if (this.delete(s)) this.#closed.push(s);
+        const m = this.#members.get(s);
+        if (m !== undefined && this.delete(s)) this.#closed.push(m);
         this.#wake();
       },
     };
@@ -92,7 +94,7 @@ export class ProtGroup implements Iterable<ProtStream> {
   add(stream: ProtStream): this {
     if (this.#members.has(stream)) return this;
     if (stream.closed) {
-      if (!this.#closed.includes(stream)) this.#closed.push(stream);
+      if (!this.#closed.some((m) => m.stream === stream)) this.#closed.push(new Member(stream, this.#seq++));
       return this;
     }
     if (this.#clock === undefined) this.#clock = stream.clock;
@@ -137,12 +139,11 @@ export class ProtGroup implements Iterable<ProtStream> {
     }
     const expired = this.#deadlines.collect((m) => m.deadline <= now, []);
     for (const m of expired) if (!this.#candidates.has(m)) ready.push(m);
-    const streams = ready.sort(bySeq).map((m) => m.stream);
     if (this.#closed.length > 0) {
-      streams.push(...this.#closed);
+      ready.push(...this.#closed);
       this.#closed = [];
     }
-    return streams;
+    return ready.sort(bySeq).map((m) => m.stream);
   }
 
   /** @internal */

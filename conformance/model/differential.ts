@@ -106,49 +106,14 @@ function invalid(c: Case): Verdict | undefined {
   return problems.length > 0 ? { ok: false, why: `the case is invalid:\n${problems.join("\n")}` } : undefined;
 }
 
-/**
- * Differences of the reference implementation from the model, reported in
- * issue 7 and not fixed yet: a case whose first difference is one of these
- * passes under its name. Remove an entry once the fix is in.
- */
-const KNOWN_REFERENCE_BUGS: Array<{ name: string; first(expected: TraceEntry, actual: TraceEntry, closed: ReadonlySet<string>): boolean }> = [
-  {
-    // WE-ERR-1: reads of a closed stream report "stream closed"; the reference's adapter says eof when the input had ended.
-    name: "known: a stream closed after its end reads as eof",
-    first: (e, a, closed) => "error" in e && e.error === "stream closed" && "eof" in a && e.t === a.t && closed.has(readStream(e)),
-  },
-  {
-    // WE-SELECT-5: src/select.ts reports the closed streams after the others, not in the order given.
-    name: "known: select reports closed streams last",
-    first: (e, a, closed) => {
-      if (!("select" in e) || !("select" in a) || e.t !== a.t) return false;
-      const open = e.select.filter((n) => !closed.has(n));
-      const rest = a.select.slice(open.length);
-      return a.select.slice(0, open.length).join() === open.join() && rest.length === e.select.length - open.length && rest.every((n) => closed.has(n) && e.select.includes(n));
-    },
-  },
-];
-
-/** The stream a read entry reads. */
-function readStream(e: TraceEntry): string {
-  if ("read-line" in e) return e["read-line"];
-  if ("getc" in e) return e.getc;
-  return "read" in e ? e.read : "";
-}
-
-/** Judges by the model's trace alone: `run` must give it exactly (or first differ as a known bug). */
+/** Judges by the model's trace alone: `run` must give it exactly. */
 export function exactJudge(run: (c: Case) => Promise<Run>): (c: Case) => Promise<Verdict> {
   return async (c) => {
     const bad = invalid(c);
     if (bad !== undefined) return bad;
     const r = await run(c);
     if (r.crash !== undefined) return { ok: false, why: `the implementation crashed: ${r.crash}` };
-    const at = firstDifference(c.expect, r.trace);
-    if (at < 0) return match(c.expect);
-    const closed = new Set(c.steps.flatMap((st) => ("close" in st ? [st.close] : [])));
-    const [e, a] = [c.expect[at], r.trace[at]];
-    const known = e === undefined || a === undefined ? undefined : KNOWN_REFERENCE_BUGS.find((k) => k.first(e, a, closed));
-    if (known !== undefined) return { ok: true, outcome: known.name };
+    if (firstDifference(c.expect, r.trace) < 0) return match(c.expect);
     return { ok: false, why: `the trace differs from the model's:\n${describeDifference(c.expect, r.trace)}` };
   };
 }
