@@ -50,6 +50,21 @@
 #define R_SELECT_NONBLOCKING \
     "prot_select() counts the deadlines of blocking streams only: the events of a non-blocking " \
     "stream never wake it, and it sleeps to its own timeout (WE-SELECT-2)"
+#define R_SELECT_BUFFER_FIRST \
+    "when a stream of the group has bytes in its buffer, prot_select() returns the streams that have, " \
+    "at once, without calling select() or looking at deadlines: a stream whose input waits in the " \
+    "descriptor, or whose deadline has passed, is not reported with them (WE-SELECT-1, WE-SELECT-6)"
+#define R_SELECT_FAILED \
+    "prot_select() does not look at a stream's error: a failed stream is reported only when its " \
+    "descriptor is readable or its deadline is the one the select wakes for, so one whose read " \
+    "timeout was restarted after it failed waits like a healthy stream (WE-SELECT-1)"
+#define R_READ_BUFFER_ONLY \
+    "prot_read() calls prot_fill() only when the stream's buffer is empty; otherwise it returns what " \
+    "the buffer holds, up to n, and leaves in the descriptor the input that arrived since the buffer " \
+    "was filled: a read of up to n bytes returns fewer bytes than have arrived (WE-READ-4)"
+#define R_PASS_SEES_NEW_MARKS \
+    "prot_fill()'s walk tests an event's mark when it reaches the event: an event that a callback " \
+    "earlier in the same pass made due runs in that pass instead of the next (WE-FIRE-2, WE-CB-7)"
 #define R_ADDED_SAME_PASS \
     "the pass follows the list's next pointers, so an event appended by a callback runs in that " \
     "same pass when the event that added it was not the last on the list (WE-CB-6)"
@@ -226,6 +241,16 @@
 
 /* R_TIMEOUT_ON_READ */
 {"timeout-input-between-reads-moves-the-mark", R_TIMEOUT_ON_READ},
+
+/* prot_select(): buffered streams first, failed streams */
+{"select-buffered-stream-does-not-hide-the-others", R_SELECT_BUFFER_FIRST},
+{"select-failed-stream-ready-after-its-timeout-restarts", R_SELECT_FAILED},
+
+/* R_READ_BUFFER_ONLY */
+{"read-short-read-takes-what-arrived-since", R_READ_BUFFER_ONLY},
+
+/* R_PASS_SEES_NEW_MARKS */
+{"wt-event-made-due-waits-for-the-next-pass", R_PASS_SEES_NEW_MARKS},
 
 /* Requirements whose every case fails because of that requirement's own difference */
 {"WE-TIMEOUT-3", R_TIMEOUT_INSTANT},
