@@ -22,7 +22,7 @@
  * Usage: tsx bench/event-dispatch.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  */
 import path from "node:path";
-import { Messages, ProtStream, ScriptedSource, VirtualClock, type WaitEvent } from "../src/index.js";
+import { Messages, ProtStream, ScriptedSource, VirtualClock, type WaitEvent } from "../dist/src/index.js";
 import {
   buildC, fmt, goal, parseOptions, printCase, runCase, runChild, timeIt, timePer, writeResults,
   type CaseResult, type Contender, type Sample,

@@ -88,7 +88,7 @@ function server(kind: Kind): Contender {
     async run(): Promise<Sample> {
       const t0 = process.hrtime.bigint();
       // Imported here so that the bare server's process never loads prot-events.
-      const prot = kind === "ours" ? await import("../src/index.js") : null;
+      const prot = kind === "ours" ? await import("../dist/src/index.js") : null;
       let accepted = 0;
       let closed = 0;
       const lateness: number[] = [];

@@ -12,6 +12,10 @@
  * the JIT on its bill), or is an external program ({@link runChild}: the
  * wall time of the child, or the time the program reports about itself).
  *
+ * Ours is the compiled package in dist/, what users import, not the
+ * sources run through tsx (whose keepNames transform wraps every function
+ * expression it creates); `npm run bench` builds it first.
+ *
  * Flags (read by every benchmark script):
  *   --rounds N      measured rounds (default 5, unless the benchmark says)
  *   --warmup N      unrecorded rounds before them (default 1; 0 with --tiny)

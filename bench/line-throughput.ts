@@ -23,7 +23,7 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, wr
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
-import { Messages, ProtStream } from "../src/index.js";
+import { Messages, ProtStream } from "../dist/src/index.js";
 import {
   buildC, goal, inFreshProcess, mbPerSecond, mulberry32, parseOptions, printCase, runAsChild, runCase, runChild, timeIt, writeResults,
   type Contender, type Sample,

@@ -29,7 +29,7 @@
  * (--expose-gc for the heap figure of each group.)
  */
 import path from "node:path";
-import { ProtGroup, ProtStream, ScriptedSource, VirtualClock, select, type Arrival } from "../src/index.js";
+import { ProtGroup, ProtStream, ScriptedSource, VirtualClock, select, type Arrival } from "../dist/src/index.js";
 import {
   buildC, fmt, goal, mulberry32, parseOptions, printCase, runChild, runRounds, stats, summarize, timePer, writeResults,
   type CaseResult, type Contender, type Metric, type Sample,

@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 import type { Readable } from "node:stream";
 import { systemClock, type Clock, type Timer } from "./clock.js";
 import { describe, Messages } from "./messages.js";
@@ -121,36 +122,47 @@ type Settle = (value: unknown) => void;
 type Decoder = (buf: Buffer, start: number, end: number) => string;
 
 interface SliceMethods {
-  latin1Slice?(start: number, end: number): string;
-  utf8Slice?(start: number, end: number): string;
-  asciiSlice?(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+  asciiSlice(start: number, end: number): string;
 }
 
 /**
- * A decoder for `encoding`. `toString(encoding, start, end)` looks the
- * encoding up and wraps the slice on every call, a quarter of the time of a
- * line read in profiles; Buffer's own per-encoding slice methods skip that.
- * They are not part of Node's documented API, so each is used only where it
- * exists.
+ * A decoder for `encoding`, one per encoding for all streams.
+ * `toString(encoding, start, end)` looks the encoding up and wraps the slice
+ * on every call, a quarter of the time of a line read in profiles; Buffer's
+ * own per-encoding slice methods skip that, and a direct call of one (not
+ * through `Function.prototype.call`) is what the JIT inlines. They are not
+ * part of Node's documented API, so each is used only where it exists.
  */
 function decoderFor(encoding: BufferEncoding): Decoder {
-  let d = decoders.get(encoding);
-  if (d === undefined) {
-    d = makeDecoder(encoding);
-    decoders.set(encoding, d);
-  }
-  return d;
-}
-
-const decoders = new Map<BufferEncoding, Decoder>();
-
-function makeDecoder(encoding: BufferEncoding): Decoder {
-  const proto = Buffer.prototype as unknown as SliceMethods;
-  const name = encoding === "latin1" || encoding === "binary" ? "latin1Slice" : encoding === "utf8" || encoding === "utf-8" ? "utf8Slice" : encoding === "ascii" ? "asciiSlice" : undefined;
-  const method = name === undefined ? undefined : proto[name];
-  if (method !== undefined) return (buf, start, end) => method.call(buf, start, end);
+  const has = (name: keyof SliceMethods): boolean => typeof (Buffer.prototype as unknown as Partial<SliceMethods>)[name] === "function";
+  if ((encoding === "latin1" || encoding === "binary") && has("latin1Slice")) return latin1;
+  if ((encoding === "utf8" || encoding === "utf-8") && has("utf8Slice")) return utf8;
+  if (encoding === "ascii" && has("asciiSlice")) return ascii;
   return (buf, start, end) => buf.toString(encoding, start, end);
 }
+
+/** Whether a decoded string has one character per byte: always, for ASCII input only, or never. */
+const enum Bytewise {
+  Always,
+  IfAscii,
+  Never,
+}
+
+function bytewise(encoding: BufferEncoding, decode: Decoder): Bytewise {
+  // Only where a line is decoded by the same slice method #textOf uses, so both paths give the same strings.
+  if (decode === latin1) return Bytewise.Always;
+  if (decode === utf8 || decode === ascii) return Bytewise.IfAscii;
+  return encoding === "latin1" ? Bytewise.Always : Bytewise.Never;
+}
+
+/** See ProtStream's #textOf. */
+const NO_TEXT = "\u0000no text";
+
+const latin1: Decoder = (buf, start, end) => (buf as unknown as SliceMethods).latin1Slice(start, end);
+const utf8: Decoder = (buf, start, end) => (buf as unknown as SliceMethods).utf8Slice(start, end);
+const ascii: Decoder = (buf, start, end) => (buf as unknown as SliceMethods).asciiSlice(start, end);
 
 function isByteSource(x: Readable | ByteSource): x is ByteSource {
   return typeof (x as ByteSource).attach === "function";
@@ -208,6 +220,11 @@ export class ProtStream {
   #pos = 0;
   #end = 0;
   #own = false;
+  // #buf[#textBase, #end) decoded by #textOf, NO_TEXT when it would not do,
+  // null until asked; reset whenever those bytes change.
+  #text: string | null = null;
+  #textBase = 0;
+  readonly #bytewise: Bytewise;
   // Index in #buf from which no LF has been seen yet, so a long line is scanned once.
   #scan = 0;
   // Set by #findLine: the end of the found line's content, and the start of the next line.
@@ -253,6 +270,7 @@ export class ProtStream {
     this.encoding = options.encoding ?? "utf8";
     if (!Buffer.isEncoding(this.encoding)) throw new RangeError(`ProtStream: unknown encoding ${String(this.encoding)}`);
     this.#decode = decoderFor(this.encoding);
+    this.#bytewise = bytewise(this.encoding, this.#decode);
     this.highWaterMark = positiveInt(options.highWaterMark ?? 65536, "highWaterMark");
     this.#nonBlocking = options.nonBlocking ?? false;
     this.#events = new WaitEventList(this);
@@ -474,13 +492,41 @@ export class ProtStream {
    * Returns the next line if a whole one is buffered (or the input has ended
    * after an unterminated last line), without its LF or CRLF; otherwise
    * `undefined`. Never waits.
+   *
+   * Where each byte decodes to one character (latin1, or ASCII input in
+   * utf8), the lines of a chunk are slices of one string decoded from it, as
+   * readline's lines are: a line kept for long keeps that string alive.
    * @throws LineTooLongError when the line is longer than `maxLine`.
    */
   tryReadLine(): string | undefined {
     if (!this.#findLine()) return undefined;
-    const line = this.#decode(this.#buf, this.#pos, this.#lineEnd);
+    const pos = this.#pos;
+    const end = this.#lineEnd;
+    const text = this.#text ?? this.#textOf(pos, end);
+    const line = text === NO_TEXT ? this.#decode(this.#buf, pos, end) : text.slice(pos - this.#textBase, end - this.#textBase);
     this.#consume(this.#lineNext);
     return line;
+  }
+
+  /**
+   * The unread bytes as one string whose characters are the bytes, when the
+   * encoding makes that true (latin1; utf8 and ascii for ASCII input):
+   * decoding a chunk once and slicing each line from it spares a native
+   * call per line. NO_TEXT when the encoding or the input rules it out, or
+   * when the line is most of what is unread and decoding it alone is as good.
+   */
+  #textOf(pos: number, lineEnd: number): string {
+    const end = this.#end;
+    let text = NO_TEXT;
+    if (this.#bytewise !== Bytewise.Never && end - pos >= 2 * (lineEnd - pos)) {
+      const rest = this.#buf.subarray(pos, end);
+      if (this.#bytewise === Bytewise.Always || isAscii(rest)) {
+        text = latin1(this.#buf, pos, end);
+        this.#textBase = pos;
+      }
+    }
+    this.#text = text;
+    return text;
   }
 
   /**
@@ -565,14 +611,18 @@ export class ProtStream {
     if (!Number.isInteger(byte) || byte < 0 || byte > 255) {
       throw new RangeError(`${this.name}.ungetc: byte must be an integer 0-255, got ${byte}`);
     }
-    if (this.#pos > 0) {
+    // The byte just read is still there: step back over it. Anything else
+    // goes in front in a new buffer, as the old one may be out as a view.
+    this.#text = null;
+    if (this.#pos > 0 && this.#buf[this.#pos - 1] === byte) {
       this.#pos--;
-      this.#buf[this.#pos] = byte;
     } else {
-      const nb = Buffer.allocUnsafe(this.#end + 1);
+      const unread = this.#end - this.#pos;
+      const nb = Buffer.allocUnsafe(unread + 1);
       nb[0] = byte;
-      this.#buf.copy(nb, 1, 0, this.#end);
+      this.#buf.copy(nb, 1, this.#pos, this.#end);
       this.#buf = nb;
+      this.#pos = 0;
       this.#end = nb.length;
       this.#own = true;
     }
@@ -693,6 +743,7 @@ export class ProtStream {
 
   /** Forgets the buffer: nothing is unread. */
   #drop(): void {
+    this.#text = null;
     this.#buf = EMPTY;
     this.#pos = 0;
     this.#end = 0;
@@ -706,6 +757,7 @@ export class ProtStream {
     const buf = this.#buf;
     const pos = this.#pos;
     const end = this.#end;
+    this.#text = null;
     if (pos >= end) {
       this.#buf = chunk;
       this.#pos = 0;

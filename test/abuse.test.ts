@@ -7,31 +7,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import net from "node:net";
 import { once } from "node:events";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { ProtStream, VirtualClock, protSocket, type ByteSink, type ByteSource, type WaitEvent } from "prot-events";
-import { scripted } from "./helpers.js";
+import { liveBytes, scripted } from "./helpers.js";
 
-/**
- * A full garbage collection, so that heap figures mean live memory. Without
- * `--expose-gc` on the worker (vitest's execArgv applies to a whole project),
- * the flag is set at run time and `gc` taken from a fresh context, as
- * jest-leak-detector does.
- */
-function collector(): () => void {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed !== undefined) return exposed;
-  v8.setFlagsFromString("--expose-gc");
-  return vm.runInNewContext("gc") as () => void;
-}
-const gc = collector();
-/** Live bytes after a full collection: the JS heap and the Buffers outside it. */
-function liveBytes(): number {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
 const MiB = 1024 * 1024;
 const mib = (n: number): string => `${(n / MiB).toFixed(1)} MiB`;
 

@@ -1,3 +1,5 @@
+import v8 from "node:v8";
+import vm from "node:vm";
 import { ProtStream, ScriptedSource, VirtualClock, type Arrival, type ProtStreamOptions, type ScriptEnd } from "prot-events";
 
 /** A stream over scripted input on a fresh virtual clock. */
@@ -22,4 +24,28 @@ export async function readAll(s: ProtStream): Promise<string[]> {
     }
     out.push(`${s.clock.now()} ${line}`);
   }
+}
+
+/**
+ * A full garbage collection, so that heap figures mean live memory. Without
+ * `--expose-gc` on the worker (vitest's execArgv applies to a whole project),
+ * the flag is set at run time and `gc` taken from a fresh context, as
+ * jest-leak-detector does.
+ */
+function collector(): () => void {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (exposed !== undefined) return exposed;
+  v8.setFlagsFromString("--expose-gc");
+  return vm.runInNewContext("gc") as () => void;
+}
+
+let gc: (() => void) | undefined;
+
+/** Live bytes after full collections (twice: Buffers are freed by a second pass): the JS heap and the Buffers outside it. */
+export function liveBytes(): number {
+  gc ??= collector();
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }

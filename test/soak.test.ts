@@ -6,30 +6,9 @@
 import { expect, it } from "vitest";
 import net from "node:net";
 import { once } from "node:events";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { VirtualClock, protSocket } from "prot-events";
+import { liveBytes } from "./helpers.js";
 
-/**
- * A full garbage collection, so that heap figures mean live memory. Without
- * `--expose-gc` on the worker (vitest's execArgv applies to a whole project),
- * the flag is set at run time and `gc` taken from a fresh context, as
- * jest-leak-detector does.
- */
-function collector(): () => void {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed !== undefined) return exposed;
-  v8.setFlagsFromString("--expose-gc");
-  return vm.runInNewContext("gc") as () => void;
-}
-const gc = collector();
-/** Live bytes after full collections (twice: Buffers are freed by a second pass). */
-function liveBytes(): number {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
 /** Active handles and requests, counted by kind. */
 function handles(): Record<string, number> {
   const count: Record<string, number> = {};
