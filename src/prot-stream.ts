@@ -530,9 +530,11 @@ export class ProtStream {
   }
 
   /**
-   * The fast path of {@link ProtStream.tryReadLine}: the same line as bytes,
+   * The byte form of {@link ProtStream.tryReadLine}: the same line as bytes,
    * a view of the stream's buffer rather than a decoded string (no copy, no
-   * string). The stream never writes into bytes it has handed out, so the
+   * decoding), for binary input or a parser that works on bytes. For text
+   * whose bytes are its characters, `tryReadLine` is as fast: it slices each
+   * line from one string decoded per chunk. The stream never writes into bytes it has handed out, so the
    * view stays valid; copy it only to keep it small.
    * @throws LineTooLongError when the line is longer than `maxLine`.
    */
@@ -643,7 +645,7 @@ export class ProtStream {
     return this.#read(Op.Line, 0) as Promise<ReadResult<string>>;
   }
 
-  /** The fast path of {@link ProtStream.readLine}: the line as bytes; see {@link ProtStream.tryReadLineBytes}. */
+  /** The byte form of {@link ProtStream.readLine}: the line as bytes; see {@link ProtStream.tryReadLineBytes}. */
   readLineBytes(): Promise<ReadResult<Buffer>> {
     return this.#read(Op.LineBytes, 0) as Promise<ReadResult<Buffer>>;
   }
