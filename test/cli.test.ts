@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -105,6 +105,15 @@ export default { ...reference, info: { ...reference.info, name: "deviant", profi
     const skipped = await cli("--impl", file, "--filter", "select-");
     expect(skipped.stdout).toMatch(/skipped select-ready-at-once[^\n]*\n +select: no select here/);
     expect(skipped.code).toBe(0);
+  });
+
+  it("runs the driver command it is given and nothing else: no shell reads the command line", async () => {
+    const marker = join(scratch, "marker");
+    // Through a shell the ';' would end the command and run `touch`; here it is an argument like any other.
+    const r = await cli("--driver", `${process.execPath} -e 0 ; touch ${marker}`, "--filter", "read-crlf");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/driver/);
+    expect(existsSync(marker)).toBe(false);
   });
 
   it("refuses bad arguments with a clear message and exit code 2", async () => {
