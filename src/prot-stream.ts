@@ -315,9 +315,13 @@ export class ProtStream {
     return this.#cause;
   }
 
-  /** True once a read found the input ended (and nothing buffered). */
+  /**
+   * True once a read found the input ended (and nothing buffered), until the
+   * stream is closed: then reads report "stream closed", and `eof` agrees
+   * with {@link ProtStream.error}.
+   */
   get eof(): boolean {
-    return this.#eof;
+    return this.#eof && this.#error === null;
   }
 
   /** True after {@link ProtStream.close}. */

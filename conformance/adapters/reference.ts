@@ -3,16 +3,14 @@
  * anyone writing an adapter of their own.
  */
 import { Writable } from "node:stream";
-import { Messages, ProtGroup, ProtStream, ProtWriter, ScriptedSource, VERSION, WOULD_BLOCK, select, type ReadResult, type WaitEvent } from "../../src/index.js";
+import { ProtGroup, ProtStream, ProtWriter, ScriptedSource, VERSION, WOULD_BLOCK, select, type ReadResult, type WaitEvent } from "../../src/index.js";
 import type { Adapter, EventCallback, EventHandle, OpenOptions, ReadOutcome, StreamUnderTest } from "../src/adapter.js";
 import type { Rock } from "../src/case.js";
 
 const outcome = <T>(s: ProtStream, r: ReadResult<T>): ReadOutcome<T> => {
   if (r === WOULD_BLOCK) return { kind: "wouldblock" };
   if (r !== null) return { kind: "data", value: r };
-  // `error` says what reads report now: a stream closed after its input ended reports "stream closed".
-  const why = s.error;
-  return why === null || why === Messages.eof ? { kind: "eof" } : { kind: "error", message: why };
+  return s.eof ? { kind: "eof" } : { kind: "error", message: s.error ?? "unknown error" };
 };
 
 class ReferenceStream implements StreamUnderTest {
