@@ -186,10 +186,14 @@ export class SystemClock implements Clock {
     this.#handle = null;
     this.#armedFor = Infinity;
     const now = this.now();
-    for (let t = this.#queue.takeDue(now); t !== undefined; t = this.#queue.takeDue(now)) {
-      t.callback();
+    try {
+      for (let t = this.#queue.takeDue(now); t !== undefined; t = this.#queue.takeDue(now)) {
+        t.callback();
+      }
+    } finally {
+      // A callback that throws must not leave the other timers without a Node timer.
+      this.#arm();
     }
-    this.#arm();
   }
 }
 

@@ -10,6 +10,8 @@ export const Messages = {
   idle: "idle for too long",
   /** Reported when a read waited past {@link ProtStream.deadline} (no C counterpart). */
   deadline: "deadline passed",
+  /** Reported when a Readable is destroyed before its input ended. */
+  closedEarly: "the input was closed before its end",
   /** Reported after {@link ProtStream.close}. */
   closed: "stream closed",
 } as const;

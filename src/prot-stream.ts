@@ -118,6 +118,10 @@ const enum Op {
 
 type Settle = (value: unknown) => void;
 
+/** A turn of a wait that leaves nothing to settle: the stream sleeps, or the read was rejected already. */
+const NoOutcome = -1;
+type NoOutcome = typeof NoOutcome;
+
 /** Decodes `buf[start, end)`. */
 type Decoder = (buf: Buffer, start: number, end: number) => string;
 
@@ -150,11 +154,11 @@ const enum Bytewise {
   Never,
 }
 
-function bytewise(encoding: BufferEncoding, decode: Decoder): Bytewise {
+function bytewise(decode: Decoder): Bytewise {
   // Only where a line is decoded by the same slice method #textOf uses, so both paths give the same strings.
   if (decode === latin1) return Bytewise.Always;
   if (decode === utf8 || decode === ascii) return Bytewise.IfAscii;
-  return encoding === "latin1" ? Bytewise.Always : Bytewise.Never;
+  return Bytewise.Never;
 }
 
 /** See ProtStream's #textOf. */
@@ -186,14 +190,18 @@ function isByteSource(x: Readable | ByteSource): x is ByteSource {
  * 3. The flush-on-read writer, if any, is flushed (what the callbacks wrote
  *    included). In non-blocking mode the read returns {@link WOULD_BLOCK}.
  *    Otherwise, if the read timeout has expired, the read fails with
- *    "idle for too long".
+ *    "idle for too long"; if the {@link ProtStream.deadline} has come, with
+ *    "deadline passed".
  * 4. The stream sleeps until input arrives (the read returns it), the read
- *    timeout expires, or the earliest mark; but at least one tick, so an
- *    event left due (rescheduled to now or the past) fires once per tick
- *    and never keeps input out. Then it goes back to step 2.
+ *    timeout expires, the deadline comes, or the earliest mark; but at least
+ *    one tick, so an event left due (rescheduled to now or the past) fires
+ *    once per tick and never keeps input out. Then it goes back to step 2.
  *
  * A read returns `null` when the input has ended or the stream has failed;
  * {@link ProtStream.error} then says why. Only one read may wait at a time.
+ * If something the wait calls throws (the clock, the source's `resume`,
+ * the flush-on-read writer's `flush`), the read rejects with that error and
+ * the stream is not failed.
  */
 export class ProtStream {
   /** The clock marks and timeouts are measured on. */
@@ -262,6 +270,7 @@ export class ProtStream {
    * @param source - a Node `Readable` (socket, pipe, any `Duplex`) or a {@link ByteSource}.
    * @param options - see {@link ProtStreamOptions}.
    * @throws RangeError naming the option whose value is out of range.
+   * @throws Error when the Readable already feeds another stream.
    */
   constructor(source: Readable | ByteSource, options: ProtStreamOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -270,7 +279,7 @@ export class ProtStream {
     this.encoding = options.encoding ?? "utf8";
     if (!Buffer.isEncoding(this.encoding)) throw new RangeError(`ProtStream: unknown encoding ${String(this.encoding)}`);
     this.#decode = decoderFor(this.encoding);
-    this.#bytewise = bytewise(this.encoding, this.#decode);
+    this.#bytewise = bytewise(this.#decode);
     this.highWaterMark = positiveInt(options.highWaterMark ?? 65536, "highWaterMark");
     this.#nonBlocking = options.nonBlocking ?? false;
     this.#events = new WaitEventList(this);
@@ -412,7 +421,8 @@ export class ProtStream {
 
   /**
    * Non-blocking mode: a read that would wait runs one pass of due events
-   * and returns {@link WOULD_BLOCK} instead; the read timeout does not apply.
+   * and returns {@link WOULD_BLOCK} instead; neither the read timeout nor the
+   * deadline applies.
    */
   get nonBlocking(): boolean {
     return this.#nonBlocking;
@@ -619,10 +629,11 @@ export class ProtStream {
     }
     // The byte just read is still there: step back over it. Anything else
     // goes in front in a new buffer, as the old one may be out as a view.
-    this.#text = null;
     if (this.#pos > 0 && this.#buf[this.#pos - 1] === byte) {
       this.#pos--;
+      if (this.#pos < this.#textBase) this.#text = null;
     } else {
+      this.#text = null;
       const unread = this.#end - this.#pos;
       const nb = Buffer.allocUnsafe(unread + 1);
       nb[0] = byte;
@@ -695,6 +706,9 @@ export class ProtStream {
     this.#closed = true;
     if (this.#error === null) this.#error = Messages.closed;
     this.#events.clear();
+    this.#readCallback = null;
+    this.#readCallbackRock = undefined;
+    this.#flushOnRead = null;
     this.#drop();
     this.#source.close();
     this.#wake();
@@ -866,9 +880,7 @@ export class ProtStream {
     if (this.#sleeping) this.#wake();
     else if (this.#woken) {
       this.#woken = false;
-      if (this.#arrivals !== this.#arrivalsAtWait) this.#settle(Outcome.Data);
-      else if (this.#closed || this.#error !== null || this.#ended) this.#settle(Outcome.End);
-      else this.#step();
+      this.#waitOn(this.#settled() ?? this.#step());
     }
   };
 
@@ -921,7 +933,7 @@ export class ProtStream {
     const promise = new Promise(ProtStream.#capture);
     this.#resolve = ProtStream.#captured[0];
     this.#reject = ProtStream.#captured[1];
-    this.#beginWait();
+    this.#waitOn(this.#beginWait());
     return promise;
   }
 
@@ -932,16 +944,43 @@ export class ProtStream {
     ProtStream.#captured[1] = reject;
   }
 
-  /**
-   * The wait of a read that needs more input than is buffered: the loop
-   * documented on the class, as a state machine (#step, then #arm and
-   * #continue while it sleeps) that ends in #settle.
+  /*
+   * The wait of a read that needs more input than is buffered is the loop
+   * documented on the class, as a state machine: #beginWait and #step each
+   * return how the wait ended, or NoOutcome when the stream went to sleep (to
+   * go on in #onWake) or the read was rejected already (#abandon); #waitOn
+   * settles the read or, when new input was not enough, waits again, in a
+   * loop rather than by recursion, as a source may deliver any number of
+   * chunks synchronously while it is resumed.
    */
-  #beginWait(): void {
-    if (this.#closed || this.#error !== null || this.#ended) {
-      this.#settle(Outcome.End);
-      return;
+
+  /** Settles the read as `outcome` says, waiting again as long as the new input is not enough. */
+  #waitOn(outcome: Outcome | NoOutcome): void {
+    while (outcome !== NoOutcome) {
+      this.#waiting = false;
+      if (outcome === Outcome.Block) return this.#resolveWith(WOULD_BLOCK);
+      let got: unknown;
+      try {
+        got = this.#try(this.#op, this.#opSize);
+      } catch (err) {
+        return this.#rejectWith(err);
+      }
+      if (got !== undefined) return this.#resolveWith(got);
+      if (outcome === Outcome.End) return this.#resolveWith(this.#ending());
+      outcome = this.#beginWait();
     }
+  }
+
+  /** How the wait ended while it was not looking (input, end, failure, close), if it did. */
+  #settled(): Outcome | undefined {
+    if (this.#arrivals !== this.#arrivalsAtWait) return Outcome.Data;
+    if (this.#closed || this.#error !== null || this.#ended) return Outcome.End;
+    return undefined;
+  }
+
+  /** Begins a wait: the read callback, then the first turn. */
+  #beginWait(): Outcome | NoOutcome {
+    if (this.#closed || this.#error !== null || this.#ended) return Outcome.End;
     this.#waiting = true;
     this.#arrivalsAtWait = this.#arrivals;
     try {
@@ -958,63 +997,57 @@ export class ProtStream {
         }
       }
     } catch (err) {
-      this.#abandon(err);
-      return;
+      return this.#abandon(err);
     }
     // A failed read callback fails the stream as a failed event does: no pass runs after it.
-    if (this.#error !== null || this.#closed) this.#settle(Outcome.End);
-    else this.#step();
+    if (this.#error !== null || this.#closed) return Outcome.End;
+    return this.#step();
   }
 
-  /** One turn of the wait: a pass, then settle or sleep. */
-  #step(): void {
+  /** One turn of the wait: a pass, then the end of the wait or a sleep. */
+  #step(): Outcome | NoOutcome {
     try {
       const now = this.clock.now();
       this.#runPass(now);
-      if (this.#arrivals !== this.#arrivalsAtWait) return this.#settle(Outcome.Data);
-      if (this.#closed || this.#error !== null || this.#ended) return this.#settle(Outcome.End);
+      let ended = this.#settled();
+      if (ended !== undefined) return ended;
       // After the pass, so that what its callbacks wrote goes out too.
       const flush = this.#flushOnRead;
-      if (flush !== null && flush.buffered > 0) flush.flush().catch(() => {});
-      if (this.#nonBlocking) return this.#settle(Outcome.Block);
+      if (flush !== null && flush.buffered > 0) {
+        flush.flush().catch(() => {});
+        // Flushing can close the stream or bring input (an echo over one pipe).
+        ended = this.#settled();
+        if (ended !== undefined) return ended;
+      }
+      if (this.#nonBlocking) return Outcome.Block;
       if (this.#readTimeout > 0 && now >= this.#timeoutMark) {
         this.#failStream(Messages.idle);
-        return this.#settle(Outcome.End);
+        return Outcome.End;
       }
       if (now >= this.#deadline) {
         this.#failStream(Messages.deadline);
-        return this.#settle(Outcome.End);
+        return Outcome.End;
       }
       this.#sleeping = true;
       this.#arm(now);
+      return NoOutcome;
     } catch (err) {
-      this.#abandon(err);
+      return this.#abandon(err);
     }
   }
 
-  /** The wait is over: the read returns what it can, or waits again after new input that was not enough. */
-  #settle(outcome: Outcome): void {
-    this.#waiting = false;
-    if (outcome === Outcome.Block) return this.#resolveWith(WOULD_BLOCK);
-    let got: unknown;
-    try {
-      got = this.#try(this.#op, this.#opSize);
-    } catch (err) {
-      return this.#rejectWith(err);
-    }
-    if (got !== undefined) this.#resolveWith(got);
-    else if (outcome === Outcome.End) this.#resolveWith(this.#ending());
-    else this.#beginWait();
-  }
-
-  /** Something the wait called (a clock, a flushable) threw: the read rejects with it. */
-  #abandon(err: unknown): void {
+  /**
+   * Something the wait called (the clock, the source, the flushable) threw:
+   * the read rejects with it; the stream itself is not failed.
+   */
+  #abandon(err: unknown): NoOutcome {
     this.#waiting = false;
     this.#sleeping = false;
     this.#woken = false;
     this.#timer?.cancel();
     this.#timer = null;
     this.#rejectWith(err);
+    return NoOutcome;
   }
 
   #resolveWith(value: unknown): void {

@@ -1,9 +1,12 @@
 import type { Readable } from "node:stream";
 import type { Clock, Timer } from "./clock.js";
+import { Messages } from "./messages.js";
 
 /**
  * Where a {@link ByteSource} delivers what it produces. A {@link ProtStream}
- * is the sink of its source.
+ * is the sink of its source. Call the methods on the sink (`sink.push(chunk)`):
+ * they are not bound, so pass `(c) => sink.push(c)`, not `sink.push`, as a
+ * listener.
  */
 export interface ByteSink {
   /** Bytes have arrived. The sink owns `chunk` from now on. */
@@ -71,6 +74,13 @@ function onError(this: Readable, err: Error): void {
   (this as Tagged)[kSource]?.finish(err);
 }
 
+// 'close' after 'end' or 'error' finds the source detached; before them, the
+// Readable was destroyed with input still to come, which is no clean end: a
+// partial line must not pass for a whole one.
+function onClose(this: Readable): void {
+  (this as Tagged)[kSource]?.finish(new Error(Messages.closedEarly));
+}
+
 function ignoreError(): void {}
 
 class ReadableByteSource implements ByteSource {
@@ -91,9 +101,9 @@ class ReadableByteSource implements ByteSource {
     r.on("data", onData);
     r.on("end", onEnd);
     r.on("error", onError);
-    // A socket destroyed without 'end' or 'error' still ends the input.
-    r.on("close", onEnd);
-    if (r.readableEnded || r.destroyed) this.finish(null);
+    r.on("close", onClose);
+    if (r.readableEnded) this.finish(null);
+    else if (r.destroyed) this.finish(r.errored ?? new Error(Messages.closedEarly));
   }
 
   data(chunk: Buffer | string): void {
@@ -130,9 +140,9 @@ class ReadableByteSource implements ByteSource {
     r.off("data", onData);
     r.off("end", onEnd);
     r.off("error", onError);
-    r.off("close", onEnd);
+    r.off("close", onClose);
     // Keep a late 'error' from becoming an uncaught exception once we stop listening.
-    r.on("error", ignoreError);
+    if (!r.listeners("error").includes(ignoreError)) r.on("error", ignoreError);
   }
 }
 

@@ -79,6 +79,22 @@ describe("SystemClock", () => {
     expect(() => new SystemClock({ tick: 0 })).toThrow(/tick must be a positive number/);
   });
 
+  it("keeps its other timers running after a callback throws", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const clock = new SystemClock();
+    const log: number[] = [];
+    clock.schedule(10, () => {
+      throw new Error("boom");
+    });
+    clock.schedule(10, () => log.push(10));
+    clock.schedule(80, () => log.push(80));
+    // The throw escapes the Node timer, as a throwing setTimeout callback's would.
+    await expect(vi.advanceTimersByTimeAsync(10)).rejects.toThrow("boom");
+    clock.schedule(50, () => log.push(50));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(log).toEqual([10, 50, 80]);
+  });
+
   it("keeps a single Node timer for all its timers and none once they are cancelled", () => {
     vi.useFakeTimers({ now: 0 });
     const clock = new SystemClock();

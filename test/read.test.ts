@@ -164,6 +164,34 @@ describe("end and failure of the input", () => {
   });
 });
 
+describe("a Node Readable as the source", () => {
+  it("takes a Readable destroyed before its end as a failure: a partial line is not a line", async () => {
+    const pt = new PassThrough();
+    const s = new ProtStream(pt);
+    pt.write("a1 NOOP\r\na2 LOG");
+    expect(await s.readLine()).toBe("a1 NOOP");
+    pt.destroy();
+    expect(await s.readLine()).toBeNull();
+    expect(s.error).toBe("the input was closed before its end");
+    // What arrived stays readable as bytes, as after any failure of the input.
+    expect(await s.read(100)).toEqual(Buffer.from("a2 LOG"));
+  });
+
+  it("leaves one listener for late errors however often a Readable is attached and closed", () => {
+    const pt = new PassThrough();
+    for (let i = 0; i < 12; i++) new ProtStream(pt, { destroyOnClose: false }).close();
+    expect(pt.listenerCount("error")).toBe(1);
+    expect(pt.listenerCount("data")).toBe(0);
+  });
+
+  it("refuses a Readable that already feeds a stream", () => {
+    const pt = new PassThrough();
+    const s = new ProtStream(pt);
+    expect(() => new ProtStream(pt)).toThrow("readableSource: this Readable already feeds another source");
+    s.close();
+  });
+});
+
 describe("flow control", () => {
   it("pauses the source above the high-water mark and resumes once read", async () => {
     const calls: string[] = [];
@@ -189,6 +217,13 @@ describe("flow control", () => {
     expect(calls).toEqual(["pause", "resume", "close"]);
   });
 
+  it("waits again in a loop, not by recursion, for a source that delivers many chunks while resumed", async () => {
+    const clock = new VirtualClock();
+    const arrivals = [...Array.from({ length: 20_000 }, () => ({ at: 1, data: "x" })), { at: 1, data: "\n" }];
+    const s = new ProtStream(new ScriptedSource(clock, arrivals), { clock, highWaterMark: 4 });
+    expect(await clock.runUntil(s.readLine())).toBe("x".repeat(20_000));
+  });
+
   it("holds scripted arrivals while paused and plays them in order after", async () => {
     const clock = new VirtualClock();
     const arrivals = Array.from({ length: 10 }, (_, i) => ({ at: 1, data: `line ${i}\n` }));
@@ -198,6 +233,32 @@ describe("flow control", () => {
     const lines = await clock.runUntil(readAll(s));
     expect(lines.slice(0, 10)).toEqual(arrivals.map((a) => `3 ${String(a.data).trim()}`));
     expect(lines[10]).toBe("null: end of file reached");
+  });
+});
+
+describe("flush on read", () => {
+  it("settles the read when the flush closes the stream", async () => {
+    const clock = new VirtualClock();
+    const s = new ProtStream(new ScriptedSource(clock, []), { clock });
+    s.setFlushOnRead({ buffered: 1, flush: async () => s.close() });
+    expect(await clock.runUntil(s.readLine())).toBeNull();
+    expect(s.error).toBe("stream closed");
+  });
+
+  it("returns input that the flush itself brought, as an echo over one pipe does", async () => {
+    const pipe = new PassThrough();
+    const s = new ProtStream(pipe, { clock: new VirtualClock() });
+    let out = "";
+    s.setFlushOnRead({
+      get buffered() { return out.length; },
+      flush: async () => {
+        pipe.write(out);
+        out = "";
+      },
+    });
+    out = "echo\r\n";
+    expect(await s.readLine()).toBe("echo");
+    s.close();
   });
 });
 
