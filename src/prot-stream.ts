@@ -531,16 +531,12 @@ export class ProtStream {
    */
   #textOf(pos: number, lineEnd: number): string {
     const end = this.#end;
-    let text = NO_TEXT;
-    if (this.#bytewise !== Bytewise.Never && end - pos >= 2 * (lineEnd - pos)) {
-      const rest = this.#buf.subarray(pos, end);
-      if (this.#bytewise === Bytewise.Always || isAscii(rest)) {
-        text = latin1(this.#buf, pos, end);
-        this.#textBase = pos;
-      }
-    }
-    this.#text = text;
-    return text;
+    if (this.#bytewise === Bytewise.Never) return (this.#text = NO_TEXT);
+    // Not worth it for this line, but maybe for the next: decide again then.
+    if (end - pos < 2 * (lineEnd - pos)) return NO_TEXT;
+    if (this.#bytewise === Bytewise.IfAscii && !isAscii(this.#buf.subarray(pos, end))) return (this.#text = NO_TEXT);
+    this.#textBase = pos;
+    return (this.#text = latin1(this.#buf, pos, end));
   }
 
   /**
