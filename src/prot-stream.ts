@@ -100,10 +100,16 @@ const RESOLVED = Promise.resolve();
 const LF = 10;
 const CR = 13;
 
+/** How a turn of a wait ended. */
 const enum Outcome {
+  /** Input arrived. */
   Data,
+  /** The input ended, or the stream failed or was closed. */
   End,
+  /** Non-blocking: the read would have had to wait. */
   Block,
+  /** Nothing to settle now: the stream sleeps, or the read was rejected already. */
+  Pending,
 }
 
 /** The read waiting on a stream: what it returns once enough is buffered. */
@@ -118,10 +124,6 @@ const enum Op {
 
 type Settle = (value: unknown) => void;
 
-/** A turn of a wait that leaves nothing to settle: the stream sleeps, or the read was rejected already. */
-const NoOutcome = -1;
-type NoOutcome = typeof NoOutcome;
-
 /** Decodes `buf[start, end)`. */
 type Decoder = (buf: Buffer, start: number, end: number) => string;
 
@@ -131,22 +133,6 @@ interface SliceMethods {
   asciiSlice(start: number, end: number): string;
 }
 
-/**
- * A decoder for `encoding`, one per encoding for all streams.
- * `toString(encoding, start, end)` looks the encoding up and wraps the slice
- * on every call, a quarter of the time of a line read in profiles; Buffer's
- * own per-encoding slice methods skip that, and a direct call of one (not
- * through `Function.prototype.call`) is what the JIT inlines. They are not
- * part of Node's documented API, so each is used only where it exists.
- */
-function decoderFor(encoding: BufferEncoding): Decoder {
-  const has = (name: keyof SliceMethods): boolean => typeof (Buffer.prototype as unknown as Partial<SliceMethods>)[name] === "function";
-  if ((encoding === "latin1" || encoding === "binary") && has("latin1Slice")) return latin1;
-  if ((encoding === "utf8" || encoding === "utf-8") && has("utf8Slice")) return utf8;
-  if (encoding === "ascii" && has("asciiSlice")) return ascii;
-  return (buf, start, end) => buf.toString(encoding, start, end);
-}
-
 /** Whether a decoded string has one character per byte: always, for ASCII input only, or never. */
 const enum Bytewise {
   Always,
@@ -154,19 +140,36 @@ const enum Bytewise {
   Never,
 }
 
-function bytewise(decode: Decoder): Bytewise {
-  // Only where a line is decoded by the same slice method #textOf uses, so both paths give the same strings.
-  if (decode === latin1) return Bytewise.Always;
-  if (decode === utf8 || decode === ascii) return Bytewise.IfAscii;
-  return Bytewise.Never;
+/** How a stream decodes: the decoder, and whether #textOf may slice lines from one decoded chunk. */
+interface Decoding {
+  decode: Decoder;
+  bytewise: Bytewise;
 }
-
-/** See ProtStream's #textOf. */
-const NO_TEXT = "\u0000no text";
 
 const latin1: Decoder = (buf, start, end) => (buf as unknown as SliceMethods).latin1Slice(start, end);
 const utf8: Decoder = (buf, start, end) => (buf as unknown as SliceMethods).utf8Slice(start, end);
 const ascii: Decoder = (buf, start, end) => (buf as unknown as SliceMethods).asciiSlice(start, end);
+
+/**
+ * The decoding of `encoding`, shared by all streams.
+ * `toString(encoding, start, end)` looks the encoding up and wraps the slice
+ * on every call, a quarter of the time of a line read in profiles; Buffer's
+ * own per-encoding slice methods skip that, and a direct call of one (not
+ * through `Function.prototype.call`) is what the JIT inlines. They are not
+ * part of Node's documented API, so each is used only where it exists, and
+ * only with them are lines sliced from a decoded chunk (the same slice
+ * method decodes both, so both paths give the same strings).
+ */
+function decodingOf(encoding: BufferEncoding): Decoding {
+  const has = (name: keyof SliceMethods): boolean => typeof (Buffer.prototype as unknown as Partial<SliceMethods>)[name] === "function";
+  if ((encoding === "latin1" || encoding === "binary") && has("latin1Slice")) return { decode: latin1, bytewise: Bytewise.Always };
+  if ((encoding === "utf8" || encoding === "utf-8") && has("utf8Slice")) return { decode: utf8, bytewise: Bytewise.IfAscii };
+  if (encoding === "ascii" && has("asciiSlice")) return { decode: ascii, bytewise: Bytewise.IfAscii };
+  return { decode: (buf, start, end) => buf.toString(encoding, start, end), bytewise: Bytewise.Never };
+}
+
+/** See ProtStream's #textOf. */
+const NO_TEXT = "\u0000no text";
 
 function isByteSource(x: Readable | ByteSource): x is ByteSource {
   return typeof (x as ByteSource).attach === "function";
@@ -278,8 +281,7 @@ export class ProtStream {
     this.maxLine = positiveInt(options.maxLine ?? 65536, "maxLine");
     this.encoding = options.encoding ?? "utf8";
     if (!Buffer.isEncoding(this.encoding)) throw new RangeError(`ProtStream: unknown encoding ${String(this.encoding)}`);
-    this.#decode = decoderFor(this.encoding);
-    this.#bytewise = bytewise(this.#decode);
+    ({ decode: this.#decode, bytewise: this.#bytewise } = decodingOf(this.encoding));
     this.highWaterMark = positiveInt(options.highWaterMark ?? 65536, "highWaterMark");
     this.#nonBlocking = options.nonBlocking ?? false;
     this.#events = new WaitEventList(this);
@@ -353,7 +355,7 @@ export class ProtStream {
    * input has ended, or the stream has failed or closed. What select reports.
    */
   get readable(): boolean {
-    return this.#pos < this.#end || this.#ended || this.#error !== null;
+    return this.#pos < this.#end || this.#over;
   }
 
   // ---- settings -----------------------------------------------------------
@@ -732,6 +734,11 @@ export class ProtStream {
 
   // ---- internals ----------------------------------------------------------
 
+  /** No more input will come: it ended, or the stream failed or was closed (closing sets the error). */
+  get #over(): boolean {
+    return this.#error !== null || this.#ended;
+  }
+
   #consume(to: number): void {
     this.#bytesIn += to - this.#pos;
     if (to >= this.#end) {
@@ -769,7 +776,7 @@ export class ProtStream {
 
   #push(chunk: Buffer): void {
     const n = chunk.length;
-    if (this.#closed || this.#error !== null || this.#ended || n === 0) return;
+    if (this.#over || n === 0) return;
     const buf = this.#buf;
     const pos = this.#pos;
     const end = this.#end;
@@ -876,7 +883,8 @@ export class ProtStream {
     if (this.#sleeping) this.#wake();
     else if (this.#woken) {
       this.#woken = false;
-      this.#waitOn(this.#settled() ?? this.#step());
+      const outcome = this.#settled();
+      this.#waitOn(outcome === Outcome.Pending ? this.#step() : outcome);
     }
   };
 
@@ -922,7 +930,7 @@ export class ProtStream {
       return Promise.reject(err);
     }
     if (got !== undefined) return Promise.resolve(got);
-    if (this.#closed || this.#error !== null || this.#ended) return Promise.resolve(this.#ending());
+    if (this.#over) return Promise.resolve(this.#ending());
     if (this.#waiting) return Promise.reject(new Error(`${this.name}: another read is already waiting on this stream`));
     this.#op = op;
     this.#opSize = n;
@@ -943,7 +951,7 @@ export class ProtStream {
   /*
    * The wait of a read that needs more input than is buffered is the loop
    * documented on the class, as a state machine: #beginWait and #step each
-   * return how the wait ended, or NoOutcome when the stream went to sleep (to
+   * return how the wait ended, or Pending when the stream went to sleep (to
    * go on in #onWake) or the read was rejected already (#abandon); #waitOn
    * settles the read or, when new input was not enough, waits again, in a
    * loop rather than by recursion, as a source may deliver any number of
@@ -951,8 +959,8 @@ export class ProtStream {
    */
 
   /** Settles the read as `outcome` says, waiting again as long as the new input is not enough. */
-  #waitOn(outcome: Outcome | NoOutcome): void {
-    while (outcome !== NoOutcome) {
+  #waitOn(outcome: Outcome): void {
+    while (outcome !== Outcome.Pending) {
       this.#waiting = false;
       if (outcome === Outcome.Block) return this.#resolveWith(WOULD_BLOCK);
       let got: unknown;
@@ -967,16 +975,16 @@ export class ProtStream {
     }
   }
 
-  /** How the wait ended while it was not looking (input, end, failure, close), if it did. */
-  #settled(): Outcome | undefined {
+  /** How the wait ended while it was not looking (input, end, failure, close), or Pending. */
+  #settled(): Outcome {
     if (this.#arrivals !== this.#arrivalsAtWait) return Outcome.Data;
-    if (this.#closed || this.#error !== null || this.#ended) return Outcome.End;
-    return undefined;
+    if (this.#over) return Outcome.End;
+    return Outcome.Pending;
   }
 
   /** Begins a wait: the read callback, then the first turn. */
-  #beginWait(): Outcome | NoOutcome {
-    if (this.#closed || this.#error !== null || this.#ended) return Outcome.End;
+  #beginWait(): Outcome {
+    if (this.#over) return Outcome.End;
     this.#waiting = true;
     this.#arrivalsAtWait = this.#arrivals;
     try {
@@ -996,24 +1004,24 @@ export class ProtStream {
       return this.#abandon(err);
     }
     // A failed read callback fails the stream as a failed event does: no pass runs after it.
-    if (this.#error !== null || this.#closed) return Outcome.End;
+    if (this.#error !== null) return Outcome.End;
     return this.#step();
   }
 
   /** One turn of the wait: a pass, then the end of the wait or a sleep. */
-  #step(): Outcome | NoOutcome {
+  #step(): Outcome {
     try {
       const now = this.clock.now();
       this.#runPass(now);
       let ended = this.#settled();
-      if (ended !== undefined) return ended;
+      if (ended !== Outcome.Pending) return ended;
       // After the pass, so that what its callbacks wrote goes out too.
       const flush = this.#flushOnRead;
       if (flush !== null && flush.buffered > 0) {
         flush.flush().catch(() => {});
         // Flushing can close the stream or bring input (an echo over one pipe).
         ended = this.#settled();
-        if (ended !== undefined) return ended;
+        if (ended !== Outcome.Pending) return ended;
       }
       if (this.#nonBlocking) return Outcome.Block;
       if (this.#readTimeout > 0 && now >= this.#timeoutMark) {
@@ -1026,7 +1034,7 @@ export class ProtStream {
       }
       this.#sleeping = true;
       this.#arm(now);
-      return NoOutcome;
+      return Outcome.Pending;
     } catch (err) {
       return this.#abandon(err);
     }
@@ -1036,14 +1044,14 @@ export class ProtStream {
    * Something the wait called (the clock, the source, the flushable) threw:
    * the read rejects with it; the stream itself is not failed.
    */
-  #abandon(err: unknown): NoOutcome {
+  #abandon(err: unknown): Outcome.Pending {
     this.#waiting = false;
     this.#sleeping = false;
     this.#woken = false;
     this.#timer?.cancel();
     this.#timer = null;
     this.#rejectWith(err);
-    return NoOutcome;
+    return Outcome.Pending;
   }
 
   #resolveWith(value: unknown): void {
@@ -1087,7 +1095,7 @@ export class ProtStream {
       return false;
     }
     if (kept === null || kept === undefined) this.#events.remove(ev);
-    return !this.#closed && this.#error === null;
+    return this.#error === null;
   }
 }
 
