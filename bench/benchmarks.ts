@@ -14,7 +14,7 @@ export interface Benchmark {
   command: string;
   /** What is measured, against which peers. */
   measures: string;
-  /** The goal, as issue 6 states it. */
+  /** The goal the benchmark is judged by. */
   goal: string;
 }
 

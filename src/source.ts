@@ -55,7 +55,7 @@ export function readableSource(readable: Readable, options: ReadableSourceOption
 
 // The listeners are shared by every source and find theirs through a tag on
 // the Readable: per connection that is one property instead of a closure per
-// listener, which is most of what an idle connection costs (issue 6).
+// listener, which is most of what an idle connection costs.
 const kSource = Symbol("prot-events.readableSource");
 
 interface Tagged {
