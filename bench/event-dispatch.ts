@@ -24,7 +24,7 @@
 import path from "node:path";
 import { Messages, ProtStream, ScriptedSource, VirtualClock, type WaitEvent } from "../dist/src/index.js";
 import {
-  buildC, fmt, goal, parseOptions, printCase, runCase, runChild, timeIt, timePer, writeResults,
+  buildC, fmt, goal, parseOptions, printCase, runCase, runChild, statsOf, timeIt, timePer, writeResults,
   type CaseResult, type Contender, type Sample,
 } from "./lib.js";
 
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   }
   const first = cases[0] as CaseResult;
   const last = cases[cases.length - 1] as CaseResult;
-  const med = (r: CaseResult, n: string): number => (r.contenders[n] as { stats: { median: number } }).stats.median;
+  const med = (r: CaseResult, n: string): number => statsOf(r, n).median;
   console.log(`\nns per firing by K (medians):`);
   console.log(`  ${"K".padStart(7)}  ${"ours".padStart(10)}  ${"c-prot".padStart(10)}`);
   for (const r of cases) console.log(`  ${r.name.slice(2).padStart(7)}  ${fmt(med(r, "ours")).padStart(10)}  ${fmt(med(r, "c-prot")).padStart(10)}`);

@@ -29,8 +29,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import readline from "node:readline";
 import {
-  childArgs, fmt, goal, inFreshProcess, parseOptions, printCase, runAsChild, runRounds, summarize, writeResults,
-  type Contender, type Metric, type Sample,
+  childArgs, fmt, goal, inFreshProcess, parseOptions, printCase, runAsChild, runRounds, statsOf, summarize, writeResults,
+  type CaseResult, type Contender, type Metric, type Sample,
 } from "./lib.js";
 
 const opts = parseOptions(process.argv.slice(2), { rounds: 3, warmup: 0 });
@@ -66,6 +66,8 @@ function lateness(ms: number[]): Lateness {
   return { min: lat[0] as number, p50: percentile(lat, 50), p99: percentile(lat, 99), max: lat[lat.length - 1] as number };
 }
 
+// Nearest rank, not the harness's interpolating quantile: a lateness some
+// firing really had, so "p99 is 1 ms" means 99% fired within 1 ms.
 function percentile(sorted: number[], p: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i] as number;
@@ -259,7 +261,7 @@ async function main(): Promise<void> {
   const samples = await runRounds({ name: first.name, ours: "ours", contenders, metric: first.metric, sameCheck: false }, opts);
   const cases = METRICS.map(({ name, metric }) => summarize({ name, ours: "ours", metric }, samples));
   for (const r of cases) printCase(r);
-  const median = (i: number, name: string): number => (cases[i]?.contenders[name] as { stats: { median: number } }).stats.median;
+  const median = (i: number, name: string): number => statsOf(cases[i] as CaseResult, name).median;
   const by = (name: string, f: (r: Run) => number): string => (samples.get(name) ?? []).map((s) => fmt(f(of(s)))).join(", ");
   console.log(`\nall at once, p99 by round (ms late): ours ${by("ours", (r) => r.latenessMs.p99)}; bare ${by("bare", (r) => r.latenessMs.p99)}`);
   console.log(`spread, latest by round (ms late): ours ${by("ours", (r) => r.spreadLatenessMs.max)}; bare ${by("bare", (r) => r.spreadLatenessMs.max)}`);

@@ -32,7 +32,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchmarks } from "./benchmarks.js";
 
-export const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
 
 export interface Options {
   rounds: number;
@@ -164,6 +164,13 @@ export interface CaseResult {
    * (Not finite when a median is 0, which JSON writes as null.)
    */
   ratio: Record<string, number | null>;
+}
+
+/** The stats of contender `name` in `r`. @throws Error naming a contender `r` does not have. */
+export function statsOf(r: CaseResult, name: string): Stats {
+  const c = r.contenders[name];
+  if (c === undefined) throw new Error(`${r.name}: no contender ${name}`);
+  return c.stats;
 }
 
 export interface Goal {

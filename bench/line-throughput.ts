@@ -25,7 +25,7 @@ import path from "node:path";
 import readline from "node:readline";
 import { Messages, ProtStream } from "../dist/src/index.js";
 import {
-  buildC, goal, inFreshProcess, mbPerSecond, mulberry32, parseOptions, printCase, runAsChild, runCase, runChild, timeIt, writeResults,
+  buildC, goal, inFreshProcess, mbPerSecond, mulberry32, parseOptions, printCase, runAsChild, runCase, runChild, statsOf, timeIt, writeResults,
   type Contender, type Sample,
 } from "./lib.js";
 
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
     }
   }
   printCase(result);
-  const speed = (name: string): number => (result.contenders[name] as { stats: { median: number } }).stats.median;
+  const speed = (name: string): number => statsOf(result, name).median;
   const goals = [
     goal("ours ÷ readline (MB/s)", speed("ours") / speed("readline"), 2),
     goal("ours ÷ C prot_fgets (MB/s)", speed("ours") / speed("c-prot_fgets"), 0.8),

@@ -31,7 +31,7 @@
 import path from "node:path";
 import { ProtGroup, ProtStream, ScriptedSource, VirtualClock, select, type Arrival } from "../dist/src/index.js";
 import {
-  buildC, fmt, goal, mulberry32, parseOptions, printCase, runChild, runRounds, stats, summarize, timePer, writeResults,
+  buildC, fmt, goal, mulberry32, parseOptions, printCase, runChild, runRounds, stats, statsOf, summarize, timePer, writeResults,
   type CaseResult, type Contender, type Metric, type Sample,
 } from "./lib.js";
 
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     cases.push(r);
   }
 
-  const med = (r: CaseResult, name: string): number => (r.contenders[name] as { stats: { median: number } }).stats.median;
+  const med = (r: CaseResult, name: string): number => statsOf(r, name).median;
   const first = cases[0] as CaseResult;
   const last = cases[cases.length - 1] as CaseResult;
   const lastC = [...cases].reverse().find((r) => r.contenders["c-prot_select"] !== undefined) as CaseResult;

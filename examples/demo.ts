@@ -1,4 +1,4 @@
-// The demo that `npm start` runs: the three examples, live, on loopback
+// The demo that `npm run demo` runs: the three examples, live, on loopback
 // sockets and the system clock, one after the other.
 import { everyIdleStory } from "./every-idle.js";
 import { idleBackendReaper } from "./idle-backend-reaper.js";

@@ -22,7 +22,7 @@ import type { CaseResult, Status } from "../conformance/src/runner.js";
 import { headings, layout, type NavItem } from "./layout.js";
 import { escapeHtml, getHighlighter, highlight, markdown, relative, type LinkContext } from "./markdown.js";
 import { performancePage } from "./performance.js";
-import { bundled, configured, runAll, type Column } from "./results.js";
+import { bundled, configured, runAll, summaryText, type Column } from "./results.js";
 import { serve } from "./serve.js";
 import { renderTimeline } from "./timeline.js";
 
@@ -259,7 +259,7 @@ async function main(): Promise<void> {
     const runs = columns
       .map((c) => {
         const info = c.report?.implementation;
-        const what = info === undefined ? `not available: ${escapeHtml(c.unavailable ?? "")}` : `${escapeHtml(info.name)} ${escapeHtml(info.version)} (${escapeHtml(info.language)}), profile <code>${escapeHtml(info.profile)}</code>; ${summaryText(c)}`;
+        const what = info === undefined ? `not available: ${escapeHtml(c.unavailable ?? "")}` : `${escapeHtml(info.name)} ${escapeHtml(info.version)} (${escapeHtml(info.language)}), profile <code>${escapeHtml(info.profile)}</code>; ${c.report === undefined ? "" : summaryText(c.report)}`;
         return `<li><strong>${escapeHtml(c.label)}</strong>: ${what}.<br>Reproduce: <code>${escapeHtml(c.command)}</code></li>`;
       })
       .join("");
@@ -303,12 +303,6 @@ for (const input of document.querySelectorAll(".pagefind-ui__search-input")) inp
   execFileSync(join(root, "node_modules", ".bin", "pagefind"), ["--site", out, "--silent"], { stdio: "inherit" });
   log(`built ${walk(out).filter((f) => f.endsWith(".html")).length} pages into ${args.out}/`);
   if (args.serve) await serve(out, args.port);
-}
-
-function summaryText(c: Column): string {
-  const s = c.report?.summary;
-  if (s === undefined) return "";
-  return `${s.pass} pass, ${s.fail} fail, ${s.xfail} expected failures, ${s.xpass} unexpected passes, ${s.skip} skipped`;
 }
 
 await main();

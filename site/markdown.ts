@@ -36,13 +36,13 @@ export function relative(from: string, to: string): string {
   return [...a.slice(i).map(() => ".."), ...b.slice(i)].join("/") || ".";
 }
 
-/** Escapes text for HTML. */
+/** Escapes text for HTML and SVG: content and attribute values, in either quotes. */
 export function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
 
 /** Makes an anchor id from heading text, as GitHub does. */
-export function slug(text: string): string {
+function slug(text: string): string {
   return text
     .trim()
     .toLowerCase()
@@ -50,18 +50,20 @@ export function slug(text: string): string {
     .replace(/\s+/g, "-");
 }
 
+/** The languages highlighted; anything else is shown as plain text. */
+const LANGS: readonly string[] = ["ts", "js", "yaml", "json", "sh", "c"];
+
 let highlighter: Promise<Highlighter> | undefined;
 /** The shared shiki highlighter. */
 export function getHighlighter(): Promise<Highlighter> {
-  highlighter ??= createHighlighter({ themes: ["github-light-high-contrast"], langs: ["ts", "js", "yaml", "json", "sh", "c"] });
+  highlighter ??= createHighlighter({ themes: ["github-light-high-contrast"], langs: [...LANGS] });
   return highlighter;
 }
 
 /** Highlights `code` as `lang` (plain text for anything unknown). */
 export function highlight(h: Highlighter, code: string, lang: string): string {
-  const known = ["ts", "js", "yaml", "json", "sh", "c"];
   const l = lang === "scenario" ? "yaml" : lang === "typescript" ? "ts" : lang;
-  if (!known.includes(l)) return `<pre class="shiki plain"><code>${escapeHtml(code)}</code></pre>`;
+  if (!LANGS.includes(l)) return `<pre class="shiki plain"><code>${escapeHtml(code)}</code></pre>`;
   return h.codeToHtml(code, { lang: l, theme: "github-light-high-contrast" });
 }
 

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { benchmarks, type Benchmark } from "../bench/benchmarks.js";
-import { fmt, ratioHeading, type CaseResult, type ResultsDoc, type Stats } from "../bench/lib.js";
+import { fmt, ratioHeading, statsOf, type CaseResult, type ResultsDoc } from "../bench/lib.js";
 import type { Heading } from "./layout.js";
 import { escapeHtml } from "./markdown.js";
 
@@ -24,10 +24,10 @@ interface Style {
 }
 
 /** A benchmark's results file, or why there is none to show. */
-export type Loaded = { doc: ResultsDoc } | { why: string };
+type Loaded = { doc: ResultsDoc } | { why: string };
 
 /** Reads `<dir>/<name>.json`: the figures of a full run (a tiny run's file, `.tiny.json`, is not read). */
-export function loadResults(dir: string, b: Benchmark): Loaded {
+function loadResults(dir: string, b: Benchmark): Loaded {
   const file = join(dir, `${b.name}.json`);
   if (!existsSync(file)) return { why: "none" };
   let doc: Partial<ResultsDoc>;
@@ -58,7 +58,7 @@ ${loaded.map(({ b, r }) => benchmarkSection(b, r)).join("\n")}`;
 }
 
 /** One benchmark: what it measures and its goal, then its figures when there are any. */
-export function benchmarkSection(b: Benchmark, r: Loaded): string {
+function benchmarkSection(b: Benchmark, r: Loaded): string {
   const head = `<section class="bench" aria-labelledby="${b.name}">
 <h2 id="${b.name}">${escapeHtml(b.title)}</h2>
 <p>${escapeHtml(b.measures)}</p>
@@ -148,7 +148,7 @@ function scalingPlot(b: Benchmark, cases: CaseResult[], style: Map<string, Style
   for (const [name, s] of style) {
     const points = cases
       .filter((c) => c.contenders[name] !== undefined && (c.scale?.value as number) > 0)
-      .map((c) => ({ x: c.scale?.value as number, case: c.name, st: (c.contenders[name] as { stats: Stats }).stats }))
+      .map((c) => ({ x: c.scale?.value as number, case: c.name, st: statsOf(c, name) }))
       .filter((p) => p.st.median > 0)
       .sort((a, b2) => a.x - b2.x);
     const line = points.map((p) => `${pos(X(p.x))},${pos(Y(p.st.median))}`).join(" ");
@@ -185,7 +185,7 @@ function barChart(c: CaseResult, style: Map<string, Style>): string {
   const T = 28;
   const ROW = 28;
   const H = T + names.length * ROW + 28;
-  const top = Math.max(...names.map((n) => (c.contenders[n] as { stats: Stats }).stats.max));
+  const top = Math.max(...names.map((n) => statsOf(c, n).max));
   const step = top > 0 ? niceStep(top) : 1;
   const xmax = Math.max(step, Math.ceil(top / step) * step);
   const X = (v: number): number => L + (Math.max(0, v) / xmax) * (W - L - R);
@@ -195,7 +195,7 @@ function barChart(c: CaseResult, style: Map<string, Style>): string {
     parts.push(`<text x="${pos(X(v))}" y="${H - 8}" text-anchor="middle">${num(v)}</text>`);
   }
   names.forEach((name, i) => {
-    const st = (c.contenders[name] as { stats: Stats }).stats;
+    const st = statsOf(c, name);
     const s = style.get(name) as Style;
     const y = T + i * ROW;
     const mid = pos(y + ROW / 2);
@@ -208,7 +208,7 @@ function barChart(c: CaseResult, style: Map<string, Style>): string {
         `<text x="${pos(X(st.max) + 6)}" y="${pos(y + ROW / 2 + 4)}">${fmt(st.median)}</text></g>`,
     );
   });
-  const label = `${c.name}, ${c.metric}: ${names.map((n) => `${n} ${fmt((c.contenders[n] as { stats: Stats }).stats.median)}`).join(", ")}`;
+  const label = `${c.name}, ${c.metric}: ${names.map((n) => `${n} ${fmt(statsOf(c, n).median)}`).join(", ")}`;
   return `<svg class="plot" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeHtml(label)}" font-size="12" fill="${INK}">
 ${parts.join("\n")}
 </svg>`;
@@ -222,7 +222,7 @@ function growth(cases: CaseResult[]): string {
     const first = ran[0];
     const last = ran[ran.length - 1];
     if (first === undefined || last === undefined || first === last) return [];
-    const by = (last.contenders[name] as { stats: Stats }).stats.median / (first.contenders[name] as { stats: Stats }).stats.median;
+    const by = statsOf(last, name).median / statsOf(first, name).median;
     return [`<li>${escapeHtml(name)}: ${fmt(by)}x from ${escapeHtml(first.name)} to ${escapeHtml(last.name)}</li>`];
   });
   return items.length === 0 ? "" : `<p>Growth of the median cost:</p><ul class="bench-growth">${items.join("")}</ul>`;
@@ -232,7 +232,7 @@ function table(b: Benchmark, cases: CaseResult[]): string {
   const bodies = cases.map((c) => {
     const names = Object.keys(c.contenders);
     const rows = names.map((name, i) => {
-      const s = (c.contenders[name] as { stats: Stats }).stats;
+      const s = statsOf(c, name);
       const ratio = c.ratio[name];
       const first = i === 0 ? `<th scope="rowgroup" rowspan="${names.length}">${escapeHtml(c.name)}</th>` : "";
       const who = name === c.ours ? `<strong>${escapeHtml(name)}</strong>` : escapeHtml(name);

@@ -8,6 +8,11 @@ import { DriverExecutor } from "../conformance/src/driver.js";
 import { IsolatedExecutor } from "../conformance/src/isolated.js";
 import { inProcess, runCases, type CaseExecutor, type RunReport } from "../conformance/src/runner.js";
 
+/** A run's counts, in words. */
+export function summaryText({ summary: s }: RunReport): string {
+  return `${s.pass} pass, ${s.fail} fail, ${s.xfail} expected failures, ${s.xpass} unexpected passes, ${s.skip} skipped`;
+}
+
 /** An implementation to run, and how. */
 export interface Contender {
   /** Column label. */
@@ -75,8 +80,7 @@ export async function runAll(contenders: Contender[], cases: LoadedCase[], log: 
     try {
       exec = await c.start();
       const report = await runCases(exec, cases, { timeoutMs: 20_000 });
-      const s = report.summary;
-      log(`conformance: ${c.label}: ${s.pass} pass, ${s.fail} fail, ${s.xfail} expected failures, ${s.xpass} unexpected passes, ${s.skip} skipped`);
+      log(`conformance: ${c.label}: ${summaryText(report)}`);
       columns.push({ label: c.label, command: c.command, report });
     } catch (err) {
       const why = err instanceof Error ? err.message.split("\n")[0] ?? err.message : String(err);

@@ -11,6 +11,7 @@
  * the case.
  */
 import type { Case, Rock, StreamSpec, TraceEntry } from "../conformance/src/case.js";
+import { escapeHtml } from "./markdown.js";
 
 // ---------------------------------------------------------------------------
 // Geometry (viewBox units) and palette
@@ -65,24 +66,6 @@ type Palette = { fill: string; stroke: string; text: string };
 
 // ---------------------------------------------------------------------------
 // Text: visible, elided, escaped
-
-/** Escapes text for XML content and attribute values. */
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => {
-    switch (ch) {
-      case "&":
-        return "&amp;";
-      case "<":
-        return "&lt;";
-      case ">":
-        return "&gt;";
-      case '"':
-        return "&quot;";
-      default:
-        return "&#39;";
-    }
-  });
-}
 
 /** One character of data as it is shown: control bytes as control pictures, a few invisible ones spelled out. */
 function visibleChar(ch: string): string {
@@ -472,14 +455,14 @@ function pack(items: Item[]): number {
 
 function attrs(a: Record<string, string | number | undefined>): string {
   return Object.entries(a)
-    .flatMap(([k, v]) => (v === undefined ? [] : [` ${k}="${esc(typeof v === "number" ? f(v) : v)}"`]))
+    .flatMap(([k, v]) => (v === undefined ? [] : [` ${k}="${escapeHtml(typeof v === "number" ? f(v) : v)}"`]))
     .join("");
 }
 
 /** A text with a white halo so that it stays legible over lines. */
 function label(x: number, y: number, spans: Span[], fill: string, anchor: "start" | "end", size = FONT): string {
   const body = spans
-    .map((s) => (s.bold ? `<tspan font-weight="600">${esc(s.text)}</tspan>` : esc(s.text)))
+    .map((s) => (s.bold ? `<tspan font-weight="600">${escapeHtml(s.text)}</tspan>` : escapeHtml(s.text)))
     .join("");
   return `<text${attrs({ x, y, fill, "font-size": size, "text-anchor": anchor === "end" ? "end" : undefined, stroke: C.background, "stroke-width": 3, "stroke-linejoin": "round", "paint-order": "stroke" })}>${body}</text>`;
 }
@@ -670,8 +653,8 @@ export function renderTimeline(c: Case): string {
   out.push(
     `<svg${attrs({ xmlns: "http://www.w3.org/2000/svg", viewBox: `0 0 ${WIDTH} ${f(height)}`, width: "100%", role: "img", "aria-labelledby": `${titleId} ${descId}`, "font-family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "font-size": FONT, class: "prot-timeline", "data-case": showText(c.id) })}>`,
   );
-  out.push(`<title id="${esc(titleId)}">${esc(showText(c.title))}</title>`);
-  out.push(`<desc id="${esc(descId)}">${esc(describe(c, lanes.map((l) => l.name)))}</desc>`);
+  out.push(`<title id="${escapeHtml(titleId)}">${escapeHtml(showText(c.title))}</title>`);
+  out.push(`<desc id="${escapeHtml(descId)}">${escapeHtml(describe(c, lanes.map((l) => l.name)))}</desc>`);
   out.push(`<rect${attrs({ width: WIDTH, height, fill: C.background })}/>`);
 
   // Lane backgrounds.
@@ -755,7 +738,7 @@ export function renderTimeline(c: Case): string {
   for (const v of axis.ticks) {
     const x = axis.x(v);
     out.push(`<line${attrs({ x1: x, y1: axisY, x2: x, y2: axisY + 5, stroke: C.axis, "stroke-width": 1 })}/>`);
-    out.push(`<text${attrs({ x, y: axisY + 18, fill: C.axisText, "font-size": SMALL, "text-anchor": "middle", "data-tick": String(v) })}>${esc(num(v))}</text>`);
+    out.push(`<text${attrs({ x, y: axisY + 18, fill: C.axisText, "font-size": SMALL, "text-anchor": "middle", "data-tick": String(v) })}>${escapeHtml(num(v))}</text>`);
   }
   out.push(`<text${attrs({ x: X1, y: axisY + 33, fill: C.headingSoft, "font-size": SMALL, "text-anchor": "end" })}>virtual time (ticks)</text>`);
   out.push(`</g>`);

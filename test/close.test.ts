@@ -6,7 +6,6 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 
 describe("closing", () => {
   it("lets a process with pending reads, events, timeouts and a select exit on its own", async () => {
-    const started = Date.now();
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = execFile(
         process.execPath,
@@ -19,7 +18,6 @@ describe("closing", () => {
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({ read: null, error: "stream closed", selected: 1 });
-    // It exited because nothing held it, long before any of its hour-long timers.
-    expect(Date.now() - started).toBeLessThan(20_000);
+    // It exited on its own, long before any of its hour-long timers: the 20 s kill would have given no code 0.
   });
 });

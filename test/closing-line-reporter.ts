@@ -10,13 +10,17 @@ export default class ClosingLineReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const m of modules) {
-      if (m.state() === "failed" && [...m.children.allTests()].length === 0) failed++;
+      let testsFailed = 0;
       for (const t of m.children.allTests()) {
         const state = t.result().state;
         if (state === "passed") passed++;
-        else if (state === "failed") failed++;
+        else if (state === "failed") testsFailed++;
         else skipped++;
       }
+      // A file that failed with no failed test failed outside them (collection,
+      // a beforeAll or afterAll hook): its tests read as skipped or passed, so
+      // the file itself counts as a failure, or the line would read as green.
+      failed += m.state() === "failed" && testsFailed === 0 ? 1 : testsFailed;
     }
     process.stdout.write(`\nvitest: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }

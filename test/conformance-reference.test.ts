@@ -9,7 +9,6 @@ const exec = inProcess(reference);
 describe("the reference implementation, in process, on every case", () => {
   it.each(suite.cases.map((c) => [`${c.id} (${c.source.file}:${c.source.line})`, c] as const))("%s", async (_name, c) => {
     const r = await runCase(exec, c);
-    if (r.status !== "pass") throw new Error(`${r.source}: case ${r.id}: ${r.status}\n${r.message ?? ""}`);
-    expect(r.status).toBe("pass");
+    expect(r.status, `${r.source}: case ${r.id}\n${r.message ?? ""}`).toBe("pass");
   });
 });

@@ -1,16 +1,14 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import reference from "../conformance/adapters/reference.js";
 import { DriverExecutor, DriverStartError, splitCommand } from "../conformance/src/driver.js";
 import { interpret } from "../conformance/src/interpreter.js";
 import { loadSuite } from "../conformance/src/load.js";
 import { runCases } from "../conformance/src/runner.js";
+import { driversClosedAfterAll } from "./helpers.js";
 
 const { cases } = loadSuite();
 const tsx = (file: string, ...args: string[]): string => [process.execPath, "--import", "tsx", file, ...args].join(" ");
-const opened: DriverExecutor[] = [];
-afterAll(async () => {
-  for (const d of opened) await d.close();
-});
+const startDriver = driversClosedAfterAll();
 
 describe("the driver protocol", () => {
   it("splits command lines, keeping quoted arguments whole", () => {
@@ -18,8 +16,7 @@ describe("the driver protocol", () => {
   });
 
   it("gives, through the reference driver, exactly the traces of the in-process run", async () => {
-    const driver = await DriverExecutor.start(tsx("conformance/drivers/reference/driver.ts"));
-    opened.push(driver);
+    const driver = await startDriver(tsx("conformance/drivers/reference/driver.ts"));
     expect(driver.info).toMatchObject({ name: "prot-events reference (driver)", profile: "core", language: "TypeScript" });
     for (const c of cases) {
       const [local, remote] = [await interpret(c, reference), await driver.run(c)];
@@ -28,8 +25,7 @@ describe("the driver protocol", () => {
   });
 
   it("reports each fault of a misbehaving driver against its case, restarts it, and finishes the run", async () => {
-    const driver = await DriverExecutor.start(tsx("test/fixtures/bad-driver.ts"));
-    opened.push(driver);
+    const driver = await startDriver(tsx("test/fixtures/bad-driver.ts"));
     const report = await runCases(driver, cases, { timeoutMs: 3000 });
     const why = (id: string): string => report.results.find((r) => r.id === id)?.message ?? "(passed)";
     expect(why("model-mark-is-absolute")).toMatch(/^protocol error: not a JSON object: "this is not json"/);
@@ -59,16 +55,17 @@ describe("the driver protocol", () => {
   }, 60_000);
 
   it("stops a driver sending a 100 MiB line at the 16 MiB limit, without holding more than the limit, and goes on", async () => {
-    const driver = await DriverExecutor.start(tsx("test/fixtures/bad-driver.ts"));
-    opened.push(driver);
+    const driver = await startDriver(tsx("test/fixtures/bad-driver.ts"));
     const chosen = [...cases.filter((c) => c.id === "api-remove-between-reads-and-twice"), ...cases.slice(-2)];
     expect(chosen).toHaveLength(3);
     const base = process.memoryUsage();
     let peak = 0;
+    let samples = 0;
     // Not sleeping: sampling memory while the runner takes the line in.
     const sampler = setInterval(() => {
       const m = process.memoryUsage();
       peak = Math.max(peak, m.heapUsed + m.arrayBuffers - (base.heapUsed + base.arrayBuffers));
+      samples++;
     }, 1);
     const report = await runCases(driver, chosen, { timeoutMs: 5000 });
     clearInterval(sampler);
@@ -80,6 +77,7 @@ describe("the driver protocol", () => {
     expect(Math.max(...sent)).toBeLessThan(24);
     expect(after.map((r) => r.status)).toEqual(["pass", "pass"]);
     // Joining the line piece by piece at every chunk once peaked near 200 MiB here.
+    expect(samples).toBeGreaterThan(0);
     expect(peak).toBeLessThan(64 * 1024 * 1024);
     console.log(`driver: 100 MiB line stopped after ${Math.max(...sent)} MiB, runner memory peak +${(peak / 2 ** 20).toFixed(1)} MiB, ${big?.ms} ms`);
   }, 30_000);

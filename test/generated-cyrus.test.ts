@@ -17,23 +17,22 @@
  * PROT_EVENTS_GENERATED=<n> runs n cases instead of the default;
  * PROT_EVENTS_SEED=<s> another seed.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { declaredDeviations, deviationTable, deviationsHeader, FOUND } from "../conformance/model/cyrus.js";
 import { cyrusJudge, generatedRuns, generatedSeed, runDifferential } from "../conformance/model/differential.js";
 import { cyrusCaseArbitrary } from "../conformance/model/generate.js";
-import { DriverExecutor } from "../conformance/src/driver.js";
+import type { DriverExecutor } from "../conformance/src/driver.js";
+import { driversClosedAfterAll } from "./helpers.js";
 import { loadSuite } from "../conformance/src/load.js";
 
 const runs = generatedRuns(5000);
 const seed = generatedSeed();
+const startDriver = driversClosedAfterAll();
 let driver: DriverExecutor;
 beforeAll(async () => {
   // The first start may fetch Debian's package and build the driver.
-  driver = await DriverExecutor.start("conformance/drivers/cyrus/run", 600_000);
+  driver = await startDriver("conformance/drivers/cyrus/run", 600_000);
 }, 900_000);
-afterAll(async () => {
-  await driver?.close();
-});
 
 describe("the C implementation through its driver against the model", () => {
   it("places the difference of every written case after a deviation declared for it", async () => {
@@ -64,6 +63,7 @@ describe("the C implementation through its driver against the model", () => {
     console.log(`C implementation, ${report.runs} generated cases:\n${lines.join("\n")}`);
     if (avoided.length > 0) console.log(`cut out of the generated cases, as deviations.h does not declare them:\n${avoided.join("\n")}`);
     if (report.failure !== undefined) expect.fail(report.failure);
+    expect(report.runs).toBe(runs);
     expect(report.outcomes["match, events ran"]).toBeGreaterThan(0);
   });
 });

@@ -23,5 +23,6 @@ describe("generated cases: the reference in process against the model", () => {
     const report = await runDifferential({ generator: "core", arbitrary: caseArbitrary, judge: exactJudge((c) => interpret(c, reference)), runs, seed });
     console.log(`reference in process, ${report.runs} generated cases: ${JSON.stringify(report.outcomes)}`);
     if (report.failure !== undefined) expect.fail(report.failure);
+    expect(report.runs).toBe(runs);
   });
 });

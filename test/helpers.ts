@@ -1,5 +1,7 @@
+import { afterAll } from "vitest";
 import v8 from "node:v8";
 import vm from "node:vm";
+import { DriverExecutor } from "../conformance/src/driver.js";
 import { ProtStream, ScriptedSource, VirtualClock, type Arrival, type ProtStreamOptions, type ScriptEnd } from "prot-events";
 
 /** A stream over scripted input on a fresh virtual clock. */
@@ -48,4 +50,20 @@ export function liveBytes(): number {
   gc();
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
+}
+
+/**
+ * A starter of driver processes for one test file: each driver it starts is
+ * closed once the file's tests are done, whether they passed or not.
+ */
+export function driversClosedAfterAll(): (command: string, startTimeoutMs?: number) => Promise<DriverExecutor> {
+  const started: DriverExecutor[] = [];
+  afterAll(async () => {
+    for (const d of started) await d.close();
+  });
+  return async (command, startTimeoutMs) => {
+    const d = await DriverExecutor.start(command, startTimeoutMs);
+    started.push(d);
+    return d;
+  };
 }

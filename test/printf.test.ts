@@ -94,8 +94,7 @@ describe("formatC: %% and %s", () => {
     expect(f("[%*d]", 4, 7)).toBe("[   7]");
   });
 
-  // C99 7.19.6.1p5: "A negative field width argument is taken as a - flag
-  // followed by a positive field width." formatC ignores a negative width.
+  // C99 7.19.6.1p5: a negative * width is the - flag and the absolute width.
   it("treats a negative * width as the - flag with its absolute value (C99 7.19.6.1p5)", () => {
     expect(f("[%*s]", -5, "ab")).toBe("[ab   ]");
     expect(f("[%*d]", -4, 7)).toBe("[7   ]");
@@ -374,8 +373,7 @@ describe("formatC: errors", () => {
 });
 
 describe("formatC: re-entrancy", () => {
-  // src/printf.ts keeps one global /g regex (SPEC) whose lastIndex a nested
-  // formatC call resets to 0; the outer call then restarts from offset 0.
+  // A nested formatC call must not disturb the outer one's place in its format.
   it("formats correctly when an argument's toString itself calls formatC", () => {
     const addr = { toString: () => formatC("%s@%s", ["user", "example.com"]) };
     expect(formatC("<%s> %d\r\n", [addr, 7])).toBe("<user@example.com> 7\r\n");

@@ -12,6 +12,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ProtStream, VirtualClock, type ByteSink } from "prot-events";
+import { generatedRuns, generatedSeed } from "../conformance/model/differential.js";
 
 type Op =
   | { k: "push"; bytes: number[] }
@@ -98,7 +99,7 @@ describe("the read path against a byte-array model", () => {
           // No later push, read or pushed-back byte wrote into bytes handed out as views.
           for (const v of seen) expect(v.views).toEqual(v.copy);
         }),
-        { seed: Number(process.env.PROT_EVENTS_SEED ?? 424242), numRuns: Number(process.env.PROT_EVENTS_GENERATED ?? 1500) },
+        { seed: generatedSeed(424242), numRuns: generatedRuns(1500) },
       );
     });
   }

@@ -461,8 +461,8 @@ describe("ProtWriter: backpressure", () => {
   });
 
   // A sink with autoDestroy: false that fails a write emits 'error' but
-  // neither 'drain' nor 'close'; the drain promise in src/prot-writer.ts
-  // #send listens only to those two, so the flush never settles.
+  // neither 'drain' nor 'close': a flush waiting for the drain must settle on
+  // the error too.
   it("rejects a waiting flush when a sink without autoDestroy fails a write", async () => {
     const sink = new ManualSink(4, false);
     const w = new ProtWriter(sink, { name: "out" });
@@ -718,7 +718,7 @@ describe("cyrus facade: write side", () => {
   });
 });
 
-describe("review fixes", () => {
+describe("C facade writes and edge cases", () => {
   it("counts prot_write's length in bytes for a string", async () => {
     const sink = new Collector();
     const w = prot_new(sink, 1);

@@ -39,7 +39,6 @@
 
 #include "../../conformance/drivers/cyrus/libcyrus.h"
 
-#define OFF_WAITEVENT 0x100 /* struct prot_waitevent *: head of the list (as in driver.c) */
 #define HEAD(s) (*(struct prot_waitevent **)((char *)(s) + OFF_WAITEVENT))
 
 static long g_now = 1000;

@@ -7,8 +7,8 @@
  * ends in '\n' (or the unterminated last piece at end of input) is counted
  * as a line, so the count equals `wc -l` plus one for an unterminated tail.
  *
- * Nothing here comes from the Cyrus sources: the prototypes are declared
- * below, and fatal() is defined because the library expects its host to.
+ * Nothing here comes from the Cyrus sources: the prototypes come from
+ * libcyrus.h, and fatal() is defined because the library expects its host to.
  */
 #include <stdio.h>
 #include <stdlib.h>

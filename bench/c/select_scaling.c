@@ -17,8 +17,8 @@
  * Usage: select_scaling N ITERATIONS ROUNDS [SEED]
  * Prints one JSON object per round on stdout.
  *
- * Nothing here comes from the Cyrus sources: the prototypes are declared
- * below, as in conformance/drivers/cyrus/driver.c.
+ * Nothing here comes from the Cyrus sources: the prototypes come from
+ * conformance/drivers/cyrus/libcyrus.h, as the driver's do.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -55,12 +55,17 @@ export interface DifferentialReport {
 
 /** How many cases a generated test runs: PROT_EVENTS_GENERATED if set, else `fallback`. */
 export function generatedRuns(fallback: number): number {
-  return Number(process.env.PROT_EVENTS_GENERATED ?? fallback);
+  const runs = Number(process.env.PROT_EVENTS_GENERATED ?? fallback);
+  // 0 or a typo would run nothing and pass.
+  if (!Number.isInteger(runs) || runs <= 0) throw new RangeError(`PROT_EVENTS_GENERATED must be a whole number above 0, got ${process.env.PROT_EVENTS_GENERATED}`);
+  return runs;
 }
 
 /** The seed of the generated tests: PROT_EVENTS_SEED if set, else the default. */
-export function generatedSeed(): number {
-  return Number(process.env.PROT_EVENTS_SEED ?? DEFAULT_SEED);
+export function generatedSeed(fallback = DEFAULT_SEED): number {
+  const seed = Number(process.env.PROT_EVENTS_SEED ?? fallback);
+  if (!Number.isInteger(seed)) throw new RangeError(`PROT_EVENTS_SEED must be a whole number, got ${process.env.PROT_EVENTS_SEED}`);
+  return seed;
 }
 
 /** Runs `r.runs` generated cases through `r.judge`; on a failure, shrinks it and reports it. */

@@ -65,7 +65,6 @@
 #define OFF_DONTBLOCK 0xac  /* int: non-blocking mode */
 #define OFF_READ_TIMEOUT 0xb4 /* int: set by prot_settimeout() */
 #define OFF_TIMEOUT_MARK 0xb8 /* time_t: set by prot_settimeout() */
-#define OFF_WAITEVENT 0x100 /* struct prot_waitevent *: head of the list */
 
 #define FIELD(s, off, type) (*(type *)((char *)(s) + (off)))
 

@@ -50,4 +50,12 @@ extern struct protstream *protgroup_getelement(struct protgroup *group, size_t e
 
 #define PROT_NO_FD (-1)
 
+/*
+ * The head of a stream's event list: its offset in Debian 12's struct
+ * protstream (built with TLS and zlib), read from the machine code of
+ * prot_addwaitevent(). The driver and the dispatch benchmark each check it
+ * at start-up against what the library itself does.
+ */
+#define OFF_WAITEVENT 0x100 /* struct prot_waitevent * */
+
 #endif
