@@ -70,7 +70,7 @@ export const DECLARED = [
 export const FOUND: Readonly<Record<never, string>> = {};
 
 /** Undefined behaviour in the C code, which its driver refuses to run. */
-export const UNDEFINED = {
+const UNDEFINED = {
   R_REMOVE_NEXT: "a callback removes the event that prot_fill()'s walk holds as the next one (deviations.h)",
   FREED_HANDLE:
     "a handle whose event prot_removewaitevent() has freed is used again: re-marked, given a rock, returned (the driver " +
@@ -145,7 +145,7 @@ export function declaredDeviations(): Set<string> {
  * select() calls (about 0.15 s) to answer with an error and no trace, so
  * that nothing of the case can be checked.
  */
-export function mustAvoid(d: CyrusDeviation, declared: ReadonlySet<string>): boolean {
+function mustAvoid(d: CyrusDeviation, declared: ReadonlySet<string>): boolean {
   return d in UNDEFINED || d === "R_SPIN" || !declared.has(d);
 }
 

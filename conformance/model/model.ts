@@ -28,8 +28,6 @@ export interface Ev {
   readonly stream: string;
   mark: number;
   rock: Rock;
-  /** Tells apart two events of the same name. */
-  readonly seq: number;
 }
 
 /** One input still to come. */
@@ -75,7 +73,6 @@ export interface World {
   /** Per event name, how many times it was called (selects the script). */
   readonly firings: Map<string, number>;
   readonly trace: TraceEntry[];
-  seq: number;
   readonly obs: ModelObserver | undefined;
 }
 
@@ -142,7 +139,7 @@ export interface ModelObserver {
 
 /** The trace a conforming implementation produces for `c`; `obs` watches the run. */
 export function expectedTrace(c: Case, obs?: ModelObserver): TraceEntry[] {
-  const w: World = { c, now: 0, streams: new Map(), handles: new Map(), firings: new Map(), trace: [], seq: 0, obs };
+  const w: World = { c, now: 0, streams: new Map(), handles: new Map(), firings: new Map(), trace: [], obs };
   for (const [name, spec] of Object.entries(c.streams)) {
     const timeout = spec.timeout ?? 0;
     w.streams.set(name, {
@@ -246,7 +243,7 @@ function nextInput(s: Stream): number {
 /** WE-API-1: adding appends to the end of the list and gives a handle. WE-API-2: it runs nothing. */
 function addEvent(w: World, name: string, mark: number): void {
   const spec = eventSpec(w, name);
-  const ev: Ev = { name, stream: spec.stream, mark, rock: spec.rock ?? null, seq: w.seq++ };
+  const ev: Ev = { name, stream: spec.stream, mark, rock: spec.rock ?? null };
   w.handles.set(name, ev);
   const s = stream(w, spec.stream);
   // Spec silent: adding to a closed stream (the reference throws); the handle stays detached.
@@ -398,8 +395,8 @@ function wait(w: World, s: Stream): WaitOutcome {
 
 /** WE-FIRE-4 / WE-FIRE-5: sleep until the earliest mark or the timeout mark, but at least one tick. */
 function timerFor(s: Stream, now: number): number {
-  let at = s.timeout > 0 ? s.timeoutMark : Infinity;
-  for (const ev of s.events) at = Math.min(at, ev.mark);
+  // Only a blocking stream sleeps, so its deadline is what wakes it.
+  const at = deadline(s);
   return at <= now ? now + 1 : at;
 }
 

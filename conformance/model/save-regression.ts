@@ -24,7 +24,7 @@ import { caseArbitrary, cyrusCaseArbitrary, type GeneratorName } from "./generat
 import { expectedTrace } from "./model.js";
 
 /** The case that generator `g` gives for `seed` at the end of `path`. */
-export function regenerate(seed: number, path: string, g: GeneratorName = "core"): Case {
+function regenerate(seed: number, path: string, g: GeneratorName = "core"): Case {
   let found: Case | undefined;
   const arbitrary = g === "core" ? caseArbitrary : cyrusCaseArbitrary(declaredDeviations());
   // With a path, fast-check replays that value first; a property that always

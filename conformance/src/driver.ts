@@ -12,9 +12,9 @@ import type { CaseExecutor } from "./runner.js";
 /** The protocol version this runner speaks. */
 export const PROTOCOL_VERSION = 1;
 /** The longest line either side may send. */
-export const MAX_LINE = 16 * 1024 * 1024;
+const MAX_LINE = 16 * 1024 * 1024;
 /** Standard error a driver may write during one case before it counts as a flood. */
-export const MAX_STDERR_PER_CASE = 1024 * 1024;
+const MAX_STDERR_PER_CASE = 1024 * 1024;
 const STDERR_TAIL = 4000;
 
 /** Splits a command line on spaces; single or double quotes keep an argument whole. */

@@ -21,7 +21,7 @@ export interface Run {
 }
 
 /** What a scripted `throw` action throws. */
-export class ScriptedThrow extends Error {
+class ScriptedThrow extends Error {
   constructor(message: string) {
     super(message);
     this.name = "ScriptedThrow";

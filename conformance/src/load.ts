@@ -158,7 +158,7 @@ function idOf(data: unknown, fallback: string): string {
 }
 
 /** Parses the scenario blocks of the spec pages into cases. */
-export function casesFromSpec(pages: SpecPage[], problems: string[]): LoadedCase[] {
+function casesFromSpec(pages: SpecPage[], problems: string[]): LoadedCase[] {
   const out: LoadedCase[] = [];
   for (const page of pages) {
     for (const block of page.blocks) {
@@ -183,7 +183,7 @@ export function casesFromSpec(pages: SpecPage[], problems: string[]): LoadedCase
 }
 
 /** Parses one case file: a YAML (or JSON) document `{ format: 1, cases: [...] }`. */
-export function casesFromFile(file: string, text: string, problems: string[]): LoadedCase[] {
+function casesFromFile(file: string, text: string, problems: string[]): LoadedCase[] {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
   if (doc.errors.length > 0) {

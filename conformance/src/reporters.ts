@@ -36,13 +36,13 @@ export function progressLine(r: CaseResult, index: number, total: number): strin
  * counts in the plain form CI reads (expected failures count as passed,
  * unexpected passes as failed).
  */
-export function closingLine(report: RunReport): string {
+function closingLine(report: RunReport): string {
   const s = report.summary;
   return `expected failures: ${s.xfail}, unexpected passes: ${s.xpass}\n${s.pass + s.xfail} passed, ${s.fail + s.xpass} failed, ${s.skip} skipped`;
 }
 
 /** The summary grouped by requirement, then the closing line. */
-export function textSummary(report: RunReport): string {
+function textSummary(report: RunReport): string {
   const byReq = new Map<string, Record<Status, number>>();
   for (const r of report.results) {
     for (const id of r.requirements) {

@@ -10,7 +10,7 @@ import MarkdownIt from "markdown-it";
 import type Token from "markdown-it/lib/token.mjs";
 
 /** A fenced block the suite executes. */
-export interface SpecBlock {
+interface SpecBlock {
   /** `ts`: an example run against the reference implementation; `output`: what the `ts` block before it prints; `scenario`: a case. */
   kind: "ts" | "output" | "scenario";
   /** Page path relative to the repository root, e.g. `spec/firing.md`. */
@@ -61,7 +61,7 @@ function proseOf(inline: Token): string {
 }
 
 /** Parses one page. `file` is the path reported; `source` the Markdown. */
-export function parsePage(file: string, source: string): SpecPage {
+function parsePage(file: string, source: string): SpecPage {
   const tokens = md.parse(source, {});
   const page: SpecPage = { file, title: "", blocks: [], requirements: [], strayKeywords: [] };
   for (let i = 0; i < tokens.length; i++) {

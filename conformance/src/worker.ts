@@ -11,7 +11,7 @@ import type { Case } from "./case.js";
 import { interpret } from "./interpreter.js";
 
 /** A message from the CLI: run this case. */
-export interface RunRequest {
+interface RunRequest {
   /** Sequence number, echoed back. */
   seq: number;
   /** The case. */

@@ -18,8 +18,9 @@
  * so that a flush is traced at the virtual time the library wrote it.
  *
  * Nothing here comes from the Cyrus sources: the few prototypes and the
- * layout of struct prot_waitevent are declared below, and the two offsets
- * into struct protstream that the driver needs are checked at start-up.
+ * layout of struct prot_waitevent are declared in libcyrus.h, and the
+ * offsets into struct protstream that the driver needs are checked at
+ * start-up.
  *
  * See README.md beside this file.
  */
@@ -49,7 +50,7 @@
 #endif
 
 /* ------------------------------------------------------------------ */
-/* The library's interface, declared here                              */
+/* The library's interface, declared in libcyrus.h                    */
 /* ------------------------------------------------------------------ */
 
 #include "libcyrus.h"

@@ -9,9 +9,9 @@
 import { createInterface } from "node:readline";
 import reference from "../../adapters/reference.js";
 import type { Case } from "../../src/case.js";
+import { PROTOCOL_VERSION } from "../../src/driver.js";
 import { interpret } from "../../src/interpreter.js";
 
-const VERSION = 1;
 const send = (msg: object): void => void process.stdout.write(`${JSON.stringify(msg)}\n`);
 
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
@@ -24,11 +24,11 @@ for await (const line of lines) {
     continue;
   }
   if (msg.cmd === "start") {
-    if (msg.version !== VERSION) {
-      send({ ok: false, error: `protocol version ${String(msg.version)} is not supported; this driver speaks ${VERSION}` });
+    if (msg.version !== PROTOCOL_VERSION) {
+      send({ ok: false, error: `protocol version ${String(msg.version)} is not supported; this driver speaks ${PROTOCOL_VERSION}` });
       process.exit(1);
     }
-    send({ ok: true, version: VERSION, implementation: { ...reference.info, name: `${reference.info.name} (driver)` } });
+    send({ ok: true, version: PROTOCOL_VERSION, implementation: { ...reference.info, name: `${reference.info.name} (driver)` } });
   } else if (msg.cmd === "run" && msg.case !== undefined) {
     const run = await interpret(msg.case, reference);
     send(run.crash === undefined ? { seq: msg.seq, trace: run.trace } : { seq: msg.seq, error: run.crash });
