@@ -54,6 +54,8 @@ class DriverProcess {
     this.child.stderr.on("data", (chunk: string) => {
       this.stderrBytes += Buffer.byteLength(chunk);
       this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_TAIL);
+      // Stopped as the flood comes, not at the end of the case.
+      if (this.stderrBytes > MAX_STDERR_PER_CASE) this.kill();
     });
     this.child.stdin.on("error", () => {});
     // Each reason reads as the fault it is reported as.
@@ -165,8 +167,12 @@ export class DriverExecutor implements CaseExecutor {
   #proc: DriverProcess | null = null;
   #seq = 0;
 
-  private constructor(argv: string[]) {
+  // A restart after a fault gets the same time to start as the first start.
+  readonly #startTimeoutMs: number;
+
+  private constructor(argv: string[], startTimeoutMs: number) {
     this.#argv = argv;
+    this.#startTimeoutMs = startTimeoutMs;
   }
 
   /**
@@ -174,12 +180,13 @@ export class DriverExecutor implements CaseExecutor {
    * @throws DriverStartError saying why the driver cannot be used.
    */
   static async start(commandLine: string, timeoutMs = 10_000): Promise<DriverExecutor> {
-    const exec = new DriverExecutor(splitCommand(commandLine));
-    exec.info = await exec.#spawn(timeoutMs);
+    const exec = new DriverExecutor(splitCommand(commandLine), timeoutMs);
+    exec.info = await exec.#spawn();
     return exec;
   }
 
-  async #spawn(timeoutMs = 10_000): Promise<ImplementationInfo> {
+  async #spawn(): Promise<ImplementationInfo> {
+    const timeoutMs = this.#startTimeoutMs;
     const proc = new DriverProcess(this.#argv);
     this.#proc = proc;
     this.#seq = 0;
@@ -222,11 +229,7 @@ export class DriverExecutor implements CaseExecutor {
     const { source: _source, ...plain } = c;
     proc.clearStderr();
     proc.send({ cmd: "run", seq, case: plain });
-    const flood = setInterval(() => {
-      if (proc.stderrBytes > MAX_STDERR_PER_CASE) proc.kill();
-    }, 20);
     const line = await proc.next();
-    clearInterval(flood);
     const fault = (why: string): Run => {
       proc.kill();
       if (this.#proc === proc) this.#proc = null;
