@@ -16,7 +16,7 @@
  * made, with the state it is made on; ./cyrus.ts uses it to find where the
  * C layer would part from these rules. Observers never change the trace.
  */
-import type { Action, Case, EventSpec, MarkSpec, ReadResultEntry, Rock, Script, Step, TraceEntry } from "../src/case.js";
+import { HORIZON, markFrom, type Action, type Case, type EventSpec, type ReadResultEntry, type Rock, type Script, type Step, type TraceEntry } from "../src/case.js";
 
 // ---- state ------------------------------------------------------------------
 
@@ -79,8 +79,6 @@ export interface World {
 const IDLE = "idle for too long";
 const CLOSED = "stream closed";
 const CALLBACK_FAILED = "wait event callback failed: ";
-/** The runner gives up on a case that needs more virtual time than this (conformance/src/interpreter.ts). */
-const HORIZON = 1_000_000;
 
 /** What a step tells the case: go on, or stop here (`blocked`). */
 type Flow = "go" | "stop";
@@ -190,12 +188,6 @@ function handle(w: World, name: string): Ev {
   return e;
 }
 
-function markFrom(spec: MarkSpec, now: number, old: number): number {
-  if (spec.at !== undefined) return spec.at;
-  if (spec.now !== undefined) return now + spec.now;
-  return old + (spec.mark ?? 0);
-}
-
 // ---- time and input ---------------------------------------------------------
 
 /** Lets time pass to `t`, delivering on every stream the input due by then. */
@@ -265,7 +257,7 @@ type CallResult = { kept: Ev | null } | { threw: string };
 
 /** The script of this firing, and its index (-1 when the event has a single script). */
 function pickScript(on: Script | Script[], firing: number): { script: Script; index: number } {
-  if (on.length === 0 || !Array.isArray(on[0])) return { script: on as Script, index: -1 };
+  if (!Array.isArray(on[0])) return { script: on as Script, index: -1 };
   const scripts = on as Script[];
   const index = Math.min(firing, scripts.length - 1);
   return { script: scripts[index] as Script, index };

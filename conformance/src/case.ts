@@ -8,6 +8,21 @@
 /** The version of the case format this runner reads. */
 export const CASE_FORMAT_VERSION = 1;
 
+/** Virtual time a case may not pass: a case that needs more is broken. */
+export const HORIZON = 1_000_000;
+
+/** An event's scripts: `on` is one script, or a list of them, one per firing. */
+export function scriptsOf(on: Script | Script[]): Script[] {
+  return on.length > 0 && Array.isArray(on[0]) ? (on as Script[]) : [on as Script];
+}
+
+/** The mark a `MarkSpec` gives at time `now`, for an event whose mark was `old`. */
+export function markFrom(spec: MarkSpec, now: number, old: number): number {
+  if (spec.at !== undefined) return spec.at;
+  if (spec.now !== undefined) return now + spec.now;
+  return old + (spec.mark ?? 0);
+}
+
 /** A value handed to a callback as its rock. */
 export type Rock = string | number | null;
 

@@ -5,10 +5,8 @@
  */
 import { StuckError, VirtualClock } from "../../src/clock.js";
 import type { Adapter, EventHandle, ReadOutcome, StreamUnderTest } from "./adapter.js";
-import type { Action, Case, EventSpec, MarkSpec, ReadResultEntry, Rock, Script, Step, TraceEntry } from "./case.js";
+import { HORIZON, markFrom, scriptsOf, type Action, type Case, type EventSpec, type ReadResultEntry, type Rock, type Script, type Step, type TraceEntry } from "./case.js";
 
-/** Virtual time a case may not pass: a case that needs more is broken. */
-export const HORIZON = 1_000_000;
 
 /** What running a case produced. */
 export interface Run {
@@ -34,14 +32,8 @@ class Blocked extends Error {}
 const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("latin1");
 
 function pick(on: Script | Script[], firing: number): Script {
-  const scripts = on.length > 0 && Array.isArray(on[0]) ? (on as Script[]) : [on as Script];
+  const scripts = scriptsOf(on);
   return scripts[Math.min(firing, scripts.length - 1)] as Script;
-}
-
-function markFrom(spec: MarkSpec, now: number, old: number): number {
-  if (spec.at !== undefined) return spec.at;
-  if (spec.now !== undefined) return now + spec.now;
-  return old + (spec.mark ?? 0);
 }
 
 /** Runs `c` against `adapter` on a fresh virtual clock. */

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import { LineCounter, parseDocument, isNode, type Document } from "yaml";
-import { CASE_FORMAT_VERSION, type Action, type Case, type LoadedCase, type Script, type Step } from "./case.js";
+import { CASE_FORMAT_VERSION, scriptsOf, type Action, type Case, type LoadedCase, type Step } from "./case.js";
 import { readSpec, type SpecPage } from "./spec-pages.js";
 
 /** The case files and spec pages could not be loaded; `problems` says every reason. */
@@ -92,10 +92,10 @@ function danglingNames(c: Case): string[] {
   };
   for (const [name, e] of Object.entries(c.events ?? {})) {
     needStream(e.stream, `/events/${name}/stream`);
-    const scripts: Script[] = e.on.length > 0 && Array.isArray(e.on[0]) ? (e.on as Script[]) : [e.on as Script];
+    const scripts = scriptsOf(e.on);
     scripts.forEach((script, si) =>
       script.forEach((a: Action, ai) => {
-        const field = `/events/${name}/on/${scripts.length > 1 || Array.isArray(e.on[0]) ? `${si}/` : ""}${ai}`;
+        const field = `/events/${name}/on/${Array.isArray(e.on[0]) ? `${si}/` : ""}${ai}`;
         if ("set-mark" in a && a["set-mark"].event !== undefined) needEvent(a["set-mark"].event, `${field}/set-mark/event`);
         if ("remove" in a && a.remove !== "self") needEvent(a.remove, `${field}/remove`);
         if ("add" in a) needEvent(a.add.event, `${field}/add/event`);
