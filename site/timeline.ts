@@ -178,9 +178,9 @@ function ems(s: string): number {
   return em;
 }
 
-/** The estimated width of a text at `size`; labels are placed with it, so it must not underestimate much. */
-function textWidth(s: string, size = FONT, bold = false): number {
-  return ems(s) * size * (bold ? 1.15 : 1.02);
+/** The estimated width of a label's text; labels are placed with it, so it must not underestimate much. */
+function textWidth(s: string, bold: boolean): number {
+  return ems(s) * FONT * (bold ? 1.15 : 1.02);
 }
 
 // ---------------------------------------------------------------------------
@@ -370,7 +370,6 @@ function describe(c: Case, laneNames: string[]): string {
 interface Axis {
   min: number;
   max: number;
-  step: number;
   ticks: number[];
   x(t: number): number;
 }
@@ -405,7 +404,7 @@ function makeAxis(core: number[], marks: number[]): Axis {
   const ticks: number[] = [];
   for (let v = Math.ceil(min / step) * step; v <= max + 1e-9; v += step) ticks.push(Object.is(v, -0) ? 0 : v);
   const scale = (X1 - X0) / (max - min);
-  return { min, max, step, ticks, x: (t) => X0 + (t - min) * scale };
+  return { min, max, ticks, x: (t) => X0 + (t - min) * scale };
 }
 
 // ---------------------------------------------------------------------------
@@ -413,7 +412,7 @@ function makeAxis(core: number[], marks: number[]): Axis {
 
 /** Where an item's label goes and how much room the item takes on its row. */
 function placeLabel(it: Item): void {
-  const w = it.label.reduce((sum, s) => sum + textWidth(s.text, FONT, s.bold), 0);
+  const w = it.label.reduce((sum, s) => sum + textWidth(s.text, s.bold === true), 0);
   const left = Math.min(it.x, it.markX ?? it.x) - 7;
   const right = Math.max(it.x, it.markX ?? it.x) + 7;
   const startRight = it.x + LABEL_OFFSET;
@@ -460,11 +459,11 @@ function attrs(a: Record<string, string | number | undefined>): string {
 }
 
 /** A text with a white halo so that it stays legible over lines. */
-function label(x: number, y: number, spans: Span[], fill: string, anchor: "start" | "end", size = FONT): string {
+function label(x: number, y: number, spans: Span[], fill: string, anchor: "start" | "end"): string {
   const body = spans
     .map((s) => (s.bold ? `<tspan font-weight="600">${escapeHtml(s.text)}</tspan>` : escapeHtml(s.text)))
     .join("");
-  return `<text${attrs({ x, y, fill, "font-size": size, "text-anchor": anchor === "end" ? "end" : undefined, stroke: C.background, "stroke-width": 3, "stroke-linejoin": "round", "paint-order": "stroke" })}>${body}</text>`;
+  return `<text${attrs({ x, y, fill, "font-size": FONT, "text-anchor": anchor === "end" ? "end" : undefined, stroke: C.background, "stroke-width": 3, "stroke-linejoin": "round", "paint-order": "stroke" })}>${body}</text>`;
 }
 
 /** The marker of an item, centred on (x, y). */
