@@ -40,13 +40,21 @@ class ClockTimer implements Timer {
   }
 }
 
-/** The timers due at one time, in the order they were scheduled. */
+/**
+ * The timers due at one time, in the order they were scheduled. `due` is
+ * when they may run on the queue's own scale: `at` for a virtual clock; for
+ * the system clock, the latest of its timers' real due times, so none runs
+ * early and they still run in the order they were scheduled.
+ */
 class Bucket implements HeapItem {
   heapIndex = -1;
   first: ClockTimer | null = null;
   last: ClockTimer | null = null;
   size = 0;
-  constructor(readonly at: number) {}
+  constructor(
+    readonly at: number,
+    public due: number,
+  ) {}
 }
 
 const byTime = (a: Bucket, b: Bucket): boolean => a.at < b.at;
@@ -69,17 +77,23 @@ class TimerQueue {
     return first === undefined ? Infinity : first.at;
   }
 
-  add(at: number, callback: () => void): ClockTimer {
+  /** The `due` of the earliest timer, or Infinity. */
+  earliestDue(): number {
+    const first = this.#heap.peek();
+    return first === undefined ? Infinity : first.due;
+  }
+
+  add(at: number, callback: () => void, due = at): ClockTimer {
     if (Number.isNaN(at)) throw new RangeError("Clock.schedule: `at` is NaN");
     const timer = new ClockTimer(callback, this);
     let bucket = this.#buckets.get(at);
     let earlier = false;
     if (bucket === undefined) {
       earlier = at < this.earliest();
-      bucket = new Bucket(at);
+      bucket = new Bucket(at, due);
       this.#buckets.set(at, bucket);
       this.#heap.push(bucket);
-    }
+    } else if (due > bucket.due) bucket.due = due;
     timer.bucket = bucket;
     timer.prev = bucket.last;
     if (bucket.last === null) bucket.first = timer;
@@ -99,10 +113,10 @@ class TimerQueue {
     if (wasFirst && bucket.size === 0) this.onChange();
   }
 
-  /** Removes and returns the earliest timer due at `now`, if any. */
+  /** Removes and returns the earliest timer whose `due` has come at `now`, if any. */
   takeDue(now: number): ClockTimer | undefined {
     const bucket = this.#heap.peek();
-    if (bucket === undefined || bucket.at > now) return undefined;
+    if (bucket === undefined || bucket.due > now) return undefined;
     const timer = bucket.first as ClockTimer;
     this.#unlink(timer, bucket);
     return timer;
@@ -126,15 +140,30 @@ class TimerQueue {
 /** Options of {@link SystemClock}. */
 export interface SystemClockOptions {
   /**
-   * Milliseconds per tick. Default 1 (`Date.now()`); 1000 counts whole
-   * seconds, as C's `time()` does.
+   * Milliseconds per tick. Default 1; 1000 counts whole seconds, as C's
+   * `time()` does.
    */
   tick?: number;
 }
 
+/** Milliseconds on a monotonic scale that starts near the Unix epoch time of the process's start. */
+function monotonicMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 /**
- * Wall-clock time, in milliseconds since the Unix epoch unless another tick
- * is chosen.
+ * Real time, in milliseconds (unless another tick is chosen) on a monotonic
+ * scale: it starts at the Unix epoch time at which the process started and
+ * from then on follows a clock that steps of the system's wall clock (NTP,
+ * an administrator, a suspended VM) never move, so a timeout lasts as long
+ * as it says. It drifts from `Date.now()` by whatever steps the wall clock
+ * took: take marks from {@link SystemClock.now}, never from `Date.now()`.
+ *
+ * A timer never fires before its time, at any tick size: one scheduled for
+ * `at` runs once `now() >= at` and at least `at - now()` whole ticks after
+ * it was scheduled, as C's `select` given `mark - time()` seconds waits
+ * that long. With `tick: 1000`, a mark set to `now() + 3` fires 3 to 4
+ * seconds later, never after 2.
  *
  * All timers of one SystemClock share a single Node timer armed for the
  * earliest of them, so ten thousand waiting streams cost one heap, not ten
@@ -160,32 +189,34 @@ export class SystemClock implements Clock {
     this.#queue.onChange = () => this.#arm();
   }
 
-  /** Ticks since the Unix epoch (whole ticks). */
+  /** Whole ticks on the monotonic scale (see the class). */
   now(): number {
-    return this.tick === 1 ? Date.now() : Math.floor(Date.now() / this.tick);
+    return Math.floor(monotonicMs() / this.tick);
   }
 
   /** {@inheritDoc Clock.schedule} */
   schedule(at: number, callback: () => void): Timer {
-    return this.#queue.add(at, callback);
+    const ms = monotonicMs();
+    // Whole ticks from now, not the start of tick `at`: the part of the current tick already gone does not count.
+    return this.#queue.add(at, callback, ms + (at - Math.floor(ms / this.tick)) * this.tick);
   }
 
   #arm(): void {
-    const at = this.#queue.earliest();
-    if (at === this.#armedFor) return;
+    const due = this.#queue.earliestDue();
+    if (due === this.#armedFor) return;
     if (this.#handle !== null) clearTimeout(this.#handle);
     this.#handle = null;
-    this.#armedFor = at;
-    if (at === Infinity) return;
-    // Node timers may fire a millisecond early against Date.now(); #fire re-arms.
-    const delay = Math.min(Math.max(at * this.tick - Date.now(), 0), 2 ** 31 - 1);
+    this.#armedFor = due;
+    if (due === Infinity) return;
+    // Node timers may fire a millisecond early; #fire re-arms.
+    const delay = Math.min(Math.max(Math.ceil(due - monotonicMs()), 0), 2 ** 31 - 1);
     this.#handle = setTimeout(() => this.#fire(), delay);
   }
 
   #fire(): void {
     this.#handle = null;
     this.#armedFor = Infinity;
-    const now = this.now();
+    const now = monotonicMs();
     try {
       for (let t = this.#queue.takeDue(now); t !== undefined; t = this.#queue.takeDue(now)) {
         t.callback();

@@ -20,7 +20,8 @@
 import type { Readable, Writable } from "node:stream";
 import { SystemClock, type Clock } from "./clock.js";
 import { ProtStream, type ProtStreamOptions, type ReadCallback } from "./prot-stream.js";
-import { ProtWriter, type ProtWriterOptions } from "./prot-writer.js";
+import { bytesOf, kindOf } from "./bytes.js";
+import { ProtWriteError, ProtWriter, type ProtWriterOptions } from "./prot-writer.js";
 import { ProtGroup, select } from "./select.js";
 import type { ByteSource } from "./source.js";
 import type { WaitEvent, WaitEventProc } from "./wait-event.js";
@@ -164,8 +165,10 @@ export function prot_ungetc(c: number, s: ProtStream): number {
  * `prot_fgets(buf, size, s)`: reads up to `size - 1` bytes, stopping after a
  * LF, which is kept. A longer line comes in pieces. `null` at EOF or failure
  * with nothing read.
+ * @throws RangeError (as a rejection) when `size` is not an integer.
  */
 export async function prot_fgets(size: number, s: ProtStream): Promise<string | null> {
+  if (!Number.isInteger(size)) throw new RangeError(`prot_fgets: size must be an integer, got ${kindOf(size)}`);
   if (size < 2 || s.eof) return null;
   const bytes: number[] = [];
   while (bytes.length < size - 1) {
@@ -188,18 +191,36 @@ export async function prot_read(s: ProtStream, size: number): Promise<Buffer> {
   return b instanceof Buffer ? b : Buffer.alloc(0);
 }
 
+// C's output functions return EOF when the stream has failed; a bad
+// argument is a bug in the caller, and its TypeError goes through.
 function status(act: () => void): number {
   try {
     act();
     return 0;
-  } catch {
-    return EOF;
+  } catch (err) {
+    if (err instanceof ProtWriteError) return EOF;
+    throw err;
   }
 }
 
-/** `prot_write(s, buf, len)`: `len` counts bytes, as in C. */
+/** The first `len` bytes of `buf` (all of it when `len` is undefined), checked. */
+function prefix(buf: unknown, len: number | undefined, where: string): string | Buffer {
+  if (len === undefined && typeof buf === "string") return buf;
+  const bytes = typeof buf === "string" ? Buffer.from(buf) : bytesOf(buf);
+  if (bytes === undefined) throw new TypeError(`${where}: buf must be a string or bytes (a Uint8Array), got ${kindOf(buf)}`);
+  if (len === undefined) return bytes;
+  if (!Number.isInteger(len) || len < 0 || len > bytes.length) {
+    throw new RangeError(`${where}: len must be an integer from 0 to ${bytes.length}, got ${kindOf(len)}`);
+  }
+  return bytes.subarray(0, len);
+}
+
+/**
+ * `prot_write(s, buf, len)`: `len` counts bytes, as in C.
+ * @throws TypeError or RangeError naming a bad `buf` or `len`; nothing is written.
+ */
 export function prot_write(s: ProtWriter, buf: string | Uint8Array, len?: number): number {
-  const data = len === undefined ? buf : (typeof buf === "string" ? Buffer.from(buf) : buf).subarray(0, len);
+  const data = prefix(buf, len, "prot_write");
   return status(() => s.write(data));
 }
 
@@ -233,14 +254,24 @@ export function prot_printastring(out: ProtWriter, s: string | null): number {
   return status(() => out.printAstring(s));
 }
 
-/** `prot_printmap(out, s, n)`: bytes as NIL, quoted string or literal. */
-export function prot_printmap(out: ProtWriter, s: Uint8Array | null, n?: number): number {
-  return status(() => out.printMap(s === null || n === undefined ? s : s.subarray(0, n)));
+/**
+ * `prot_printmap(out, s, n)`: bytes (a string by the bytes of its UTF-8) as
+ * NIL, quoted string or literal.
+ * @throws TypeError or RangeError naming a bad `s` or `n`; nothing is written.
+ */
+export function prot_printmap(out: ProtWriter, s: Uint8Array | string | null, n?: number): number {
+  const data = s === null ? null : prefix(s, n, "prot_printmap");
+  return status(() => out.printMap(data));
 }
 
-/** `prot_printamap(out, s, n)`: bytes as NIL, atom, quoted string or literal. */
-export function prot_printamap(out: ProtWriter, s: Uint8Array | null, n?: number): number {
-  return status(() => out.printAmap(s === null || n === undefined ? s : s.subarray(0, n)));
+/**
+ * `prot_printamap(out, s, n)`: bytes (a string by the bytes of its UTF-8) as
+ * NIL, atom, quoted string or literal.
+ * @throws TypeError or RangeError naming a bad `s` or `n`; nothing is written.
+ */
+export function prot_printamap(out: ProtWriter, s: Uint8Array | string | null, n?: number): number {
+  const data = s === null ? null : prefix(s, n, "prot_printamap");
+  return status(() => out.printAmap(data));
 }
 
 /** `prot_flush(s)`: 0, or `EOF` when the sink is closed or failed. */

@@ -1,9 +1,10 @@
 import { isAscii } from "node:buffer";
 import type { Readable } from "node:stream";
 import { systemClock, type Clock, type Timer } from "./clock.js";
+import { kindOf } from "./bytes.js";
 import { describe, Messages } from "./messages.js";
 import { readableSource, type ByteSink, type ByteSource } from "./source.js";
-import { checkMark, WaitEventList, type WaitEvent, type WaitEventProc } from "./wait-event.js";
+import { checkMark, WaitEvent, WaitEventList, type WaitEventProc } from "./wait-event.js";
 
 /**
  * What a read in non-blocking mode returns when it would have had to wait.
@@ -35,13 +36,24 @@ export interface Flushable {
   readonly buffered: number;
   /** Hands the buffered bytes on. */
   flush(): Promise<void>;
+  /**
+   * True while too much output waits for the peer: the waiting read holds
+   * (reads no input, its read timeout still counting) until `flush()`
+   * resolves. See {@link ProtWriter.blocked}.
+   */
+  readonly blocked?: boolean;
+  /** Set when the output failed for good (see {@link ProtWriter.fatal}): the stream fails with it. */
+  readonly fatal?: string | null;
 }
 
 /**
  * Thrown by the line readers when a line is longer than the stream's
  * `maxLine`. The first `maxLine` bytes of the line are consumed and carried
  * here; the rest of the line stays in the stream and is what the next read
- * returns, so nothing is lost and memory stays bounded.
+ * returns, so nothing is lost and memory stays bounded. A server that reads
+ * commands must not take that rest for a command (a peer could pad a
+ * command to slip it past a check): call {@link ProtStream.skipLine} (or
+ * {@link ProtStream.trySkipLine}) to discard it up to the end of the line.
  */
 export class LineTooLongError extends Error {
   /** The first `limit` bytes of the line, decoded with the stream's encoding. */
@@ -120,6 +132,7 @@ const enum Op {
   Peek,
   Read,
   Fill,
+  Skip,
 }
 
 type Settle = (value: unknown) => void;
@@ -255,6 +268,9 @@ export class ProtStream {
   #readCallback: ReadCallback<unknown> | null = null;
   #readCallbackRock: unknown = undefined;
   #flushOnRead: Flushable | null = null;
+  // The waiting read holds: the paired writer is blocked, so input that
+  // arrives does not end the wait and the source stays paused.
+  #holding = false;
   #deadline = Infinity;
   // The waiting read, if any: one promise and these fields, no async frames,
   // so a connection idle in a read holds little more than the promise.
@@ -451,6 +467,11 @@ export class ProtStream {
    * Pairs a writer whose buffered output is flushed whenever a read is about
    * to wait (after each pass of events, before sleeping), so a reply is
    * never stuck in a buffer while the stream waits for the next command.
+   * While the writer is `blocked` (a peer that sends but does not read) the
+   * waiting read holds: it reads no input and returns nothing until the
+   * output drains, as C's blocking `prot_flush` would, while events still
+   * run and the read timeout keeps counting. When the writer reports a
+   * `fatal` failure (its `maxBuffered` passed) the stream fails with it.
    * `null` unpairs.
    */
   setFlushOnRead(writer: Flushable | null): void {
@@ -618,13 +639,17 @@ export class ProtStream {
 
   /**
    * Pushes `byte` back so that the next read returns it first, as C's
-   * `prot_ungetc`. Meant for the byte just read; any byte works.
+   * `prot_ungetc`. Meant for the byte just read; any byte works. Like
+   * arriving input, it ends the wait of a read in progress (from a wait
+   * event, say), which returns what it now finds buffered.
    * @throws RangeError when `byte` is not an integer 0-255.
+   * @throws Error when the stream is closed.
    */
   ungetc(byte: number): void {
     if (!Number.isInteger(byte) || byte < 0 || byte > 255) {
       throw new RangeError(`${this.name}.ungetc: byte must be an integer 0-255, got ${byte}`);
     }
+    if (this.#closed) throw new Error(`${this.name}.ungetc: the stream is closed`);
     // The byte just read is still there: step back over it. Anything else
     // goes in front in a new buffer, as the old one may be out as a view.
     if (this.#pos > 0 && this.#buf[this.#pos - 1] === byte) {
@@ -643,6 +668,28 @@ export class ProtStream {
     }
     this.#scan = this.#pos;
     if (this.#bytesIn > 0) this.#bytesIn--;
+    this.#arrivals++;
+    this.#notifyReadable();
+    this.#wake();
+  }
+
+  /**
+   * Discards buffered bytes up to and including the next LF: the rest of a
+   * line that {@link LineTooLongError} cut short, or a line not wanted.
+   * True once the end of the line was discarded; false when everything
+   * buffered was discarded and the line goes on. Never waits.
+   */
+  trySkipLine(): boolean {
+    const pos = this.#pos;
+    const end = this.#end;
+    if (pos >= end) return false;
+    const nl = this.#buf.indexOf(LF, pos);
+    if (nl !== -1 && nl < end) {
+      this.#consume(nl + 1);
+      return true;
+    }
+    this.#consume(end);
+    return false;
   }
 
   // ---- reads that wait ----------------------------------------------------
@@ -661,6 +708,17 @@ export class ProtStream {
   /** The byte form of {@link ProtStream.readLine}: the line as bytes; see {@link ProtStream.tryReadLineBytes}. */
   readLineBytes(): Promise<ReadResult<Buffer>> {
     return this.#read(Op.LineBytes, 0) as Promise<ReadResult<Buffer>>;
+  }
+
+  /**
+   * Discards input up to and including the next LF, waiting (and running
+   * due events) as needed; keeps nothing of it, so any length of line costs
+   * no memory. Resolves `true` once the line's end was passed, or `null`
+   * when the input ended or failed first. After a {@link LineTooLongError}
+   * it makes the next read begin with the next line.
+   */
+  skipLine(): Promise<ReadResult<true>> {
+    return this.#read(Op.Skip, 0) as Promise<ReadResult<true>>;
   }
 
   /** Reads one byte (0-255), waiting as needed. */
@@ -918,6 +976,8 @@ export class ProtStream {
         return this.tryRead(n);
       case Op.Fill:
         return this.buffered > 0 ? this.buffered : undefined;
+      case Op.Skip:
+        return this.trySkipLine() ? true : undefined;
     }
   }
 
@@ -977,7 +1037,7 @@ export class ProtStream {
 
   /** How the wait ended while it was not looking (input, end, failure, close), or Pending. */
   #settled(): Outcome {
-    if (this.#arrivals !== this.#arrivalsAtWait) return Outcome.Data;
+    if (this.#arrivals !== this.#arrivalsAtWait && !this.#holding) return Outcome.Data;
     if (this.#over) return Outcome.End;
     return Outcome.Pending;
   }
@@ -986,6 +1046,7 @@ export class ProtStream {
   #beginWait(): Outcome {
     if (this.#over) return Outcome.End;
     this.#waiting = true;
+    this.#holding = false;
     this.#arrivalsAtWait = this.#arrivals;
     try {
       if (this.#paused) this.#resume();
@@ -995,7 +1056,9 @@ export class ProtStream {
         this.#readCallback = null;
         this.#readCallbackRock = undefined;
         try {
-          cb(this, rock);
+          const result: unknown = cb(this, rock);
+          // An async callback: its rejection fails the stream rather than the process.
+          if (isThenable(result)) result.then(undefined, (err: unknown) => this.#failStream(`read callback failed: ${describe(err)}`, err));
         } catch (err) {
           this.#failStream(`read callback failed: ${describe(err)}`, err);
         }
@@ -1017,8 +1080,26 @@ export class ProtStream {
       if (ended !== Outcome.Pending) return ended;
       // After the pass, so that what its callbacks wrote goes out too.
       const flush = this.#flushOnRead;
-      if (flush !== null && flush.buffered > 0) {
-        flush.flush().catch(() => {});
+      if (flush !== null) {
+        const blocked = flush.blocked === true;
+        if (flush.buffered > 0 || blocked) {
+          const flushed = flush.flush();
+          // Held: woken when the output has drained (or failed), to look again.
+          if (blocked) flushed.then(this.#onWake, this.#onWake);
+          else flushed.catch(ignore);
+        }
+        const fatal = flush.fatal;
+        if (typeof fatal === "string") {
+          this.#failStream(fatal);
+          return Outcome.End;
+        }
+        this.#holding = blocked && flush.blocked === true;
+        if (this.#holding) {
+          if (!this.#paused) {
+            this.#paused = true;
+            this.#source.pause();
+          }
+        } else if (this.#paused) this.#resume();
         // Flushing can close the stream or bring input (an echo over one pipe).
         ended = this.#settled();
         if (ended !== Outcome.Pending) return ended;
@@ -1086,7 +1167,7 @@ export class ProtStream {
   #fire(ev: WaitEvent, now: number): boolean {
     // Skip what an earlier callback of this pass removed or moved into the future.
     if (ev.list !== this.#events || ev.mark > now) return true;
-    let kept: WaitEvent | null;
+    let kept: unknown;
     try {
       kept = ev.proc(this, ev, ev.rock);
     } catch (err) {
@@ -1095,8 +1176,22 @@ export class ProtStream {
       return false;
     }
     if (kept === null || kept === undefined) this.#events.remove(ev);
+    else if (!(kept instanceof WaitEvent)) {
+      // Neither "keep" nor "removed": an async callback's promise, a stray value.
+      this.#events.remove(ev);
+      if (isThenable(kept)) kept.then(undefined, ignore);
+      const what = isThenable(kept) ? "a Promise (a callback runs synchronously; an async function cannot be one)" : kindOf(kept);
+      this.#failStream(`wait event callback failed: it returned ${what}, not the event or null`, kept);
+      return false;
+    }
     return this.#error === null;
   }
+}
+
+function ignore(): void {}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as PromiseLike<unknown>).then === "function";
 }
 
 function positiveInt(n: number, what: string): number {

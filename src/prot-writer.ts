@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import { bytesOf, kindOf } from "./bytes.js";
 import { imapForm } from "./imap-quote.js";
 import { describe } from "./messages.js";
 import { formatC } from "./printf.js";
@@ -22,6 +23,22 @@ export interface ProtWriterOptions {
   isClient?: boolean;
   /** End the sink on {@link ProtWriter.close}. Default `true`. */
   endOnClose?: boolean;
+  /**
+   * Bytes waiting for the peer (buffered here or queued in the sink) above
+   * which the writer is {@link ProtWriter.blocked}: a paired
+   * {@link ProtStream} then holds its waiting read, and reads no more input,
+   * until the output drains. Default 1 MiB.
+   */
+  highWaterMark?: number;
+  /**
+   * Bytes waiting for the peer that a write may never go beyond: the write
+   * that would throws {@link ProtOutputLimitError}, the writer fails, what it
+   * holds is released, and a paired stream fails with the same message.
+   * It stops a peer that sends requests but never reads the replies from
+   * filling the server's memory. Default 16 MiB; await
+   * {@link ProtWriter.flush} between larger pieces of output.
+   */
+  maxBuffered?: number;
 }
 
 /**
@@ -37,6 +54,22 @@ export class ProtWriteError extends Error {
 }
 
 /**
+ * Thrown by a write that would take the output waiting for the peer past
+ * the writer's `maxBuffered`: the peer is not reading. The writer has failed
+ * with the same message.
+ */
+export class ProtOutputLimitError extends ProtWriteError {
+  /** The writer's `maxBuffered`. */
+  readonly limit: number;
+  /** @internal */
+  constructor(message: string, limit: number) {
+    super(message);
+    this.name = "ProtOutputLimitError";
+    this.limit = limit;
+  }
+}
+
+/**
  * A buffered protocol write stream over a Node `Writable`: the write side of
  * the prot layer. Writes go to a buffer and never wait; the buffer is handed
  * to the sink when it fills, on {@link ProtWriter.flush}, and before a paired
@@ -44,7 +77,15 @@ export class ProtWriteError extends Error {
  *
  * Backpressure: when the sink asks to slow down, nothing more is handed to it
  * until it drains; `await writer.flush()` resolves only then, so a producer
- * that awaits its flushes never outruns its peer.
+ * that awaits its flushes never outruns its peer. A server that writes
+ * replies without awaiting them is bounded too: past `highWaterMark` bytes
+ * waiting for the peer a paired stream's waiting read holds until they
+ * drain, and past `maxBuffered` the write throws
+ * {@link ProtOutputLimitError} and the connection's read fails.
+ *
+ * Arguments are checked before anything changes: a write of something that
+ * is neither a string nor bytes throws a TypeError and leaves the writer as
+ * it was.
  */
 export class ProtWriter {
   /** The name used in error messages. */
@@ -55,6 +96,8 @@ export class ProtWriter {
   readonly #size: number;
   readonly #encoding: "utf8" | "latin1" | "ascii";
   readonly #endOnClose: boolean;
+  readonly #high: number;
+  readonly #max: number;
   // Allocated at the first write after a hand-on: an idle connection holds no buffer.
   #buf: Buffer | null = null;
   #len = 0;
@@ -63,6 +106,8 @@ export class ProtWriter {
   #closed = false;
   #drain: Promise<void> | null = null;
   readonly #held: Buffer[] = [];
+  #heldBytes = 0;
+  #overflow: string | null = null;
 
   /**
    * @param sink - a Node `Writable`: a socket, a pipe, any `Duplex`.
@@ -71,15 +116,17 @@ export class ProtWriter {
   constructor(sink: Writable, options: ProtWriterOptions = {}) {
     this.name = options.name ?? "ProtWriter";
     this.isClient = options.isClient ?? false;
-    this.#size = options.bufferSize ?? 4096;
-    if (!Number.isInteger(this.#size) || this.#size <= 0) {
-      throw new RangeError(`ProtWriter: bufferSize must be a positive integer, got ${this.#size}`);
-    }
+    this.#size = limit(options.bufferSize ?? 4096, "bufferSize");
     this.#encoding = options.encoding ?? "utf8";
     if (!["utf8", "latin1", "ascii"].includes(this.#encoding)) {
       throw new RangeError(`ProtWriter: encoding must be utf8, latin1 or ascii, got ${String(this.#encoding)}`);
     }
     this.#endOnClose = options.endOnClose ?? true;
+    this.#high = limit(options.highWaterMark ?? 1024 * 1024, "highWaterMark");
+    this.#max = limit(options.maxBuffered ?? 16 * 1024 * 1024, "maxBuffered");
+    if (this.#max < this.#high) {
+      throw new RangeError(`ProtWriter: maxBuffered (${this.#max}) must not be below highWaterMark (${this.#high})`);
+    }
     this.#sink = sink;
     sink.on("error", (err: Error) => this.#fail(`${this.name}: the sink failed: ${err.message}`));
     sink.on("close", () => this.#fail(`${this.name}: the sink is closed`));
@@ -92,9 +139,32 @@ export class ProtWriter {
 
   /** Bytes written but not yet handed to the sink. */
   get buffered(): number {
-    let n = this.#len;
-    for (const b of this.#held) n += b.length;
-    return n;
+    return this.#len + this.#heldBytes;
+  }
+
+  /**
+   * Bytes waiting for the peer: {@link ProtWriter.buffered} plus what the
+   * sink has taken but not yet sent.
+   */
+  get pending(): number {
+    return this.#len + this.#heldBytes + (this.#sink.writableLength ?? 0);
+  }
+
+  /**
+   * True while more than `highWaterMark` bytes wait for the peer: a paired
+   * stream's waiting read holds (its read timeout still counting) until
+   * they drain.
+   */
+  get blocked(): boolean {
+    return this.#error === null && this.pending > this.#high;
+  }
+
+  /**
+   * Set once a write went past `maxBuffered`: the message of the
+   * {@link ProtOutputLimitError}, with which a paired stream fails too.
+   */
+  get fatal(): string | null {
+    return this.#overflow;
   }
 
   /** Why writes fail, or `null` while the writer is usable. */
@@ -103,23 +173,32 @@ export class ProtWriter {
   }
 
   /**
-   * Appends bytes, or a string in the writer's encoding.
+   * Appends bytes, or a string in the writer's encoding. Bytes may be any
+   * typed array or DataView, taken by the bytes it covers.
+   * @throws TypeError when `data` is neither; nothing is written.
    * @throws ProtWriteError when the sink is closed or failed.
+   * @throws ProtOutputLimitError when the write would take the output
+   * waiting for the peer past `maxBuffered`.
    */
   write(data: string | Uint8Array): this {
-    this.#usable();
     if (typeof data === "string") {
+      this.#usable();
       const n = Buffer.byteLength(data, this.#encoding);
+      this.#room(n);
       if (this.#len + n > this.#size) this.#handOn();
       if (n > this.#size) this.#send(Buffer.from(data, this.#encoding));
       else this.#len += (this.#buf ??= Buffer.allocUnsafe(this.#size)).write(data, this.#len, this.#encoding);
       this.#bytesOut += n;
     } else {
-      const n = data.length;
+      const bytes = bytesOf(data);
+      if (bytes === undefined) throw new TypeError(`${this.name}.write: data must be a string or bytes (a Uint8Array), got ${kindOf(data)}`);
+      this.#usable();
+      const n = bytes.length;
+      this.#room(n);
       if (this.#len + n > this.#size) this.#handOn();
-      if (n > this.#size) this.#send(Buffer.from(data));
+      if (n > this.#size) this.#send(Buffer.from(bytes));
       else {
-        (this.#buf ??= Buffer.allocUnsafe(this.#size)).set(data, this.#len);
+        (this.#buf ??= Buffer.allocUnsafe(this.#size)).set(bytes, this.#len);
         this.#len += n;
       }
       this.#bytesOut += n;
@@ -136,31 +215,54 @@ export class ProtWriter {
     return this.write(formatC(fmt, args));
   }
 
-  /** Writes `data` as an IMAP literal: `{n}\r\n` then the bytes (`{n+}` on a client). */
+  /**
+   * Writes `data` as an IMAP literal: `{n}\r\n` then the bytes (`{n+}` on a client).
+   * @throws TypeError when `data` is neither a string nor bytes; nothing is written.
+   */
   printLiteral(data: string | Uint8Array): this {
-    const bytes = typeof data === "string" ? Buffer.from(data, this.#encoding) : data;
+    const bytes = this.#bytes(data, "printLiteral", "data");
     this.write(this.isClient ? `{${bytes.length}+}\r\n` : `{${bytes.length}}\r\n`);
     return this.write(bytes);
   }
 
-  /** Writes `s` as `NIL` (null), a quoted string or a literal. */
-  printString(s: string | null): this {
-    return this.#print(s === null ? null : Buffer.from(s, this.#encoding), false);
+  /*
+   * The four IMAP print helpers take a string (printed by the bytes of its
+   * encoding) or bytes, and choose the form by those bytes alone, so no
+   * value can come out as an unbalanced quote or an unannounced CR or LF.
+   */
+
+  /**
+   * Writes `s` as `NIL` (null), a quoted string or a literal.
+   * @throws TypeError when `s` is not a string, bytes or null; nothing is written.
+   */
+  printString(s: string | Uint8Array | null): this {
+    return this.#print(s, false, "printString");
   }
 
-  /** Writes `s` as `NIL` (null), a bare atom, a quoted string or a literal. */
-  printAstring(s: string | null): this {
-    return this.#print(s === null ? null : Buffer.from(s, this.#encoding), true);
+  /**
+   * Writes `s` as `NIL` (null), a bare atom, a quoted string or a literal.
+   * @throws TypeError when `s` is not a string, bytes or null; nothing is written.
+   */
+  printAstring(s: string | Uint8Array | null): this {
+    return this.#print(s, true, "printAstring");
   }
 
-  /** Writes bytes as `NIL` (null), a quoted string or a literal; NULs are kept. */
-  printMap(bytes: Uint8Array | null): this {
-    return this.#print(bytes, false);
+  /**
+   * Writes bytes as `NIL` (null), a quoted string or a literal; NULs are kept.
+   * A string is printed by the bytes of its encoding.
+   * @throws TypeError when `bytes` is not bytes, a string or null; nothing is written.
+   */
+  printMap(bytes: Uint8Array | string | null): this {
+    return this.#print(bytes, false, "printMap");
   }
 
-  /** Writes bytes as `NIL` (null), a bare atom, a quoted string or a literal. */
-  printAmap(bytes: Uint8Array | null): this {
-    return this.#print(bytes, true);
+  /**
+   * Writes bytes as `NIL` (null), a bare atom, a quoted string or a literal.
+   * A string is printed by the bytes of its encoding.
+   * @throws TypeError when `bytes` is not bytes, a string or null; nothing is written.
+   */
+  printAmap(bytes: Uint8Array | string | null): this {
+    return this.#print(bytes, true, "printAmap");
   }
 
   /**
@@ -189,13 +291,22 @@ export class ProtWriter {
     if (this.#error !== null && lost > 0) {
       this.#len = 0;
       this.#held.length = 0;
+      this.#heldBytes = 0;
       throw new ProtWriteError(`${this.#error}; ${lost} buffered bytes were not delivered`);
     }
     this.#error ??= `${this.name}: the writer is closed`;
     if (this.#endOnClose) this.#sink.end();
   }
 
-  #print(bytes: Uint8Array | null, astring: boolean): this {
+  #bytes(value: unknown, method: string, arg: string): Buffer {
+    if (typeof value === "string") return Buffer.from(value, this.#encoding);
+    const bytes = bytesOf(value);
+    if (bytes === undefined) throw new TypeError(`${this.name}.${method}: ${arg} must be a string or bytes (a Uint8Array), got ${kindOf(value)}`);
+    return bytes;
+  }
+
+  #print(value: unknown, astring: boolean, method: string): this {
+    const bytes = value === null ? null : this.#bytes(value, method, "its argument");
     switch (imapForm(bytes, astring)) {
       case "nil":
         return this.write("NIL");
@@ -206,6 +317,19 @@ export class ProtWriter {
       default:
         return this.printLiteral(bytes as Uint8Array);
     }
+  }
+
+  /** Fails the writer, releasing what it holds, when `n` more bytes would pass `maxBuffered`. */
+  #room(n: number): void {
+    if (n <= this.#max - this.pending) return;
+    const message = `${this.name}: more than ${this.#max} bytes of output are waiting for the peer (maxBuffered); it is not reading`;
+    this.#overflow = message;
+    this.#fail(message);
+    this.#buf = null;
+    this.#len = 0;
+    this.#held.length = 0;
+    this.#heldBytes = 0;
+    throw new ProtOutputLimitError(message, this.#max);
   }
 
   #usable(): void {
@@ -230,6 +354,7 @@ export class ProtWriter {
     // While the sink drains, hold chunks back rather than pile them into it.
     if (this.#drain !== null) {
       this.#held.push(chunk);
+      this.#heldBytes += chunk.length;
       return;
     }
     let ok: boolean;
@@ -247,6 +372,7 @@ export class ProtWriter {
           this.#sink.off("error", done);
           this.#drain = null;
           const held = this.#held.splice(0);
+          this.#heldBytes = 0;
           for (let i = 0; i < held.length; i++) this.#send(held[i] as Buffer);
           resolve();
         };
@@ -261,4 +387,9 @@ export class ProtWriter {
   #fail(message: string): void {
     this.#error ??= message;
   }
+}
+
+function limit(n: number, what: string): number {
+  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`ProtWriter: ${what} must be a positive integer, got ${n}`);
+  return n;
 }

@@ -1,3 +1,4 @@
+import { kindOf } from "./bytes.js";
 import { systemClock, type Clock, type Timer } from "./clock.js";
 import { IndexedHeap, type HeapItem } from "./heap.js";
 import type { ProtStream, StreamWatcher } from "./prot-stream.js";
@@ -196,11 +197,11 @@ export class ProtGroup implements Iterable<ProtStream> {
  * returns `[]` at once.
  *
  * @param timeout - ticks to wait at most; `null` or omitted waits without limit.
- * @throws RangeError when `timeout` is negative or NaN.
+ * @throws RangeError when `timeout` is not a number (a string included), is negative or NaN.
  */
 export async function select(group: ProtGroup, timeout: number | null = null): Promise<ProtStream[]> {
-  if (timeout !== null && (Number.isNaN(timeout) || timeout < 0)) {
-    throw new RangeError(`select: timeout must be null or a number >= 0, got ${timeout}`);
+  if (timeout !== null && (typeof timeout !== "number" || !(timeout >= 0))) {
+    throw new RangeError(`select: timeout must be null or a number >= 0, got ${kindOf(timeout)}`);
   }
   const clock = group.clock;
   const limit = timeout === null ? Infinity : clock.now() + timeout;

@@ -1,4 +1,5 @@
 import type { Duplex } from "node:stream";
+import { SystemClock, type Timer } from "./clock.js";
 import { ProtStream, type ProtStreamOptions } from "./prot-stream.js";
 import { ProtWriter, type ProtWriterOptions } from "./prot-writer.js";
 
@@ -8,6 +9,13 @@ export interface ProtSocketOptions {
   input?: ProtStreamOptions;
   /** Options of the writer. */
   output?: ProtWriterOptions;
+  /**
+   * How long {@link ProtConnection.close} lets buffered output drain to a
+   * peer that is not reading before it destroys the connection anyway, in
+   * ticks of the input's clock. Default 5 seconds (5000 ticks, or
+   * 5000 / tick on a {@link SystemClock} with another tick).
+   */
+  closeGrace?: number;
 }
 
 /** The two protocol streams over one connection. */
@@ -17,8 +25,11 @@ export interface ProtConnection {
   /** Writes to the connection. */
   readonly output: ProtWriter;
   /**
-   * Flushes what is buffered for the peer (if it can still be sent), then
-   * closes both streams and destroys the connection.
+   * Flushes what is buffered for the peer (if it can still be sent) for at
+   * most the close grace, then closes both streams and destroys the
+   * connection. Always settles within the grace, however the peer behaves:
+   * a peer that stops reading cannot keep a connection, its descriptor or
+   * its buffers alive. Never rejects.
    */
   close(): Promise<void>;
 }
@@ -28,23 +39,32 @@ export interface ProtConnection {
  * stream and a writer, paired so that replies are flushed whenever the read
  * side is about to wait: the usual shape of a protocol server's connection,
  * like Cyrus's `protin`/`protout`.
+ * @throws RangeError when `closeGrace` is negative or not a number.
  */
 export function protSocket(socket: Duplex, options: ProtSocketOptions = {}): ProtConnection {
   const input = new ProtStream(socket, { destroyOnClose: false, ...options.input });
   const output = new ProtWriter(socket, { endOnClose: false, ...options.output });
+  const clock = input.clock;
+  const grace = options.closeGrace ?? (clock instanceof SystemClock ? 5000 / clock.tick : 5000);
+  if (typeof grace !== "number" || !(grace >= 0)) {
+    throw new RangeError(`protSocket: closeGrace must be a number of ticks >= 0, got ${String(grace)}`);
+  }
   input.setFlushOnRead(output);
   return {
     input,
     output,
     async close(): Promise<void> {
-      try {
-        if (output.error === null && output.buffered > 0) await output.flush();
-      } catch {
-        // The peer is gone; there is nobody left to tell.
+      if (output.error === null && output.pending > 0 && !socket.destroyed) {
+        let timer: Timer | null = null;
+        const expired = new Promise<void>((resolve) => (timer = clock.schedule(clock.now() + grace, resolve)));
+        // The peer is gone or not reading; there is nobody left to tell.
+        await Promise.race([output.flush().catch(() => {}), expired]);
+        (timer as Timer | null)?.cancel();
       }
       input.close();
-      await output.close().catch(() => {});
+      // Destroyed first, so the writer's close finds the sink gone rather than waiting for it.
       socket.destroy();
+      await output.close().catch(() => {});
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { bytesOf, kindOf } from "./bytes.js";
 import type { Clock, Timer } from "./clock.js";
 import { Messages } from "./messages.js";
 
@@ -46,8 +47,10 @@ export interface ReadableSourceOptions {
 /**
  * Adapts a Node `Readable` (a `net.Socket`, a pipe, any `Duplex`) into a
  * {@link ByteSource}. Bytes are taken as the stream emits them; string
- * chunks (from a Readable with an encoding set) are taken as UTF-8.
- * A Readable feeds one source at a time.
+ * chunks (from a Readable with an encoding set) are taken as UTF-8, and
+ * typed arrays by the bytes they cover. Any other chunk (an object from an
+ * objectMode stream) fails the stream with a message naming it; nothing is
+ * thrown into the Readable. A Readable feeds one source at a time.
  */
 export function readableSource(readable: Readable, options: ReadableSourceOptions = {}): ByteSource {
   return new ReadableByteSource(readable, options.destroyOnClose ?? true);
@@ -62,7 +65,7 @@ interface Tagged {
   [kSource]?: ReadableByteSource | undefined;
 }
 
-function onData(this: Readable, chunk: Buffer | string): void {
+function onData(this: Readable, chunk: unknown): void {
   (this as Tagged)[kSource]?.data(chunk);
 }
 
@@ -106,8 +109,10 @@ class ReadableByteSource implements ByteSource {
     else if (r.destroyed) this.finish(r.errored ?? new Error(Messages.closedEarly));
   }
 
-  data(chunk: Buffer | string): void {
-    this.#sink?.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk);
+  data(chunk: unknown): void {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : bytesOf(chunk);
+    if (bytes !== undefined) this.#sink?.push(bytes);
+    else this.finish(new Error(`readableSource: the Readable emitted ${kindOf(chunk)}, not bytes or a string (an objectMode stream?)`));
   }
 
   /** The input is over: ended when `err` is null, else failed. */
@@ -150,7 +155,7 @@ class ReadableByteSource implements ByteSource {
 export interface Arrival {
   /** Absolute clock time of the arrival. */
   at: number;
-  /** The bytes; a string is taken as UTF-8. */
+  /** The bytes (any typed array, by the bytes it covers); a string is taken as UTF-8. */
   data: string | Uint8Array;
 }
 
@@ -182,10 +187,14 @@ export class ScriptedSource implements ByteSource {
    * @param arrivals - bytes and when they arrive; any order.
    * @param end - when the input ends or fails; without it the input stays open.
    * @throws RangeError naming the arrival whose time is not a finite number.
+   * @throws TypeError naming the arrival whose data is neither a string nor bytes.
    */
   constructor(clock: Clock, arrivals: readonly Arrival[], end?: ScriptEnd) {
     arrivals.forEach((a, i) => {
       if (!Number.isFinite(a.at)) throw new RangeError(`ScriptedSource: arrival ${i} has time ${a.at}, not a finite number`);
+      if (typeof a.data !== "string" && bytesOf(a.data) === undefined) {
+        throw new TypeError(`ScriptedSource: arrival ${i} has data ${kindOf(a.data)}, not a string or bytes`);
+      }
     });
     if (end !== undefined && !Number.isFinite(end.at)) {
       throw new RangeError(`ScriptedSource: end time ${end.at} is not a finite number`);
@@ -199,7 +208,8 @@ export class ScriptedSource implements ByteSource {
   attach(sink: ByteSink): void {
     this.#sink = sink;
     for (const a of this.#arrivals) {
-      const chunk = typeof a.data === "string" ? Buffer.from(a.data, "utf8") : Buffer.from(a.data);
+      // A copy: the script may be played again.
+      const chunk = typeof a.data === "string" ? Buffer.from(a.data, "utf8") : Buffer.from(bytesOf(a.data) as Buffer);
       this.#timers.push(this.#clock.schedule(a.at, () => this.#deliver(() => sink.push(chunk))));
     }
     const end = this.#end;
