@@ -5,7 +5,7 @@
 // command; it drops a backend that is not the current one and has been idle
 // for IDLE units, and otherwise moves its own mark forward.
 import type { ProtConnection, ProtStream, WaitEvent } from "prot-events";
-import { Timeline, command, dial, isMain, listen, liveScene, type Scene } from "./lib/scene.js";
+import { Timeline, command, dial, isMain, listen, liveScene, readCommand, type Scene } from "./lib/scene.js";
 
 interface Backend {
   name: string;
@@ -13,28 +13,26 @@ interface Backend {
   lastUsed: number;
 }
 
-/** Runs the story. Returns what the client read. */
-export async function idleBackendReaper(scene: Scene, idle = 30): Promise<string[]> {
-  const tl = new Timeline(scene);
+/** A backend that answers every command with its name. */
+export function backendServer(name: string): (conn: ProtConnection) => Promise<void> {
+  return async (conn) => {
+    for (;;) {
+      const line = await readCommand(conn);
+      if (line === null) return;
+      const [tag, verb] = line.split(" ");
+      conn.output.write(`${tag} OK ${verb} on ${name}\r\n`);
+    }
+  };
+}
+
+/**
+ * The proxy: `USE <name>` connects to (or reuses) the backend listening on
+ * `ports.get(name)`; other commands go to the current backend.
+ */
+export function proxyServer(scene: Scene, ports: ReadonlyMap<string, number>, idle = 30, tl = new Timeline(scene)): (conn: ProtConnection) => Promise<void> {
   const idleTicks = idle * scene.unit;
-
-  // Two backends that answer every command with their name.
-  const backends = new Map<string, Awaited<ReturnType<typeof listen>>>();
-  for (const name of ["alpha", "beta"]) {
-    backends.set(
-      name,
-      await listen(scene, async ({ input, output }) => {
-        for (;;) {
-          const line = await input.readLine();
-          if (typeof line !== "string") return;
-          const [tag, verb] = line.split(" ");
-          output.write(`${tag} OK ${verb} on ${name}\r\n`);
-        }
-      }),
-    );
-  }
-
-  const proxy = await listen(scene, async ({ input, output }) => {
+  return async (conn) => {
+    const { input, output } = conn;
     const cache = new Map<string, Backend>();
     let current: Backend | null = null;
 
@@ -51,42 +49,58 @@ export async function idleBackendReaper(scene: Scene, idle = 30): Promise<string
       return ev;
     };
 
-    for (;;) {
-      const line = await input.readLine();
-      if (typeof line !== "string") break;
-      tl.log(`proxy: got "${line}"`);
-      const [tag, verb, arg] = line.split(" ") as [string, string, string | undefined];
-      if (verb === "LOGOUT") {
-        output.write(`${tag} OK LOGOUT completed\r\n`);
-        await output.flush();
-        break;
-      }
-      if (verb === "USE" && arg !== undefined) {
-        let be = cache.get(arg);
-        const port = backends.get(arg)?.port;
-        if (be === undefined && port !== undefined) {
-          be = { name: arg, conn: await dial(scene, port), lastUsed: input.clock.now() };
-          cache.set(arg, be);
-          input.addWaitEvent(input.clock.now() + idleTicks, backendTimeout, be);
-          tl.log(`proxy: connected to ${arg}`);
-        }
-        if (be === undefined) output.write(`${tag} NO no backend ${arg}\r\n`);
-        else {
-          current = be;
-          output.write(`${tag} OK using ${arg}\r\n`);
-        }
-        continue;
-      }
-      if (current === null) {
-        output.write(`${tag} BAD no backend selected\r\n`);
-        continue;
-      }
-      const replies = await command(current.conn, line);
-      current.lastUsed = input.clock.now();
-      output.write(`${replies.at(-1)}\r\n`);
+    try {
+      await relay();
+    } finally {
+      for (const be of cache.values()) await be.conn.close();
     }
-    for (const be of cache.values()) await be.conn.close();
-  });
+
+    async function relay(): Promise<void> {
+      for (;;) {
+        const line = await readCommand(conn);
+        if (line === null) return;
+        tl.log(`proxy: got "${line}"`);
+        const [tag, verb, arg] = line.split(" ") as [string, string, string | undefined];
+        if (verb === "LOGOUT") {
+          output.write(`${tag} OK LOGOUT completed\r\n`);
+          await output.flush();
+          return;
+        }
+        if (verb === "USE" && arg !== undefined) {
+          let be = cache.get(arg);
+          const port = ports.get(arg);
+          if (be === undefined && port !== undefined) {
+            be = { name: arg, conn: await dial(scene, port), lastUsed: input.clock.now() };
+            cache.set(arg, be);
+            input.addWaitEvent(input.clock.now() + idleTicks, backendTimeout, be);
+            tl.log(`proxy: connected to ${arg}`);
+          }
+          if (be === undefined) output.write(`${tag} NO no backend ${arg}\r\n`);
+          else {
+            current = be;
+            output.write(`${tag} OK using ${arg}\r\n`);
+          }
+          continue;
+        }
+        if (current === null) {
+          output.write(`${tag} BAD no backend selected\r\n`);
+          continue;
+        }
+        const replies = await command(current.conn, line);
+        current.lastUsed = input.clock.now();
+        output.write(`${replies.at(-1)}\r\n`);
+      }
+    }
+  };
+}
+
+/** Runs the story. Returns what the client read. */
+export async function idleBackendReaper(scene: Scene, idle = 30): Promise<string[]> {
+  const tl = new Timeline(scene);
+  const backends = new Map<string, Awaited<ReturnType<typeof listen>>>();
+  for (const name of ["alpha", "beta"]) backends.set(name, await listen(scene, backendServer(name)));
+  const ports = new Map([...backends].map(([name, b]) => [name, b.port]));
+  const proxy = await listen(scene, proxyServer(scene, ports, idle, tl));
 
   const client = await dial(scene, proxy.port);
   const seen: string[] = [];

@@ -2,15 +2,14 @@
 // drac_ping kept a connection warm: one wait event on the client stream that
 // writes a ping and reschedules itself; each command from the client pushes
 // the next ping N units past the command.
-import { type ProtStream, type ProtWriter, type WaitEvent } from "prot-events";
-import { Timeline, command, dial, drain, isMain, liveScene, listen, type Scene } from "./lib/scene.js";
+import { type ProtConnection, type ProtStream, type ProtWriter, type WaitEvent } from "prot-events";
+import { Timeline, command, dial, drain, isMain, liveScene, listen, readCommand, type Scene } from "./lib/scene.js";
 
-/** Runs the story: a client that works a little, idles, then logs out. Returns what the client read. */
-export async function keepAlivePing(scene: Scene, interval = 15): Promise<string[]> {
-  const tl = new Timeline(scene);
+/** The server: a ping after every `interval` units of silence from the client. */
+export function keepAliveServer(scene: Scene, interval = 15, tl = new Timeline(scene)): (conn: ProtConnection) => Promise<void> {
   const every = interval * scene.unit;
-
-  const server = await listen(scene, async ({ input, output }) => {
+  return async (conn) => {
+    const { input, output } = conn;
     output.write("* OK ready\r\n");
     const ping = (s: ProtStream, ev: WaitEvent<ProtWriter>, out: ProtWriter): WaitEvent<ProtWriter> => {
       out.write("* OK keep-alive\r\n");
@@ -20,8 +19,8 @@ export async function keepAlivePing(scene: Scene, interval = 15): Promise<string
     };
     const event = input.addWaitEvent(input.clock.now() + every, ping, output);
     for (;;) {
-      const line = await input.readLine();
-      if (typeof line !== "string") return;
+      const line = await readCommand(conn);
+      if (line === null) return;
       tl.log(`server: got "${line}"`);
       event.mark = input.clock.now() + every;
       const [tag, verb] = line.split(" ");
@@ -32,7 +31,13 @@ export async function keepAlivePing(scene: Scene, interval = 15): Promise<string
       }
       output.write(`${tag} OK ${verb} completed\r\n`);
     }
-  });
+  };
+}
+
+/** Runs the story: a client that works a little, idles, then logs out. Returns what the client read. */
+export async function keepAlivePing(scene: Scene, interval = 15): Promise<string[]> {
+  const tl = new Timeline(scene);
+  const server = await listen(scene, keepAliveServer(scene, interval, tl));
 
   const client = await dial(scene, server.port);
   const seen: string[] = [];

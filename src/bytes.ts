@@ -11,13 +11,11 @@ export function bytesOf(x: unknown): Buffer | undefined {
   return undefined;
 }
 
-/** What a value is, for an error message: `number 42`, `object Object`, `a Promise`. @internal */
+/** What a value is, for an error message: `42`, `NaN`, `the string "5"`, `an object (Promise)`. @internal */
 export function kindOf(x: unknown): string {
-  if (x === null) return "null";
-  if (typeof x === "object" || typeof x === "function") {
-    const tag = Object.prototype.toString.call(x).slice(8, -1);
-    return typeof x === "function" ? "a function" : `an object (${tag})`;
-  }
-  if (typeof x === "string") return `a string`;
-  return `${typeof x} ${String(x)}`;
+  if (typeof x === "function") return "a function";
+  if (typeof x === "object" && x !== null) return `an object (${Object.prototype.toString.call(x).slice(8, -1)})`;
+  if (typeof x === "string") return `the string ${JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}...` : x)}`;
+  if (typeof x === "symbol") return "a symbol";
+  return String(x);
 }

@@ -4,7 +4,7 @@
 import net from "node:net";
 import { once } from "node:events";
 import { pathToFileURL } from "node:url";
-import { VirtualClock, protSocket, systemClock, type Clock, type ProtConnection } from "prot-events";
+import { LineTooLongError, VirtualClock, protSocket, systemClock, type Clock, type ProtConnection } from "prot-events";
 
 /** Where an example runs: its clock, how many ticks make one unit of its story, and where it reports. */
 export interface Scene {
@@ -55,7 +55,12 @@ export class Timeline {
   }
 }
 
-/** A loopback TCP server; each connection gets protocol streams on the scene's clock. */
+/**
+ * A loopback TCP server; each connection gets protocol streams on the
+ * scene's clock. Whatever the connection's handler throws (a write to a peer
+ * that is gone, a peer that does not read its replies) ends that connection
+ * alone, never the process.
+ */
 export async function listen(
   scene: Scene,
   serve: (conn: ProtConnection) => Promise<void>,
@@ -65,7 +70,9 @@ export async function listen(
     sockets.add(sock);
     sock.on("close", () => sockets.delete(sock));
     const conn = protSocket(sock, { input: { clock: scene.clock } });
-    void serve(conn).finally(() => conn.close());
+    serve(conn)
+      .catch((err: unknown) => scene.log(`connection dropped: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => conn.close());
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
@@ -83,6 +90,24 @@ export async function dial(scene: Scene, port: number): Promise<ProtConnection> 
   const sock = net.connect(port, "127.0.0.1");
   await once(sock, "connect");
   return protSocket(sock, { input: { clock: scene.clock } });
+}
+
+/**
+ * The next command line from a client, or `null` once the connection has
+ * ended or failed. A line over the stream's `maxLine` is answered with
+ * `* BAD` and discarded to its end: its tail is never taken for a command.
+ */
+export async function readCommand(conn: ProtConnection): Promise<string | null> {
+  for (;;) {
+    try {
+      const line = conn.input.tryReadLine() ?? (await conn.input.readLine());
+      return typeof line === "string" ? line : null;
+    } catch (err) {
+      if (!(err instanceof LineTooLongError)) throw err;
+      conn.output.write("* BAD line too long\r\n");
+      if ((await conn.input.skipLine()) !== true) return null;
+    }
+  }
 }
 
 /**
