@@ -17,7 +17,7 @@ export {
   WOULD_BLOCK,
   LineTooLongError,
 } from "./prot-stream.js";
-export { ProtWriter, ProtWriteError, type ProtWriterOptions } from "./prot-writer.js";
+export { ProtWriter, ProtWriteError, ProtOutputLimitError, type ProtWriterOptions } from "./prot-writer.js";
 export { ProtGroup, type ProtGroupOptions, select } from "./select.js";
 export { protSocket, type ProtSocketOptions, type ProtConnection } from "./socket.js";
 export { formatC } from "./printf.js";

@@ -984,10 +984,15 @@ export class ProtStream {
   /** A read that waits: settles at once when it can, else becomes the waiting read. */
   #read(op: Op, n: number): Promise<unknown> {
     let got: unknown;
-    try {
-      got = this.#try(op, n);
-    } catch (err) {
-      return Promise.reject(err);
+    // While the paired writer is blocked, even buffered input waits for the output to drain;
+    // once it failed for good, the wait fails the stream.
+    const flush = this.#flushOnRead;
+    if (flush === null || (flush.blocked !== true && typeof flush.fatal !== "string") || this.#nonBlocking || this.#waiting || this.#over) {
+      try {
+        got = this.#try(op, n);
+      } catch (err) {
+        return Promise.reject(err);
+      }
     }
     if (got !== undefined) return Promise.resolve(got);
     if (this.#over) return Promise.resolve(this.#ending());
@@ -1093,6 +1098,7 @@ export class ProtStream {
           this.#failStream(fatal);
           return Outcome.End;
         }
+        const held = this.#holding;
         this.#holding = blocked && flush.blocked === true;
         if (this.#holding) {
           if (!this.#paused) {
@@ -1100,6 +1106,8 @@ export class ProtStream {
             this.#source.pause();
           }
         } else if (this.#paused) this.#resume();
+        // The hold is over: what was buffered meanwhile (or before) may be enough now.
+        if (held && !this.#holding) return Outcome.Data;
         // Flushing can close the stream or bring input (an echo over one pipe).
         ended = this.#settled();
         if (ended !== Outcome.Pending) return ended;

@@ -180,7 +180,7 @@ export class ProtWriter {
    * @throws ProtOutputLimitError when the write would take the output
    * waiting for the peer past `maxBuffered`.
    */
-  write(data: string | Uint8Array): this {
+  write(data: string | ArrayBufferView): this {
     if (typeof data === "string") {
       this.#usable();
       const n = Buffer.byteLength(data, this.#encoding);

@@ -156,7 +156,7 @@ export interface Arrival {
   /** Absolute clock time of the arrival. */
   at: number;
   /** The bytes (any typed array, by the bytes it covers); a string is taken as UTF-8. */
-  data: string | Uint8Array;
+  data: string | ArrayBufferView;
 }
 
 /** How a {@link ScriptedSource} ends. */
