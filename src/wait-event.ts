@@ -10,7 +10,11 @@ import type { ProtStream } from "./prot-stream.js";
  * {@link ProtStream.removeWaitEvent}. A stream takes `null` at its word: an
  * event whose callback returns `null` (or, from JavaScript, `undefined`) is
  * removed even if the callback forgot to remove it, so it can never fire
- * again.
+ * again. Any other return value (a stray number, the Promise of an `async`
+ * function) fails the stream as a throw does, with a message naming what
+ * was returned; a Promise's rejection is caught, never left unhandled. A
+ * callback runs synchronously: start asynchronous work from it, but return
+ * the event or `null`.
  *
  * A callback may remove or reschedule any event of the stream, and add new
  * ones; an event removed during a pass does not run later in it, and events
