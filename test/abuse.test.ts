@@ -4,46 +4,17 @@
 // 100,000 events on one stream in list order") and are not repeated here.
 // The slow client held off by an overall deadline has its own test with the
 // option that provides it.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import net from "node:net";
+import { describe, expect, it } from "vitest";
 import { once } from "node:events";
 import { ProtStream, VirtualClock, protSocket, type ByteSink, type ByteSource, type WaitEvent } from "prot-events";
-import { liveBytes, scripted } from "./helpers.js";
+import { leaveNoUnhandledRejections, liveBytes, loopback, scripted, type LoopbackPair } from "./helpers.js";
 
 const MiB = 1024 * 1024;
 const mib = (n: number): string => `${(n / MiB).toFixed(1)} MiB`;
 
-// A rejection nobody handles is what would bring down a server under Node's
-// default --unhandled-rejections=throw; every test here must leave none.
-let unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-beforeEach(() => {
-  unhandled = [];
-  process.on("unhandledRejection", onUnhandled);
-});
-afterEach(async () => {
-  // Node reports unhandled rejections once the microtask queue drains.
-  await new Promise((r) => setImmediate(r));
-  process.off("unhandledRejection", onUnhandled);
-  expect(unhandled).toEqual([]);
-});
-
-const servers: net.Server[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
-});
-/** A connected loopback pair: the client socket and the server's side of it. */
-async function pair(): Promise<{ client: net.Socket; server: net.Socket }> {
-  let accept: (s: net.Socket) => void = () => {};
-  const accepted = new Promise<net.Socket>((r) => (accept = r));
-  const server = net.createServer((s) => accept(s));
-  servers.push(server);
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const client = net.connect((server.address() as net.AddressInfo).port, "127.0.0.1");
-  await once(client, "connect");
-  return { client, server: await accepted };
-}
+leaveNoUnhandledRejections();
+const loopbackPairs = loopback();
+const pair = async (): Promise<LoopbackPair> => (await loopbackPairs(1))[0] as LoopbackPair;
 
 describe("a callback that throws (WE-CB-9)", () => {
   it("fails a served connection cleanly: the read loop ends, later events never run, the peer is let go", async () => {

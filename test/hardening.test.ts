@@ -1,7 +1,7 @@
 // Misuse and hostile peers, one rule at a time: bounded output, bounded
 // close, over-long lines, checked arguments, callbacks and sources that
 // would have crashed the process, and silent results made loud.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import net from "node:net";
 import { once } from "node:events";
 import { readdirSync } from "node:fs";
@@ -19,47 +19,11 @@ import {
   type ProtConnection,
 } from "prot-events";
 import { prot_fgets, prot_write } from "prot-events/cyrus";
-import { scripted } from "./helpers.js";
+import { leaveNoUnhandledRejections, loopback, scripted, type LoopbackPair } from "./helpers.js";
 
-// A rejection or exception nobody handles would bring a server down; none may be left.
-let unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-beforeEach(() => {
-  unhandled = [];
-  process.on("unhandledRejection", onUnhandled);
-});
-afterEach(async () => {
-  await new Promise((r) => setImmediate(r));
-  process.off("unhandledRejection", onUnhandled);
-  expect(unhandled).toEqual([]);
-});
-
-const servers: net.Server[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
-});
-
-/** `n` connected loopback pairs through one listening server. */
-async function pairs(n: number): Promise<Array<{ client: net.Socket; server: net.Socket }>> {
-  const accepted: net.Socket[] = [];
-  const server = net.createServer((s) => void accepted.push(s));
-  servers.push(server);
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const out: Array<{ client: net.Socket; server: net.Socket }> = [];
-  for (let i = 0; i < n; i++) {
-    const client = net.connect((server.address() as net.AddressInfo).port, "127.0.0.1");
-    client.on("error", () => {});
-    await once(client, "connect");
-    while (accepted.length <= i) await once(server, "connection");
-    out.push({ client, server: accepted[i] as net.Socket });
-  }
-  return out;
-}
-
-async function pair(): Promise<{ client: net.Socket; server: net.Socket }> {
-  return (await pairs(1))[0] as { client: net.Socket; server: net.Socket };
-}
+leaveNoUnhandledRejections();
+const pairs = loopback();
+const pair = async (): Promise<LoopbackPair> => (await pairs(1))[0] as LoopbackPair;
 
 /** Lets the event loop (socket I/O included) go round `n` times; no wall-clock wait. */
 async function turns(n: number): Promise<void> {

@@ -1,4 +1,6 @@
-import { afterAll } from "vitest";
+import { afterAll, afterEach, beforeEach, expect } from "vitest";
+import net from "node:net";
+import { once } from "node:events";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { DriverExecutor } from "../conformance/src/driver.js";
@@ -65,5 +67,59 @@ export function driversClosedAfterAll(): (command: string, startTimeoutMs?: numb
     const d = await DriverExecutor.start(command, startTimeoutMs);
     started.push(d);
     return d;
+  };
+}
+
+/**
+ * Makes every test of the calling file fail if it leaves a rejection nobody
+ * handled: what would bring down a server under Node's default
+ * --unhandled-rejections=throw.
+ */
+export function leaveNoUnhandledRejections(): void {
+  let unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+  beforeEach(() => {
+    unhandled = [];
+    process.on("unhandledRejection", onUnhandled);
+  });
+  afterEach(async () => {
+    // Node reports unhandled rejections once the microtask queue drains.
+    await new Promise((r) => setImmediate(r));
+    process.off("unhandledRejection", onUnhandled);
+    expect(unhandled).toEqual([]);
+  });
+}
+
+/** A connected loopback pair: the client socket and the server's side of it. */
+export interface LoopbackPair {
+  client: net.Socket;
+  server: net.Socket;
+}
+
+/**
+ * Returns `loopbackPairs(n)`, which makes `n` connected pairs through one
+ * listening server of its own on 127.0.0.1; the servers are closed after
+ * each test of the calling file.
+ */
+export function loopback(): (n: number) => Promise<LoopbackPair[]> {
+  const servers: net.Server[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
+  });
+  return async (n) => {
+    const accepted: net.Socket[] = [];
+    const server = net.createServer((s) => void accepted.push(s));
+    servers.push(server);
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const out: LoopbackPair[] = [];
+    for (let i = 0; i < n; i++) {
+      const client = net.connect((server.address() as net.AddressInfo).port, "127.0.0.1");
+      client.on("error", () => {});
+      await once(client, "connect");
+      while (accepted.length <= i) await once(server, "connection");
+      out.push({ client, server: accepted[i] as net.Socket });
+    }
+    return out;
   };
 }
