@@ -255,8 +255,9 @@ export function prot_printastring(out: ProtWriter, s: string | null): number {
 }
 
 /**
- * `prot_printmap(out, s, n)`: bytes (a string by the bytes of its UTF-8) as
- * NIL, quoted string or literal.
+ * `prot_printmap(out, s, n)`: bytes as NIL, quoted string or literal. A
+ * string is printed by its bytes: in the writer's encoding, or in UTF-8
+ * when `n` counts them.
  * @throws TypeError or RangeError naming a bad `s` or `n`; nothing is written.
  */
 export function prot_printmap(out: ProtWriter, s: Uint8Array | string | null, n?: number): number {
@@ -265,8 +266,8 @@ export function prot_printmap(out: ProtWriter, s: Uint8Array | string | null, n?
 }
 
 /**
- * `prot_printamap(out, s, n)`: bytes (a string by the bytes of its UTF-8) as
- * NIL, atom, quoted string or literal.
+ * `prot_printamap(out, s, n)`: bytes as NIL, atom, quoted string or
+ * literal; a string as for {@link prot_printmap}.
  * @throws TypeError or RangeError naming a bad `s` or `n`; nothing is written.
  */
 export function prot_printamap(out: ProtWriter, s: Uint8Array | string | null, n?: number): number {
