@@ -19,7 +19,7 @@ export {
 } from "./prot-stream.js";
 export { ProtWriter, ProtWriteError, ProtOutputLimitError, type ProtWriterOptions } from "./prot-writer.js";
 export { ProtGroup, type ProtGroupOptions, select } from "./select.js";
-export { protSocket, type ProtSocketOptions, type ProtConnection } from "./socket.js";
+export { protSocket, type ProtSocketOptions, type ProtConnection, type StartTlsOptions } from "./socket.js";
 export { formatC } from "./printf.js";
 export { imapForm, type ImapForm, MAX_QUOTED } from "./imap-quote.js";
 export { Messages } from "./messages.js";

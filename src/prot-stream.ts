@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import { systemClock, type Clock, type Timer } from "./clock.js";
 import { kindOf } from "./bytes.js";
 import { describe, Messages } from "./messages.js";
-import { readableSource, type ByteSink, type ByteSource } from "./source.js";
+import { readableSource, type ByteSink, type ByteSource, type ReadableSourceOptions } from "./source.js";
 import { checkMark, WaitEvent, WaitEventList, type WaitEventProc } from "./wait-event.js";
 
 /**
@@ -133,6 +133,7 @@ const enum Op {
   Read,
   Fill,
   Skip,
+  Exact,
 }
 
 type Settle = (value: unknown) => void;
@@ -231,7 +232,7 @@ export class ProtStream {
   /** Buffered bytes above which the source is paused. */
   readonly highWaterMark: number;
 
-  readonly #source: ByteSource;
+  #source: ByteSource;
   readonly #events: WaitEventList;
   readonly #decode: Decoder;
   // Unread input is #buf[#pos, #end). #buf is a chunk adopted as it came
@@ -741,12 +742,59 @@ export class ProtStream {
   }
 
   /**
+   * Reads exactly `n` bytes, waiting (and running due events) until that
+   * many are buffered: an IMAP literal, a length-prefixed frame. The bytes
+   * are buffered until all have come, past `highWaterMark` if need be, so
+   * bound `n` first (a literal's announced size comes from the peer); relay
+   * a large body in pieces with {@link ProtStream.read} instead. If the
+   * input ends or fails first the result is `null` and the bytes that came
+   * stay buffered for {@link ProtStream.read}.
+   * @throws RangeError (as a rejection) when `n` is not a positive integer.
+   */
+  readExactly(n: number): Promise<ReadResult<Buffer>> {
+    if (!Number.isInteger(n) || n <= 0) {
+      return Promise.reject(new RangeError(`${this.name}.readExactly: n must be a positive integer, got ${n}`));
+    }
+    return this.#read(Op.Exact, n) as Promise<ReadResult<Buffer>>;
+  }
+
+  /**
    * Waits until input is buffered, running due events while it waits, and
    * returns how many bytes are buffered; consumes nothing. Returns at once
    * when something is buffered already.
    */
   fill(): Promise<ReadResult<number>> {
     return this.#read(Op.Fill, 0) as Promise<ReadResult<number>>;
+  }
+
+  /**
+   * Moves the stream onto another source, keeping everything else: its wait
+   * events, read timeout, deadline, counters and paired writer. This is the
+   * read half of STARTTLS (see {@link ProtConnection.startTls}): the new
+   * source is the TLS socket wrapping the old one. The old source is closed
+   * as {@link ProtStream.close} would close it (a Readable is destroyed
+   * unless `destroyOnClose` was false).
+   *
+   * Refused while input is buffered: bytes that came over the old source
+   * after the command that asked for the switch would otherwise be read as
+   * if they came over the new one (the STARTTLS command injection of
+   * CVE-2011-0411 and its kin).
+   * @param source - a Node `Readable` or a {@link ByteSource}.
+   * @param options - for a Readable: whether closing the stream destroys it.
+   * @throws Error naming the stream when input is buffered, a read is
+   * waiting, or the stream is closed, failed or at its end.
+   */
+  switchSource(source: Readable | ByteSource, options: ReadableSourceOptions = {}): void {
+    const refuse = (why: string): never => {
+      throw new Error(`${this.name}.switchSource: refused, ${why}`);
+    };
+    if (this.#over) refuse(`the stream is over (${this.error ?? "input ended"})`);
+    if (this.#waiting) refuse("a read is waiting");
+    if (this.#end > this.#pos) refuse(`${this.#end - this.#pos} bytes of input are buffered from the old source`);
+    this.#source.close();
+    this.#paused = false;
+    this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
+    this.#source.attach(new ProtStream.#Sink(this));
   }
 
   // ---- closing ------------------------------------------------------------
@@ -978,6 +1026,8 @@ export class ProtStream {
         return this.buffered > 0 ? this.buffered : undefined;
       case Op.Skip:
         return this.trySkipLine() ? true : undefined;
+      case Op.Exact:
+        return this.#end - this.#pos >= n ? this.tryRead(n) : undefined;
     }
   }
 

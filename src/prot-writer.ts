@@ -92,7 +92,7 @@ export class ProtWriter {
   readonly name: string;
   /** Whether literals are sent as `{n+}`. */
   isClient: boolean;
-  readonly #sink: Writable;
+  #sink: Writable;
   readonly #size: number;
   readonly #encoding: "utf8" | "latin1" | "ascii";
   readonly #endOnClose: boolean;
@@ -108,6 +108,8 @@ export class ProtWriter {
   readonly #held: Buffer[] = [];
   #heldBytes = 0;
   #overflow: string | null = null;
+  #inMessage = false;
+  readonly #between: Array<string | Uint8Array> = [];
 
   /**
    * @param sink - a Node `Writable`: a socket, a pipe, any `Duplex`.
@@ -128,8 +130,33 @@ export class ProtWriter {
       throw new RangeError(`ProtWriter: maxBuffered (${this.#max}) must not be below highWaterMark (${this.#high})`);
     }
     this.#sink = sink;
-    sink.on("error", (err: Error) => this.#fail(`${this.name}: the sink failed: ${err.message}`));
-    sink.on("close", () => this.#fail(`${this.name}: the sink is closed`));
+    sink.on("error", this.#onSinkError);
+    sink.on("close", this.#onSinkClose);
+  }
+
+  readonly #onSinkError = (err: Error): void => this.#fail(`${this.name}: the sink failed: ${err.message}`);
+  readonly #onSinkClose = (): void => this.#fail(`${this.name}: the sink is closed`);
+
+  /**
+   * Moves the writer onto another sink (the write half of STARTTLS: the TLS
+   * socket wrapping the old one), keeping its counters and settings. The old
+   * sink is left open and without the writer's listeners. Flush first.
+   * @throws Error naming the writer when bytes are still buffered or held
+   * back for a drain, or a message is open.
+   * @throws ProtWriteError when the writer is closed or failed.
+   */
+  switchSink(sink: Writable): void {
+    if (this.#error !== null) throw new ProtWriteError(this.#error);
+    const refuse = (why: string): never => {
+      throw new Error(`${this.name}.switchSink: refused, ${why}`);
+    };
+    if (this.buffered > 0 || this.#drain !== null) refuse("output is still buffered; flush first");
+    if (this.#inMessage) refuse("a message is open");
+    this.#sink.off("error", this.#onSinkError);
+    this.#sink.off("close", this.#onSinkClose);
+    this.#sink = sink;
+    sink.on("error", this.#onSinkError);
+    sink.on("close", this.#onSinkClose);
   }
 
   /** Bytes accepted by writes so far. */
@@ -296,6 +323,53 @@ export class ProtWriter {
     }
     this.#error ??= `${this.name}: the writer is closed`;
     if (this.#endOnClose) this.#sink.end();
+  }
+
+  /** True between {@link ProtWriter.beginMessage} and {@link ProtWriter.endMessage}. */
+  get inMessage(): boolean {
+    return this.#inMessage;
+  }
+
+  /**
+   * Opens a message: a response that one task writes in several steps (a
+   * line, a literal relayed chunk by chunk while it waits for more input).
+   * Until {@link ProtWriter.endMessage}, what {@link ProtWriter.writeBetween}
+   * is given waits, so a wait event that fires meanwhile (the stream it
+   * hangs on waits while the message is written) cannot land inside it.
+   * Plain writes are not held back: they belong to the message.
+   * @throws Error when a message is already open.
+   */
+  beginMessage(): this {
+    if (this.#inMessage) throw new Error(`${this.name}.beginMessage: a message is already open`);
+    this.#inMessage = true;
+    return this;
+  }
+
+  /**
+   * Closes the open message, then writes what {@link ProtWriter.writeBetween}
+   * held back meanwhile, in order.
+   * @throws Error when no message is open.
+   * @throws ProtWriteError when the sink is closed or failed.
+   */
+  endMessage(): this {
+    if (!this.#inMessage) throw new Error(`${this.name}.endMessage: no message is open`);
+    this.#inMessage = false;
+    const held = this.#between.splice(0);
+    for (let i = 0; i < held.length; i++) this.write(held[i] as string | Uint8Array);
+    return this;
+  }
+
+  /**
+   * Writes `data` as a message of its own: at once when no message is open,
+   * else just after the open one ends. What wait events write (a keep-alive,
+   * a notice) goes through here, never through {@link ProtWriter.write}.
+   * @throws ProtWriteError when the sink is closed or failed.
+   */
+  writeBetween(data: string | Uint8Array): this {
+    if (!this.#inMessage) return this.write(data);
+    this.#usable();
+    this.#between.push(data);
+    return this;
   }
 
   #bytes(value: unknown, method: string, arg: string): Buffer {

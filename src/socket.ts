@@ -1,5 +1,7 @@
+import { once } from "node:events";
 import type { Duplex } from "node:stream";
 import { SystemClock, type Timer } from "./clock.js";
+import tls from "node:tls";
 import { ProtStream, type ProtStreamOptions } from "./prot-stream.js";
 import { ProtWriter, type ProtWriterOptions } from "./prot-writer.js";
 
@@ -18,6 +20,12 @@ export interface ProtSocketOptions {
   closeGrace?: number;
 }
 
+/** Options of {@link ProtConnection.startTls}: Node's TLS socket options, and which end this is. */
+export interface StartTlsOptions extends tls.TLSSocketOptions {
+  /** This end is the server (the usual case for STARTTLS). Default `true`. */
+  isServer?: boolean;
+}
+
 /** The two protocol streams over one connection. */
 export interface ProtConnection {
   /** Reads from the connection; its buffered replies are flushed before it waits. */
@@ -32,6 +40,22 @@ export interface ProtConnection {
    * its buffers alive. Never rejects.
    */
   close(): Promise<void>;
+  /**
+   * Upgrades the connection to TLS in place (STARTTLS): flushes the output
+   * (the "OK, begin TLS" reply), wraps the socket in a `tls.TLSSocket`, and
+   * moves both streams onto it with {@link ProtStream.switchSource} and
+   * {@link ProtWriter.switchSink}: wait events, timeouts, deadline, counters
+   * and the flush-on-read pairing carry over, and no listener of the streams
+   * is left on the plain socket. Resolves once the handshake is done.
+   *
+   * Refuses, before anything is sent or changed, when input is buffered:
+   * plain text that followed the STARTTLS command must not be read as if it
+   * came over TLS. A server answers such a client with an error.
+   * @throws Error (as a rejection) when input is buffered, the connection
+   * was upgraded already, or the handshake fails (the connection is then
+   * unusable: close it).
+   */
+  startTls(options?: StartTlsOptions): Promise<tls.TLSSocket>;
 }
 
 /**
@@ -50,11 +74,12 @@ export function protSocket(socket: Duplex, options: ProtSocketOptions = {}): Pro
     throw new RangeError(`protSocket: closeGrace must be a number of ticks >= 0, got ${String(grace)}`);
   }
   input.setFlushOnRead(output);
+  let current: Duplex = socket;
   return {
     input,
     output,
     async close(): Promise<void> {
-      if (output.error === null && output.pending > 0 && !socket.destroyed) {
+      if (output.error === null && output.pending > 0 && !current.destroyed) {
         let timer: Timer | null = null;
         const expired = new Promise<void>((resolve) => (timer = clock.schedule(clock.now() + grace, resolve)));
         // The peer is gone or not reading; there is nobody left to tell.
@@ -63,8 +88,23 @@ export function protSocket(socket: Duplex, options: ProtSocketOptions = {}): Pro
       }
       input.close();
       // Destroyed first, so the writer's close finds the sink gone rather than waiting for it.
+      current.destroy();
       socket.destroy();
       await output.close().catch(() => {});
+    },
+    async startTls(tlsOptions: StartTlsOptions = {}): Promise<tls.TLSSocket> {
+      if (current !== socket) throw new Error(`${input.name}.startTls: refused, the connection is already upgraded`);
+      if (input.buffered > 0) {
+        throw new Error(`${input.name}.startTls: refused, ${input.buffered} bytes of input are buffered: they came before TLS and must not pass for protected input`);
+      }
+      await output.flush();
+      const { isServer = true, ...rest } = tlsOptions;
+      const secure = isServer ? new tls.TLSSocket(socket, { ...rest, isServer: true }) : tls.connect({ ...rest, socket });
+      input.switchSource(secure, { destroyOnClose: false });
+      output.switchSink(secure);
+      current = secure;
+      await once(secure, isServer ? "secure" : "secureConnect");
+      return secure;
     },
   };
 }
