@@ -41,7 +41,7 @@ export interface ImapProxyOptions {
   maxLiteral?: number;
   /** Offer STARTTLS with this context. */
   tls?: tls.SecureContext;
-  /** Told one line per thing the proxy did. */
+  /** Told one line per thing the proxy did, starting "client port N:" (the client's port). */
   log?: (line: string) => void;
 }
 
@@ -57,18 +57,23 @@ export interface ImapProxyStats {
   refused: number;
   reapLateness: number[];
   keepAliveLateness: number[];
+  timeoutLateness: number[];
 }
 
 /** A running proxy. */
 export interface ImapProxy {
   readonly port: number;
   readonly stats: ImapProxyStats;
+  /** Resolves once no session is open (at once when none is). */
+  whenIdle(): Promise<void>;
   /** Stops listening and ends every session. */
   close(): Promise<void>;
 }
 
 const CRLF = "\r\n";
 const RELAY_CHUNK = 65_536;
+// How long a closing connection may take to deliver its last replies (a BYE) to a peer that does not read.
+const CLOSE_GRACE = 1000;
 // Tags the proxy uses for its own commands to a backend; a client's commands never reach the backend with them.
 const OWN_TAG = "PXY.";
 const LITERAL = /(~?)\{(\d{1,15})(\+?)\}$/;
@@ -88,9 +93,10 @@ function literalOf(line: Buffer): Literal | null {
 export async function startImapProxy(options: ImapProxyOptions, port = 0): Promise<ImapProxy> {
   const stats: ImapProxyStats = {
     sessions: 0, open: 0, reaps: 0, reconnects: 0, keepAlives: 0, timeouts: 0, deadlines: 0, refused: 0,
-    reapLateness: [], keepAliveLateness: [],
+    reapLateness: [], keepAliveLateness: [], timeoutLateness: [],
   };
   const live = new Set<Session>();
+  const idle: Array<() => void> = [];
   const server = net.createServer((socket) => {
     const session = new Session(socket, options, stats);
     live.add(session);
@@ -99,6 +105,7 @@ export async function startImapProxy(options: ImapProxyOptions, port = 0): Promi
     void session.run().finally(() => {
       live.delete(session);
       stats.open--;
+      if (live.size === 0) for (const resolve of idle.splice(0)) resolve();
     });
   });
   server.listen(port, "127.0.0.1");
@@ -106,6 +113,9 @@ export async function startImapProxy(options: ImapProxyOptions, port = 0): Promi
   return {
     port: (server.address() as net.AddressInfo).port,
     stats,
+    whenIdle() {
+      return live.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
+    },
     async close() {
       const closed = new Promise((resolve) => server.close(resolve));
       await Promise.all([...live].map((s) => s.end("* BYE Proxy shutting down")));
@@ -116,6 +126,7 @@ export async function startImapProxy(options: ImapProxyOptions, port = 0): Promi
 
 interface Backend {
   conn: ProtConnection;
+  socket: net.Socket;
   /** Logged out by the reaper: what it still sends is drained, not relayed. */
   reaped: boolean;
 }
@@ -154,7 +165,7 @@ class Session {
   }
 
   #log(text: string): void {
-    this.#o.log?.(text);
+    this.#o.log?.(`client port ${this.#socket.remotePort}: ${text}`);
   }
 
   async run(): Promise<void> {
@@ -182,12 +193,16 @@ class Session {
       input.setDeadline(this.#clock.now() + this.#o.commandDeadline);
       if (this.#keepAlive !== null) this.#keepAlive.mark = this.#clock.now() + this.#o.keepAlive;
       const go = await this.#command();
-      if (this.#ended || !go) return;
+      if (this.#ended) return;
+      if (!go) break;
       input.setDeadline(Infinity);
+      // Silence counts from the end of the command: relaying it (reconnecting first, perhaps) took time.
+      if (this.#keepAlive !== null) this.#keepAlive.mark = this.#clock.now() + this.#o.keepAlive;
     }
     const why = input.error;
     if (why === "idle for too long") {
       this.#stats.timeouts++;
+      this.#stats.timeoutLateness.push(this.#clock.now() - input.timeoutMark);
       await this.end("* BYE Autologout; idle for too long");
     } else if (why === "deadline passed") {
       this.#stats.deadlines++;
@@ -323,15 +338,15 @@ class Session {
     const conn = protSocket(socket, { input: { clock: this.#clock, maxLine: 1 << 20, name: "backend" }, output: { name: "backend" } });
     const greeting = await conn.input.readLineBytes();
     if (typeof greeting !== "object" || greeting === null) {
-      await conn.close();
+      await closeConnection(conn, socket, this.#clock);
       return null;
     }
-    const be: Backend = { conn, reaped: false };
+    const be: Backend = { conn, socket, reaped: false };
     if (!first) {
       this.#stats.reconnects++;
       for (const replay of [this.#login, this.#select]) {
         if (replay !== null && !(await this.#replay(be, replay))) {
-          await conn.close();
+          await closeConnection(conn, socket, this.#clock);
           return null;
         }
       }
@@ -401,7 +416,7 @@ class Session {
     } finally {
       if (output.inMessage) output.endMessage();
       if (this.#backend === be) this.#backend = null;
-      await be.conn.close();
+      await closeConnection(be.conn, be.socket, this.#clock);
       if (!be.reaped) await this.end(null);
     }
   }
@@ -426,7 +441,10 @@ class Session {
   async #drainClient(): Promise<void> {
     let timer: { cancel(): void } | null = null;
     const stalled = new Promise<never>((_, reject) => {
-      timer = this.#clock.schedule(this.#clock.now() + this.#o.clientTimeout, () => reject(new Error("the client stopped reading")));
+      timer = this.#clock.schedule(this.#clock.now() + this.#o.clientTimeout, () => {
+        this.#log("the client stopped reading");
+        reject(new Error("the client stopped reading"));
+      });
     });
     try {
       await Promise.race([this.#client.output.flush(), stalled]);
@@ -489,10 +507,9 @@ class Session {
     this.#backend = null;
     if (be !== null) {
       be.reaped = true;
-      await be.conn.close();
+      await closeConnection(be.conn, be.socket, this.#clock);
     }
-    await this.#client.close();
-    this.#socket.destroy();
+    await closeConnection(this.#client, this.#socket, this.#clock);
   }
 
   /** The reaper's decision, as a wait event on the client stream (see reapBackend). */
@@ -532,6 +549,19 @@ class Session {
     if (ev.mark <= now) ev.mark = now + this.#o.keepAlive;
     return ev;
   }
+}
+
+/**
+ * Closes a connection, what is buffered for the peer sent first if the peer
+ * takes it within CLOSE_GRACE ticks, and resolves once the socket is closed
+ * and its descriptor released.
+ */
+async function closeConnection(conn: ProtConnection, socket: net.Socket, clock: Clock): Promise<void> {
+  const closed = socket.closed ? null : new Promise((resolve) => socket.once("close", resolve));
+  const grace = clock.schedule(clock.now() + CLOSE_GRACE, () => socket.destroy());
+  await conn.close();
+  grace.cancel();
+  await closed;
 }
 
 function reapBackend(s: ProtStream, ev: WaitEvent<Session>, session: Session): WaitEvent<Session> | null {
