@@ -7,10 +7,11 @@
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import tls from "node:tls";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { protSocket, VirtualClock, type ProtConnection } from "prot-events";
@@ -179,6 +180,53 @@ describe("the IMAP proxy relays Dovecot byte for byte", () => {
     } finally {
       await c.close();
     }
+  }, 60_000);
+});
+
+/** A throwaway self-signed certificate for localhost, made by openssl for this run. */
+async function throwawayCert(): Promise<{ key: Buffer; cert: Buffer }> {
+  ensureDebianPackage("/usr/bin/openssl", "openssl", "a throwaway certificate for the STARTTLS tests");
+  const dir = mkdtempSync(join(tmpdir(), "imap-tls-"));
+  try {
+    await run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")]);
+    return { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("STARTTLS on the client side", () => {
+  let proxy: ImapProxy;
+  let atUpgrade = -1;
+  beforeAll(async () => {
+    const log = (line: string): void => {
+      if (line.endsWith("client TLS established")) atUpgrade = proxy.stats.keepAlives;
+    };
+    proxy = await startImapProxy({ backend, tls: tls.createSecureContext(await throwawayCert()), keepAlive: 1, clientTimeout: 60_000, log });
+  }, 60_000);
+  afterAll(() => proxy.close());
+
+  it("imaplib upgrades with STARTTLS, then logs in and fetches what it fetches direct", async () => {
+    const direct = await imaplib("fetch", dovecot.port);
+    const secured = await imaplib("starttls", proxy.port);
+    expect(secured.starttls).toBe("OK");
+    expect(String(secured.cipher)).toMatch(/^TLS_|AES|CHACHA/);
+    expect(secured.fetch).toEqual(direct.fetch);
+    // The keep-alive, an event added before the upgrade, kept firing on the upgraded stream.
+    expect(atUpgrade).toBeGreaterThanOrEqual(0);
+    expect(proxy.stats.keepAlives).toBeGreaterThan(atUpgrade);
+  }, 120_000);
+
+  it("refuses STARTTLS with plain text pipelined behind it (the injection guard)", async () => {
+    const sock = net.connect(proxy.port, "127.0.0.1");
+    await once(sock, "connect");
+    let got = "";
+    sock.on("data", (c: Buffer) => (got += c.toString("latin1")));
+    const closed = new Promise((resolve) => sock.once("close", resolve));
+    sock.write(`t STARTTLS\r\nl LOGIN ${dovecot.user} ${dovecot.password}\r\n`);
+    await closed;
+    expect(got).toMatch(/\r\nt BAD Input after STARTTLS\r\n$/);
+    expect(got).not.toMatch(/Logged in/);
   }, 60_000);
 });
 
