@@ -11,6 +11,7 @@ export {
   ProtStream,
   type ProtStreamOptions,
   type ReadResult,
+  type ReadOptions,
   type ReadCallback,
   type Flushable,
   type WouldBlock,

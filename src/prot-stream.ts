@@ -17,9 +17,24 @@ export type WouldBlock = typeof WOULD_BLOCK;
 
 /**
  * The result of a read: the data, `null` when the input ended or failed
- * (see {@link ProtStream.error}), or {@link WOULD_BLOCK} in non-blocking mode.
+ * (see {@link ProtStream.error}), or {@link WOULD_BLOCK} in non-blocking
+ * mode. On a stream made with `blockingOnly: true` (`B` is `true`), which
+ * can never be non-blocking, the type has no {@link WOULD_BLOCK}: a
+ * `string | null` annotation on `await s.readLine()` type-checks.
  */
-export type ReadResult<T> = T | null | WouldBlock;
+export type ReadResult<T, B extends boolean = boolean> = B extends true ? T | null : T | null | WouldBlock;
+
+/** Options of the reads that wait ({@link ProtStream.readLine} and the others). */
+export interface ReadOptions {
+  /**
+   * Cancels the read if it is still waiting when the signal aborts: it
+   * rejects with the signal's reason, having consumed nothing; buffered
+   * input, events, timeouts and the stream itself are left as they were,
+   * so a new read may start at once. A signal aborted already rejects the
+   * read before it looks at the buffer.
+   */
+  signal?: AbortSignal;
+}
 
 /**
  * Called once, the next time a stream is about to wait for input; see
@@ -73,8 +88,8 @@ export class LineTooLongError extends Error {
   }
 }
 
-/** Options of {@link ProtStream}. */
-export interface ProtStreamOptions {
+/** Options of {@link ProtStream}; `B` is the type of `blockingOnly`. */
+export interface ProtStreamOptions<B extends boolean = boolean> {
   /** The clock that marks and timeouts are measured on. Default {@link systemClock}. */
   clock?: Clock;
   /** A name used in error messages. Default `"ProtStream"`. */
@@ -89,6 +104,12 @@ export interface ProtStreamOptions {
   timeout?: number;
   /** Start in non-blocking mode. Default `false`. */
   nonBlocking?: boolean;
+  /**
+   * The stream is never switched to non-blocking mode (setting
+   * {@link ProtStream.nonBlocking} throws), so its reads are typed without
+   * {@link WOULD_BLOCK}. Default `false`; {@link protSocket} sets it.
+   */
+  blockingOnly?: B;
   /** For a Node `Readable`: destroy it on {@link ProtStream.close}. Default `true`. */
   destroyOnClose?: boolean;
 }
@@ -220,7 +241,7 @@ function isByteSource(x: Readable | ByteSource): x is ByteSource {
  * the flush-on-read writer's `flush`), the read rejects with that error and
  * the stream is not failed.
  */
-export class ProtStream {
+export class ProtStream<out B extends boolean = boolean> {
   /** The clock marks and timeouts are measured on. */
   readonly clock: Clock;
   /** The name used in error messages. */
@@ -266,6 +287,10 @@ export class ProtStream {
   #readTimeout = 0;
   #timeoutMark = Infinity;
   #nonBlocking: boolean;
+  readonly #blockingOnly: boolean;
+  // Counts the reads that waited, so a late abort knows whether its read is still the one waiting.
+  #waits = 0;
+  #unlisten: (() => void) | null = null;
   #readCallback: ReadCallback<unknown> | null = null;
   #readCallbackRock: unknown = undefined;
   #flushOnRead: Flushable | null = null;
@@ -292,7 +317,7 @@ export class ProtStream {
    * @throws RangeError naming the option whose value is out of range.
    * @throws Error when the Readable already feeds another stream.
    */
-  constructor(source: Readable | ByteSource, options: ProtStreamOptions = {}) {
+  constructor(source: Readable | ByteSource, options: ProtStreamOptions<B> = {}) {
     this.clock = options.clock ?? systemClock;
     this.name = options.name ?? "ProtStream";
     this.maxLine = positiveInt(options.maxLine ?? 65536, "maxLine");
@@ -301,6 +326,8 @@ export class ProtStream {
     ({ decode: this.#decode, bytewise: this.#bytewise } = decodingOf(this.encoding));
     this.highWaterMark = positiveInt(options.highWaterMark ?? 65536, "highWaterMark");
     this.#nonBlocking = options.nonBlocking ?? false;
+    this.#blockingOnly = options.blockingOnly ?? false;
+    if (this.#blockingOnly && this.#nonBlocking) throw new RangeError("ProtStream: nonBlocking and blockingOnly cannot both be true");
     this.#events = new WaitEventList(this);
     this.#source = isByteSource(source)
       ? source
@@ -449,6 +476,7 @@ export class ProtStream {
 
   set nonBlocking(value: boolean) {
     if (value === this.#nonBlocking) return;
+    if (this.#blockingOnly) throw new TypeError(`${this.name}: the stream was made blockingOnly and cannot be non-blocking`);
     this.#nonBlocking = value;
     // The read timeout and the deadline count towards the next deadline of blocking streams only.
     if (this.#readTimeout > 0 || this.#deadline !== Infinity) this.#deadlineChanged();
@@ -702,13 +730,13 @@ export class ProtStream {
    * for {@link ProtStream.read} and the result is `null`.
    * @throws LineTooLongError (as a rejection) for a line over `maxLine`.
    */
-  readLine(): Promise<ReadResult<string>> {
-    return this.#read(Op.Line, 0) as Promise<ReadResult<string>>;
+  readLine(options?: ReadOptions): Promise<ReadResult<string, B>> {
+    return this.#read(Op.Line, 0, options?.signal) as Promise<ReadResult<string, B>>;
   }
 
   /** The byte form of {@link ProtStream.readLine}: the line as bytes; see {@link ProtStream.tryReadLineBytes}. */
-  readLineBytes(): Promise<ReadResult<Buffer>> {
-    return this.#read(Op.LineBytes, 0) as Promise<ReadResult<Buffer>>;
+  readLineBytes(options?: ReadOptions): Promise<ReadResult<Buffer, B>> {
+    return this.#read(Op.LineBytes, 0, options?.signal) as Promise<ReadResult<Buffer, B>>;
   }
 
   /**
@@ -723,13 +751,13 @@ export class ProtStream {
   }
 
   /** Reads one byte (0-255), waiting as needed. */
-  getc(): Promise<ReadResult<number>> {
-    return this.#read(Op.Getc, 0) as Promise<ReadResult<number>>;
+  getc(options?: ReadOptions): Promise<ReadResult<number, B>> {
+    return this.#read(Op.Getc, 0, options?.signal) as Promise<ReadResult<number, B>>;
   }
 
   /** Returns the next byte without consuming it, waiting as needed. */
-  peek(): Promise<ReadResult<number>> {
-    return this.#read(Op.Peek, 0) as Promise<ReadResult<number>>;
+  peek(options?: ReadOptions): Promise<ReadResult<number, B>> {
+    return this.#read(Op.Peek, 0, options?.signal) as Promise<ReadResult<number, B>>;
   }
 
   /**
@@ -737,8 +765,8 @@ export class ProtStream {
    * `n`, waiting only when nothing is.
    * @throws RangeError (as a rejection) when `n` is not a positive integer.
    */
-  read(n: number): Promise<ReadResult<Buffer>> {
-    return this.#read(Op.Read, n) as Promise<ReadResult<Buffer>>;
+  read(n: number, options?: ReadOptions): Promise<ReadResult<Buffer, B>> {
+    return this.#read(Op.Read, n, options?.signal) as Promise<ReadResult<Buffer, B>>;
   }
 
   /**
@@ -751,11 +779,11 @@ export class ProtStream {
    * stay buffered for {@link ProtStream.read}.
    * @throws RangeError (as a rejection) when `n` is not a positive integer.
    */
-  readExactly(n: number): Promise<ReadResult<Buffer>> {
+  readExactly(n: number, options?: ReadOptions): Promise<ReadResult<Buffer, B>> {
     if (!Number.isInteger(n) || n <= 0) {
       return Promise.reject(new RangeError(`${this.name}.readExactly: n must be a positive integer, got ${n}`));
     }
-    return this.#read(Op.Exact, n) as Promise<ReadResult<Buffer>>;
+    return this.#read(Op.Exact, n, options?.signal) as Promise<ReadResult<Buffer, B>>;
   }
 
   /**
@@ -763,8 +791,8 @@ export class ProtStream {
    * returns how many bytes are buffered; consumes nothing. Returns at once
    * when something is buffered already.
    */
-  fill(): Promise<ReadResult<number>> {
-    return this.#read(Op.Fill, 0) as Promise<ReadResult<number>>;
+  fill(options?: ReadOptions): Promise<ReadResult<number, B>> {
+    return this.#read(Op.Fill, 0, options?.signal) as Promise<ReadResult<number, B>>;
   }
 
   /**
@@ -795,6 +823,25 @@ export class ProtStream {
     this.#paused = false;
     this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
     this.#source.attach(new ProtStream.#Sink(this));
+  }
+
+  /**
+   * The lines of the stream, for `for await (const line of stream)`: each
+   * line as {@link ProtStream.readLine} returns it, until the input ends or
+   * the stream fails or closes (then {@link ProtStream.error} says which).
+   * A {@link LineTooLongError} is thrown out of the loop. Breaking out of
+   * the loop leaves the stream open. Each line costs a promise and an
+   * iterator result; the loop `s.tryReadLine() ?? (await s.readLine())`
+   * costs neither while lines are buffered.
+   * @throws TypeError when the stream is in non-blocking mode.
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<string, void, undefined> {
+    for (;;) {
+      const line = this.tryReadLine() ?? (await this.readLine());
+      if (line === null) return;
+      if (line === WOULD_BLOCK) throw new TypeError(`${this.name}: a non-blocking stream cannot be iterated with for await`);
+      yield line;
+    }
   }
 
   // ---- closing ------------------------------------------------------------
@@ -1032,7 +1079,8 @@ export class ProtStream {
   }
 
   /** A read that waits: settles at once when it can, else becomes the waiting read. */
-  #read(op: Op, n: number): Promise<unknown> {
+  #read(op: Op, n: number, signal?: AbortSignal): Promise<unknown> {
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
     let got: unknown;
     // While the paired writer is blocked, even buffered input waits for the output to drain;
     // once it failed for good, the wait fails the stream.
@@ -1052,6 +1100,8 @@ export class ProtStream {
     const promise = new Promise(ProtStream.#capture);
     this.#resolve = ProtStream.#captured[0];
     this.#reject = ProtStream.#captured[1];
+    this.#waits++;
+    if (signal !== undefined) this.#listen(signal);
     this.#waitOn(this.#beginWait());
     return promise;
   }
@@ -1196,13 +1246,34 @@ export class ProtStream {
   #resolveWith(value: unknown): void {
     const resolve = this.#resolve as Settle;
     this.#resolve = this.#reject = null;
+    if (this.#unlisten !== null) this.#stopListening();
     resolve(value);
   }
 
   #rejectWith(err: unknown): void {
     const reject = this.#reject as Settle;
     this.#resolve = this.#reject = null;
+    if (this.#unlisten !== null) this.#stopListening();
     reject(err);
+  }
+
+  #stopListening(): void {
+    const unlisten = this.#unlisten as () => void;
+    this.#unlisten = null;
+    unlisten();
+  }
+
+  /** Cancels the waiting read when `signal` aborts, if it still waits then. */
+  #listen(signal: AbortSignal): void {
+    const wait = this.#waits;
+    const onAbort = (): void => {
+      // After the turn that aborted: a pass or a settlement in progress finishes first.
+      void RESOLVED.then(() => {
+        if (this.#waits === wait && this.#resolve !== null) this.#abandon(signal.reason);
+      });
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.#unlisten = () => signal.removeEventListener("abort", onAbort);
   }
 
   /** One pass: the events due at `now` that were on the list when it began, in list order. */

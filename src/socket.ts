@@ -5,10 +5,10 @@ import tls from "node:tls";
 import { ProtStream, type ProtStreamOptions } from "./prot-stream.js";
 import { ProtWriter, type ProtWriterOptions } from "./prot-writer.js";
 
-/** Options of {@link protSocket}. */
-export interface ProtSocketOptions {
-  /** Options of the read stream. */
-  input?: ProtStreamOptions;
+/** Options of {@link protSocket}; `B` is the type of the input's `blockingOnly`. */
+export interface ProtSocketOptions<B extends boolean = true> {
+  /** Options of the read stream. `blockingOnly` defaults to `true` here. */
+  input?: ProtStreamOptions<B>;
   /** Options of the writer. */
   output?: ProtWriterOptions;
   /**
@@ -26,10 +26,10 @@ export interface StartTlsOptions extends tls.TLSSocketOptions {
   isServer?: boolean;
 }
 
-/** The two protocol streams over one connection. */
-export interface ProtConnection {
+/** The two protocol streams over one connection; `B` as in {@link ProtSocketOptions}. */
+export interface ProtConnection<B extends boolean = true> {
   /** Reads from the connection; its buffered replies are flushed before it waits. */
-  readonly input: ProtStream;
+  readonly input: ProtStream<B>;
   /** Writes to the connection. */
   readonly output: ProtWriter;
   /**
@@ -65,8 +65,9 @@ export interface ProtConnection {
  * like Cyrus's `protin`/`protout`.
  * @throws RangeError when `closeGrace` is negative or not a number.
  */
-export function protSocket(socket: Duplex, options: ProtSocketOptions = {}): ProtConnection {
-  const input = new ProtStream(socket, { destroyOnClose: false, ...options.input });
+export function protSocket<B extends boolean = true>(socket: Duplex, options: ProtSocketOptions<B> = {}): ProtConnection<B> {
+  // A connection's reads wait; blockingOnly types them so, unless the caller asks otherwise.
+  const input = new ProtStream<B>(socket, { destroyOnClose: false, blockingOnly: true as B, ...options.input });
   const output = new ProtWriter(socket, { endOnClose: false, ...options.output });
   const clock = input.clock;
   const grace = options.closeGrace ?? (clock instanceof SystemClock ? 5000 / clock.tick : 5000);
