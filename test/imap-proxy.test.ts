@@ -7,7 +7,7 @@
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +18,7 @@ import { protSocket, VirtualClock, type ProtConnection } from "prot-events";
 import { startImapProxy, type ImapProxy, type ImapProxyOptions } from "../examples/imap-proxy.js";
 import { ensureDebianPackage, startDovecot, type Dovecot } from "../examples/lib/dovecot.js";
 import { liveBytes } from "./helpers.js";
+import { throwawayCert } from "./tls-cert.js";
 
 const run = promisify(execFile);
 const CLIENT = join(import.meta.dirname, "fixtures", "imap_client.py");
@@ -183,17 +184,6 @@ describe("the IMAP proxy relays Dovecot byte for byte", () => {
   }, 60_000);
 });
 
-/** A throwaway self-signed certificate for localhost, made by openssl for this run. */
-async function throwawayCert(): Promise<{ key: Buffer; cert: Buffer }> {
-  ensureDebianPackage("/usr/bin/openssl", "openssl", "a throwaway certificate for the STARTTLS tests");
-  const dir = mkdtempSync(join(tmpdir(), "imap-tls-"));
-  try {
-    await run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")]);
-    return { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe("STARTTLS on the client side", () => {
   let proxy: ImapProxy;
