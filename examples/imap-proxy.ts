@@ -19,6 +19,9 @@
 import net from "node:net";
 import type tls from "node:tls";
 import { once } from "node:events";
+import { writeFileSync } from "node:fs";
+import { startDovecot } from "./lib/dovecot.js";
+import { Timeline, dial, isMain, liveScene, type Scene } from "./lib/scene.js";
 import { protSocket, systemClock, LineTooLongError, type Clock, type ProtConnection, type ProtStream, type WaitEvent } from "prot-events";
 
 /** Options of {@link startImapProxy}. Times are in ticks of `clock` (milliseconds on the system clock). */
@@ -526,7 +529,7 @@ class Session {
     }
     this.#stats.reaps++;
     this.#stats.reapLateness.push(now - ev.mark);
-    this.#log(`backend idle since ${ev.mark - this.#o.backendIdle}: logged out`);
+    this.#log("backend idle: logged out");
     be.reaped = true;
     try {
       be.conn.output.write(`${OWN_TAG}${++this.#tagSeq} LOGOUT${CRLF}`);
@@ -544,6 +547,7 @@ class Session {
     this.#stats.keepAlives++;
     this.#stats.keepAliveLateness.push(now - ev.mark);
     this.#client.output.writeBetween(`* OK Still here${CRLF}`);
+    this.#log("client idle: * OK Still here");
     // From the mark, not from now: a late firing does not push the next one later.
     ev.mark += this.#o.keepAlive;
     if (ev.mark <= now) ev.mark = now + this.#o.keepAlive;
@@ -570,4 +574,62 @@ function reapBackend(s: ProtStream, ev: WaitEvent<Session>, session: Session): W
 
 function keepAlive(_s: ProtStream, ev: WaitEvent<Session>, session: Session): WaitEvent<Session> {
   return session.ping(ev);
+}
+
+/**
+ * The story `npm run demo` tells: a client logs in through the proxy to a
+ * private Dovecot, goes quiet, is kept alive, has its backend logged out
+ * behind its back, sends a command (the proxy reconnects), and is finally
+ * logged out for idling. Returns what the client read.
+ */
+export async function imapProxyStory(scene: Scene): Promise<string[]> {
+  const u = scene.unit;
+  const dovecot = await startDovecot((maildir) => {
+    writeFileSync(`${maildir}/new/1.M1P1.story`, "From: a@example.org\nSubject: hello\n\nHello through the proxy.\n");
+  });
+  // The story's time starts once Dovecot is up.
+  const tl = new Timeline(scene);
+  const proxy = await startImapProxy({
+    backend: { host: "127.0.0.1", port: dovecot.port },
+    clock: scene.clock,
+    backendIdle: 30 * u,
+    keepAlive: 15 * u,
+    clientTimeout: 100 * u,
+    log: (line) => tl.log(`proxy: ${line.replace(/^client port \d+: /, "")}`),
+  });
+  const client = await dial(scene, proxy.port);
+  const seen: string[] = [];
+  const replies = new Map<string, () => void>();
+  const reading = (async () => {
+    for (;;) {
+      const line = await client.input.readLine();
+      if (typeof line !== "string") return;
+      seen.push(line);
+      replies.get(line.split(" ", 1)[0] as string)?.();
+    }
+  })();
+  const send = async (line: string): Promise<void> => {
+    const tag = line.split(" ", 1)[0] as string;
+    const replied = new Promise<void>((resolve) => replies.set(tag, resolve));
+    tl.log(`client: ${line.replace(/LOGIN (\S+) \S+/, "LOGIN $1 ****")}`);
+    await client.output.write(`${line}\r\n`).flush();
+    await replied;
+  };
+  try {
+    await send(`a LOGIN ${dovecot.user} ${dovecot.password}`);
+    await send("b SELECT INBOX");
+    await tl.until(50);
+    await send("c FETCH 1 (BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+    await tl.until(150);
+    await reading;
+  } finally {
+    await client.close();
+    await proxy.close();
+    await dovecot.stop();
+  }
+  return seen;
+}
+
+if (isMain(import.meta.url)) {
+  await imapProxyStory(liveScene(30));
 }
