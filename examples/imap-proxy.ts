@@ -213,19 +213,22 @@ class Session {
     }
   }
 
-  /** Reads one client command and relays it; false when the session is over. */
-  async #command(): Promise<boolean> {
-    const { input, output } = this.#client;
-    let line: Buffer | null;
+  /** The client's next line; null when its input is over, or the line was too long (the session is then ended). */
+  async #clientLine(): Promise<Buffer | null> {
     try {
-      const got = await input.readLineBytes();
-      line = typeof got === "object" ? got : null;
+      return await this.#client.input.readLineBytes();
     } catch (err) {
       if (!(err instanceof LineTooLongError)) throw err;
       this.#stats.refused++;
       await this.end("* BYE Line too long");
-      return false;
+      return null;
     }
+  }
+
+  /** Reads one client command and relays it; false when the session is over. */
+  async #command(): Promise<boolean> {
+    const { output } = this.#client;
+    const line = await this.#clientLine();
     if (line === null) return false;
     if (this.#tagless !== null) {
       // IDLE's DONE or an AUTHENTICATE response: relayed as it is.
@@ -302,16 +305,7 @@ class Session {
         rest -= chunk.length;
         if (out.buffered >= RELAY_CHUNK) await out.flush();
       }
-      let next: Buffer | null;
-      try {
-        const got = await input.readLineBytes();
-        next = typeof got === "object" ? got : null;
-      } catch (err) {
-        if (!(err instanceof LineTooLongError)) throw err;
-        this.#stats.refused++;
-        await this.end("* BYE Line too long");
-        return false;
-      }
+      const next = await this.#clientLine();
       if (next === null) return false;
       line = next;
     }
