@@ -247,6 +247,11 @@ class Session {
       return true;
     }
     if (verb === "STARTTLS") return this.#startTls(tag);
+    if (verb === "COMPRESS") {
+      // A compressed stream cannot be relayed line by line; the capability is not offered either.
+      output.write(`${tag} NO COMPRESS is not available through this proxy${CRLF}`);
+      return true;
+    }
     if (verb === "LOGOUT" && this.#backend === null) {
       output.write(`* BYE Logging out${CRLF}${tag} OK Logout completed${CRLF}`);
       await this.end(null);
