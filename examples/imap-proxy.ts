@@ -48,7 +48,7 @@ export interface ImapProxyOptions {
   log?: (line: string) => void;
 }
 
-/** What a running proxy has done; the lateness arrays are `now - mark` at each firing. */
+/** What a running proxy has done; the lateness arrays are `now - mark` at each of the first 100,000 firings. */
 export interface ImapProxyStats {
   sessions: number;
   open: number;
@@ -74,6 +74,7 @@ export interface ImapProxy {
 }
 
 const CRLF = "\r\n";
+const MAX_SAMPLES = 100_000;
 const RELAY_CHUNK = 65_536;
 // How long a closing connection may take to deliver its last replies (a BYE) to a peer that does not read.
 const CLOSE_GRACE = 1000;
@@ -140,6 +141,7 @@ type Replay = Buffer[];
 class Session {
   readonly #client: ProtConnection;
   readonly #socket: net.Socket;
+  readonly #port: number | undefined;
   readonly #o: Required<Omit<ImapProxyOptions, "tls" | "log">> & Pick<ImapProxyOptions, "tls" | "log">;
   readonly #stats: ImapProxyStats;
   readonly #clock: Clock;
@@ -158,6 +160,7 @@ class Session {
 
   constructor(socket: net.Socket, o: ImapProxyOptions, stats: ImapProxyStats) {
     this.#socket = socket;
+    this.#port = socket.remotePort;
     this.#o = {
       clock: systemClock, backendIdle: 60_000, keepAlive: 0, clientTimeout: 1_800_000, commandDeadline: 60_000,
       maxLine: 65_536, maxLiteral: 50 * 1024 * 1024, ...o,
@@ -168,7 +171,7 @@ class Session {
   }
 
   #log(text: string): void {
-    this.#o.log?.(`client port ${this.#socket.remotePort}: ${text}`);
+    this.#o.log?.(`client port ${this.#port}: ${text}`);
   }
 
   async run(): Promise<void> {
@@ -183,7 +186,10 @@ class Session {
   async #serve(): Promise<void> {
     const { input, output } = this.#client;
     const greeting = await this.#connectBackend(true);
-    if (greeting === null) return;
+    if (greeting === null) {
+      await this.end("* BYE [UNAVAILABLE] The backend server is unavailable");
+      return;
+    }
     output.write(Buffer.concat([this.#capabilities(greeting), Buffer.from(CRLF)]));
     const now = this.#clock.now();
     this.#reaper = input.addWaitEvent(now + this.#o.backendIdle, reapBackend, this);
@@ -205,7 +211,7 @@ class Session {
     const why = input.error;
     if (why === "idle for too long") {
       this.#stats.timeouts++;
-      this.#stats.timeoutLateness.push(this.#clock.now() - input.timeoutMark);
+      sample(this.#stats.timeoutLateness, this.#clock.now() - input.timeoutMark);
       await this.end("* BYE Autologout; idle for too long");
     } else if (why === "deadline passed") {
       this.#stats.deadlines++;
@@ -527,7 +533,7 @@ class Session {
       return ev;
     }
     this.#stats.reaps++;
-    this.#stats.reapLateness.push(now - ev.mark);
+    sample(this.#stats.reapLateness, now - ev.mark);
     this.#log("backend idle: logged out");
     be.reaped = true;
     try {
@@ -544,7 +550,7 @@ class Session {
   ping(ev: WaitEvent<Session>): WaitEvent<Session> {
     const now = this.#clock.now();
     this.#stats.keepAlives++;
-    this.#stats.keepAliveLateness.push(now - ev.mark);
+    sample(this.#stats.keepAliveLateness, now - ev.mark);
     this.#client.output.writeBetween(`* OK Still here${CRLF}`);
     this.#log("client idle: * OK Still here");
     // From the mark, not from now: a late firing does not push the next one later.
@@ -565,6 +571,10 @@ async function closeConnection(conn: ProtConnection, socket: net.Socket, clock: 
   await conn.close();
   grace.cancel();
   await closed;
+}
+
+function sample(samples: number[], x: number): void {
+  if (samples.length < MAX_SAMPLES) samples.push(x);
 }
 
 function reapBackend(s: ProtStream, ev: WaitEvent<Session>, session: Session): WaitEvent<Session> | null {

@@ -351,6 +351,18 @@ describe("hostile clients and many sessions; descriptors and heap back at baseli
     return sock;
   }
 
+  it("a backend that cannot be reached: the client is told so and let go", async () => {
+    const down = net.createServer();
+    down.listen(0, "127.0.0.1");
+    await once(down, "listening");
+    const port = (down.address() as net.AddressInfo).port;
+    await new Promise((resolve) => down.close(resolve));
+    const orphan = await startImapProxy({ backend: { host: "127.0.0.1", port } });
+    const sock = await raw(orphan.port);
+    expect(await closing(sock)).toBe("* BYE [UNAVAILABLE] The backend server is unavailable\r\n");
+    await orphan.close();
+  }, 60_000);
+
   it("a 10 MB line: BYE once the line passes maxLine, not after buffering it", async () => {
     const sock = await raw();
     const reply = closing(sock);
