@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchmarks } from "../bench/benchmarks.js";
 import { mbPerSecond, summarize, timePer, type ResultsDoc, type Sample } from "../bench/lib.js";
-import { escapeHtml } from "../site/markdown.js";
+import { escapeHtml } from "../site/escape.js";
 import { performancePage } from "../site/performance.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
