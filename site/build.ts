@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Application, ReflectionKind, type DeclarationReflection } from "typedoc";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import type { LoadedCase } from "../conformance/src/case.js";
+import type { Case, LoadedCase } from "../conformance/src/case.js";
 import { loadSuite } from "../conformance/src/load.js";
 import type { CaseResult, Status } from "../conformance/src/runner.js";
 import { headings, layout, siteHeader, type NavItem } from "./layout.js";
@@ -26,12 +26,12 @@ import { performancePage } from "./performance.js";
 import { firstDifference } from "../conformance/src/compare.js";
 import { homePage } from "./home.js";
 import { badgeMessage, badgeSvg, implementationPage, scoreByRequirement, type RequirementScore } from "./implementations.js";
-import { bundlePlayground } from "./playground/bundle.js";
+import { bundleScript } from "./bundle.js";
 import { runKey } from "./playground/link.js";
 import { playgroundPage } from "./playground/page.js";
 import { bundled, configured, runAll, summaryText, type Column } from "./results.js";
 import { serve } from "./serve.js";
-import { renderTimeline, timelineLegend, timelineWords } from "./timeline.js";
+import { renderTimeline, timelineLegend, timelineWords, type TimelineOptions } from "./timeline.js";
 import { waitsOf } from "./waits.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -139,6 +139,20 @@ function casePage(file: string): string {
   return `cases/${basename(file).replace(/\.ya?ml$/, "")}.html`;
 }
 
+/**
+ * A timeline in its scrolling box, with what it is drawn from (as JSON) for
+ * timelines.js to draw it again at a phone's width.
+ */
+function timelineBox(c: LoadedCase | Case, label: string, withWaits: boolean, o: Omit<TimelineOptions, "waits" | "width"> = {}): string {
+  const { source: _source, ...data } = c as LoadedCase;
+  // In a JSON script element, where only "<" needs escaping (so that no case text can end it).
+  const draw = JSON.stringify({ c: data, waits: withWaits || undefined, o }).replace(/</g, "\\u003c");
+  return `<div class="timeline" tabindex="0" role="group" aria-label="${escapeHtml(label)}"><script type="application/json" class="tl-data">${draw}</script>${renderTimeline(c, { ...o, waits: withWaits ? waitsOf(c) : undefined })}</div>`;
+}
+
+/** The script that redraws a page's timelines on a phone, for the page `path`. */
+const TIMELINES_SCRIPT = (path: string): string => `<script src="${relative(path, "timelines.js")}" defer></script>`;
+
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 }
@@ -242,7 +256,7 @@ async function main(): Promise<void> {
     const others = full
       ? differing.map(
           ({ col, r, at, actual }) =>
-            `<p class="tl-other">What ${escapeHtml(col.label)} did instead (${r.status === "xfail" ? "a declared deviation" : "a failure"}); what differs from the expected trace is ringed:</p><div class="timeline" tabindex="0" role="group" aria-label="Timeline of ${escapeHtml(c.id)} as ${escapeHtml(col.short)} ran it">${renderTimeline({ ...c, expect: actual }, { differsFrom: at, traceName: `Trace of ${col.short}`, idSuffix: col.slug })}</div>`,
+            `<p class="tl-other">What ${escapeHtml(col.label)} did instead (${r.status === "xfail" ? "a declared deviation" : "a failure"}); what differs from the expected trace is ringed:</p>${timelineBox({ ...c, expect: actual }, `Timeline of ${c.id} as ${col.short} ran it`, false, { differsFrom: at, traceName: `Trace of ${col.short}`, idSuffix: col.slug })}`,
         )
       : differing.length > 0
         ? [`<p class="tl-other">${differing.map(({ col }) => escapeHtml(col.short)).join(", ")} did otherwise: <a href="${relative(page, caseOwnPage(c.id))}">see both timelines and why</a>.</p>`]
@@ -254,7 +268,7 @@ async function main(): Promise<void> {
     return `${legend}<figure class="case" id="${escapeHtml(c.id)}">
 <figcaption><a class="case-id" href="#${escapeHtml(c.id)}">${escapeHtml(c.id)}</a> <span class="case-title">${escapeHtml(c.title)}</span> <span class="case-reqs">checks ${reqs}</span> <a class="try-it" href="${relative(page, "playground.html")}#case=${encodeURIComponent(c.id)}">Try it<span class="visually-hidden">: ${escapeHtml(c.id)} in the playground</span></a>${own}</figcaption>
 <p class="timeline-hint">The timeline scrolls sideways; it is also told in words below it.</p>
-<div class="timeline" tabindex="0" role="group" aria-label="Timeline of ${escapeHtml(c.id)}">${renderTimeline(c, { waits })}</div>
+${timelineBox(c, `Timeline of ${c.id}`, true)}
 <details class="tl-words"><summary>The timeline in words</summary><p>${escapeHtml(timelineWords(c, { waits }))}</p></details>
 ${others.join("\n")}
 <ul class="results">${results}</ul>
@@ -286,7 +300,7 @@ ${others.join("\n")}
     };
     const html = markdown(h, ctx).render(readFileSync(join(root, p.repo), "utf8"));
     const item = nav.find((n) => n.path === p.path) as NavItem;
-    emit(p.path, layout({ page: item, nav, content: html, toc: headings(html) }));
+    emit(p.path, layout({ page: item, nav, content: html, toc: headings(html), head: legendOn.has(p.path) ? TIMELINES_SCRIPT(p.path) : undefined }));
   }
 
   // Case files: a page listing each file's cases.
@@ -309,7 +323,7 @@ ${others.join("\n")}
     const yaml = caseYaml.get(c.id) ?? yamlOfFileCase.get(c.id) ?? stringifyYaml(c);
     const page: NavItem = { path, title: `Case ${c.id}`, section: "Conformance" };
     const figure = caseFigure(c, path, yaml, true);
-    emit(path, layout({ page, nav, content: `<h1>Case <code>${escapeHtml(c.id)}</code></h1><p>${escapeHtml(c.title)}. Written in ${where} (<code>${escapeHtml(c.source.file)}:${c.source.line}</code>).</p>${figure}` }));
+    emit(path, layout({ page, nav, head: TIMELINES_SCRIPT(path), content: `<h1>Case <code>${escapeHtml(c.id)}</code></h1><p>${escapeHtml(c.title)}. Written in ${where} (<code>${escapeHtml(c.source.file)}:${c.source.line}</code>).</p>${figure}` }));
   }
 
   // The requirement index: a page per spec page, and a page listing them.
@@ -408,7 +422,7 @@ ${others.join("\n")}
     emit(item.path, layout({ page: item, nav, content: `<h1>Implementations</h1><p>Every implementation the site build ran the suite against, each with its page: its score requirement by requirement, its declared deviations with their reasons, how to reproduce its run, a badge for its README, and the run itself as JSON (<code>impl/&lt;name&gt;.json</code>, beside the page). Add yours to a build with <code>npm run site -- --impl &lt;module&gt;</code> or <code>--driver "&lt;command&gt;"</code>.</p><ul class="impl-list">${rows}</ul>` }));
   }
 
-  // The playground: its page, the data the build knows (the cases, the C original's runs), the bundle.
+  // The playground: its page, the data the build knows (the cases, the C original's runs), the bundles.
   {
     const item = nav.find((n) => n.path === "playground.html") as NavItem;
     const cColumn = columns.find((c) => c.slug.startsWith("cyrus-") && c.report !== undefined);
@@ -419,8 +433,9 @@ ${others.join("\n")}
     const data = { cases: Object.fromEntries(caseYaml), c: cColumn === undefined ? undefined : { label: cColumn.short, runs } };
     // "<" escaped so that no case text can close the script element.
     emit("playground/data.js", `globalThis.protPlayground = ${JSON.stringify(data).replace(/</g, "\\u003c")};\n`);
-    log("playground bundle (vite)");
-    await bundlePlayground(root, join(out, "playground"));
+    log("browser scripts (vite)");
+    await bundleScript(root, "playground/main.ts", join(out, "playground"), "playground.js");
+    await bundleScript(root, "client/timelines.ts", out, "timelines.js");
     const first = suite.cases.find((c) => c.id === "pattern-keepalive") ?? suite.cases[0];
     const content = playgroundPage(first === undefined ? "" : (caseYaml.get(first.id) ?? ""), timelineLegend());
     emit(item.path, layout({ page: item, nav, content, head: `<script src="playground/data.js" defer></script><script src="playground/playground.js" defer></script>` }));
@@ -430,8 +445,8 @@ ${others.join("\n")}
   {
     const item = nav.find((n) => n.path === "index.html") as NavItem;
     const pictured = byId.get("pattern-keepalive");
-    const picture = pictured === undefined ? "" : renderTimeline(pictured, { waits: waitsOf(pictured) });
-    emit(item.path, layout({ page: item, nav, content: homePage(picture) }));
+    const picture = pictured === undefined ? "" : timelineBox(pictured, "Timeline of a keep-alive", true);
+    emit(item.path, layout({ page: item, nav, content: homePage(picture), head: TIMELINES_SCRIPT("index.html") }));
   }
 
   // Performance.

@@ -17,13 +17,14 @@ import type { WakeReason, Wait } from "./waits.js";
 // ---------------------------------------------------------------------------
 // Geometry (viewBox units) and palette
 
+/** The width of a timeline unless told otherwise: it is drawn for a page's column, and scales with it. */
 const WIDTH = 800;
-/** The time axis runs from X0 to X1. */
+/** The time axis runs from X0 to the width less X1_MARGIN. */
 const X0 = 28;
-const X1 = 772;
+const X1_MARGIN = 28;
 /** Labels may not go past these. */
 const EDGE_LEFT = 8;
-const EDGE_RIGHT = WIDTH - 8;
+const EDGE_RIGHT_MARGIN = 8;
 const ROW = 18;
 const FONT = 12;
 const SMALL = 11;
@@ -396,18 +397,18 @@ interface Axis {
   x(t: number): number;
 }
 
-/** The smallest step among 1, 2, 5, 10, 20, 50... that gives at most 10 labels. */
-function niceStep(span: number): number {
+/** The smallest step among 1, 2, 5, 10, 20, 50... that gives at most `labels` labels. */
+function niceStep(span: number, labels: number): number {
   for (let p = 1; ; p *= 10) {
     for (const m of [1, 2, 5]) {
       const step = m * p;
-      if (Math.floor(span / step) + 1 <= 10) return step;
+      if (Math.floor(span / step) + 1 <= labels) return step;
     }
     if (p > 1e15) return p;
   }
 }
 
-function makeAxis(core: number[], marks: number[]): Axis {
+function makeAxis(core: number[], marks: number[], x1: number): Axis {
   let lo = Math.min(0, ...core);
   let hi = Math.max(0, ...core);
   // Marks far outside the times of the case would crush it: they are drawn clipped at the edge instead.
@@ -419,13 +420,14 @@ function makeAxis(core: number[], marks: number[]): Axis {
   // At least 4 ticks, so that a case that happens at once still reads as a timeline.
   hi = Math.max(hi, lo + 4);
   const span = hi - lo;
-  const step = niceStep(span);
+  // About one label per 80 units: ten on the usual width, four on a phone's.
+  const step = niceStep(span, Math.max(4, Math.floor((x1 - X0) / 75)));
   // Starting at a multiple of the step would waste room when a few marks go just below 0.
   const min = lo % step === 0 ? lo : lo - Math.min(step * 0.35, span * 0.03);
   const max = hi + Math.max(step * 0.35, span * 0.04);
   const ticks: number[] = [];
   for (let v = Math.ceil(min / step) * step; v <= max + 1e-9; v += step) ticks.push(Object.is(v, -0) ? 0 : v);
-  const scale = (X1 - X0) / (max - min);
+  const scale = (x1 - X0) / (max - min);
   return { min, max, ticks, x: (t) => X0 + (t - min) * scale };
 }
 
@@ -433,12 +435,12 @@ function makeAxis(core: number[], marks: number[]): Axis {
 // Layout
 
 /** Where an item's label goes and how much room the item takes on its row. */
-function placeLabel(it: Item): void {
+function placeLabel(it: Item, edgeRight: number): void {
   const w = it.label.reduce((sum, s) => sum + textWidth(s.text, s.bold === true), 0);
   const left = Math.min(it.x, it.markX ?? it.x) - 7;
   const right = Math.max(it.x, it.markX ?? it.x) + 7;
   const startRight = it.x + LABEL_OFFSET;
-  if (startRight + w <= EDGE_RIGHT) {
+  if (startRight + w <= edgeRight) {
     it.anchor = "start";
     it.textX = startRight;
     it.from = left;
@@ -572,6 +574,8 @@ export interface TimelineOptions {
   traceName?: string;
   /** Added to the IDs of the SVG, so that two drawings of one case can share a page. */
   idSuffix?: string;
+  /** The drawing's width in user units (800 unless given): narrower for a phone, where one unit is one pixel. */
+  width?: number;
 }
 
 /**
@@ -663,7 +667,9 @@ export function renderTimeline(c: Case, o: TimelineOptions = {}): string {
   // The axis covers every time of the case and the marks near them.
   const core = [...items.map((it) => it.t), ...waits.flatMap((w) => [w.from, w.to])];
   const marks = items.flatMap((it) => (it.mark !== undefined ? [it.mark] : []));
-  const axis = makeAxis(core, marks);
+  const width = o.width ?? WIDTH;
+  const x1 = width - X1_MARGIN;
+  const axis = makeAxis(core, marks, x1);
 
   for (const it of items) {
     it.x = axis.x(it.t);
@@ -672,12 +678,12 @@ export function renderTimeline(c: Case, o: TimelineOptions = {}): string {
         it.markX = X0 - 10;
         it.markClipped = "left";
       } else if (it.mark > axis.max) {
-        it.markX = X1 + 10;
+        it.markX = x1 + 10;
         it.markClipped = "right";
       } else it.markX = axis.x(it.mark);
       if (it.markClipped) it.label.push({ text: ` · mark ${num(it.mark)}` });
     }
-    placeLabel(it);
+    placeLabel(it, width - EDGE_RIGHT_MARGIN);
   }
 
   // Rows: each lane (and the select strip) packs its items, in time order, then the order above.
@@ -711,18 +717,18 @@ export function renderTimeline(c: Case, o: TimelineOptions = {}): string {
   const titleId = `${prefix}-title`;
   const descId = `${prefix}-desc`;
   out.push(
-    `<svg${attrs({ xmlns: "http://www.w3.org/2000/svg", viewBox: `0 0 ${WIDTH} ${f(height)}`, width: "100%", role: "img", "aria-labelledby": `${titleId} ${descId}`, "font-family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "font-size": FONT, class: "prot-timeline", "data-case": showText(c.id) })}>`,
+    `<svg${attrs({ xmlns: "http://www.w3.org/2000/svg", viewBox: `0 0 ${width} ${f(height)}`, width: "100%", role: "img", "aria-labelledby": `${titleId} ${descId}`, "font-family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "font-size": FONT, class: "prot-timeline", "data-case": showText(c.id) })}>`,
   );
   out.push(`<title id="${escapeHtml(titleId)}">${escapeHtml(showText(c.title))}</title>`);
   out.push(`<desc id="${escapeHtml(descId)}">${escapeHtml(describe(c, lanes.map((l) => l.name), o))}</desc>`);
-  out.push(`<rect${attrs({ width: WIDTH, height, fill: C.background })}/>`);
+  out.push(`<rect${attrs({ width, height, fill: C.background })}/>`);
 
   // Lane backgrounds.
   if (strip.length > 0) {
-    out.push(`<rect${attrs({ x: 2, y: stripTop, width: WIDTH - 4, height: LANE_HEADER + stripRows * ROW + LANE_PAD_BOTTOM, rx: 6, fill: C.background, stroke: C.laneBorder, "stroke-dasharray": "4 3" })}/>`);
+    out.push(`<rect${attrs({ x: 2, y: stripTop, width: width - 4, height: LANE_HEADER + stripRows * ROW + LANE_PAD_BOTTOM, rx: 6, fill: C.background, stroke: C.laneBorder, "stroke-dasharray": "4 3" })}/>`);
   }
   for (const lane of lanes) {
-    out.push(`<rect${attrs({ x: 2, y: lane.top, width: WIDTH - 4, height: lane.bottom - lane.top, rx: 6, fill: C.lane, stroke: C.laneBorder })}/>`);
+    out.push(`<rect${attrs({ x: 2, y: lane.top, width: width - 4, height: lane.bottom - lane.top, rx: 6, fill: C.lane, stroke: C.laneBorder })}/>`);
   }
 
   // Grid lines at the ticks.
@@ -810,13 +816,13 @@ export function renderTimeline(c: Case, o: TimelineOptions = {}): string {
 
   // The axis.
   out.push(`<g${attrs({ "aria-hidden": "true" })}>`);
-  out.push(`<line${attrs({ x1: X0, y1: axisY, x2: X1, y2: axisY, stroke: C.axis, "stroke-width": 1 })}/>`);
+  out.push(`<line${attrs({ x1: X0, y1: axisY, x2: x1, y2: axisY, stroke: C.axis, "stroke-width": 1 })}/>`);
   for (const v of axis.ticks) {
     const x = axis.x(v);
     out.push(`<line${attrs({ x1: x, y1: axisY, x2: x, y2: axisY + 5, stroke: C.axis, "stroke-width": 1 })}/>`);
     out.push(`<text${attrs({ x, y: axisY + 18, fill: C.axisText, "font-size": SMALL, "text-anchor": "middle", "data-tick": String(v) })}>${escapeHtml(num(v))}</text>`);
   }
-  out.push(`<text${attrs({ x: X1, y: axisY + 33, fill: C.headingSoft, "font-size": SMALL, "text-anchor": "end" })}>virtual time (ticks)</text>`);
+  out.push(`<text${attrs({ x: x1, y: axisY + 33, fill: C.headingSoft, "font-size": SMALL, "text-anchor": "end" })}>virtual time (ticks)</text>`);
   out.push(`</g>`);
   out.push(`</svg>`);
   return out.join("");

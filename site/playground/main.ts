@@ -19,6 +19,7 @@ import { describeDifference, firstDifference } from "../../conformance/src/compa
 import { escapeHtml } from "../escape.js";
 import { renderTimeline } from "../timeline.js";
 import { waitsOf } from "../waits.js";
+import { fitsPhone } from "../client/narrow.js";
 import { runKey, scenarioFragment, scenarioFromFragment } from "./link.js";
 
 /** A run of a published case by an implementation other than the model, made when the site was built. */
@@ -97,7 +98,7 @@ function update(view: EditorView): void {
   }
   for (const el of [modelOut, traceOut, expectOut, cOut]) el.classList.remove("stale");
   const run: Case = { ...c, expect: trace };
-  modelOut.innerHTML = renderTimeline(run, { waits: waitsOf(c), traceName: "Trace of the model", idSuffix: "model" });
+  modelOut.innerHTML = renderTimeline(run, { waits: waitsOf(c), traceName: "Trace of the model", idSuffix: "model", width: fitsPhone(modelOut) });
   traceOut.textContent = stringify(trace, { flowCollectionPadding: false }).trimEnd() || "[]";
   const diff = describeDifference(trace, c.expect);
   expectOut.innerHTML = diff === "" ? `<p class="agrees">The scenario's <code>expect</code> is the model's trace.</p>` : `<p>The scenario's <code>expect</code> is not the model's trace (the model's first):</p><pre>${escapeHtml(diff)}</pre>`;
@@ -108,7 +109,7 @@ function update(view: EditorView): void {
   }
   const at = firstDifference(trace, known.actual);
   const label = escapeHtml(data.c.label);
-  cOut.innerHTML = `<p>${label} ran this scenario (case <code>${escapeHtml(known.id)}</code>) when the site was built: ${at < 0 ? "the same trace as the model." : `it parts from the model at entry ${at + 1}, marked below.`}</p>${renderTimeline({ ...c, expect: known.actual }, { differsFrom: at < 0 ? undefined : at, traceName: `Trace of ${data.c.label}`, idSuffix: "c" })}`;
+  cOut.innerHTML = `<p>${label} ran this scenario (case <code>${escapeHtml(known.id)}</code>) when the site was built: ${at < 0 ? "the same trace as the model." : `it parts from the model at entry ${at + 1}, marked below.`}</p>${renderTimeline({ ...c, expect: known.actual }, { differsFrom: at < 0 ? undefined : at, traceName: `Trace of ${data.c.label}`, idSuffix: "c", width: fitsPhone(cOut) })}`;
 }
 
 let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,6 +1,8 @@
 /**
- * Bundles the playground (./main.ts) with vite into one classic script, so
- * that it runs from the built site with no network, even from file:. The
+ * Bundles the site's browser code (the playground, ./main.ts; the timelines'
+ * redrawing for phones, ../client/timelines.ts) with vite, each into one
+ * classic script, so that it runs from the built site with no network, even
+ * from file:. For the playground, the
  * case format's schema is compiled to plain code here (ajv's standalone
  * mode): the page validates without `eval`, with the very schema the
  * command line uses.
@@ -30,19 +32,19 @@ function caseValidator(root: string): Plugin {
   };
 }
 
-/** Writes `playground.js` (and its CSS, if any) into `outDir`. */
-export async function bundlePlayground(root: string, outDir: string): Promise<void> {
+/** Bundles the browser module `entry` (relative to site/) into `outDir/fileName`, one classic script. */
+export async function bundleScript(root: string, entry: string, outDir: string, fileName: string): Promise<void> {
   await build({
     configFile: false,
     logLevel: "warn",
-    root: join(root, "site", "playground"),
+    root: join(root, "site"),
     plugins: [caseValidator(root)],
     build: {
       outDir,
       emptyOutDir: false,
       minify: true,
       reportCompressedSize: false,
-      lib: { entry: join(root, "site", "playground", "main.ts"), formats: ["iife"], name: "protPlaygroundBundle", fileName: () => "playground.js" },
+      lib: { entry: join(root, "site", entry), formats: ["iife"], name: "protSite", fileName: () => fileName },
     },
   });
 }
