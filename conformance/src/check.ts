@@ -138,7 +138,8 @@ export function checkScenario(v: ValidateFunction, text: string, offset = 0): Sc
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
   if (doc.errors.length > 0) {
-    return { data: undefined, syntax: doc.errors.map((e) => ({ line: offset + (e.linePos?.[0].line ?? 1), message: e.message })), problems: [] };
+    // Without pretty errors, yaml leaves linePos unset: the line comes from the error's offset.
+    return { data: undefined, syntax: doc.errors.map((e) => ({ line: offset + counter.linePos(e.pos[0]).line, message: e.message })), problems: [] };
   }
   const data: unknown = doc.toJS();
   return { data, syntax: [], problems: checkCaseWith(v, data, lines(doc, counter, [], offset)) };

@@ -33,7 +33,8 @@ export function packageRoot(): string {
 }
 
 let validator: ValidateFunction | undefined;
-function validate(): ValidateFunction {
+/** The case format's JSON Schema, compiled once. */
+export function caseValidator(): ValidateFunction {
   if (validator === undefined) {
     const schema: unknown = JSON.parse(readFileSync(join(packageRoot(), "conformance", "schema", "case-v1.schema.json"), "utf8"));
     validator = new Ajv2020({ allErrors: true, strict: false }).compile(schema as object);
@@ -43,7 +44,7 @@ function validate(): ValidateFunction {
 
 /** Checks one parsed case; returns its problems, each naming the field (and its line where known). */
 export function checkCase(data: unknown, lineOf: (path: string) => number | undefined): string[] {
-  return checkCaseWith(validate(), data, lineOf);
+  return checkCaseWith(caseValidator(), data, lineOf);
 }
 
 function idOf(data: unknown, fallback: string): string {
@@ -58,7 +59,7 @@ function casesFromSpec(pages: SpecPage[], problems: string[]): LoadedCase[] {
     for (const block of page.blocks) {
       if (block.kind !== "scenario") continue;
       const at = `${page.file}:${block.line}`;
-      const { data, syntax, problems: found } = checkScenario(validate(), block.content, block.line);
+      const { data, syntax, problems: found } = checkScenario(caseValidator(), block.content, block.line);
       if (syntax.length > 0) {
         for (const e of syntax) problems.push(`${page.file}:${e.line}: scenario block: ${e.message}`);
         continue;
@@ -78,7 +79,7 @@ function casesFromFile(file: string, text: string, problems: string[]): LoadedCa
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
   if (doc.errors.length > 0) {
-    for (const e of doc.errors) problems.push(`${file}:${e.linePos?.[0].line ?? 1}: ${e.message}`);
+    for (const e of doc.errors) problems.push(`${file}:${counter.linePos(e.pos[0]).line}: ${e.message}`);
     return [];
   }
   const data = doc.toJS() as { format?: unknown; cases?: unknown } | null;
