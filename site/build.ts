@@ -25,7 +25,7 @@ import { getHighlighter, markdown, relative, type LinkContext } from "./markdown
 import { performancePage } from "./performance.js";
 import { firstDifference } from "../conformance/src/compare.js";
 import { homePage } from "./home.js";
-import { badgeMessage, badgeSvg, implementationPage, scoreByRequirement, type RequirementScore } from "./implementations.js";
+import { badgeMessage, badgeSvg, implementationPage, scoreByRequirement, versionHistory, type RequirementScore } from "./implementations.js";
 import { bundleScript } from "./bundle.js";
 import { runKey } from "./playground/link.js";
 import { playgroundPage } from "./playground/page.js";
@@ -399,10 +399,14 @@ ${others.join("\n")}
     const ids = suite.pages.flatMap((p) => p.requirements.map((r) => r.id));
     const scores = new Map<string, RequirementScore[] | undefined>();
     for (const col of columns) {
+      scores.set(col.slug, col.report === undefined ? undefined : scoreByRequirement(ids, (id) => (casesOf.get(id) ?? []).map((c) => c.id), resultOf.get(col.label) ?? new Map()));
+    }
+    // The C original's builds, one column each, make its history.
+    const cVersions = columns.filter((c) => /cyrus/i.test(c.label)).map((col) => ({ col, scores: scores.get(col.slug) }));
+    for (const col of columns) {
       const path = `impl/${col.slug}.html`;
       const item = nav.find((n) => n.path === path) as NavItem;
-      const score = col.report === undefined ? undefined : scoreByRequirement(ids, (id) => (casesOf.get(id) ?? []).map((c) => c.id), resultOf.get(col.label) ?? new Map());
-      scores.set(col.slug, score);
+      const score = scores.get(col.slug);
       const { message, color } = badgeMessage(score);
       emit(`impl/${col.slug}.svg`, badgeSvg("prot-events", message, color));
       emit(`impl/${col.slug}.json`, `${JSON.stringify({ label: col.label, command: col.command, unavailable: col.unavailable, score, report: col.report }, null, 1)}\n`);
@@ -412,7 +416,7 @@ ${others.join("\n")}
         badge: `${col.slug}.svg`,
         json: `${col.slug}.json`,
         badgeUrl: `impl/${col.slug}.svg`,
-      });
+      }, /cyrus/i.test(col.label) ? versionHistory(cVersions, col.slug) : "");
       emit(path, layout({ page: item, nav, content, toc: headings(content) }));
     }
     const item = nav.find((n) => n.path === "implementations.html") as NavItem;

@@ -49,7 +49,8 @@ export function badgeMessage(scores: RequirementScore[] | undefined): { message:
   if (scores === undefined) return { message: "not run", color: "#57606a" };
   const n = (v: Verdict): number => scores.filter((s) => s.verdict === v).length;
   const tested = scores.length - n("untested");
-  const message = `${n("met")}/${tested} rules met${n("deviates") > 0 ? `, ${n("deviates")} deviations` : ""}${n("fails") > 0 ? `, ${n("fails")} failing` : ""}`;
+  const deviations = n("deviates") === 1 ? "1 deviation" : `${n("deviates")} deviations`;
+  const message = `${n("met")}/${tested} rules met${n("deviates") > 0 ? `, ${deviations}` : ""}${n("fails") > 0 ? `, ${n("fails")} failing` : ""}`;
   return { message, color: n("fails") > 0 ? "#b91c1c" : n("deviates") > 0 ? "#9a6700" : "#116329" };
 }
 
@@ -69,11 +70,28 @@ export function badgeSvg(label: string, message: string, color: string): string 
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="20" role="img" aria-label="${escapeHtml(`${label}: ${message}`)}"><title>${escapeHtml(`${label}: ${message}`)}</title><rect width="${w}" height="20" rx="3" fill="#3d4450"/><rect x="${lw}" width="${mw}" height="20" rx="3" fill="${color}"/><rect x="${lw}" width="4" height="20" fill="${color}"/><g font-family="Verdana,DejaVu Sans,sans-serif" font-size="11">${text(6, label)}${text(lw + 6, message)}</g></svg>\n`;
 }
 
+/**
+ * The releases of one implementation side by side (the C original's builds,
+ * one column each): each with its summary and badge, `current` marked.
+ */
+export function versionHistory(versions: Array<{ col: Column; scores: RequirementScore[] | undefined }>, current: string): string {
+  if (versions.length < 2) return "";
+  const rows = versions
+    .map(({ col, scores }) => {
+      const name = col.slug === current ? `<strong>${escapeHtml(col.label)}</strong> (this page)` : `<a href="${escapeHtml(col.slug)}.html">${escapeHtml(col.label)}</a>`;
+      const summary = col.report === undefined ? `not run: ${escapeHtml(col.unavailable ?? "")}` : `${col.report.summary.pass} pass, ${col.report.summary.xfail} deviate, ${col.report.summary.fail + col.report.summary.xpass} fail, ${col.report.summary.skip} skipped`;
+      return `<tr><th scope="row">${name}</th><td>${summary}</td><td>${escapeHtml(badgeMessage(scores).message)}</td></tr>`;
+    })
+    .join("");
+  return `<h2 id="versions">Other versions</h2><p>Every release of it the site build ran, in the order run:</p><div class="table-wrap" tabindex="0" role="group" aria-label="Versions"><table class="matrix"><thead><tr><th scope="col">version</th><th scope="col">cases</th><th scope="col">requirements</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+}
+
 /** The page of one implementation; `reqLink` gives a requirement's page, `caseLink` a case's (both relative to the page). */
 export function implementationPage(
   col: Column,
   scores: RequirementScore[] | undefined,
   links: { req: (id: string) => string; case: (id: string) => string; badge: string; json: string; /** The badge's path from the site's root. */ badgeUrl: string },
+  history = "",
 ): string {
   const head = `<h1>${escapeHtml(col.label)}</h1>`;
   const reproduce = `<h2 id="reproduce">How to reproduce</h2><p>From a clone of the repository, after <code>npm install</code>:</p><pre><code>${escapeHtml(col.command)}</code></pre>`;
@@ -119,6 +137,7 @@ ${reasonList(deviations)}
 <h2 id="failures">Failures</h2>
 ${reasonList(failures)}
 ${reproduce}
+${history}
 <h2 id="badge">Badge</h2>
 <p>The badge is <a href="${escapeHtml(links.badge)}">an SVG file</a> beside this page, remade with every build of the site. For a README, in Markdown, with <code>SITE</code> the address where the site is published:</p>
 <pre><code>${escapeHtml(`[![prot-events: ${message}](SITE/${links.badgeUrl})](SITE/${links.badgeUrl.replace(/\.svg$/, ".html")})`)}</code></pre>`;

@@ -17,10 +17,10 @@ export function summaryText({ summary: s }: RunReport): string {
 export interface Contender {
   /** Column label. */
   label: string;
-  /** A short name, for badges and tight places. */
-  short: string;
-  /** Its page's name on the site: `impl/<slug>.html`. */
-  slug: string;
+  /** A short name, for badges and tight places; the label when not given. */
+  short?: string;
+  /** Its page's name on the site (`impl/<slug>.html`); made from the label when not given. */
+  slug?: string;
   /** The command a reader can run to reproduce the column. */
   command: string;
   /** Starts its executor. */
@@ -81,8 +81,7 @@ export function bundled(): Contender[] {
 
 /** The short name and page name of an implementation the user names by a module or command. */
 function named(what: string): { short: string; slug: string } {
-  const short = what.length > 24 ? `…${what.slice(-23)}` : what;
-  return { short, slug: `user-${what.replace(/[^A-Za-z0-9.-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60)}` };
+  return { short: what.length > 24 ? `…${what.slice(-23)}` : what, slug: `user-${slugOf(what)}` };
 }
 
 /** Implementations named by the user: `--impl <module>` or `--driver "<command>"`, repeatable. */
@@ -93,21 +92,27 @@ export function configured(impls: string[], drivers: string[]): Contender[] {
   ];
 }
 
+/** A name for a site path, made of the label's letters, digits, dots and dashes. */
+function slugOf(label: string): string {
+  return label.toLowerCase().replace(/[^a-z0-9.]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60);
+}
+
 /** Runs every contender on `cases`, reporting progress through `log`. */
 export async function runAll(contenders: Contender[], cases: LoadedCase[], log: (line: string) => void): Promise<Column[]> {
   const columns: Column[] = [];
   for (const c of contenders) {
+    const named = { label: c.label, short: c.short ?? c.label, slug: c.slug ?? slugOf(c.label), command: c.command };
     log(`conformance: ${c.label} ...`);
     let exec: (CaseExecutor & { close?(): Promise<void> }) | undefined;
     try {
       exec = await c.start();
       const report = await runCases(exec, cases, { timeoutMs: 20_000 });
       log(`conformance: ${c.label}: ${summaryText(report)}`);
-      columns.push({ label: c.label, short: c.short, slug: c.slug, command: c.command, report });
+      columns.push({ ...named, report });
     } catch (err) {
       const why = err instanceof Error ? err.message.split("\n")[0] ?? err.message : String(err);
       log(`conformance: ${c.label}: not available: ${why}`);
-      columns.push({ label: c.label, short: c.short, slug: c.slug, command: c.command, unavailable: why });
+      columns.push({ ...named, unavailable: why });
     } finally {
       await exec?.close?.();
     }
