@@ -179,7 +179,7 @@ function namedBadges(columns: Column[], resultOf: (col: Column) => CaseResult | 
     groups.set(key, [...(groups.get(key) ?? []), col.short]);
   }
   return [...groups]
-    .map(([k, names]) => `<span class="st st-${k}">${k === "none" ? "not run" : STATUS_TEXT[k as Status]}: ${names.map(escapeHtml).join(", ")}</span>`)
+    .map(([k, names]) => `<span class="st st-named st-${k}">${k === "none" ? "not run" : STATUS_TEXT[k as Status]}: ${names.map(escapeHtml).join(", ")}</span>`)
     .join(" ");
 }
 
@@ -266,13 +266,13 @@ async function main(): Promise<void> {
     legendOn.add(page);
     const own = full ? "" : ` <a class="case-page" href="${relative(page, caseOwnPage(c.id))}">Its page<span class="visually-hidden">: ${escapeHtml(c.id)}</span></a>`;
     return `${legend}<figure class="case" id="${escapeHtml(c.id)}">
-<figcaption><a class="case-id" href="#${escapeHtml(c.id)}">${escapeHtml(c.id)}</a> <span class="case-title">${escapeHtml(c.title)}</span> <span class="case-reqs">checks ${reqs}</span> <a class="try-it" href="${relative(page, "playground.html")}#case=${encodeURIComponent(c.id)}">Try it<span class="visually-hidden">: ${escapeHtml(c.id)} in the playground</span></a>${own}</figcaption>
+<figcaption><a class="case-id" href="#${escapeHtml(c.id)}">${escapeHtml(c.id)}</a> <span class="case-title">${escapeHtml(c.title)}</span> <span class="case-reqs" data-pagefind-ignore>checks ${reqs}</span> <a class="try-it" href="${relative(page, "playground.html")}#case=${encodeURIComponent(c.id)}">Try it<span class="visually-hidden">: ${escapeHtml(c.id)} in the playground</span></a>${own}</figcaption>
 <p class="timeline-hint">The timeline scrolls sideways; it is also told in words below it.</p>
 ${timelineBox(c, `Timeline of ${c.id}`, true)}
 <details class="tl-words"><summary>The timeline in words</summary><p>${escapeHtml(timelineWords(c, { waits }))}</p></details>
 ${others.join("\n")}
 <ul class="results">${results}</ul>
-<details class="case-data"><summary>The case as data</summary><pre class="plain"><code>${escapeHtml(yaml)}</code></pre></details>
+<details class="case-data" data-pagefind-ignore><summary>The case as data</summary><pre class="plain"><code>${escapeHtml(yaml)}</code></pre></details>
 </figure>`;
   };
   const requirementNote = (page: string) => (id: string): string => {
@@ -311,7 +311,7 @@ ${others.join("\n")}
     const doc = parseYaml(readFileSync(join(root, file), "utf8")) as { cases: unknown[] };
     cs.forEach((c, i) => yamlOfFileCase.set(c.id, stringifyYaml(doc.cases[i], { flowCollectionPadding: false })));
     const rows = cs
-      .map((c) => `<tr id="${escapeHtml(c.id)}"><th scope="row"><a href="${relative(item.path, caseOwnPage(c.id))}">${escapeHtml(c.id)}</a></th><td>${escapeHtml(c.title)}</td><td>${c.requirements.map((id) => `<a href="${relative(item.path, reqHome.get(id) ?? "requirements.html")}">${id}</a>`).join(", ")}</td><td>${namedBadges(columns, (col) => result(col, c.id))}</td></tr>`)
+      .map((c) => `<tr id="${escapeHtml(c.id)}"><th scope="row"><a href="${relative(item.path, caseOwnPage(c.id))}">${escapeHtml(c.id)}</a></th><td>${escapeHtml(c.title)}</td><td data-pagefind-ignore>${c.requirements.map((id) => `<a href="${relative(item.path, reqHome.get(id) ?? "requirements.html")}">${id}</a>`).join(", ")}</td><td>${namedBadges(columns, (col) => result(col, c.id))}</td></tr>`)
       .join("");
     emit(item.path, layout({ page: item, nav, content: `<h1>${escapeHtml(item.title)}</h1><p>The edge cases kept out of the spec's prose, from <code>${escapeHtml(file)}</code>: ${cs.length} cases. Each has its own page, with its timeline, what each implementation did, and its data.</p><div class="table-wrap" tabindex="0" role="group" aria-label="Cases of ${escapeHtml(basename(file))}"><table class="matrix"><thead><tr><th scope="col">case</th><th scope="col">what it checks</th><th scope="col">requirements</th><th scope="col">results</th></tr></thead><tbody>${rows}</tbody></table></div>` }));
   }
@@ -466,7 +466,7 @@ ${others.join("\n")}
   {
     const item = nav.find((n) => n.path === "search.html") as NavItem;
     const content = `<h1>Search</h1>
-<p>Search the specification, the cases and the API reference: a requirement ID such as <code>WE-FIRE-2</code>, an API name such as <code>addWaitEvent</code>, or any words. A search can be linked: <a href="search.html?q=idle"><code>search.html?q=idle</code></a>. Searching needs JavaScript; every page reads without it.</p>
+<p data-pagefind-ignore>Search the specification, the cases and the API reference: a requirement ID such as <code>WE-FIRE-2</code>, an API name such as <code>addWaitEvent</code>, or any words. A search can be linked: <a href="search.html?q=idle"><code>search.html?q=idle</code></a>. Searching needs JavaScript; every page reads without it.</p>
 <div id="search"></div>
 <script src="pagefind/pagefind-ui.js"></script>
 <script>
