@@ -35,11 +35,9 @@ function draw(): void {
     const width = fitsPhone(el);
     if (width === undefined) {
       el.innerHTML = html;
-      el.classList.remove("narrow");
       continue;
     }
     el.innerHTML = renderTimeline(d.c, { ...d.o, waits: d.waits === true ? waitsOf(d.c) : undefined, width, idSuffix: `${d.o?.idSuffix ?? ""}narrow` });
-    el.classList.add("narrow");
   }
 }
 
