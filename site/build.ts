@@ -384,7 +384,7 @@ ${others.join("\n")}
       .join("");
     const when = new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const content = `<h1>Conformance matrix</h1>
-<p>Made while this site was built, on ${when}, with Node ${escapeHtml(process.version)}, by <code>npm run site</code>. Expected failures are the declared deviations of an implementation's profile; open one to read its reason and the difference.</p>
+<p>Made while this site was built, on ${when}, with Node ${escapeHtml(process.version)}, by <code>npm run site</code>. Expected failures are the declared deviations of an implementation's profile; a case's page gives the reason and draws what the implementation did under what was expected, and each implementation's page lists its deviations by reason.</p>
 <ul class="runs">${runs}</ul>
 <p class="diff-filter"><label><input type="checkbox" id="differences-only"> Differences only: hide the rows where every implementation that ran agrees</label></p>
 <h2 id="by-requirement">By requirement</h2>
