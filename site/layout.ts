@@ -3,7 +3,8 @@
  * narrow screens without JavaScript), the page's own contents, and links to
  * the previous and next pages.
  */
-import { escapeHtml, relative } from "./markdown.js";
+import { escapeHtml } from "./escape.js";
+import { relative } from "./markdown.js";
 
 /** A page of the site, in reading order. */
 export interface NavItem {
@@ -33,6 +34,15 @@ export function headings(html: string): Heading[] {
     out.push({ level: Number(m[1]), id: m[2] as string, text: (m[3] as string).replace(/<[^>]+>/g, "") });
   }
   return out;
+}
+
+/** The header of every page, the API reference's included; `rel` makes a site path relative to the page. */
+export function siteHeader(rel: (path: string) => string): string {
+  return `<header class="site-header">
+  <a class="brand" href="${rel("index.html")}">prot-events</a>
+  <span class="tagline">wait events on protocol streams: spec, reference implementation, conformance</span>
+  <nav class="header-links" aria-label="Sections"><a href="${rel("spec/00-overview.html")}">Specification</a> <a href="${rel("playground.html")}">Playground</a> <a href="${rel("implementations.html")}">Implementations</a> <a href="${rel("api/index.html")}">API</a> <a href="${rel("search.html")}">Search</a></nav>
+</header>`;
 }
 
 /** Wraps a page's content in the site's shell. */
@@ -70,11 +80,7 @@ ${options.head ?? ""}
 </head>
 <body>
 <a class="skip" href="#main">Skip to the content</a>
-<header class="site-header">
-  <a class="brand" href="${rel("index.html")}">prot-events</a>
-  <span class="tagline">wait events on protocol streams: spec, reference implementation, conformance</span>
-  <a class="search-link" href="${rel("search.html")}">Search</a>
-</header>
+${siteHeader(rel)}
 <div class="shell">
   <details class="site-nav-fold" open>
     <summary>Pages</summary>

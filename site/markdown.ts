@@ -8,6 +8,7 @@ import MarkdownIt from "markdown-it";
 import anchor from "markdown-it-anchor";
 import type Token from "markdown-it/lib/token.mjs";
 import { createHighlighter, type Highlighter } from "shiki";
+import { escapeHtml } from "./escape.js";
 
 /** How a rendered page refers to the rest of the site. */
 export interface LinkContext {
@@ -36,10 +37,6 @@ export function relative(from: string, to: string): string {
   return [...a.slice(i).map(() => ".."), ...b.slice(i)].join("/") || ".";
 }
 
-/** Escapes text for HTML and SVG: content and attribute values, in either quotes. */
-export function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-}
 
 /** Makes an anchor id from heading text, as GitHub does. */
 function slug(text: string): string {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { benchmarks, type Benchmark } from "../bench/benchmarks.js";
 import { fmt, ratioHeading, statsOf, type CaseResult, type ResultsDoc } from "../bench/lib.js";
 import type { Heading } from "./layout.js";
-import { escapeHtml } from "./markdown.js";
+import { escapeHtml } from "./escape.js";
 
 /** Okabe–Ito colours, which stay apart for colour-blind readers; the dashes tell the lines apart in grey too. */
 const COLORS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"];
@@ -48,7 +48,7 @@ export function performancePage(dir: string, shownDir: string): { content: strin
   const found = loaded.filter(({ r }) => "doc" in r).length;
   const source =
     found > 0
-      ? `<p>The figures below come from the results files in <code>${escapeHtml(shownDir)}</code> (${found} of ${benchmarks.length} benchmarks), as they were when this site was built; every benchmark names the command that repeats its run.</p>`
+      ? `<p>The figures below come from the results files committed in <code>${escapeHtml(shownDir)}</code> (${found} of ${benchmarks.length} benchmarks), as they were when this site was built; each says on what machine, on what date and at what commit it was run. To refresh them, run <code>npm run bench</code> (or one benchmark's command below) on a quiet machine, commit the files it rewrites in <code>${escapeHtml(shownDir)}</code>, and build the site again with <code>npm run site</code>.</p>`
       : `<p>No results this page can show were found in <code>${escapeHtml(shownDir)}</code> when this site was built, so this page shows what each benchmark measures and its goal, without figures. To add them, run <code>npm run bench</code> (all four, several minutes; a C compiler and Debian's libcyrus, which the first run fetches) or one benchmark's command below, then build the site again with <code>npm run site</code>.</p>`;
   const content = `<h1>Performance</h1>
 <p><code>npm run bench</code> measures the reference implementation against named peers: Node's own tools (<code>readline</code>, a bare <code>net</code> server) and the C prot layer of Cyrus 3.6.1 as Debian 12 ships it, linked into small programs in <code>bench/c/</code>. The contenders of a benchmark run in the same run, alternating round after round with the order rotating, so that a slow spell of the machine falls on all of them. Each figure is the median of the measured rounds, with its range (min–max) and interquartile range beside it; each peer gets a ratio, how many times better ours is on the medians: above 1, ours is better. Benchmarks are never timed tests: <code>npm test</code> only checks that each one runs on a tiny size.</p>

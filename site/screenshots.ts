@@ -1,7 +1,8 @@
 /**
- * Screenshots of the built site, for anyone to look at: the overview, a
- * spec page with timelines, and the conformance matrix, at desktop and phone
- * width. Build the site first (`npm run site`).
+ * Screenshots of the built site, for anyone to look at: the home page, a
+ * spec page with timelines, a case where the C original deviates, the
+ * playground, an implementation's page and the conformance matrix, at
+ * desktop and phone width. Build the site first (`npm run site`).
  *
  *   tsx site/screenshots.ts [--site _site] [--out screenshots]
  */
@@ -26,14 +27,17 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
 });
 const shots = [
-  ["overview", "index.html"],
+  ["home", "index.html"],
   ["spec-with-timelines", "spec/05-firing.html#WE-FIRE-2"],
+  ["case-with-deviation", "case/model-events-run-only-while-waiting.html"],
+  ["playground", "playground.html#case=pattern-keepalive"],
+  ["implementation", "impl/cyrus-3.6.1.html"],
   ["conformance-matrix", "conformance.html"],
 ] as const;
 for (const [name, path] of shots) {
   for (const [label, width] of [["desktop", 1280], ["phone", 375]] as const) {
     const page = await browser.newPage({ viewport: { width, height: 900 } });
-    await page.goto(`${base}${path}`);
+    await page.goto(`${base}${path}`, { waitUntil: "load" });
     const file = join(out, `${name}-${label}.png`);
     await page.screenshot({ path: file });
     process.stdout.write(`${file}\n`);

@@ -11,24 +11,28 @@
  * the case.
  */
 import type { Case, Rock, StreamSpec, TraceEntry } from "../conformance/src/case.js";
-import { escapeHtml } from "./markdown.js";
+import { escapeHtml } from "./escape.js";
+import type { WakeReason, Wait } from "./waits.js";
 
 // ---------------------------------------------------------------------------
 // Geometry (viewBox units) and palette
 
+/** The width of a timeline unless told otherwise: it is drawn for a page's column, and scales with it. */
 const WIDTH = 800;
-/** The time axis runs from X0 to X1. */
+/** The time axis runs from X0 to the width less X1_MARGIN. */
 const X0 = 28;
-const X1 = 772;
+const X1_MARGIN = 28;
 /** Labels may not go past these. */
 const EDGE_LEFT = 8;
-const EDGE_RIGHT = WIDTH - 8;
+const EDGE_RIGHT_MARGIN = 8;
 const ROW = 18;
 const FONT = 12;
 const SMALL = 11;
 const LANE_HEADER = 24;
 const LANE_PAD_BOTTOM = 6;
 const LANE_GAP = 6;
+/** The row under a lane's markers where its waits are drawn. */
+const WAIT_ROW = 20;
 /** Horizontal room kept free around a label. */
 const GAP = 8;
 /** From a marker's centre to its label. */
@@ -60,6 +64,9 @@ const C = {
   flush: { fill: "#67e8f9", stroke: "#155e75", text: "#155e75" },
   callback: { fill: "#f9a8d4", stroke: "#9d174d", text: "#9d174d" },
   events: { fill: "#e2e8f0", stroke: "#475569", text: "#475569" },
+  wait: { fill: "#fef3c7", stroke: "#b45309", text: "#92400e" },
+  pass: "#78350f",
+  differs: "#b91c1c",
 } as const;
 
 type Palette = { fill: string; stroke: string; text: string };
@@ -67,14 +74,16 @@ type Palette = { fill: string; stroke: string; text: string };
 // ---------------------------------------------------------------------------
 // Text: visible, elided, escaped
 
-/** One character of data as it is shown: control bytes as control pictures, a few invisible ones spelled out. */
+/**
+ * One character of data as it is shown: control bytes and backslash as C
+ * escapes (the Control Pictures block is missing from common fonts, Debian's
+ * DejaVu among them), a few invisible ones spelled out.
+ */
 function visibleChar(ch: string): string {
   const code = ch.codePointAt(0) ?? 0;
-  if (code < 0x20) return String.fromCodePoint(0x2400 + code);
-  if (code === 0x20) return " ";
-  if (code === 0x7f) return "\u2421";
-  if (code >= 0x80 && code <= 0xa0) return `\\x${code.toString(16).toUpperCase()}`;
-  if (code === 0xad) return "\\xAD";
+  const named: Record<number, string> = { 0: "\\0", 9: "\\t", 10: "\\n", 13: "\\r", 0x5c: "\\\\" };
+  if (named[code] !== undefined) return named[code];
+  if (code < 0x20 || (code >= 0x7f && code <= 0xa0) || code === 0xad) return `\\x${code.toString(16).toUpperCase().padStart(2, "0")}`;
   if (code >= 0xd800 && code <= 0xdfff) return "\ufffd"; // a lone surrogate
   if (code === 0xfffe || code === 0xffff) return "\ufffd";
   return ch;
@@ -166,7 +175,6 @@ function charEm(ch: string): number {
   if (/[mwMW@%]/.test(ch)) return 0.86;
   if (/[A-Z]/.test(ch)) return 0.68;
   if (/[0-9a-z]/.test(ch)) return 0.56;
-  if (code >= 0x2400 && code <= 0x2426) return 1; // control pictures: their width varies a lot between fonts
   if (code > 0x2000) return 0.9;
   return 0.6;
 }
@@ -341,8 +349,20 @@ function streamSettings(spec: StreamSpec): string[] {
   return out;
 }
 
-/** The text description: the streams, their input, then the trace in words. */
-function describe(c: Case, laneNames: string[]): string {
+const WAKE_WORDS: Record<WakeReason, string> = { input: "input", end: "the end of the input", mark: "a mark", timeout: "the timeout" };
+
+/** A wait in words. */
+function waitSentence(wait: Wait): string {
+  const span = wait.from === wait.to ? `at ${wait.from}` : `from ${wait.from} to ${wait.to}`;
+  const passes = `${wait.passes.length === 1 ? "one pass" : `passes`} at ${wait.passes.join(", ")}`;
+  const wakes = wait.wakes.map((k) => `at ${k.t} for ${WAKE_WORDS[k.why]}`);
+  return `${showName(wait.stream, 40)} waits ${span}, ${passes}${wakes.length > 0 ? `, waking ${wakes.join(", ")}` : ""}`;
+}
+
+/** The text description: the streams, their input, the waits, then the trace in words. */
+function describe(c: Case, laneNames: string[], o: TimelineOptions): string {
+  const waits = o.waits ?? [];
+  const traceName = o.traceName ?? "Expected trace";
   const parts: string[] = [];
   for (const name of laneNames) {
     const spec = c.streams[name] ?? {};
@@ -360,7 +380,10 @@ function describe(c: Case, laneNames: string[]): string {
     else trace.push(`t=${e.t}: ${sentence(e)}`);
     lastT = e.t;
   }
-  parts.push(trace.length > 0 ? `Expected trace: ${trace.join(". ")}.` : "Expected trace: nothing happens.");
+  if (waits.length > 0) parts.push(`Waits: ${waits.map(waitSentence).join("; ")}.`);
+  parts.push(trace.length > 0 ? `${traceName}: ${trace.join(". ")}.` : `${traceName}: nothing happens.`);
+  const from = o.differsFrom === undefined ? undefined : c.expect[o.differsFrom];
+  if (from !== undefined) parts.push(`It differs from the expected trace from the entry at t=${from.t} on.`);
   return parts.join(" ");
 }
 
@@ -374,18 +397,18 @@ interface Axis {
   x(t: number): number;
 }
 
-/** The smallest step among 1, 2, 5, 10, 20, 50... that gives at most 10 labels. */
-function niceStep(span: number): number {
+/** The smallest step among 1, 2, 5, 10, 20, 50... that gives at most `labels` labels. */
+function niceStep(span: number, labels: number): number {
   for (let p = 1; ; p *= 10) {
     for (const m of [1, 2, 5]) {
       const step = m * p;
-      if (Math.floor(span / step) + 1 <= 10) return step;
+      if (Math.floor(span / step) + 1 <= labels) return step;
     }
     if (p > 1e15) return p;
   }
 }
 
-function makeAxis(core: number[], marks: number[]): Axis {
+function makeAxis(core: number[], marks: number[], x1: number): Axis {
   let lo = Math.min(0, ...core);
   let hi = Math.max(0, ...core);
   // Marks far outside the times of the case would crush it: they are drawn clipped at the edge instead.
@@ -397,13 +420,14 @@ function makeAxis(core: number[], marks: number[]): Axis {
   // At least 4 ticks, so that a case that happens at once still reads as a timeline.
   hi = Math.max(hi, lo + 4);
   const span = hi - lo;
-  const step = niceStep(span);
+  // About one label per 80 units: ten on the usual width, four on a phone's.
+  const step = niceStep(span, Math.max(4, Math.floor((x1 - X0) / 75)));
   // Starting at a multiple of the step would waste room when a few marks go just below 0.
   const min = lo % step === 0 ? lo : lo - Math.min(step * 0.35, span * 0.03);
   const max = hi + Math.max(step * 0.35, span * 0.04);
   const ticks: number[] = [];
   for (let v = Math.ceil(min / step) * step; v <= max + 1e-9; v += step) ticks.push(Object.is(v, -0) ? 0 : v);
-  const scale = (X1 - X0) / (max - min);
+  const scale = (x1 - X0) / (max - min);
   return { min, max, ticks, x: (t) => X0 + (t - min) * scale };
 }
 
@@ -411,12 +435,12 @@ function makeAxis(core: number[], marks: number[]): Axis {
 // Layout
 
 /** Where an item's label goes and how much room the item takes on its row. */
-function placeLabel(it: Item): void {
+function placeLabel(it: Item, edgeRight: number): void {
   const w = it.label.reduce((sum, s) => sum + textWidth(s.text, s.bold === true), 0);
   const left = Math.min(it.x, it.markX ?? it.x) - 7;
   const right = Math.max(it.x, it.markX ?? it.x) + 7;
   const startRight = it.x + LABEL_OFFSET;
-  if (startRight + w <= EDGE_RIGHT) {
+  if (startRight + w <= edgeRight) {
     it.anchor = "start";
     it.textX = startRight;
     it.from = left;
@@ -508,11 +532,50 @@ function shape(it: Item, x: number, y: number): string {
   }
 }
 
+/** The sign of why a wait woke, centred on (x, y): input an arrow down, the end a bar, a mark a diamond, the timeout a cross. */
+function wakeSign(why: WakeReason, x: number, y: number): string {
+  const d = `data-wake="${why}"`;
+  switch (why) {
+    case "input":
+      return `<path ${d}${attrs({ d: `M${f(x - 5)} ${f(y - 11)}H${f(x + 5)}L${f(x)} ${f(y - 3)}Z`, fill: C.input.fill, stroke: C.input.stroke, "stroke-width": 1.2 })}/>`;
+    case "end":
+      return `<rect ${d}${attrs({ x: x - 1.5, y: y - 12, width: 3, height: 9, fill: C.end.fill })}/>`;
+    case "mark":
+      return `<path ${d}${attrs({ d: `M${f(x)} ${f(y - 12)}L${f(x + 4.5)} ${f(y - 7.5)}L${f(x)} ${f(y - 3)}L${f(x - 4.5)} ${f(y - 7.5)}Z`, fill: C.fire.fill, stroke: C.fire.stroke, "stroke-width": 1.2 })}/>`;
+    default:
+      return `<path ${d}${attrs({ d: `M${f(x - 4)} ${f(y - 11)}L${f(x + 4)} ${f(y - 3)}M${f(x + 4)} ${f(y - 11)}L${f(x - 4)} ${f(y - 3)}`, stroke: C.error.stroke, "stroke-width": 2, "stroke-linecap": "round" })}/>`;
+  }
+}
+
+/** What a timeline shows, in words: its streams and input, the waits, then the trace, as its SVG describes itself. */
+export function timelineWords(c: Case, o: TimelineOptions = {}): string {
+  const names = [...Object.keys(c.streams)];
+  for (const e of c.expect) {
+    const k = entryKind(e);
+    if (k.stream !== undefined && !names.includes(k.stream)) names.push(k.stream);
+  }
+  return describe(c, names, o);
+}
+
 /** A safe prefix for the IDs of one case's SVG. */
 function idPrefix(id: string): string {
   // Other characters (and "_", so that no two IDs meet) become "_" and their code in hex.
   const clean = Array.from(id, (ch) => (/[A-Za-z0-9-]/.test(ch) ? ch : `_${(ch.codePointAt(0) ?? 0).toString(16)}`)).join("");
   return `tl-${clean}`;
+}
+
+/** What a timeline shows beside the case's own data. */
+export interface TimelineOptions {
+  /** The waits of the case's reads (from `waitsOf`), drawn under each lane's markers. */
+  waits?: Wait[];
+  /** The index of the first entry of `c.expect` that differs from the expected trace: it and those after it are marked. */
+  differsFrom?: number;
+  /** What the trace is called in the description; default "Expected trace". */
+  traceName?: string;
+  /** Added to the IDs of the SVG, so that two drawings of one case can share a page. */
+  idSuffix?: string;
+  /** The drawing's width in user units (800 unless given): narrower for a phone, where one unit is one pixel. */
+  width?: number;
 }
 
 /**
@@ -525,8 +588,9 @@ function idPrefix(id: string): string {
  * `read-callback`, `events`) and `data-entry` (its index in `c.expect`);
  * input arrivals and ends carry `data-kind="input"` and `data-kind="end"`.
  */
-export function renderTimeline(c: Case): string {
-  const prefix = idPrefix(c.id);
+export function renderTimeline(c: Case, o: TimelineOptions = {}): string {
+  const prefix = idPrefix(o.idSuffix === undefined ? c.id : `${c.id}-${o.idSuffix}`);
+  const waits = o.waits ?? [];
   const events = c.events ?? {};
 
   // Lanes: the streams in the order they are written, then any stream only the trace names.
@@ -601,9 +665,11 @@ export function renderTimeline(c: Case): string {
   });
 
   // The axis covers every time of the case and the marks near them.
-  const core = items.map((it) => it.t);
+  const core = [...items.map((it) => it.t), ...waits.flatMap((w) => [w.from, w.to])];
   const marks = items.flatMap((it) => (it.mark !== undefined ? [it.mark] : []));
-  const axis = makeAxis(core, marks);
+  const width = o.width ?? WIDTH;
+  const x1 = width - X1_MARGIN;
+  const axis = makeAxis(core, marks, x1);
 
   for (const it of items) {
     it.x = axis.x(it.t);
@@ -612,12 +678,12 @@ export function renderTimeline(c: Case): string {
         it.markX = X0 - 10;
         it.markClipped = "left";
       } else if (it.mark > axis.max) {
-        it.markX = X1 + 10;
+        it.markX = x1 + 10;
         it.markClipped = "right";
       } else it.markX = axis.x(it.mark);
       if (it.markClipped) it.label.push({ text: ` · mark ${num(it.mark)}` });
     }
-    placeLabel(it);
+    placeLabel(it, width - EDGE_RIGHT_MARGIN);
   }
 
   // Rows: each lane (and the select strip) packs its items, in time order, then the order above.
@@ -635,9 +701,10 @@ export function renderTimeline(c: Case): string {
   let y = 8;
   const stripTop = y;
   if (strip.length > 0) y += LANE_HEADER + stripRows * ROW + LANE_PAD_BOTTOM + LANE_GAP;
+  const waitsOn = (lane: Lane): Wait[] => waits.filter((w) => w.stream === lane.name);
   for (const lane of lanes) {
     lane.top = y;
-    lane.bottom = y + LANE_HEADER + lane.rows * ROW + LANE_PAD_BOTTOM;
+    lane.bottom = y + LANE_HEADER + lane.rows * ROW + (waitsOn(lane).length > 0 ? WAIT_ROW : 0) + LANE_PAD_BOTTOM;
     y = lane.bottom + LANE_GAP;
   }
   const plotTop = 8;
@@ -650,18 +717,18 @@ export function renderTimeline(c: Case): string {
   const titleId = `${prefix}-title`;
   const descId = `${prefix}-desc`;
   out.push(
-    `<svg${attrs({ xmlns: "http://www.w3.org/2000/svg", viewBox: `0 0 ${WIDTH} ${f(height)}`, width: "100%", role: "img", "aria-labelledby": `${titleId} ${descId}`, "font-family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "font-size": FONT, class: "prot-timeline", "data-case": showText(c.id) })}>`,
+    `<svg${attrs({ xmlns: "http://www.w3.org/2000/svg", viewBox: `0 0 ${width} ${f(height)}`, width: "100%", role: "img", "aria-labelledby": `${titleId} ${descId}`, "font-family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "font-size": FONT, class: "prot-timeline", "data-case": showText(c.id) })}>`,
   );
   out.push(`<title id="${escapeHtml(titleId)}">${escapeHtml(showText(c.title))}</title>`);
-  out.push(`<desc id="${escapeHtml(descId)}">${escapeHtml(describe(c, lanes.map((l) => l.name)))}</desc>`);
-  out.push(`<rect${attrs({ width: WIDTH, height, fill: C.background })}/>`);
+  out.push(`<desc id="${escapeHtml(descId)}">${escapeHtml(describe(c, lanes.map((l) => l.name), o))}</desc>`);
+  out.push(`<rect${attrs({ width, height, fill: C.background })}/>`);
 
   // Lane backgrounds.
   if (strip.length > 0) {
-    out.push(`<rect${attrs({ x: 2, y: stripTop, width: WIDTH - 4, height: LANE_HEADER + stripRows * ROW + LANE_PAD_BOTTOM, rx: 6, fill: C.background, stroke: C.laneBorder, "stroke-dasharray": "4 3" })}/>`);
+    out.push(`<rect${attrs({ x: 2, y: stripTop, width: width - 4, height: LANE_HEADER + stripRows * ROW + LANE_PAD_BOTTOM, rx: 6, fill: C.background, stroke: C.laneBorder, "stroke-dasharray": "4 3" })}/>`);
   }
   for (const lane of lanes) {
-    out.push(`<rect${attrs({ x: 2, y: lane.top, width: WIDTH - 4, height: lane.bottom - lane.top, rx: 6, fill: C.lane, stroke: C.laneBorder })}/>`);
+    out.push(`<rect${attrs({ x: 2, y: lane.top, width: width - 4, height: lane.bottom - lane.top, rx: 6, fill: C.lane, stroke: C.laneBorder })}/>`);
   }
 
   // Grid lines at the ticks.
@@ -671,6 +738,19 @@ export function renderTimeline(c: Case): string {
     out.push(`<line${attrs({ x1: x, y1: plotTop, x2: x, y2: axisY, stroke: v === 0 && axis.min < 0 ? C.gridZero : C.grid })}/>`);
   }
   out.push(`</g>`);
+
+  // Waits: a band from when the read began to wait to when it returned, a tick at each pass, a sign at each wake.
+  for (const lane of lanes) {
+    const yy = lane.top + LANE_HEADER + lane.rows * ROW + 8;
+    for (const wait of waitsOn(lane)) {
+      const x0 = axis.x(wait.from);
+      const x1 = Math.max(axis.x(wait.to), x0 + 3);
+      const parts = [`<rect${attrs({ x: x0, y: yy, width: x1 - x0, height: 8, rx: 2, fill: C.wait.fill, stroke: C.wait.stroke, "stroke-width": 1 })}/>`];
+      for (const t of wait.passes) parts.push(`<line${attrs({ x1: axis.x(t), y1: yy - 2, x2: axis.x(t), y2: yy + 10, stroke: C.pass, "stroke-width": 2, "data-pass": String(t) })}/>`);
+      for (const k of wait.wakes) parts.push(wakeSign(k.why, axis.x(k.t), yy + 4));
+      out.push(`<g${attrs({ "data-kind": "wait", "data-stream": showName(lane.name, 200), "data-from": String(wait.from), "data-to": String(wait.to) })}>${parts.join("")}</g>`);
+    }
+  }
 
   // Select wake-ups: a line from the select strip across the lanes of the streams given, a dot on each (filled when ready).
   for (const it of strip) {
@@ -717,9 +797,12 @@ export function renderTimeline(c: Case): string {
           parts.push(`<path${attrs({ d: `M${f(tip - dir * 5)} ${f(yy - 4)}L${f(tip)} ${f(yy)}L${f(tip - dir * 5)} ${f(yy + 4)}`, fill: "none", stroke: it.palette.stroke, "stroke-width": 1.2, "data-mark": String(it.mark) })}/>`);
         }
       }
+      const differs = o.differsFrom !== undefined && it.entry !== undefined && it.entry >= o.differsFrom;
+      if (differs) parts.push(`<circle${attrs({ cx: it.x, cy: yy, r: 10, fill: "none", stroke: C.differs, "stroke-width": 1.5, "stroke-dasharray": "3 2" })}/>`);
       parts.push(shape(it, it.x, yy));
       parts.push(label(it.textX, yy + 4, it.label, it.palette.text, it.anchor));
       const data: Record<string, string | undefined> = {
+        "data-differs": differs ? "true" : undefined,
         "data-kind": it.kind,
         "data-entry": it.entry === undefined ? undefined : String(it.entry),
         "data-t": String(it.t),
@@ -733,14 +816,56 @@ export function renderTimeline(c: Case): string {
 
   // The axis.
   out.push(`<g${attrs({ "aria-hidden": "true" })}>`);
-  out.push(`<line${attrs({ x1: X0, y1: axisY, x2: X1, y2: axisY, stroke: C.axis, "stroke-width": 1 })}/>`);
+  out.push(`<line${attrs({ x1: X0, y1: axisY, x2: x1, y2: axisY, stroke: C.axis, "stroke-width": 1 })}/>`);
   for (const v of axis.ticks) {
     const x = axis.x(v);
     out.push(`<line${attrs({ x1: x, y1: axisY, x2: x, y2: axisY + 5, stroke: C.axis, "stroke-width": 1 })}/>`);
     out.push(`<text${attrs({ x, y: axisY + 18, fill: C.axisText, "font-size": SMALL, "text-anchor": "middle", "data-tick": String(v) })}>${escapeHtml(num(v))}</text>`);
   }
-  out.push(`<text${attrs({ x: X1, y: axisY + 33, fill: C.headingSoft, "font-size": SMALL, "text-anchor": "end" })}>virtual time (ticks)</text>`);
+  out.push(`<text${attrs({ x: x1, y: axisY + 33, fill: C.headingSoft, "font-size": SMALL, "text-anchor": "end" })}>virtual time (ticks)</text>`);
   out.push(`</g>`);
   out.push(`</svg>`);
   return out.join("");
+}
+
+/**
+ * The legend of the timelines, as HTML: every sign they draw with what it
+ * means. The signs are drawn by the same code as the timelines.
+ */
+export function timelineLegend(): string {
+  const item = (kind: Kind, palette: Palette, outcome?: string): Item =>
+    ({ kind, palette, outcome, t: 0, lane: 0, label: [], x: 0, textX: 0, anchor: "start", from: 0, to: 0, row: 0 }) as Item;
+  const icon = (body: string, width = 24): string =>
+    `<svg viewBox="0 0 ${width} 24" width="${width}" height="24" aria-hidden="true" focusable="false">${body}</svg>`;
+  const entries: Array<[string, string]> = [
+    [icon(shape(item("input", C.input), 12, 12)), "input arrives on the stream"],
+    [icon(shape(item("end", C.end), 12, 12)), "the stream's input ends"],
+    [
+      icon(
+        `<line${attrs({ x1: 5, y1: 12, x2: 28, y2: 12, stroke: C.fire.stroke, "stroke-dasharray": "3 3" })}/><circle${attrs({ cx: 5, cy: 12, r: 2.5, fill: C.background, stroke: C.fire.stroke, "stroke-width": 1.2 })}/>${shape(item("fire", C.fire), 30, 12)}`,
+        40,
+      ),
+      "a wait event fires; the dashed line goes back to the mark it was due at",
+    ],
+    [icon(shape(item("read", C.read, "line"), 12, 12)), "a read returns a line, a byte or data"],
+    [icon(shape(item("read", C.read, "eof"), 12, 12)), "a read returns end of file, or would block"],
+    [icon(shape(item("read", C.error, "error"), 12, 12)), "a read fails, or blocks for ever"],
+    [icon(shape(item("flush", C.flush), 12, 12)), "the paired writer's output is flushed"],
+    [icon(shape(item("read-callback", C.callback), 12, 12)), "the read callback runs"],
+    [icon(shape(item("events", C.events), 12, 12)), "the stream's events are listed"],
+    [icon(shape(item("select", C.select), 12, 12)), "select returns; a filled dot on a stream: reported ready"],
+    [
+      icon(
+        `<rect${attrs({ x: 3, y: 12, width: 34, height: 8, rx: 2, fill: C.wait.fill, stroke: C.wait.stroke })}/><line${attrs({ x1: 8, y1: 10, x2: 8, y2: 22, stroke: C.pass, "stroke-width": 2 })}/><line${attrs({ x1: 30, y1: 10, x2: 30, y2: 22, stroke: C.pass, "stroke-width": 2 })}/>`,
+        40,
+      ),
+      "a read waits (the band); each tick is a pass over the stream's events",
+    ],
+    [icon(wakeSign("input", 12, 20)), "the wait woke: input came"],
+    [icon(wakeSign("mark", 12, 20)), "the wait woke: a mark was due"],
+    [icon(wakeSign("timeout", 12, 20)), "the wait woke: the read timeout was due"],
+    [icon(wakeSign("end", 12, 20)), "the wait woke: the input ended"],
+    [icon(`<circle${attrs({ cx: 12, cy: 12, r: 10, fill: "none", stroke: C.differs, "stroke-width": 1.5, "stroke-dasharray": "3 2" })}/>`), "differs from the expected trace"],
+  ];
+  return `<figure class="tl-legend"><figcaption>How to read a timeline</figcaption><ul>${entries.map(([i, t]) => `<li>${i}<span>${escapeHtml(t)}</span></li>`).join("")}</ul><p>Time runs left to right in virtual ticks; each stream has its own lane, and labels spell control bytes as C escapes (<code>\\n</code>, <code>\\r</code>, <code>\\x00</code>).</p></figure>`;
 }

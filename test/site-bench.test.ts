@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchmarks } from "../bench/benchmarks.js";
 import { mbPerSecond, summarize, timePer, type ResultsDoc, type Sample } from "../bench/lib.js";
-import { escapeHtml } from "../site/markdown.js";
+import { escapeHtml } from "../site/escape.js";
 import { performancePage } from "../site/performance.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -86,6 +86,9 @@ describe("the performance page", () => {
     expect(content).not.toContain("<&>");
     expect(content).toContain("at commit abc1234-dirty with Node v20.0.0, 2 × CPU &amp; co, Linux &lt;test&gt;");
     expect(content).toContain(`Reproduce with <code>npx tsx bench/line-throughput.ts --rounds 3 --warmup 1 &lt;&amp;&gt;</code>`);
+    // Committed results are shown as such, with how to refresh them.
+    expect(content).toContain("committed in <code>fixture</code> (2 of 4 benchmarks)");
+    expect(content).toContain("To refresh them, run <code>npm run bench</code>");
 
     const bars = section("line-throughput");
     // The table: a row group per case, the median, range, IQR, rounds and the ratio of each contender.

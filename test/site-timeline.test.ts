@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Case, TraceEntry } from "../conformance/src/case.js";
 import { loadSuite } from "../conformance/src/load.js";
-import { renderTimeline } from "../site/timeline.js";
+import { renderTimeline, timelineLegend, timelineWords } from "../site/timeline.js";
+import { waitsOf } from "../site/waits.js";
 
 const suite = loadSuite();
 const byId = (id: string): Case => {
@@ -318,7 +319,7 @@ describe("what the picture shows", () => {
     expect(texts).toContain("stream s · timeout 30");
     expect(texts).toContain("read-line → “a”");
     expect(texts).toContain("read-line → error: idle for too long");
-    expect(texts).toContain("in “a␊”");
+    expect(texts).toContain("in “a\\n”");
     const reads = all(root, (e) => e.attrs["data-kind"] === "read").map((g) => g.attrs["data-outcome"]);
     expect(reads).toEqual(["line", "line", "error"]);
 
@@ -330,7 +331,7 @@ describe("what the picture shows", () => {
 
     const keepalive = all(parseXml(renderTimeline(byId("pattern-keepalive"))), (e) => e.name === "text").map(text);
     expect(keepalive).toContain("stream s · flush on read");
-    expect(keepalive).toContain("flush “* OK still here␍␊”");
+    expect(keepalive).toContain("flush “* OK still here\\r\\n”");
 
     const blocked = all(parseXml(renderTimeline(byId("pattern-push-poll"))), (e) => e.attrs["data-outcome"] === "blocked");
     expect(blocked.map((g) => text(labelOf(g)))).toEqual(["read-line → blocked"]);
@@ -372,7 +373,7 @@ describe("what the picture shows", () => {
 
   it("describes the trace in words", () => {
     const desc = text(all(parseXml(renderTimeline(byId("fire-due-exactly-at-mark"))), (e) => e.name === "desc")[0]!);
-    expect(desc).toContain('Stream s: input "early␊" at 9; the input ends at 20.');
+    expect(desc).toContain('Stream s: input "early\\n" at 9; the input ends at 20.');
     expect(desc).toContain('Expected trace: t=9: read-line on s returns "early". t=10: e fires (mark 10). t=20: read-line on s returns end of file.');
     const same = text(all(parseXml(renderTimeline(byId("fire-list-order-not-mark-order"))), (e) => e.name === "desc")[0]!);
     expect(same).toContain("t=40: c fires (mark 30); a fires (mark 10); b fires (mark 20).");
@@ -393,13 +394,13 @@ describe("what the picture shows", () => {
     expect(markX).toBeLessThan(markerX(minus));
   });
 
-  it("shows control bytes as control pictures and elides long data with its length", () => {
+  it("shows control bytes as C escapes (glyphs every font has) and elides long data with its length", () => {
     const svg = renderTimeline(byId("read-every-byte-value"));
     const root = parseXml(svg);
     const labels = all(root, (e) => e.name === "text").map(text);
     const read = labels.find((l) => l.startsWith("read → "))!;
-    expect(read).toMatch(/^read → “␀␁.*….*” \(256 bytes\)$/);
-    expect(labels).toContain("read-line → “\\x80ÿ␀␍þ”");
+    expect(read).toMatch(/^read → “\\0\\x01.*….*” \(256 bytes\)$/);
+    expect(labels).toContain("read-line → “\\x80ÿ\\0\\rþ”");
     expect(labels).toContain("getc → eof");
   });
 });
@@ -441,12 +442,12 @@ describe("untrusted case data", () => {
     expect(text(all(root, (e) => e.name === "title")[0]!)).toBe(`Title ${evil}`);
     const desc = text(all(root, (e) => e.name === "desc")[0]!);
     expect(desc).toContain(`t=3: read-line on ${evil} returns "${evil}"; select returns [`);
-    expect(desc).toContain("␀␇␡\\x85␍␊");
+    expect(desc).toContain("\\0\\x07\\x7F\\x85\\r\\n");
     const labels = all(root, (e) => e.name === "text").map(text);
     expect(labels.some((l) => l.startsWith("read-line → “<script>alert(1)"))).toBe(true);
     expect(labels).toContain("read → “<&>”");
     expect(labels).toContain("getc → 60 ‘<’");
-    expect(labels).toContain("in “␀␇␡\\x85␍␊”");
+    expect(labels).toContain("in “\\0\\x07\\x7F\\x85\\r\\n”");
     // Every entry still has its marker.
     expect(all(root, (e) => e.attrs["data-entry"] !== undefined)).toHaveLength(hostile.expect.length);
   });
@@ -469,5 +470,81 @@ describe("untrusted case data", () => {
     expect(text(all(root, (e) => e.name === "desc")[0]!)).toContain("Expected trace: nothing happens.");
     const ticks = all(root, (e) => e.attrs["data-tick"] !== undefined).map((e) => Number(e.attrs["data-tick"]));
     expect(ticks).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe("waits, differences, the legend and the width", () => {
+  it("draws each wait with its passes and why it woke, from the model", () => {
+    const c = byId("timeout-after-event-marks");
+    const waits = waitsOf(c);
+    expect(waits).toEqual([
+      {
+        stream: "s",
+        from: 0,
+        to: 40,
+        passes: [0, 10, 25, 35, 40],
+        wakes: [
+          { t: 10, why: "mark" },
+          { t: 25, why: "mark" },
+          { t: 35, why: "mark" },
+          { t: 40, why: "timeout" },
+        ],
+      },
+    ]);
+    const root = parseXml(renderTimeline(c, { waits }));
+    const band = all(root, (e) => e.attrs["data-kind"] === "wait");
+    expect(band.map((g) => [g.attrs["data-from"], g.attrs["data-to"]])).toEqual([["0", "40"]]);
+    expect(all(band[0]!, (e) => e.attrs["data-pass"] !== undefined).map((e) => e.attrs["data-pass"])).toEqual(["0", "10", "25", "35", "40"]);
+    expect(all(band[0]!, (e) => e.attrs["data-wake"] !== undefined).map((e) => e.attrs["data-wake"])).toEqual(["mark", "mark", "mark", "timeout"]);
+    expect(timelineWords(c, { waits })).toContain("s waits from 0 to 40, passes at 0, 10, 25, 35, 40, waking at 10 for a mark, at 25 for a mark, at 35 for a mark, at 40 for the timeout");
+    // Without waits, none is drawn.
+    expect(all(parseXml(renderTimeline(c)), (e) => e.attrs["data-kind"] === "wait")).toEqual([]);
+  });
+
+  it("tells a wake for input from one for a mark", () => {
+    const waits = waitsOf(byId("pattern-keepalive"));
+    expect(waits.map((w) => w.wakes.map((k) => `${k.t}:${k.why}`))).toEqual([["15:mark", "30:mark", "40:input"]]);
+  });
+
+  it("rings the entries from the first difference on, and says so", () => {
+    const c = byId("timeout-after-event-marks");
+    const actual: TraceEntry[] = [c.expect[0]!, { t: 40, "read-line": "s", error: "idle for too long" }];
+    const drawn = { ...c, expect: actual };
+    const root = parseXml(renderTimeline(drawn, { differsFrom: 1, traceName: "Trace of C", idSuffix: "c" }));
+    const marked = all(root, (e) => e.attrs["data-differs"] === "true").map((e) => e.attrs["data-entry"]);
+    expect(marked).toEqual(["1"]);
+    const desc = text(all(root, (e) => e.name === "desc")[0]!);
+    expect(desc).toContain("Trace of C: t=10");
+    expect(desc).toContain("It differs from the expected trace from the entry at t=40 on.");
+    expect(root.attrs["aria-labelledby"]).toBe("tl-timeout-after-event-marks-c-title tl-timeout-after-event-marks-c-desc");
+  });
+
+  it("has a legend with every sign a timeline draws", () => {
+    const legend = timelineLegend();
+    const items = legend.match(/<li>/g) ?? [];
+    expect(items.length).toBe(16);
+    for (const words of ["input arrives", "input ends", "fires", "returns a line", "end of file", "fails", "flushed", "read callback", "listed", "select returns", "a read waits", "input came", "a mark was due", "timeout was due", "the input ended", "differs from the expected trace"]) {
+      expect(legend).toContain(words);
+    }
+    // Each icon is well-formed SVG.
+    for (const svg of legend.match(/<svg.*?<\/svg>/g) ?? []) parseXml(svg);
+  });
+
+  it("draws at a phone's width, with fewer axis labels", () => {
+    const c = byId("sleep-fifty-events-scattered-marks");
+    const wide = parseXml(renderTimeline(c));
+    const narrow = parseXml(renderTimeline(c, { width: 340 }));
+    expect(narrow.attrs.viewBox).toMatch(/^0 0 340 /);
+    const ticks = (r: El): number => all(r, (e) => e.attrs["data-tick"] !== undefined).length;
+    expect(ticks(narrow)).toBeLessThan(ticks(wide));
+    expect(ticks(narrow)).toBeGreaterThanOrEqual(2);
+    // Every marker stays inside the drawing.
+    for (const g of all(narrow, (e) => e.attrs["data-t"] !== undefined)) {
+      for (const m of all(g, (e) => e.name === "circle" || e.name === "rect")) {
+        const x = Number(m.attrs.cx ?? m.attrs.x);
+        expect(x).toBeGreaterThanOrEqual(0);
+        expect(x).toBeLessThanOrEqual(340);
+      }
+    }
   });
 });
