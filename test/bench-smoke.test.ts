@@ -23,7 +23,7 @@ function tiny(args: string[]): Promise<string> {
 // a tiny size, compares ours with its peers and writes its results.
 describe("benchmarks, on a tiny size", () => {
   it.each([
-    ["line-throughput", ["--import", "tsx", "bench/line-throughput.ts"], ["readline", "c-prot_fgets", "wc-l"]],
+    ["line-throughput", ["--import", "tsx", "bench/line-throughput.ts"], ["hand-loop", "raw-data", "readline-on-line", "readline-for-await", "split2", "c-prot_fgets", "c-reader64k", "c-memchr"]],
     ["event-dispatch", ["--import", "tsx", "bench/event-dispatch.ts"], ["c-prot"]],
     ["select-scaling", ["--expose-gc", "--import", "tsx", "bench/select-scaling.ts"], ["c-prot_select"]],
     ["idle-connections", ["--import", "tsx", "bench/idle-connections.ts"], ["bare"]],
