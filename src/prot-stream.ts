@@ -296,6 +296,7 @@ export class ProtStream {
   #arrivalsAtWait = 0;
   #resolve: Settle | null = null;
   #reject: Settle | null = null;
+  // Made on the first sleep, then moved by #arm (cancelled, not dropped, on waking).
   #timer: Timer | null = null;
   #watchers: StreamWatcher[] | null = null;
 
@@ -1010,7 +1011,6 @@ export class ProtStream {
     if (!this.#sleeping) return;
     this.#sleeping = false;
     this.#timer?.cancel();
-    this.#timer = null;
     this.#woken = true;
     // Not at once: every timer and arrival due at this instant lands first.
     // A promise job, not queueMicrotask, which makes an async resource per call.
@@ -1030,13 +1030,18 @@ export class ProtStream {
 
   /** Arms the timer of a sleeping read for its next reason to wake. */
   #arm(now: number): void {
-    this.#timer?.cancel();
-    this.#timer = null;
     let at = this.#events.earliest();
     if (this.#readTimeout > 0 && this.#timeoutMark < at) at = this.#timeoutMark;
     if (this.#deadline < at) at = this.#deadline;
     if (at <= now) at = now + 1;
-    if (at !== Infinity) this.#timer = this.clock.schedule(at, this.#onWake);
+    const timer = this.#timer;
+    if (at === Infinity) timer?.cancel();
+    // The same timer, moved: a wait makes no timer where the clock allows it.
+    else if (timer?.reschedule !== undefined) timer.reschedule(at);
+    else {
+      timer?.cancel();
+      this.#timer = this.clock.schedule(at, this.#onWake);
+    }
   }
 
   /** What `op` returns from what is buffered now, or `undefined` if it has to wait. */
@@ -1220,7 +1225,6 @@ export class ProtStream {
     this.#sleeping = false;
     this.#woken = false;
     this.#timer?.cancel();
-    this.#timer = null;
     this.#rejectWith(err);
     return Outcome.Pending;
   }
