@@ -25,6 +25,7 @@ describe("benchmarks, on a tiny size", () => {
   it.each([
     ["line-throughput", ["--import", "tsx", "bench/line-throughput.ts"], ["hand-loop", "raw-data", "readline-on-line", "readline-for-await", "split2", "c-prot_fgets", "c-reader64k", "c-memchr"]],
     ["event-dispatch", ["--import", "tsx", "bench/event-dispatch.ts"], ["c-prot"]],
+    ["timers", ["--import", "tsx", "bench/timers.ts"], ["setTimeout"]],
     ["select-scaling", ["--expose-gc", "--import", "tsx", "bench/select-scaling.ts"], ["c-prot_select"]],
     ["idle-connections", ["--import", "tsx", "bench/idle-connections.ts"], ["minimal", "readline"]],
   ])("%s runs and writes its results", async (name, args, peers) => {
