@@ -11,8 +11,6 @@
  * Nothing here comes from the Cyrus sources: the prototypes come from
  * libcyrus.h, and fatal() is defined because the library expects its host to.
  */
-#include <string.h>
-
 #include "input.h"
 
 #include "../../conformance/drivers/cyrus/libcyrus.h"
@@ -30,17 +28,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "fgets_count: prot_new failed\n");
         return 1;
     }
-    unsigned long long lines = 0;
-    int partial = 0;
-    while (prot_fgets(buf, sizeof buf, s)) {
-        size_t n = strlen(buf);
-        if (n > 0 && buf[n - 1] == '\n') {
-            lines++;
-            partial = 0;
-        } else {
-            partial = 1;
-        }
-    }
-    report(lines + (unsigned long long)partial);
+    struct line_count c = { 0, 0 };
+    while (prot_fgets(buf, sizeof buf, s)) count_piece(&c, buf);
+    report_count(&c);
     return 0;
 }

@@ -50,18 +50,8 @@ int main(int argc, char **argv) {
     static struct reader r;
     r.fd = open_input(argc, argv);
     static char line[8192];
-    unsigned long long lines = 0;
-    int partial = 0;
-    char *l;
-    while ((l = reader_fgets(line, sizeof line, &r)) != NULL) {
-        size_t n = strlen(l);
-        if (n > 0 && l[n - 1] == '\n') {
-            lines++;
-            partial = 0;
-        } else {
-            partial = 1;
-        }
-    }
-    report(lines + (unsigned long long)partial);
+    struct line_count c = { 0, 0 };
+    while (reader_fgets(line, sizeof line, &r) != NULL) count_piece(&c, line);
+    report_count(&c);
     return 0;
 }
