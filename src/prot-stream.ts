@@ -766,15 +766,16 @@ export class ProtStream {
    * buffered was discarded and the line goes on. Never waits.
    */
   trySkipLine(): boolean {
-    const pos = this.#pos;
-    const end = this.#end;
-    if (pos >= end) return false;
-    const nl = this.#buf.indexOf(LF, pos);
-    if (nl !== -1 && nl < end) {
-      this.#consume(nl + 1);
-      return true;
+    // Chunk by chunk: consuming the whole buffer brings the next queued chunk in.
+    while (this.#pos < this.#end) {
+      const end = this.#end;
+      const nl = this.#buf.indexOf(LF, this.#pos);
+      if (nl !== -1 && nl < end) {
+        this.#consume(nl + 1);
+        return true;
+      }
+      this.#consume(end);
     }
-    this.#consume(end);
     return false;
   }
 

@@ -22,7 +22,8 @@ type Op =
   | { k: "lineBytes" }
   | { k: "getc" }
   | { k: "ungetc"; byte: number }
-  | { k: "read"; n: number };
+  | { k: "read"; n: number }
+  | { k: "skip" };
 
 // Bytes that make lines interesting: ASCII, CR and LF, and the parts of multi-byte UTF-8 characters.
 const byte = fc.oneof(
@@ -44,6 +45,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ k: "getc" as const }) },
   { weight: 1, arbitrary: byte.map((b) => ({ k: "ungetc" as const, byte: b })) },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 12 }).map((n) => ({ k: "read" as const, n })) },
+  { weight: 1, arbitrary: fc.constant({ k: "skip" as const }) },
 );
 
 /** What the model says `o` returns, taking it from `rest`. */
@@ -67,6 +69,11 @@ function modelStep(rest: number[], o: Op, encoding: BufferEncoding): unknown {
       return undefined;
     case "read":
       return rest.length > 0 ? Buffer.from(rest.splice(0, o.n)) : undefined;
+    case "skip": {
+      const nl = rest.indexOf(0x0a);
+      rest.splice(0, nl < 0 ? rest.length : nl + 1);
+      return nl >= 0;
+    }
   }
 }
 
@@ -86,6 +93,8 @@ function streamStep(s: ProtStream, sink: ByteSink, o: Op): unknown {
       return undefined;
     case "read":
       return s.tryRead(o.n);
+    case "skip":
+      return s.trySkipLine();
   }
 }
 
