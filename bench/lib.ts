@@ -33,6 +33,8 @@ import { fileURLToPath } from "node:url";
 import { benchmarks } from "./benchmarks.js";
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
+// The load of the machine when the benchmark began: the figures of a run on a busy machine are read with it.
+const loadAtStart = os.loadavg();
 
 export interface Options {
   rounds: number;
@@ -194,6 +196,8 @@ export interface ResultsDoc {
   platform: string;
   cpu: string;
   cpus: number;
+  /** os.loadavg() (1, 5 and 15 minutes) when the benchmark began and when it wrote its results. */
+  load?: { start: number[]; end: number[] };
   cases: CaseResult[];
   goals: Goal[];
 }
@@ -395,6 +399,7 @@ export function writeResults(name: string, opts: Options, data: Pick<ResultsDoc,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     cpu: os.cpus()[0]?.model ?? "unknown",
     cpus: os.cpus().length,
+    load: { start: loadAtStart, end: os.loadavg() },
     ...data,
   };
   writeFileSync(file, JSON.stringify(doc, null, 2) + "\n");
@@ -402,7 +407,7 @@ export function writeResults(name: string, opts: Options, data: Pick<ResultsDoc,
 }
 
 /** The commit of the sources, and whether they differ from it; nothing outside a git checkout. */
-function revision(): { revision?: string } {
+export function revision(): { revision?: string } {
   try {
     const r = execFileSync("git", ["describe", "--always", "--dirty"], { cwd: benchDir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     return { revision: r.trim() };

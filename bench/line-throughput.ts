@@ -1,32 +1,44 @@
 /**
- * Line throughput through a pipe: every contender reads the same file of
- * IMAP-like CRLF lines from `cat file` through a pipe and counts its lines.
+ * Line reading: every contender counts the lines of the same file of
+ * IMAP-like CRLF lines, sent through a pipe by `cat` and over loopback TCP
+ * by bench/c/serve_file (each a process of its own), and reports the CPU
+ * time of the reading process (user + system) beside the wall time.
  *
- *   ours       ProtStream over the child's stdout, utf8, tryReadLine() ?? await readLine()
- *   ours-bytes the same with byte views, tryReadLineBytes() ?? await readLineBytes()
- *   readline   node:readline over the child's stdout, for await
- *   c-prot     Debian libcyrus prot_fgets (bench/c/fgets_count), `cat file | fgets_count`
- *   wc-l       `cat file | wc -l`: the memchr floor
+ *   ours                ProtStream, utf8: tryReadLine() ?? await readLine()
+ *   ours-bytes          the same with byte views: tryReadLineBytes() ?? await readLineBytes()
+ *   readline-on-line    node:readline, rl.on('line')
+ *   readline-for-await  node:readline, for await (the slowest of its APIs)
+ *   split2              the split2 package, piped
+ *   hand-loop           the 15 lines a user writes: StringDecoder, indexOf, slice
+ *   raw-data            the stream's 'data' events and nothing else: the floor (no line count)
+ *   c-prot_fgets        Debian's libcyrus prot_fgets (bench/c/fgets_count)
+ *   c-reader64k         the same contract over a 64 KiB buffer, memchr and memcpy (bench/c/reader64k.c)
+ *   c-memchr            read() and memchr(), counting LFs only (bench/c/memchr_count.c)
  *
- * Each run of a Node contender is a fresh process (this script with
- * --child), timed from inside from the spawn of cat to its exit: in one
+ * Every Node contender adds up the length of each line it is given, so no
+ * line can go unmade. Each runs in a fresh Node process every round (this
+ * script with --child), timed from inside once its input is open: in one
  * process shared with the others, ours lost about a tenth of its speed to
- * what readline left in the heap and the JIT. The C program and wc -l are
- * processes of their own anyway, timed from outside (their start-up, about
- * a millisecond, is in their time).
+ * what readline left in the heap and the JIT. The C programs report their
+ * own CPU time (getrusage) from the moment they open their input.
  *
  * Usage: tsx bench/line-throughput.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
+import type { Readable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
+import { fileURLToPath } from "node:url";
+import split2 from "split2";
 import { Messages, ProtStream } from "../dist/src/index.js";
 import {
-  buildC, goal, inFreshProcess, mbPerSecond, mulberry32, parseOptions, printCase, runAsChild, runCase, runChild, statsOf, timeIt, writeResults,
-  type Contender, type Sample,
+  buildC, goal, inFreshProcess, mulberry32, parseOptions, printCase, runAsChild, runChild, runRounds, statsOf, summarize, writeResults,
+  type CaseResult, type Contender, type Goal, type Metric, type Sample,
 } from "./lib.js";
 
 const opts = parseOptions();
@@ -104,106 +116,212 @@ function dataFile(size: number): { file: string; lines: number } {
   return { file, lines };
 }
 
-function cat(file: string) {
-  return spawn("cat", [file], { stdio: ["ignore", "pipe", "inherit"] });
+/** Where the lines come from: `cat file` through a pipe, or bench/c/serve_file over loopback TCP. */
+type Transport = "pipe" | "tcp";
+const TRANSPORTS: readonly Transport[] = ["pipe", "tcp"];
+
+const cBuild = path.join(path.dirname(fileURLToPath(import.meta.url)), "c", "build");
+
+/** Starts the sender of `file`; for TCP, resolves once it listens, with its port. */
+async function sender(transport: Transport, file: string): Promise<{ child: ChildProcess; port?: number }> {
+  if (transport === "pipe") return { child: spawn("cat", [file], { stdio: ["ignore", "pipe", "inherit"] }) };
+  const child = spawn(path.join(cBuild, "serve_file"), [file], { stdio: ["ignore", "pipe", "inherit"] });
+  const out = child.stdout as Readable;
+  let text = "";
+  for await (const piece of out) {
+    text += String(piece);
+    if (text.includes("\n")) break;
+  }
+  const port = Number.parseInt(text, 10);
+  if (!(port > 0)) throw new Error(`serve_file printed no port: ${JSON.stringify(text)}`);
+  return { child, port };
 }
 
-async function exited(child: ReturnType<typeof cat>): Promise<void> {
+async function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) await once(child, "close");
-  if (child.exitCode !== 0) throw new Error(`cat exited with ${child.signalCode ?? child.exitCode}`);
+  if (child.exitCode !== 0) throw new Error(`${child.spawnfile} exited with ${child.signalCode ?? child.exitCode}`);
 }
+
+/** The input of a Node contender: the Readable to count the lines of, and its sender. */
+async function openInput(transport: Transport, file: string): Promise<{ input: Readable; child: ChildProcess }> {
+  const { child, port } = await sender(transport, file);
+  if (port === undefined) return { input: child.stdout as Readable, child };
+  const socket = net.connect({ host: "127.0.0.1", port });
+  await once(socket, "connect");
+  return { input: socket, child };
+}
+
+/** What a Node contender does with its input: counts its lines and their characters (raw-data: its bytes only). */
+type Reader = (input: Readable) => Promise<{ lines?: number; chars: number }>;
 
 /** Our stream's line reading, by way of `next`: a buffered line, or a promise of the next one. */
-function oursOver(file: string, bytes: number) {
-  return (name: string, next: (s: ProtStream) => unknown): Contender => ({
-    name,
-    async run(): Promise<Sample> {
-      const { ns, value } = await timeIt(async () => {
-        const child = cat(file);
-        // UTF-8, readline's encoding too: the same strings from both.
-        const s = new ProtStream(child.stdout, { maxLine: 1 << 20 });
-        let n = 0;
-        for (;;) {
-          // Await only when the line is not buffered: a buffered line costs no promise.
-          let l = next(s);
-          if (l instanceof Promise) l = await l;
-          if (typeof l !== "string" && !(l instanceof Buffer)) break;
-          n++;
-        }
-        if (s.error !== Messages.eof) throw new Error(`ProtStream failed: ${s.error}`);
-        s.close();
-        await exited(child);
-        return n;
-      });
-      return { ns, work: bytes, check: value };
-    },
-  });
-}
+const ours = (next: (s: ProtStream) => unknown): Reader => async (input) => {
+  // UTF-8, readline's encoding too: the same strings from both.
+  const s = new ProtStream(input, { maxLine: 1 << 20 });
+  let n = 0;
+  let chars = 0;
+  for (;;) {
+    // Await only when the line is not buffered: a buffered line costs no promise.
+    let l = next(s);
+    if (l instanceof Promise) l = await l;
+    if (typeof l !== "string" && !(l instanceof Buffer)) break;
+    n++;
+    chars += l.length;
+  }
+  if (s.error !== Messages.eof) throw new Error(`ProtStream failed: ${s.error}`);
+  s.close();
+  return { lines: n, chars };
+};
 
-function readlineOver(file: string, bytes: number): Contender {
+const readers: Record<string, Reader> = {
+  ours: ours((s) => s.tryReadLine() ?? s.readLine()),
+  "ours-bytes": ours((s) => s.tryReadLineBytes() ?? s.readLineBytes()),
+  "readline-on-line": async (input) => {
+    const rl = readline.createInterface({ input, crlfDelay: Infinity });
+    let n = 0;
+    let chars = 0;
+    rl.on("line", (l: string) => {
+      n++;
+      chars += l.length;
+    });
+    await once(rl, "close");
+    return { lines: n, chars };
+  },
+  "readline-for-await": async (input) => {
+    const rl = readline.createInterface({ input, crlfDelay: Infinity });
+    let n = 0;
+    let chars = 0;
+    for await (const l of rl) {
+      n++;
+      chars += l.length;
+    }
+    return { lines: n, chars };
+  },
+  split2: async (input) => {
+    let n = 0;
+    let chars = 0;
+    const lines = input.pipe(split2());
+    lines.on("data", (l: string) => {
+      n++;
+      chars += l.length;
+    });
+    await once(lines, "end");
+    return { lines: n, chars };
+  },
+  "hand-loop": async (input) => {
+    const decoder = new StringDecoder("utf8");
+    let rest = "";
+    let n = 0;
+    let chars = 0;
+    input.on("data", (chunk: Buffer) => {
+      const text = rest + decoder.write(chunk);
+      let i = 0;
+      for (let j = text.indexOf("\n"); j !== -1; j = text.indexOf("\n", i)) {
+        const line = text.slice(i, j > i && text.charCodeAt(j - 1) === 13 ? j - 1 : j);
+        n++;
+        chars += line.length;
+        i = j + 1;
+      }
+      rest = text.slice(i);
+    });
+    await once(input, "end");
+    rest += decoder.end();
+    if (rest.length > 0) n++;
+    return { lines: n, chars };
+  },
+  "raw-data": async (input) => {
+    let bytes = 0;
+    input.on("data", (chunk: Buffer) => (bytes += chunk.length));
+    await once(input, "end");
+    return { chars: bytes };
+  },
+};
+
+const cPrograms: Record<string, string> = {
+  "c-prot_fgets": "fgets_count",
+  "c-reader64k": "reader64k",
+  "c-memchr": "memchr_count",
+};
+
+function nodeContender(transport: Transport, name: string, read: Reader, file: string, bytes: number): Contender {
   return {
-    name: "readline",
+    name: `${transport}:${name}`,
     async run(): Promise<Sample> {
-      const { ns, value } = await timeIt(async () => {
-        const child = cat(file);
-        const rl = readline.createInterface({ input: child.stdout, crlfDelay: Infinity });
-        let n = 0;
-        for await (const _ of rl) n++;
-        await exited(child);
-        return n;
-      });
-      return { ns, work: bytes, check: value };
+      const { input, child } = await openInput(transport, file);
+      const cpu0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      const counted = await read(input);
+      const wallNs = Number(process.hrtime.bigint() - t0);
+      const cpu = process.cpuUsage(cpu0);
+      input.destroy();
+      await exited(child);
+      return { ns: (cpu.user + cpu.system) * 1000, work: bytes, ...(counted.lines === undefined ? {} : { check: counted.lines }), extra: { wallNs, ...counted } };
     },
   };
 }
 
+function cContender(transport: Transport, name: string, file: string, bytes: number): Contender {
+  const prog = path.join(cBuild, cPrograms[name] as string);
+  return {
+    name,
+    async run(): Promise<Sample> {
+      let ran: { ns: number; stdout: string };
+      if (transport === "pipe") {
+        ran = await runChild("sh", ["-c", 'cat "$1" | "$2"', "sh", file, prog]);
+      } else {
+        const { child, port } = await sender(transport, file);
+        ran = await runChild(prog, [String(port)]);
+        await exited(child);
+      }
+      const [lines, cpuNs] = ran.stdout.trim().split(" ").map(Number) as [number, number];
+      return { ns: cpuNs, work: bytes, check: lines, extra: { wallNs: ran.ns } };
+    },
+  };
+}
+
+/** CPU time of the reading process per MB read. */
+const cpuPerMB: Metric = { label: "ms CPU/MB", of: (s) => s.ns / 1e6 / (s.work / 1e6), higherIsBetter: false };
+/** Wall time per MB read, from the contender's input being open to its last line. */
+const wallPerMB: Metric = { label: "ms wall/MB", of: (s) => Number(s.extra?.wallNs) / 1e6 / (s.work / 1e6), higherIsBetter: false };
+
 async function main(): Promise<void> {
   const { file, lines: expected } = dataFile(SIZE);
   const bytes = statSync(file).size;
-  const ours = oursOver(file, bytes);
-  const inNode: Contender[] = [
-    ours("ours", (st) => st.tryReadLine() ?? st.readLine()),
-    ours("ours-bytes", (st) => st.tryReadLineBytes() ?? st.readLineBytes()),
-    readlineOver(file, bytes),
-  ];
+  const inNode = TRANSPORTS.flatMap((t) => Object.entries(readers).map(([name, read]) => nodeContender(t, name, read, file, bytes)));
   if (opts.child !== undefined) return runAsChild(opts.child, inNode);
-  const cdir = await buildC();
-  const fgets = path.join(cdir, "fgets_count");
+  await buildC();
 
-  const contenders: Contender[] = [
-    ...inNode.map((c) => inFreshProcess(c)),
-    {
-      name: "c-prot_fgets",
-      async run(): Promise<Sample> {
-        const { ns, stdout } = await runChild("sh", ["-c", 'cat "$1" | "$2"', "sh", file, fgets]);
-        return { ns, work: bytes, check: Number(stdout.trim()) };
-      },
-    },
-    {
-      name: "wc-l",
-      async run(): Promise<Sample> {
-        const { ns, stdout } = await runChild("sh", ["-c", 'cat "$1" | wc -l', "sh", file]);
-        return { ns, work: bytes, check: Number(stdout.trim()) };
-      },
-    },
-  ];
-
-  console.log(`line-throughput: ${(bytes / 1e6).toFixed(1)} MB, ${expected} CRLF lines, through a pipe from cat; ` +
-    `${opts.rounds} rounds (+${opts.warmup} warm-up), each Node contender in a fresh process${opts.tiny ? ", TINY" : ""}`);
-  const result = await runCase({ name: `count lines of ${(bytes / 1e6).toFixed(0)} MB`, ours: "ours", contenders, metric: mbPerSecond }, opts);
-  // Every contender must have counted the lines the generator wrote.
-  for (const [name, r] of Object.entries(result.contenders)) {
-    for (const s of r.samples) {
-      if (s.check !== expected) throw new Error(`${name} counted ${s.check} lines, the file has ${expected}`);
+  console.log(`line-throughput: ${(bytes / 1e6).toFixed(1)} MB, ${expected} CRLF lines, through a pipe and over loopback TCP; ` +
+    `CPU time of the reading process; ${opts.rounds} rounds (+${opts.warmup} warm-up), each Node contender in a fresh process${opts.tiny ? ", TINY" : ""}`);
+  const cases: CaseResult[] = [];
+  const goals: Goal[] = [];
+  for (const t of TRANSPORTS) {
+    const contenders: Contender[] = [
+      ...Object.keys(readers).map((name) => {
+        const fresh = inFreshProcess(nodeContender(t, name, readers[name] as Reader, file, bytes));
+        return { name, run: () => fresh.run() };
+      }),
+      ...Object.keys(cPrograms).map((name) => cContender(t, name, file, bytes)),
+    ];
+    const spec = { name: `${t}: ${(bytes / 1e6).toFixed(0)} MB of lines, CPU`, ours: "ours", contenders, metric: cpuPerMB };
+    const samples = await runRounds(spec, opts);
+    // Every contender that counts must have counted the lines the generator wrote.
+    for (const [name, list] of samples) {
+      for (const s of list) if (s.check !== undefined && s.check !== expected) throw new Error(`${t}/${name} counted ${s.check} lines, the file has ${expected}`);
     }
+    const cpu = summarize(spec, samples);
+    const wall = summarize({ ...spec, name: `${t}: ${(bytes / 1e6).toFixed(0)} MB of lines, wall`, metric: wallPerMB }, samples);
+    printCase(cpu);
+    printCase(wall);
+    cases.push(cpu, wall);
+    const m = (name: string): number => statsOf(cpu, name).median;
+    goals.push(
+      goal(`${t}: ours ÷ hand loop (CPU per MB)`, m("ours") / m("hand-loop"), 1.0, false),
+      goal(`${t}: ours ÷ raw 'data' (CPU per MB)`, m("ours") / m("raw-data"), 1.15, false),
+      goal(`${t}: byte views ÷ strings (CPU per MB)`, m("ours-bytes") / m("ours"), 1.0, false),
+    );
   }
-  printCase(result);
-  const speed = (name: string): number => statsOf(result, name).median;
-  const goals = [
-    goal("ours ÷ readline (MB/s)", speed("ours") / speed("readline"), 2),
-    goal("ours ÷ C prot_fgets (MB/s)", speed("ours") / speed("c-prot_fgets"), 0.8),
-  ];
-  const out = writeResults("line-throughput", opts, { file, bytes, lines: expected, cases: [result], goals });
+  const out = writeResults("line-throughput", opts, { file, bytes, lines: expected, cases, goals });
   console.log(`\nresults: ${out}`);
 }
 

@@ -6,6 +6,14 @@ import { IndexedHeap, type HeapItem } from "./heap.js";
 export interface Timer {
   /** Cancels the callback; cancelling twice or after it ran does nothing. */
   cancel(): void;
+  /**
+   * Runs the same callback once `now() >= at` instead, whether the timer is
+   * pending, ran or was cancelled: what `cancel()` and a new
+   * {@link Clock.schedule} would do, without making a new timer. Optional:
+   * a stream re-arms its one timer this way on every wait when the clock
+   * offers it, and by cancel and schedule otherwise.
+   */
+  reschedule?(at: number): void;
 }
 
 /**
@@ -38,38 +46,52 @@ class ClockTimer implements Timer {
   cancel(): void {
     this.owner.cancel(this);
   }
+  reschedule(at: number): void {
+    this.owner.move(this, at);
+  }
 }
 
 /**
- * The timers due at one time, in the order they were scheduled. `due` is
- * when they may run on the queue's own scale: `at` for a virtual clock; for
- * the system clock, the latest of its timers' real due times, so none runs
- * early and they still run in the order they were scheduled.
+ * Timers due at one time, in the order they were scheduled. `due` is when
+ * they may run on the queue's own scale: `at` for a virtual clock; for the
+ * system clock, the latest of its timers' real due times, so none runs
+ * early and they still run in the order they were scheduled. Buckets are
+ * ordered by time, then by when they were made: two buckets of one time
+ * run in the order of their timers' scheduling.
  */
 class Bucket implements HeapItem {
   heapIndex = -1;
   first: ClockTimer | null = null;
   last: ClockTimer | null = null;
   size = 0;
-  constructor(
-    readonly at: number,
-    public due: number,
-  ) {}
+  at = 0;
+  due = 0;
+  seq = 0;
 }
 
-const byTime = (a: Bucket, b: Bucket): boolean => a.at < b.at;
+const byTime = (a: Bucket, b: Bucket): boolean => a.at < b.at || (a.at === b.at && a.seq < b.seq);
+
+/** Emptied buckets kept for reuse, at most. */
+const SPARE_BUCKETS = 64;
 
 /**
- * The timers of one clock, earliest first. Timers are kept in one bucket
- * per distinct time and the buckets in a heap, so ten thousand timers due
- * at the same instant are taken in O(1) each, not O(log n): that instant is
- * when every idle connection's timeout fires at once.
+ * The timers of one clock, earliest first, in buckets of one time each in
+ * a heap. A timer scheduled for the time of the newest bucket joins it, in
+ * O(1): ten thousand timers set one after the other for the same instant
+ * (every idle connection's timeout, armed in one burst) share one bucket
+ * and are taken in O(1) each, not O(log n). A timer for any other time gets
+ * a bucket of its own, from a few spare ones: a stream re-arming its timer
+ * on every wait makes no timer, no bucket and no map entry.
  */
 class TimerQueue {
-  readonly #buckets = new Map<number, Bucket>();
   readonly #heap = new IndexedHeap<Bucket>(byTime);
+  readonly #spare: Bucket[] = [];
+  #newest: Bucket | null = null;
+  #seq = 0;
   size = 0;
   onChange: () => void = () => {};
+  /** The `due` of a timer scheduled now for `at`; `at` itself unless the clock says otherwise. */
+  dueOf: (at: number) => number = (at) => at;
 
   /** The time of the earliest timer, or Infinity. */
   earliest(): number {
@@ -83,26 +105,23 @@ class TimerQueue {
     return first === undefined ? Infinity : first.due;
   }
 
-  add(at: number, callback: () => void, due = at): ClockTimer {
-    if (Number.isNaN(at)) throw new RangeError("Clock.schedule: `at` is NaN");
+  add(at: number, callback: () => void): ClockTimer {
     const timer = new ClockTimer(callback, this);
-    let bucket = this.#buckets.get(at);
-    let earlier = false;
-    if (bucket === undefined) {
-      earlier = at < this.earliest();
-      bucket = new Bucket(at, due);
-      this.#buckets.set(at, bucket);
-      this.#heap.push(bucket);
-    } else if (due > bucket.due) bucket.due = due;
-    timer.bucket = bucket;
-    timer.prev = bucket.last;
-    if (bucket.last === null) bucket.first = timer;
-    else bucket.last.next = timer;
-    bucket.last = timer;
-    bucket.size++;
-    this.size++;
-    if (earlier) this.onChange();
+    this.#insert(timer, at);
     return timer;
+  }
+
+  /** Takes `timer` out of its bucket, if it is in one, and puts it in at `at`. */
+  move(timer: ClockTimer, at: number): void {
+    const bucket = timer.bucket;
+    if (bucket === null) {
+      this.#insert(timer, at);
+      return;
+    }
+    const wasFirst = bucket.heapIndex === 0;
+    this.#unlink(timer, bucket);
+    // #insert reports a new earliest time; an emptied first bucket may have moved it too.
+    if (!this.#insert(timer, at) && wasFirst && bucket.size === 0) this.onChange();
   }
 
   cancel(timer: ClockTimer): void {
@@ -122,6 +141,32 @@ class TimerQueue {
     return timer;
   }
 
+  /** Appends `timer` to the timers due at `at`; true when that made the earliest time earlier (onChange was called). */
+  #insert(timer: ClockTimer, at: number): boolean {
+    if (Number.isNaN(at)) throw new RangeError("Clock.schedule: `at` is NaN");
+    const due = this.dueOf(at);
+    let bucket = this.#newest;
+    let earlier = false;
+    if (bucket === null || bucket.at !== at) {
+      earlier = at < this.earliest();
+      bucket = this.#spare.pop() ?? new Bucket();
+      bucket.at = at;
+      bucket.due = due;
+      bucket.seq = this.#seq++;
+      this.#heap.push(bucket);
+      this.#newest = bucket;
+    } else if (due > bucket.due) bucket.due = due;
+    timer.bucket = bucket;
+    timer.prev = bucket.last;
+    if (bucket.last === null) bucket.first = timer;
+    else bucket.last.next = timer;
+    bucket.last = timer;
+    bucket.size++;
+    this.size++;
+    if (earlier) this.onChange();
+    return earlier;
+  }
+
   #unlink(timer: ClockTimer, bucket: Bucket): void {
     const { prev, next } = timer;
     if (prev === null) bucket.first = next;
@@ -132,7 +177,8 @@ class TimerQueue {
     this.size--;
     if (--bucket.size === 0) {
       this.#heap.delete(bucket);
-      this.#buckets.delete(bucket.at);
+      if (this.#newest === bucket) this.#newest = null;
+      if (this.#spare.length < SPARE_BUCKETS) this.#spare.push(bucket);
     }
   }
 }
@@ -187,6 +233,11 @@ export class SystemClock implements Clock {
       throw new RangeError(`SystemClock: tick must be a positive number of milliseconds, got ${this.tick}`);
     }
     this.#queue.onChange = () => this.#arm();
+    // Whole ticks from now, not the start of tick `at`: the part of the current tick already gone does not count.
+    this.#queue.dueOf = (at) => {
+      const ms = monotonicMs();
+      return ms + (at - Math.floor(ms / this.tick)) * this.tick;
+    };
   }
 
   /** Whole ticks on the monotonic scale (see the class). */
@@ -196,9 +247,7 @@ export class SystemClock implements Clock {
 
   /** {@inheritDoc Clock.schedule} */
   schedule(at: number, callback: () => void): Timer {
-    const ms = monotonicMs();
-    // Whole ticks from now, not the start of tick `at`: the part of the current tick already gone does not count.
-    return this.#queue.add(at, callback, ms + (at - Math.floor(ms / this.tick)) * this.tick);
+    return this.#queue.add(at, callback);
   }
 
   #arm(): void {

@@ -18,6 +18,32 @@ describe("VirtualClock", () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it("keeps scheduling order at one time however the times interleave, and moves a timer by reschedule", async () => {
+    const clock = new VirtualClock(0);
+    const log: string[] = [];
+    const at = (name: string) => () => log.push(`${name}@${clock.now()}`);
+    const a = clock.schedule(10, at("a"));
+    clock.schedule(20, at("b"));
+    clock.schedule(10, at("c"));
+    clock.schedule(20, at("d"));
+    const e = clock.schedule(30, at("e"));
+    // Pending: moved behind c, the last scheduled for 10.
+    a.reschedule?.(10);
+    // Cancelled, then rescheduled: pending again, at 5, now the earliest.
+    e.cancel();
+    e.reschedule?.(5);
+    expect(clock.nextTimerAt()).toBe(5);
+    expect(clock.pendingTimers).toBe(5);
+    await clock.advanceTo(25);
+    expect(log).toEqual(["e@5", "c@10", "a@10", "b@20", "d@20"]);
+    // Ran already: runs again at its new time.
+    a.reschedule?.(40);
+    expect(clock.nextTimerAt()).toBe(40);
+    await clock.advanceTo(50);
+    expect(log.slice(5)).toEqual(["a@40"]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it("lets promise callbacks run between timer times", async () => {
     const clock = new VirtualClock();
     const seen: number[] = [];
@@ -101,6 +127,23 @@ describe("SystemClock", () => {
     const timers = Array.from({ length: 1000 }, (_, i) => clock.schedule(100 + i, () => {}));
     expect(vi.getTimerCount()).toBe(1);
     for (const t of timers) t.cancel();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("re-arms its Node timer when a rescheduled timer becomes the earliest or stops being it", () => {
+    vi.useFakeTimers({ now: 0 });
+    const clock = new SystemClock();
+    const log: number[] = [];
+    const late = clock.schedule(500, () => log.push(500));
+    const early = clock.schedule(100, () => log.push(Date.now()));
+    early.reschedule?.(700);
+    vi.advanceTimersByTime(499);
+    expect(log).toEqual([]);
+    late.reschedule?.(50);
+    vi.advanceTimersByTime(1);
+    expect(log).toEqual([500]);
+    vi.advanceTimersByTime(200);
+    expect(log).toEqual([500, 700]);
     expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -2,7 +2,9 @@
  * The read path against a naive model, for any input, any chunking and any
  * mix of readers: a byte array that every read takes from the front. This
  * is what guards the buffer's fast paths (a chunk adopted without a copy, a
- * partial line grown by doubling, a chunk decoded once and sliced per line)
+ * partial line grown by doubling, a large chunk queued behind unread input
+ * and joined by its head only, small chunks gathered behind it, a chunk
+ * decoded once and sliced per line)
  * and every way they can meet (a pushed-back byte, a read of n bytes, a
  * multi-byte character cut between chunks).
  *
@@ -20,7 +22,8 @@ type Op =
   | { k: "lineBytes" }
   | { k: "getc" }
   | { k: "ungetc"; byte: number }
-  | { k: "read"; n: number };
+  | { k: "read"; n: number }
+  | { k: "skip" };
 
 // Bytes that make lines interesting: ASCII, CR and LF, and the parts of multi-byte UTF-8 characters.
 const byte = fc.oneof(
@@ -29,13 +32,20 @@ const byte = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xff) },
 );
 
+// A chunk of 1-2 KiB, over the size from which chunks are queued as they came rather than copied.
+const large = fc
+  .tuple(fc.array(byte, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1024, max: 2048 }))
+  .map(([pattern, length]) => Array.from({ length }, (_, i) => pattern[i % pattern.length] as number));
+
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.array(byte, { minLength: 1, maxLength: 40 }).map((bytes) => ({ k: "push" as const, bytes })) },
+  { weight: 1, arbitrary: large.map((bytes) => ({ k: "push" as const, bytes })) },
   { weight: 4, arbitrary: fc.constant({ k: "line" as const }) },
   { weight: 2, arbitrary: fc.constant({ k: "lineBytes" as const }) },
   { weight: 1, arbitrary: fc.constant({ k: "getc" as const }) },
   { weight: 1, arbitrary: byte.map((b) => ({ k: "ungetc" as const, byte: b })) },
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 12 }).map((n) => ({ k: "read" as const, n })) },
+  { weight: 1, arbitrary: fc.constant({ k: "skip" as const }) },
 );
 
 /** What the model says `o` returns, taking it from `rest`. */
@@ -59,6 +69,11 @@ function modelStep(rest: number[], o: Op, encoding: BufferEncoding): unknown {
       return undefined;
     case "read":
       return rest.length > 0 ? Buffer.from(rest.splice(0, o.n)) : undefined;
+    case "skip": {
+      const nl = rest.indexOf(0x0a);
+      rest.splice(0, nl < 0 ? rest.length : nl + 1);
+      return nl >= 0;
+    }
   }
 }
 
@@ -78,6 +93,8 @@ function streamStep(s: ProtStream, sink: ByteSink, o: Op): unknown {
       return undefined;
     case "read":
       return s.tryRead(o.n);
+    case "skip":
+      return s.trySkipLine();
   }
 }
 
