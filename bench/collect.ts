@@ -57,19 +57,19 @@ export function readmeTable(r: CollectedResults): string {
   ].join("\n");
 }
 
-function main(): void {
-  const opts = parseOptions();
+/** Gathers the results files of `dir` (a full run's, not `.tiny.json`) into one results document, with this machine. */
+export function collect(dir: string): CollectedResults {
   const docs: ResultsDoc[] = [];
   for (const b of benchmarks) {
-    const file = path.join(opts.results, `${b.name}.json`);
+    const file = path.join(dir, `${b.name}.json`);
     if (!existsSync(file)) {
       console.log(`collect: no results for ${b.name} (${file})`);
       continue;
     }
     docs.push(JSON.parse(readFileSync(file, "utf8")) as ResultsDoc);
   }
-  if (docs.length === 0) throw new Error(`collect: no results files in ${opts.results}; run npm run bench first`);
-  const collected: CollectedResults = {
+  if (docs.length === 0) throw new Error(`collect: no results files in ${dir}; run npm run bench first`);
+  return {
     format: 1,
     date: new Date().toISOString(),
     ...revision(),
@@ -82,6 +82,10 @@ function main(): void {
     },
     benchmarks: docs,
   };
+}
+
+function main(): void {
+  const collected = collect(parseOptions().results);
   const out = path.join(root, "bench", "results.json");
   writeFileSync(out, JSON.stringify(collected, null, 2) + "\n");
   const readme = path.join(root, "README.md");
@@ -90,7 +94,7 @@ function main(): void {
   const to = text.indexOf(END);
   if (from < 0 || to < from) throw new Error(`collect: README.md has no ${START} ... ${END} section`);
   writeFileSync(readme, text.slice(0, from) + readmeTable(collected) + text.slice(to + END.length));
-  console.log(`collect: ${docs.length} benchmarks into ${path.relative(root, out)}; README.md table written`);
+  console.log(`collect: ${collected.benchmarks.length} benchmarks into ${path.relative(root, out)}; README.md table written`);
 }
 
-main();
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

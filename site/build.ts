@@ -7,7 +7,7 @@
  *
  *   tsx site/build.ts [--out _site] [--serve] [--port N]
  *                     [--impl <module>]... [--driver "<command>"]...
- *                     [--bench-results <dir>]   (default bench/results)
+ *                     [--bench-results <file>]  (default bench/results.json)
  */
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -45,7 +45,7 @@ const { values: args } = parseArgs({
     port: { type: "string" },
     impl: { type: "string", multiple: true, default: [] },
     driver: { type: "string", multiple: true, default: [] },
-    "bench-results": { type: "string", default: "bench/results" },
+    "bench-results": { type: "string", default: "bench/results.json" },
   },
 });
 const out = join(root, args.out);

@@ -1,12 +1,12 @@
 /**
  * The performance page: what each benchmark of bench/ measures and its goal
- * (from bench/benchmarks.ts), and, for each whose results file is in the
- * results directory, a plot, a table of medians, spread and ratios, the
+ * (from bench/benchmarks.ts), and, for each with results in the committed
+ * results file (bench/results.json), a plot, a table of medians, spread and ratios, the
  * goals held or missed, and the command that reproduces the run.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { benchmarks, type Benchmark } from "../bench/benchmarks.js";
+import type { CollectedResults } from "../bench/collect.js";
 import { fmt, ratioHeading, statsOf, type CaseResult, type ResultsDoc } from "../bench/lib.js";
 import type { Heading } from "./layout.js";
 import { escapeHtml } from "./escape.js";
@@ -23,33 +23,51 @@ interface Style {
   dash: string;
 }
 
-/** A benchmark's results file, or why there is none to show. */
+/** A benchmark's results, or why there are none to show. */
 type Loaded = { doc: ResultsDoc } | { why: string };
 
-/** Reads `<dir>/<name>.json`: the figures of a full run (a tiny run's file, `.tiny.json`, is not read). */
-function loadResults(dir: string, b: Benchmark): Loaded {
-  const file = join(dir, `${b.name}.json`);
-  if (!existsSync(file)) return { why: "none" };
-  let doc: Partial<ResultsDoc>;
+/** The committed results file (bench/results.json, written by bench/collect.ts), or why it cannot be shown. */
+type Collected = { file: CollectedResults } | { why: string };
+
+function readCollected(file: string, shown: string): Collected {
+  if (!existsSync(file)) return { why: `No results were found in <code>${escapeHtml(shown)}</code> when this site was built` };
+  let parsed: Partial<CollectedResults>;
   try {
-    doc = JSON.parse(readFileSync(file, "utf8")) as Partial<ResultsDoc>;
+    parsed = JSON.parse(readFileSync(file, "utf8")) as Partial<CollectedResults>;
   } catch (err) {
-    return { why: `${b.name}.json could not be read: ${(err as Error).message}` };
+    return { why: `<code>${escapeHtml(shown)}</code> could not be read (${escapeHtml((err as Error).message)})` };
   }
+  if (parsed.format !== 1 || !Array.isArray(parsed.benchmarks) || typeof parsed.machine !== "object" || typeof parsed.date !== "string") {
+    return { why: `<code>${escapeHtml(shown)}</code> is not a results file of format 1, which this site reads` };
+  }
+  return { file: parsed as CollectedResults };
+}
+
+/** A benchmark's entry in the results file, if it has one this page can draw. */
+function loadResults(collected: Collected, b: Benchmark): Loaded {
+  if (!("file" in collected)) return { why: "none" };
+  const doc = collected.file.benchmarks.find((d) => (d as Partial<ResultsDoc> | null)?.benchmark === b.name) as Partial<ResultsDoc> | undefined;
+  if (doc === undefined) return { why: "none" };
   const usable =
     Array.isArray(doc.cases) && doc.cases.length > 0 && Array.isArray(doc.goals) && typeof doc.command === "string" &&
     doc.cases.every((c) => typeof c?.contenders === "object" && typeof c.ratio === "object");
-  return usable ? { doc: doc as ResultsDoc } : { why: `${b.name}.json was written by an older version of the benchmark` };
+  return usable ? { doc: doc as ResultsDoc } : { why: `its results were written by an older version of the benchmark` };
 }
 
-/** The page's content and table of contents, from the results files in `dir` (named `shownDir` on the page). */
-export function performancePage(dir: string, shownDir: string): { content: string; toc: Heading[] } {
-  const loaded = benchmarks.map((b) => ({ b, r: loadResults(dir, b) }));
+/** The page's content and table of contents, from the results file `file` (named `shown` on the page). */
+export function performancePage(file: string, shown: string): { content: string; toc: Heading[] } {
+  const collected = readCollected(file, shown);
+  const loaded = benchmarks.map((b) => ({ b, r: loadResults(collected, b) }));
   const found = loaded.filter(({ r }) => "doc" in r).length;
-  const source =
-    found > 0
-      ? `<p>The figures below come from the results files committed in <code>${escapeHtml(shownDir)}</code> (${found} of ${benchmarks.length} benchmarks), as they were when this site was built; each says on what machine, on what date and at what commit it was run. To refresh them, run <code>npm run bench</code> (or one benchmark's command below) on a quiet machine, commit the files it rewrites in <code>${escapeHtml(shownDir)}</code>, and build the site again with <code>npm run site</code>.</p>`
-      : `<p>No results this page can show were found in <code>${escapeHtml(shownDir)}</code> when this site was built, so this page shows what each benchmark measures and its goal, without figures. To add them, run <code>npm run bench</code> (all four, several minutes; a C compiler and Debian's libcyrus, which the first run fetches) or one benchmark's command below, then build the site again with <code>npm run site</code>.</p>`;
+  const refresh = `To refresh them, run <code>npm run bench</code> on a quiet machine (all ${benchmarks.length} benchmarks, several minutes; a C compiler and Debian's libcyrus, which the first run fetches): it rewrites <code>${escapeHtml(shown)}</code> and the README's table; commit both and build the site again with <code>npm run site</code>.`;
+  let source: string;
+  if ("file" in collected && found > 0) {
+    const { date, revision, machine } = collected.file;
+    source = `<p>The figures below come from <code>${escapeHtml(shown)}</code>, the committed results (${found} of ${benchmarks.length} benchmarks), collected on ${escapeHtml(date.slice(0, 10))}${revision === undefined ? "" : ` at commit ${escapeHtml(revision)}`} on ${escapeHtml(String(machine.cpus))} × ${escapeHtml(machine.cpu)}, ${escapeHtml(String(machine.memoryGiB))} GiB, ${escapeHtml(machine.platform)}, Node ${escapeHtml(machine.node)}. Each benchmark below says when it ran and how loaded the machine was. ${refresh}</p>`;
+  } else {
+    const why = "file" in collected ? `<code>${escapeHtml(shown)}</code> holds no results this page can show` : collected.why;
+    source = `<p>${why}, so this page shows what each benchmark measures and its goal, without figures. ${refresh}</p>`;
+  }
   const content = `<h1>Performance</h1>
 <p><code>npm run bench</code> measures the reference implementation against named peers: Node's own tools (<code>readline</code>, a bare <code>net</code> server) and the C prot layer of Cyrus 3.6.1 as Debian 12 ships it, linked into small programs in <code>bench/c/</code>. The contenders of a benchmark run in the same run, alternating round after round with the order rotating, so that a slow spell of the machine falls on all of them. Each figure is the median of the measured rounds, with its range (min–max) and interquartile range beside it; each peer gets a ratio, how many times better ours is on the medians: above 1, ours is better. Benchmarks are never timed tests: <code>npm test</code> only checks that each one runs on a tiny size.</p>
 ${source}
@@ -64,7 +82,7 @@ function benchmarkSection(b: Benchmark, r: Loaded): string {
 <p>${escapeHtml(b.measures)}</p>
 <p><strong>Goal:</strong> ${escapeHtml(b.goal)}</p>`;
   if (!("doc" in r)) {
-    const why = r.why === "none" ? "Not run yet." : `${escapeHtml(r.why)}.`;
+    const why = r.why === "none" ? "Not run yet." : `${escapeHtml(r.why.charAt(0).toUpperCase() + r.why.slice(1))}.`;
     return `${head}\n<p class="bench-none">${why} Run <code>${escapeHtml(b.command)}</code> to produce its results.</p>\n</section>`;
   }
   const doc = r.doc;
@@ -73,7 +91,7 @@ function benchmarkSection(b: Benchmark, r: Loaded): string {
   const o = doc.options;
   const tiny = o.tiny ? `<p class="bench-tiny">A tiny run, at the smoke test's sizes: it shows that the benchmark runs; its figures say nothing.</p>` : "";
   return `${head}
-${tiny}<p class="bench-run">Run on ${escapeHtml(doc.date)}${doc.revision === undefined ? "" : ` at commit ${escapeHtml(doc.revision)}`} with Node ${escapeHtml(doc.node)}, ${escapeHtml(String(doc.cpus))} × ${escapeHtml(doc.cpu)}, ${escapeHtml(doc.platform)}: ${escapeHtml(String(o.rounds))} measured rounds after ${escapeHtml(String(o.warmup))} warm-up. Reproduce with <code>${escapeHtml(doc.command)}</code>.</p>
+${tiny}<p class="bench-run">Run on ${escapeHtml(doc.date)}${doc.revision === undefined ? "" : ` at commit ${escapeHtml(doc.revision)}`} with Node ${escapeHtml(doc.node)}, ${escapeHtml(String(doc.cpus))} × ${escapeHtml(doc.cpu)}, ${escapeHtml(doc.platform)}${doc.load === undefined ? "" : `, the 1-minute load average ${escapeHtml(fmt(doc.load.start[0] ?? NaN))} at its start and ${escapeHtml(fmt(doc.load.end[0] ?? NaN))} at its end`}: ${escapeHtml(String(o.rounds))} measured rounds after ${escapeHtml(String(o.warmup))} warm-up. Reproduce with <code>${escapeHtml(doc.command)}</code>.</p>
 <figure class="bench-plot">
 ${scaled ? scalingPlot(b, doc.cases, style) : doc.cases.map((c) => barChart(c, style)).join("\n")}
 ${legend(style)}

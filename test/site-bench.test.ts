@@ -1,10 +1,11 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchmarks } from "../bench/benchmarks.js";
+import { collect } from "../bench/collect.js";
 import { mbPerSecond, summarize, timePer, type ResultsDoc, type Sample } from "../bench/lib.js";
 import { escapeHtml } from "../site/escape.js";
 import { performancePage } from "../site/performance.js";
@@ -13,12 +14,12 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), "prot-events-site-bench-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** A results directory holding `files` (name → content). */
-function dir(name: string, files: Record<string, unknown>): string {
-  const d = path.join(tmp, name);
-  mkdirSync(d);
-  for (const [f, doc] of Object.entries(files)) writeFileSync(path.join(d, f), typeof doc === "string" ? doc : JSON.stringify(doc));
-  return d;
+/** A results file as bench/collect.ts writes it, holding `docs`; or `raw` text as it stands. */
+function resultsFile(name: string, docs: unknown[] | { raw: string }): string {
+  const file = path.join(tmp, `${name}.json`);
+  const machine = { cpu: "CPU & co", cpus: 2, memoryGiB: 24, platform: "Linux <test>", node: "v20.0.0" };
+  writeFileSync(file, "raw" in docs ? docs.raw : JSON.stringify({ format: 1, date: "2026-01-02T03:04:05.000Z", revision: "abc1234-dirty", machine, benchmarks: docs }));
+  return file;
 }
 
 const HOSTILE = `<img src=x onerror=alert(1)>&"peer"`;
@@ -63,8 +64,8 @@ const scaling = doc(
 
 describe("the performance page", () => {
   it("explains every benchmark and how to produce results when there are none", () => {
-    const { content, toc } = performancePage(dir("empty", {}), "bench/results");
-    expect(content).toContain("No results this page can show were found in <code>bench/results</code>");
+    const { content, toc } = performancePage(path.join(tmp, "missing.json"), "bench/results.json");
+    expect(content).toContain("No results were found in <code>bench/results.json</code>");
     expect(content).toContain("npm run bench");
     for (const b of benchmarks) {
       expect(content).toContain(`<h2 id="${b.name}">${escapeHtml(b.title)}</h2>`);
@@ -77,7 +78,7 @@ describe("the performance page", () => {
   });
 
   it("renders a table and a plot of each results file, escaped", () => {
-    const { content } = performancePage(dir("fixture", { "line-throughput.json": throughput, "select-scaling.json": scaling }), "fixture");
+    const { content } = performancePage(resultsFile("fixture", [throughput, scaling]), "fixture.json");
     const section = (name: string): string => content.slice(content.indexOf(`<h2 id="${name}">`), content.indexOf("</section>", content.indexOf(`<h2 id="${name}">`)));
 
     // Nothing from the file reaches the page unescaped.
@@ -87,7 +88,7 @@ describe("the performance page", () => {
     expect(content).toContain("at commit abc1234-dirty with Node v20.0.0, 2 × CPU &amp; co, Linux &lt;test&gt;");
     expect(content).toContain(`Reproduce with <code>npx tsx bench/line-throughput.ts --rounds 3 --warmup 1 &lt;&amp;&gt;</code>`);
     // Committed results are shown as such, with how to refresh them.
-    expect(content).toContain("committed in <code>fixture</code> (2 of 4 benchmarks)");
+    expect(content).toContain(`the committed results (2 of ${benchmarks.length} benchmarks), collected on 2026-01-02 at commit abc1234-dirty on 2 × CPU &amp; co, 24 GiB, Linux &lt;test&gt;`);
     expect(content).toContain("To refresh them, run <code>npm run bench</code>");
 
     const bars = section("line-throughput");
@@ -116,10 +117,21 @@ describe("the performance page", () => {
     expect(section("event-dispatch")).toContain("Not run yet.");
   });
 
-  it("says so when a results file is from an older version of the benchmark", () => {
-    const { content } = performancePage(dir("stale", { "idle-connections.json": { bench: "idle-connections", results: [] } }), "stale");
-    expect(content).toContain("idle-connections.json was written by an older version of the benchmark.");
-    expect(content).toContain("No results this page can show were found");
+  it("says so when a benchmark's results are from an older version of it", () => {
+    const { content } = performancePage(resultsFile("stale", [{ benchmark: "idle-connections", results: [] }]), "stale.json");
+    expect(content).toContain("Its results were written by an older version of the benchmark.");
+    expect(content).toContain("<code>stale.json</code> holds no results this page can show");
+  });
+
+  it("says what is wrong with a results file it cannot read", () => {
+    expect(performancePage(resultsFile("garbled", { raw: "{ not json" }), "garbled.json").content).toMatch(/<code>garbled\.json<\/code> could not be read \(.+\), so this page shows/);
+    expect(performancePage(resultsFile("old", { raw: JSON.stringify({ benchmarks: [] }) }), "old.json").content).toContain("<code>old.json</code> is not a results file of format 1");
+  });
+
+  it("shows the committed results of every benchmark", () => {
+    const { content } = performancePage(path.join(root, "bench", "results.json"), "bench/results.json");
+    expect(content).toContain(`the committed results (${benchmarks.length} of ${benchmarks.length} benchmarks)`);
+    expect(content).not.toContain("Not run yet.");
   });
 
   // Not timed: the benchmark only has to run, so that its real output is what the page reads.
@@ -131,7 +143,9 @@ describe("the performance page", () => {
       ),
     );
     renameSync(path.join(out, "event-dispatch.tiny.json"), path.join(out, "event-dispatch.json"));
-    const { content } = performancePage(out, "run");
+    const file = path.join(tmp, "collected.json");
+    writeFileSync(file, JSON.stringify(collect(out)));
+    const { content } = performancePage(file, "collected.json");
     expect(content).toContain("A tiny run, at the smoke test's sizes");
     expect(content).toContain("<code>npx tsx bench/event-dispatch.ts --rounds 1 --warmup 0 --tiny</code>");
     expect(content).toContain("K (log scale)");
