@@ -50,22 +50,36 @@
 #endif
 
 /* ------------------------------------------------------------------ */
-/* The library's interface, declared in libcyrus.h                    */
+/* The library's interface                                            */
 /* ------------------------------------------------------------------ */
 
+#ifdef PROT_FROM_SOURCE
+/* Built by build-source.sh against a source tree: offsets from its prot.h. */
+#include "prot-source.h"
+#else
+/* Debian's compiled library, which ships no header. */
 #include "libcyrus.h"
-
-#define EOF_STRING "end of file reached"
 
 /*
  * Offsets into Debian 12's struct protstream (built with TLS and zlib). They
  * were read from the machine code of prot_fill() and prot_addwaitevent(),
  * and are checked at start-up against what the library itself does.
  */
-#define OFF_FD 0x1c         /* int: the descriptor given to prot_new() */
-#define OFF_DONTBLOCK 0xac  /* int: non-blocking mode */
-#define OFF_READ_TIMEOUT 0xb4 /* int: set by prot_settimeout() */
-#define OFF_TIMEOUT_MARK 0xb8 /* time_t: set by prot_settimeout() */
+#define OFF_FD ((size_t)0x1c)        /* int: the descriptor given to prot_new() */
+#define OFF_DONTBLOCK ((size_t)0xac) /* int: non-blocking mode */
+#define OFF_READ_TIMEOUT ((size_t)0xb4) /* int: set by prot_settimeout() */
+#define OFF_TIMEOUT_MARK ((size_t)0xb8) /* time_t: set by prot_settimeout() */
+#endif
+
+/* What the start answer calls this build (build-source.sh sets both). */
+#ifndef DRIVER_VERSION
+#define DRIVER_VERSION "3.6.1 (Debian 12's libcyrus.so.0, as shipped)"
+#endif
+#ifndef DRIVER_PROFILE
+#define DRIVER_PROFILE "cyrus-3.6"
+#endif
+
+#define EOF_STRING "end of file reached"
 
 #define FIELD(s, off, type) (*(type *)((char *)(s) + (off)))
 
@@ -172,7 +186,7 @@ static void die(const char *fmt, ...) {
     exit(1);
 }
 
-static void *xcalloc(size_t n, size_t size) {
+static void *zcalloc(size_t n, size_t size) {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p) die("out of memory");
     return p;
@@ -204,7 +218,7 @@ static void undefined_behaviour(const char *what) {
 static unsigned char *latin1_from_json(json_t *s, size_t *len) {
     const unsigned char *u = (const unsigned char *)json_string_value(s);
     size_t n = json_string_length(s);
-    unsigned char *out = xcalloc(n + 1, 1);
+    unsigned char *out = zcalloc(n + 1, 1);
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         unsigned c = u[i];
@@ -226,7 +240,7 @@ static unsigned char *latin1_from_json(json_t *s, size_t *len) {
 
 /* A JSON string (UTF-8) of Latin-1 bytes. */
 static json_t *json_from_latin1(const unsigned char *b, size_t len) {
-    char *u = xcalloc(2 * len + 1, 1);
+    char *u = zcalloc(2 * len + 1, 1);
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
         if (b[i] < 0x80) u[o++] = (char)b[i];
@@ -267,7 +281,7 @@ static void drain_writers(void) {
                 json_t *old = json_object_get(last, "data");
                 size_t olen;
                 unsigned char *ob = latin1_from_json(old, &olen);
-                unsigned char *nb = xcalloc(olen + (size_t)n, 1);
+                unsigned char *nb = zcalloc(olen + (size_t)n, 1);
                 memcpy(nb, ob, olen);
                 memcpy(nb + olen, buf, (size_t)n);
                 json_object_set_new(last, "data", json_from_latin1(nb, olen + (size_t)n));
@@ -684,7 +698,7 @@ static void step_read_line(const char *name) {
     struct stream *s = stream_named(name);
     struct protstream *ps = live(s, "read-line");
     size_t size = s->total_in + 2;
-    unsigned char *buf = xcalloc(size, 1);
+    unsigned char *buf = zcalloc(size, 1);
     /* prot_fgets() does not say how long the line is, and lines may hold NULs:
        fill the buffer with a non-NUL byte, and its terminator is the last NUL. */
     memset(buf, 0x5a, size);
@@ -722,7 +736,7 @@ static void step_read(json_t *spec) {
     struct stream *s = stream_named(name);
     struct protstream *ps = live(s, "read");
     if (n <= 0) abort_case("read of %ld bytes", n);
-    unsigned char *buf = xcalloc((size_t)n, 1);
+    unsigned char *buf = zcalloc((size_t)n, 1);
     begin_read("read", name);
     int got = prot_read(ps, (char *)buf, (unsigned)n);
     end_read();
@@ -850,7 +864,7 @@ static void setup(json_t *c) {
     json_t *streams = json_object_get(c, "streams");
     json_t *events = json_object_get(c, "events");
     C.nstreams = json_object_size(streams);
-    C.streams = xcalloc(C.nstreams, sizeof *C.streams);
+    C.streams = zcalloc(C.nstreams, sizeof *C.streams);
     for (size_t k = 0; k < C.nstreams; k++)
         C.streams[k].in_r = C.streams[k].in_w = C.streams[k].out_r = C.streams[k].out_w = -1;
     const char *key;
@@ -861,7 +875,7 @@ static void setup(json_t *c) {
         s->name = key;
         json_t *input = json_object_get(sp, "input");
         s->narr = json_array_size(input);
-        s->arr = xcalloc(s->narr, sizeof *s->arr);
+        s->arr = zcalloc(s->narr, sizeof *s->arr);
         for (size_t k = 0; k < s->narr; k++) {
             json_t *a = json_array_get(input, k);
             s->arr[k].at = (long)json_integer_value(json_object_get(a, "at"));
@@ -892,7 +906,7 @@ static void setup(json_t *c) {
         }
     }
     C.nevents = json_object_size(events);
-    C.events = xcalloc(C.nevents, sizeof *C.events);
+    C.events = zcalloc(C.nevents, sizeof *C.events);
     i = 0;
     json_object_foreach(events, key, sp) {
         struct event *e = &C.events[i++];
@@ -1030,12 +1044,12 @@ static int self_check(char *why, size_t whylen) {
     CHECK(pipe2(p, O_CLOEXEC) == 0, "cannot open a pipe: %s", strerror(errno));
     g_now = 1000;
     struct protstream *ps = prot_new(p[0], 0);
-    CHECK(FIELD(ps, OFF_FD, int) == p[0], "struct protstream: fd is not at offset 0x%x", OFF_FD);
-    CHECK(FIELD(ps, OFF_DONTBLOCK, int) == 0, "struct protstream: a new stream has a non-zero int at 0x%x (dontblock)", OFF_DONTBLOCK);
-    CHECK(FIELD(ps, OFF_WAITEVENT, void *) == NULL, "struct protstream: a new stream has a non-null pointer at 0x%x (waitevent)", OFF_WAITEVENT);
+    CHECK(FIELD(ps, OFF_FD, int) == p[0], "struct protstream: fd is not at offset %#zx", OFF_FD);
+    CHECK(FIELD(ps, OFF_DONTBLOCK, int) == 0, "struct protstream: a new stream has a non-zero int at %#zx (dontblock)", OFF_DONTBLOCK);
+    CHECK(FIELD(ps, OFF_WAITEVENT, void *) == NULL, "struct protstream: a new stream has a non-null pointer at %#zx (waitevent)", (size_t)OFF_WAITEVENT);
 
     prot_settimeout(ps, 37);
-    CHECK(FIELD(ps, OFF_READ_TIMEOUT, int) == 37, "struct protstream: prot_settimeout(s, 37) did not set the int at 0x%x", OFF_READ_TIMEOUT);
+    CHECK(FIELD(ps, OFF_READ_TIMEOUT, int) == 37, "struct protstream: prot_settimeout(s, 37) did not set the int at %#zx", OFF_READ_TIMEOUT);
     CHECK(FIELD(ps, OFF_TIMEOUT_MARK, time_t) == 1037,
           "prot_settimeout(s, 37) at virtual time 1000 set the timeout mark to %ld, not 1037: the library does not call the driver's time()",
           (long)FIELD(ps, OFF_TIMEOUT_MARK, time_t));
@@ -1045,7 +1059,7 @@ static int self_check(char *why, size_t whylen) {
     struct prot_waitevent *e2 = prot_addwaitevent(ps, 5000, probe_event, &tag2);
     CHECK(e1 && e2, "prot_addwaitevent() returned NULL");
     CHECK(FIELD(ps, OFF_WAITEVENT, struct prot_waitevent *) == e1,
-          "struct protstream: the head of the event list is not at offset 0x%x", OFF_WAITEVENT);
+          "struct protstream: the head of the event list is not at offset %#zx", (size_t)OFF_WAITEVENT);
     CHECK(e1->mark == 999 && e1->proc == probe_event && e1->rock == &tag1 && e1->next == e2 && e2->next == NULL,
           "struct prot_waitevent is not {mark, proc, rock, next}");
 
@@ -1057,9 +1071,9 @@ static int self_check(char *why, size_t whylen) {
     CHECK(P.calls == 1, "prot_flush() in non-blocking mode ran the due event %d times, not once", P.calls);
     CHECK(P.stream_seen == ps && P.rock_seen == &tag1, "the callback did not get its stream and rock");
     CHECK(P.dontblock_seen == 1,
-          "struct protstream: the int at 0x%x was %d, not 1, while prot_flush() had the stream non-blocking",
+          "struct protstream: the int at %#zx was %d, not 1, while prot_flush() had the stream non-blocking",
           OFF_DONTBLOCK, P.dontblock_seen);
-    CHECK(FIELD(ps, OFF_DONTBLOCK, int) == 0, "struct protstream: the int at 0x%x (dontblock) is not 0 after prot_flush()", OFF_DONTBLOCK);
+    CHECK(FIELD(ps, OFF_DONTBLOCK, int) == 0, "struct protstream: the int at %#zx (dontblock) is not 0 after prot_flush()", OFF_DONTBLOCK);
     CHECK(g_pselect_calls > selects, "the library's select did not reach the driver's pselect()");
     CHECK(e1->mark == 1100, "the callback's new mark did not stick");
 
@@ -1068,7 +1082,7 @@ static int self_check(char *why, size_t whylen) {
     e1->mark = 1000;
     int c = prot_getc(ps);
     CHECK(c == EOF && prot_error(ps) == NULL && P.calls == 2,
-          "setting the int at 0x%x did not make prot_getc() run one pass and return EOF without an error",
+          "setting the int at %#zx did not make prot_getc() run one pass and return EOF without an error",
           OFF_DONTBLOCK);
     FIELD(ps, OFF_DONTBLOCK, int) = 0;
 
@@ -1138,7 +1152,7 @@ static const struct declared UNSUPPORTED[] = {
     {"read-callback", "prot_setreadcallback() is not exported by Debian's libcyrus.so.0 (it lacks EXPORTED in 3.6.1)"},
 };
 
-static void send(json_t *msg) {
+static void answer(json_t *msg) {
     char *s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (!s) die("cannot encode an answer");
     fputs(s, stdout);
@@ -1155,8 +1169,8 @@ static json_t *implementation(void) {
     json_t *uns = json_array();
     for (size_t i = 0; i < sizeof UNSUPPORTED / sizeof *UNSUPPORTED; i++)
         json_array_append_new(uns, json_pack("{ss ss}", "tag", UNSUPPORTED[i].id, "reason", UNSUPPORTED[i].reason));
-    return json_pack("{ss ss ss ss so so}", "name", "cyrus-imapd prot layer", "version", "3.6.1", "language", "C",
-                     "profile", "cyrus-3.6", "deviations", dev, "unsupported", uns);
+    return json_pack("{ss ss ss ss so so}", "name", "cyrus-imapd prot layer", "version", DRIVER_VERSION, "language", "C",
+                     "profile", DRIVER_PROFILE, "deviations", dev, "unsupported", uns);
 }
 
 int main(void) {
@@ -1191,22 +1205,22 @@ int main(void) {
             if (v != PROTOCOL_VERSION) {
                 char err[160];
                 snprintf(err, sizeof err, "protocol version %lld is not supported; this driver speaks %d", (long long)v, PROTOCOL_VERSION);
-                send(json_pack("{sb ss}", "ok", 0, "error", err));
+                answer(json_pack("{sb ss}", "ok", 0, "error", err));
                 return 1;
             }
             char why[512] = "";
             if (!self_check(why, sizeof why)) {
                 char err[700];
                 snprintf(err, sizeof err, "the start-up check of libcyrus.so.0 failed: %s", why);
-                send(json_pack("{sb sI ss}", "ok", 0, "version", (json_int_t)PROTOCOL_VERSION, "error", err));
+                answer(json_pack("{sb sI ss}", "ok", 0, "version", (json_int_t)PROTOCOL_VERSION, "error", err));
                 return 1;
             }
-            send(json_pack("{sb sI so}", "ok", 1, "version", (json_int_t)PROTOCOL_VERSION, "implementation", implementation()));
+            answer(json_pack("{sb sI so}", "ok", 1, "version", (json_int_t)PROTOCOL_VERSION, "implementation", implementation()));
         } else if (cmd && strcmp(cmd, "run") == 0) {
             json_int_t seq = json_integer_value(json_object_get(msg, "seq"));
             json_t *c = json_object_get(msg, "case");
-            if (!json_is_object(c)) send(json_pack("{sI ss}", "seq", seq, "error", "the request has no case"));
-            else send(run_case(c, seq));
+            if (!json_is_object(c)) answer(json_pack("{sI ss}", "seq", seq, "error", "the request has no case"));
+            else answer(run_case(c, seq));
         } else if (cmd && strcmp(cmd, "stop") == 0) {
             json_decref(msg);
             break;
