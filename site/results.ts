@@ -3,6 +3,7 @@
  * the user names, each run once while the site is built.
  */
 import reference from "../conformance/adapters/reference.js";
+import { cyrusBuilds, shellCommand } from "../conformance/drivers/cyrus/builds.js";
 import type { LoadedCase } from "../conformance/src/case.js";
 import { DriverExecutor } from "../conformance/src/driver.js";
 import { IsolatedExecutor } from "../conformance/src/isolated.js";
@@ -55,11 +56,11 @@ export function bundled(): Contender[] {
       command: 'npx prot-conformance --driver "python3 conformance/drivers/python/driver.py"',
       start: () => DriverExecutor.start("python3 conformance/drivers/python/driver.py"),
     },
-    {
-      label: "Cyrus 3.6.1 (C), through its driver",
-      command: "npx prot-conformance --driver conformance/drivers/cyrus/run",
-      start: () => DriverExecutor.start("conformance/drivers/cyrus/run", 600_000),
-    },
+    ...cyrusBuilds().map((b) => ({
+      label: b.title,
+      command: shellCommand(b),
+      start: () => DriverExecutor.start(b.command, 600_000),
+    })),
   ];
 }
 

@@ -23,13 +23,13 @@ case "$arg" in
         label="tree-$(basename "$tree")"
         release=$(sed -n 's/^AC_INIT([^,]*, *\[*\([0-9][0-9.]*\).*/\1/p' "$tree/configure.ac" 2>/dev/null | head -n1)
         release=${release:-unknown}
-        version="$release (source tree $tree)"
+        name="cyrus-imapd prot layer, built from the source tree $tree"
         ;;
     *)
         tree=$("$here/fetch-source.sh" "$arg")
         label=$arg
         release=$arg
-        version="$release (built from Debian's source: $(tail -n1 "$tree/SOURCE" | sed 's/\.debian\.tar.*//; s/^cyrus-imapd_//'))"
+        name="cyrus-imapd prot layer, built from Debian's source $(tail -n1 "$tree/SOURCE" | sed 's/\.debian\.tar.*//; s/^cyrus-imapd_//')"
         ;;
 esac
 [ -e "$tree/lib/prot.c" ] || { echo "build-source.sh: $tree has no lib/prot.c" >&2; exit 1; }
@@ -53,7 +53,7 @@ gcc $cflags -c -o "$out/source-stubs.o" "$here/source-stubs.c"
 gcc -shared --coverage -Wl,-soname,libprot.so -o "$out/libprot.so" $objs "$out/source-stubs.o"
 # As build.sh: the executable exports time, select, pselect, read and fatal.
 gcc -O2 -g -Wall -Wextra -std=gnu11 -rdynamic -DPROT_FROM_SOURCE \
-    -DDRIVER_VERSION="\"$version\"" -DDRIVER_PROFILE="\"$profile\"" \
+    -DDRIVER_NAME="\"$name\"" -DDRIVER_VERSION="\"$release\"" -DDRIVER_PROFILE="\"$profile\"" \
     -I"$here" -I"$out/include" -I"$tree/lib" -I"$tree" \
     -o "$out/driver.tmp" "$here/driver.c" "$out/libprot.so" -Wl,-rpath,'$ORIGIN' -ljansson --coverage
 printf '%s\n' "$tree" > "$out/TREE"

@@ -71,9 +71,12 @@
 #define OFF_TIMEOUT_MARK ((size_t)0xb8) /* time_t: set by prot_settimeout() */
 #endif
 
-/* What the start answer calls this build (build-source.sh sets both). */
+/* What the start answer calls this build (build-source.sh sets all three). */
+#ifndef DRIVER_NAME
+#define DRIVER_NAME "cyrus-imapd prot layer, as Debian 12 ships it compiled"
+#endif
 #ifndef DRIVER_VERSION
-#define DRIVER_VERSION "3.6.1 (Debian 12's libcyrus.so.0, as shipped)"
+#define DRIVER_VERSION "3.6.1"
 #endif
 #ifndef DRIVER_PROFILE
 #define DRIVER_PROFILE "cyrus-3.6"
@@ -1169,7 +1172,7 @@ static json_t *implementation(void) {
     json_t *uns = json_array();
     for (size_t i = 0; i < sizeof UNSUPPORTED / sizeof *UNSUPPORTED; i++)
         json_array_append_new(uns, json_pack("{ss ss}", "tag", UNSUPPORTED[i].id, "reason", UNSUPPORTED[i].reason));
-    return json_pack("{ss ss ss ss so so}", "name", "cyrus-imapd prot layer", "version", DRIVER_VERSION, "language", "C",
+    return json_pack("{ss ss ss ss so so}", "name", DRIVER_NAME, "version", DRIVER_VERSION, "language", "C",
                      "profile", DRIVER_PROFILE, "deviations", dev, "unsupported", uns);
 }
 
