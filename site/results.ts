@@ -7,6 +7,7 @@ import { cyrusBuilds, shellCommand } from "../conformance/drivers/cyrus/builds.j
 import type { LoadedCase } from "../conformance/src/case.js";
 import { DriverExecutor } from "../conformance/src/driver.js";
 import { IsolatedExecutor } from "../conformance/src/isolated.js";
+import { withQuirkForms } from "../conformance/src/quirks.js";
 import { inProcess, runCases, type CaseExecutor, type RunReport } from "../conformance/src/runner.js";
 
 /** A run's counts, in words. */
@@ -80,7 +81,8 @@ export async function runAll(contenders: Contender[], cases: LoadedCase[], log: 
     let exec: (CaseExecutor & { close?(): Promise<void> }) | undefined;
     try {
       exec = await c.start();
-      const report = await runCases(exec, cases, { timeoutMs: 20_000 });
+      // A driver's quirk adds the form of each case that meets it (conformance/src/quirks.ts).
+      const report = await runCases(exec, withQuirkForms(cases, exec.info.quirks), { timeoutMs: 20_000 });
       log(`conformance: ${c.label}: ${summaryText(report)}`);
       columns.push({ label: c.label, command: c.command, report });
     } catch (err) {

@@ -1172,8 +1172,10 @@ static json_t *implementation(void) {
     json_t *uns = json_array();
     for (size_t i = 0; i < sizeof UNSUPPORTED / sizeof *UNSUPPORTED; i++)
         json_array_append_new(uns, json_pack("{ss ss}", "tag", UNSUPPORTED[i].id, "reason", UNSUPPORTED[i].reason));
-    return json_pack("{ss ss ss ss so so}", "name", DRIVER_NAME, "version", DRIVER_VERSION, "language", "C",
-                     "profile", DRIVER_PROFILE, "deviations", dev, "unsupported", uns);
+    /* prot_fill() runs events only for a stream with a read timeout or non-blocking (R_NO_TIMEOUT). */
+    json_t *quirks = json_pack("[s]", "events-need-read-timeout");
+    return json_pack("{ss ss ss ss so so so}", "name", DRIVER_NAME, "version", DRIVER_VERSION, "language", "C",
+                     "profile", DRIVER_PROFILE, "deviations", dev, "unsupported", uns, "quirks", quirks);
 }
 
 int main(void) {
