@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { cyrusBuilds } from "../conformance/drivers/cyrus/builds.js";
+import type { LoadedCase, Step } from "../conformance/src/case.js";
 import { loadSuite } from "../conformance/src/load.js";
 import { FORM_SUFFIX, withQuirkForms } from "../conformance/src/quirks.js";
 import { runCases } from "../conformance/src/runner.js";
@@ -44,4 +45,32 @@ describe("the original C implementation through its driver, every build", () => 
       expect(report.summary.xfail).toBeGreaterThan(0);
     }, 900_000);
   }
+});
+
+describe("the C driver knows a handle by what it was given, not by its address", () => {
+  // b is added right after a is freed: malloc() gives it a's memory, so that
+  // a's stale handle points at the live b.
+  const reused = (last: Step): LoadedCase => ({
+    id: "stale-handle-at-a-reused-address",
+    title: "a stale handle whose memory a new event holds",
+    requirements: ["WE-API-4"],
+    tags: [],
+    streams: { s: { timeout: 100, end: 50 } },
+    events: { a: { stream: "s", on: [] }, b: { stream: "s", on: [] } },
+    steps: [{ "add-event": { event: "a", at: 10 } }, { "remove-event": "a" }, { "add-event": { event: "b", at: 20 } }, last, { events: "s" }],
+    expect: [],
+    source: { file: "test/cyrus-driver.test.ts", line: 0 },
+  });
+
+  it.each([
+    [{ "set-mark": { event: "a", at: 30 } } as Step, /set-mark writes the mark of event a, which prot_removewaitevent\(\) has freed/],
+    [{ "remove-event": "a" } as Step, /removing event a through its handle, which prot_removewaitevent\(\) has freed and whose memory event b now holds/],
+  ])("%j on the stale handle is refused as undefined behaviour, and b is left alone", async (last, why) => {
+    const driver = await startDriver("conformance/drivers/cyrus/run", 600_000);
+    const run = await driver.run(reused(last));
+    expect(run.crash).toMatch(why);
+    // Without the stale step, b is on the list at its own mark.
+    const plain = await driver.run(reused({ events: "s" }));
+    expect(plain.trace.at(-1)).toEqual({ t: 0, events: "s", list: ["b@20"] });
+  });
 });

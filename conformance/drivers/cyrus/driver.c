@@ -127,14 +127,33 @@ struct event {
     json_t *rock;            /* borrowed from the case; NULL for null */
     json_t *on;
     int firings;
-    struct prot_waitevent *handle; /* the latest handle, or NULL if never added */
+    int added;               /* whether prot_addwaitevent() ever returned a handle for it */
+    size_t rec;              /* then the index of its latest handle in C.handles */
 };
 
-/* Every handle the library returned, alive while it is on its list. */
+/*
+ * Every handle the library returned, alive while it is on its list. A handle
+ * is known by its index here, never by its address alone: once freed, its
+ * memory may hold the next event that malloc() places there.
+ */
 struct handle_rec {
     struct prot_waitevent *ptr;
     int event;
     int alive;
+};
+
+/*
+ * The rock the driver gives the library for each handle: the index of the
+ * handle and the case's rock. The callback learns which handle it runs for
+ * from it, so that an event at a reused address is never taken for the one
+ * freed there before. Tokens live until the case ends.
+ */
+#define TOKEN_MAGIC 0x70726f74u
+struct rock_token {
+    unsigned magic;
+    size_t rec;
+    json_t *value;           /* the case's rock, borrowed; NULL for null */
+    struct rock_token *next_alloc;
 };
 
 enum jump { JUMP_NONE, JUMP_BLOCKED, JUMP_ERROR };
@@ -150,6 +169,7 @@ static struct {
     size_t nevents;
     struct handle_rec *handles;
     size_t nhandles, cap_handles;
+    struct rock_token *tokens; /* every token of the case, to free at its end */
     sigjmp_buf jb;
     char error[1024];
     /* the step in progress, for a `blocked` entry */
@@ -502,13 +522,18 @@ void fatal(const char *msg, int code) {
 /* Events                                                              */
 /* ------------------------------------------------------------------ */
 
-static struct handle_rec *rec_of(struct prot_waitevent *p, int alive_only) {
+/* The live handle at address p: at most one event lives at an address. */
+static struct handle_rec *rec_of(struct prot_waitevent *p) {
     for (size_t i = C.nhandles; i-- > 0;)
         if (C.handles[i].ptr == p && C.handles[i].alive) return &C.handles[i];
-    if (alive_only) return NULL;
-    for (size_t i = C.nhandles; i-- > 0;)
-        if (C.handles[i].ptr == p) return &C.handles[i];
     return NULL;
+}
+
+static struct rock_token *new_token(size_t rec, json_t *value) {
+    struct rock_token *t = zcalloc(1, sizeof *t);
+    *t = (struct rock_token){.magic = TOKEN_MAGIC, .rec = rec, .value = value, .next_alloc = C.tokens};
+    C.tokens = t;
+    return t;
 }
 
 static int event_index(const char *name) {
@@ -547,32 +572,33 @@ static void add_event(int ei, long mark) {
     struct event *e = &C.events[ei];
     struct stream *s = &C.streams[e->stream];
     struct protstream *ps = live(s, "adding an event");
-    struct prot_waitevent *h = prot_addwaitevent(ps, (time_t)mark, on_event, e->rock);
     if (C.nhandles == C.cap_handles) {
         C.cap_handles = C.cap_handles ? 2 * C.cap_handles : 16;
         C.handles = realloc(C.handles, C.cap_handles * sizeof *C.handles);
         if (!C.handles) die("out of memory");
     }
+    size_t rec = C.nhandles;
+    struct prot_waitevent *h = prot_addwaitevent(ps, (time_t)mark, on_event, new_token(rec, e->rock));
     C.handles[C.nhandles++] = (struct handle_rec){.ptr = h, .event = ei, .alive = 1};
-    e->handle = h;
+    e->added = 1;
+    e->rec = rec;
 }
 
-/* The handle of an event by name, as the case's scripts and steps use it. */
-static struct prot_waitevent *handle_of(const char *name) {
+/* The latest handle of an event by name, as the case's scripts and steps use it. */
+static size_t handle_of(const char *name) {
     int ei = event_index(name);
-    if (!C.events[ei].handle) abort_case("event %s was never added", name);
-    return C.events[ei].handle;
+    if (!C.events[ei].added) abort_case("event %s was never added", name);
+    return C.events[ei].rec;
 }
 
 /* A handle whose fields are about to be read or written. */
-static struct prot_waitevent *touch(struct prot_waitevent *h, const char *name, const char *op) {
-    struct handle_rec *r = rec_of(h, 1);
-    if (!r) {
+static struct prot_waitevent *touch(size_t rec, const char *name, const char *op) {
+    if (!C.handles[rec].alive) {
         char what[256];
         snprintf(what, sizeof what, "%s event %s, which prot_removewaitevent() has freed", op, name);
         undefined_behaviour(what);
     }
-    return h;
+    return C.handles[rec].ptr;
 }
 
 static int on_list(struct protstream *ps, struct prot_waitevent *h) {
@@ -581,14 +607,24 @@ static int on_list(struct protstream *ps, struct prot_waitevent *h) {
     return 0;
 }
 
-static void remove_event(struct stream *s, struct prot_waitevent *h) {
+static void remove_event(struct stream *s, size_t rec) {
     struct protstream *ps = live(s, "removing an event");
-    int present = on_list(ps, h);
-    prot_removewaitevent(ps, h);
-    if (present) {
-        struct handle_rec *r = rec_of(h, 1);
-        if (r) r->alive = 0;
+    struct handle_rec *r = &C.handles[rec];
+    if (!r->alive) {
+        /* The freed pointer is compared with the list: an event now at its address would go. */
+        struct handle_rec *holder = rec_of(r->ptr);
+        if (holder) {
+            char what[320];
+            snprintf(what, sizeof what,
+                     "removing event %s through its handle, which prot_removewaitevent() has freed and whose memory "
+                     "event %s now holds",
+                     C.events[r->event].name, C.events[holder->event].name);
+            undefined_behaviour(what);
+        }
     }
+    int present = r->alive && on_list(ps, r->ptr);
+    prot_removewaitevent(ps, r->ptr);
+    if (present) r->alive = 0;
 }
 
 static json_t *pick_script(json_t *on, int firing) {
@@ -604,8 +640,11 @@ static json_t *pick_script(json_t *on, int firing) {
 static struct prot_waitevent *on_event(struct protstream *ps, struct prot_waitevent *ev, void *rock) {
     /* prot_fill()'s walk has read ev->next before calling, and reads it after. */
     struct prot_waitevent *walk_next = ev->next;
-    struct handle_rec *r = rec_of(ev, 0);
-    if (!r) abort_case("the library called a wait event callback with a handle the driver never saw");
+    struct rock_token *tok = rock;
+    if (!tok || tok->magic != TOKEN_MAGIC) abort_case("the library called a wait event callback with a rock the driver never gave");
+    size_t self_rec = tok->rec;
+    struct handle_rec *r = &C.handles[self_rec];
+    if (r->ptr != ev) abort_case("the library called the callback of event %s with another handle", C.events[r->event].name);
     int ei = r->event;
     struct event *e = &C.events[ei];
     struct stream *own = &C.streams[e->stream];
@@ -613,7 +652,7 @@ static struct prot_waitevent *on_event(struct protstream *ps, struct prot_waitev
 
     drain_writers();
     json_t *entry = json_pack("{sI ss sI}", "t", (json_int_t)C.now, "fire", e->name, "mark", (json_int_t)ev->mark);
-    if (rock) json_object_set(entry, "rock", (json_t *)rock);
+    if (tok->value) json_object_set(entry, "rock", tok->value);
     push(entry);
 
     json_t *script = pick_script(e->on, e->firings++);
@@ -624,14 +663,13 @@ static struct prot_waitevent *on_event(struct protstream *ps, struct prot_waitev
         if ((v = json_object_get(a, "set-mark"))) {
             json_t *tn = json_object_get(v, "event");
             const char *tname = tn ? json_string_value(tn) : e->name;
-            struct prot_waitevent *t = tn ? handle_of(tname) : ev;
-            touch(t, tname, "set-mark writes the mark of");
+            struct prot_waitevent *t = touch(tn ? handle_of(tname) : self_rec, tname, "set-mark writes the mark of");
             t->mark = (time_t)mark_from(v, C.now, (long)t->mark);
         } else if ((v = json_object_get(a, "remove"))) {
             const char *tname = json_string_value(v);
             int self = strcmp(tname, "self") == 0;
-            struct prot_waitevent *t = self ? ev : handle_of(tname);
-            if (!self && t == walk_next && rec_of(t, 1)) {
+            size_t t = self ? self_rec : handle_of(tname);
+            if (!self && C.handles[t].ptr == walk_next && C.handles[t].alive) {
                 char what[256];
                 snprintf(what, sizeof what,
                          "the callback of %s removes %s, the event that prot_fill() holds as the next one of its "
@@ -644,8 +682,8 @@ static struct prot_waitevent *on_event(struct protstream *ps, struct prot_waitev
             const char *aname = json_string_value(json_object_get(v, "event"));
             add_event(event_index(aname), mark_from(v, C.now, 0));
         } else if ((v = json_object_get(a, "rock"))) {
-            touch(ev, e->name, "a rock action writes the rock of");
-            ev->rock = json_is_null(v) ? NULL : v;
+            touch(self_rec, e->name, "a rock action writes the rock of");
+            ev->rock = new_token(self_rec, json_is_null(v) ? NULL : v);
         } else if (json_object_get(a, "reset-timeout")) {
             prot_resettimeout(live(own, "reset-timeout"));
         } else if ((v = json_object_get(a, "write"))) {
@@ -659,13 +697,13 @@ static struct prot_waitevent *on_event(struct protstream *ps, struct prot_waitev
         } else if ((v = json_object_get(a, "return"))) {
             if (json_is_null(v)) return NULL;
             /* prot_fill() reads the returned event's mark. */
-            touch(ev, e->name, "returning");
+            touch(self_rec, e->name, "returning");
             return ev;
         } else {
             abort_case("unknown action in the script of %s", e->name);
         }
     }
-    touch(ev, e->name, "returning");
+    touch(self_rec, e->name, "returning");
     return ev;
 }
 
@@ -792,7 +830,7 @@ static void step_events(const char *name) {
     struct protstream *ps = live(s, "events");
     json_t *list = json_array();
     for (struct prot_waitevent *p = FIELD(ps, OFF_WAITEVENT, struct prot_waitevent *); p; p = p->next) {
-        struct handle_rec *r = rec_of(p, 1);
+        struct handle_rec *r = rec_of(p);
         char item[512];
         snprintf(item, sizeof item, "%s@%ld", r ? C.events[r->event].name : "?", (long)p->mark);
         json_array_append_new(list, json_string(item));
@@ -823,8 +861,7 @@ static void run_step(json_t *st) {
         add_event(event_index(json_string_value(json_object_get(v, "event"))), mark_from(v, C.now, 0));
     } else if ((v = json_object_get(st, "remove-event"))) {
         const char *name = json_string_value(v);
-        struct prot_waitevent *h = handle_of(name);
-        remove_event(&C.streams[C.events[event_index(name)].stream], h);
+        remove_event(&C.streams[C.events[event_index(name)].stream], handle_of(name));
     } else if ((v = json_object_get(st, "set-mark"))) {
         const char *name = json_string_value(json_object_get(v, "event"));
         struct prot_waitevent *h = touch(handle_of(name), name, "set-mark writes the mark of");
@@ -938,7 +975,11 @@ static void teardown(void) {
         if (s->ps && !s->closed) {
             /* prot_free() leaves the events to the application. */
             struct prot_waitevent *h;
-            while ((h = FIELD(s->ps, OFF_WAITEVENT, struct prot_waitevent *))) remove_event(s, h);
+            while ((h = FIELD(s->ps, OFF_WAITEVENT, struct prot_waitevent *))) {
+                struct handle_rec *r = rec_of(h);
+                if (!r) die("an event the driver never added is on the list of stream %s", s->name);
+                remove_event(s, (size_t)(r - C.handles));
+            }
             prot_free(s->ps);
         }
         if (s->writer) prot_free(s->writer);
@@ -958,6 +999,11 @@ static void teardown(void) {
     free(C.streams);
     free(C.events);
     free(C.handles);
+    while (C.tokens) {
+        struct rock_token *t = C.tokens;
+        C.tokens = t->next_alloc;
+        free(t);
+    }
     C.streams = NULL;
     C.events = NULL;
     C.handles = NULL;
