@@ -6,7 +6,7 @@
  * objects carry gcov's instrumentation, build-source.sh), then gcov's JSON
  * read per function.
  *
- *   npx tsx conformance/drivers/cyrus/coverage.ts [--release 3.12.4] [--generated 1000] [--json <file>]
+ *   npx tsx conformance/drivers/cyrus/coverage.ts [--release 3.12.4 | --source <tree>] [--generated 5000] [--json <file>]
  *
  * Prints a Markdown table and every line and branch never reached; --json
  * writes the figures for the site.
@@ -14,7 +14,7 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import fc from "fast-check";
@@ -133,13 +133,18 @@ export function totals(cs: Coverage[]): { lines: string; branches: string } {
   };
 }
 
-/** Runs `cases` through the driver of `release`, its gcov counts going to a fresh directory; returns the figures. */
-export async function measureRelease(release: string, cases: LoadedCase[]): Promise<{ coverage: Coverage[]; ran: number; errors: number }> {
-  const build = join(here, "build", release);
+/** A build from source: a release, as fetch-source.sh unpacks it, or a source tree. */
+export type SourceBuild = { release: string } | { source: string };
+
+/** Runs `cases` through the driver of `what`, its gcov counts going to a fresh directory; returns the figures. */
+export async function measureCoverage(what: SourceBuild, cases: LoadedCase[]): Promise<{ coverage: Coverage[]; ran: number; errors: number }> {
+  const tree = "source" in what ? resolve(what.source) : undefined;
+  const build = join(here, "build", tree === undefined ? (what as { release: string }).release : `tree-${basename(tree)}`);
+  const choice = tree === undefined ? `CYRUS_RELEASE=${(what as { release: string }).release}` : `CYRUS_SOURCE=${tree}`;
   const counts = mkdtempSync(join(tmpdir(), "prot-gcov-"));
   try {
     // GCOV_PREFIX puts the counts under `counts`, at the objects' absolute path.
-    const exec = await DriverExecutor.start(`env CYRUS_RELEASE=${release} GCOV_PREFIX=${counts} ${CYRUS_RUN}`, 600_000);
+    const exec = await DriverExecutor.start(`env ${choice} GCOV_PREFIX=${counts} ${CYRUS_RUN}`, 600_000);
     let errors = 0;
     try {
       for (const c of cases) if ((await exec.run(c)).crash !== undefined) errors++;
@@ -149,8 +154,8 @@ export async function measureRelease(release: string, cases: LoadedCase[]): Prom
     }
     const objDir = join(counts, build);
     for (const f of readdirSync(build)) if (f.endsWith(".gcno")) cpSync(join(build, f), join(objDir, f));
-    const tree = readFileSync(join(build, "TREE"), "utf8").trim();
-    return { coverage: eventCoverage(objDir, join(tree, "lib", "prot.c")), ran: cases.length, errors };
+    const source = readFileSync(join(build, "TREE"), "utf8").trim();
+    return { coverage: eventCoverage(objDir, join(source, "lib", "prot.c")), ran: cases.length, errors };
   } finally {
     rmSync(counts, { recursive: true, force: true });
   }
@@ -172,18 +177,21 @@ function table(cs: Coverage[]): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { release: { type: "string", default: "3.12.4" }, generated: { type: "string", default: "1000" }, json: { type: "string" } } });
-  const cases = coverageCases(Number(values.generated));
-  const { coverage, ran, errors } = await measureRelease(values.release, cases);
+  const { values } = parseArgs({ options: { release: { type: "string", default: "3.12.4" }, source: { type: "string" }, generated: { type: "string", default: "5000" }, json: { type: "string" } } });
+  const generated = Number(values.generated);
+  if (!Number.isInteger(generated) || generated < 0) throw new RangeError(`--generated must be a whole number, got ${values.generated}`);
+  const what: SourceBuild = values.source !== undefined ? { source: values.source } : { release: values.release };
+  const label = values.source ?? values.release;
+  const { coverage, ran, errors } = await measureCoverage(what, coverageCases(generated));
   const whole = coverage.filter((c) => c.name !== WAIT_LOOP);
   const t = totals(whole);
-  console.log(`cyrus ${values.release}: ${ran} cases (${errors} ended with a driver error), event code of prot.c: lines ${t.lines}, branches ${t.branches}\n`);
+  console.log(`cyrus ${label}: ${ran} cases (${errors} ended with a driver error), event code of prot.c: lines ${t.lines}, branches ${t.branches}\n`);
   console.log(table(coverage));
   for (const c of coverage) {
     if (c.unrunLines.length > 0) console.log(`${c.name}: lines never run: ${c.unrunLines.join(", ")}`);
     if (c.untakenBranches.length > 0) console.log(`${c.name}: branches never taken: ${c.untakenBranches.map((b) => `${b.line} (${b.taken}/${b.of})`).join(", ")}`);
   }
-  if (values.json !== undefined) writeFileSync(resolve(values.json), `${JSON.stringify({ release: values.release, cases: ran, errors, totals: t, functions: coverage }, null, 2)}\n`);
+  if (values.json !== undefined) writeFileSync(resolve(values.json), `${JSON.stringify({ build: label, cases: ran, errors, totals: t, functions: coverage }, null, 2)}\n`);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
