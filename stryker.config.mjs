@@ -1,12 +1,12 @@
 // npm run mutation (PROT_EVENTS_GENERATED=300 for a quicker run of the
 // generated test): StrykerJS on the event core of src/, killed only by the
-// conformance tests (vitest.mutation.config.ts). Survivors that are
+// conformance tests (test/mutation/vitest.config.ts). Survivors that are
 // equivalent mutants are listed, each with its reason, in
-// mutation-survivors.md; the report goes to reports/mutation/.
+// test/mutation/survivors.md (test/mutation/survivors.ts writes it); the report goes to reports/mutation/.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: "vitest",
-  vitest: { configFile: "vitest.mutation.config.ts", related: false },
+  vitest: { configFile: "test/mutation/vitest.config.ts", related: false },
   // The event core; `npx stryker run --mutate src/prot-stream.ts` adds the stream (about 700 mutants more).
   mutate: ["src/wait-event.ts", "src/select.ts", "src/clock.ts"],
   coverageAnalysis: "perTest",

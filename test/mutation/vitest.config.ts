@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import base from "./vitest.config.js";
+import base from "../../vitest.config.js";
 
 /**
  * The tests that count for `npm run mutation`: only what the conformance
