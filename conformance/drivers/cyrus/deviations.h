@@ -230,6 +230,12 @@
 {"cb-remove-next-event-with-a-read-timeout", R_REMOVE_NEXT},
 
 /* R_FGETS_PARTIAL */
+/* Read-callback cases: prot_setreadcallback() is exported by a build from source only. */
+{"read-callback-once-before-the-pass", R_NO_TIMEOUT},
+{"rcb-once-per-wait-before-the-first-pass", R_NO_TIMEOUT},
+{"rcb-before-the-pass-and-the-flush", R_NO_TIMEOUT},
+{"select-runs-no-callback", R_NO_TIMEOUT},
+{"rcb-before-the-pass-and-the-flush-with-read-timeout", R_FLUSH_FIRST_ONLY},
 {"nb-partial-line-stays-buffered", R_FGETS_PARTIAL},
 
 /* R_PASS_BEFORE_INPUT+R_PAST_MARK */
