@@ -78,7 +78,7 @@ function main(): void {
   ];
   for (const [file, f] of files) {
     for (const m of f.mutants.filter((x) => x.status === "Survived" || x.status === "NoCoverage")) {
-      const key = [`\`${file}:${m.location.start.line}:${m.location.start.column}\``, cell(m.mutatorName), `\`${cell(m.replacement ?? "")}\``];
+      const key = [`\`${file}:${m.location.start.line}:${m.location.start.column}\``, cell(m.mutatorName), `\`${cell(m.replacement ?? "") || '""'}\``];
       lines.push(`| ${key.join(" | ")} | ${reasons.get(key.join("|")) ?? UNREVIEWED} | ${m.status} |`);
     }
   }
