@@ -3,9 +3,11 @@
  * the user names, each run once while the site is built.
  */
 import reference from "../conformance/adapters/reference.js";
+import { cyrusBuilds, shellCommand } from "../conformance/drivers/cyrus/builds.js";
 import type { LoadedCase } from "../conformance/src/case.js";
 import { DriverExecutor } from "../conformance/src/driver.js";
 import { IsolatedExecutor } from "../conformance/src/isolated.js";
+import { withQuirkForms } from "../conformance/src/quirks.js";
 import { inProcess, runCases, type CaseExecutor, type RunReport } from "../conformance/src/runner.js";
 
 /** A run's counts, in words. */
@@ -69,13 +71,11 @@ export function bundled(): Contender[] {
       command: 'npx prot-conformance --driver "python3 conformance/drivers/python/driver.py"',
       start: () => DriverExecutor.start("python3 conformance/drivers/python/driver.py"),
     },
-    {
-      label: "Cyrus 3.6.1 (C), through its driver",
-      short: "Cyrus 3.6.1",
-      slug: "cyrus-3.6.1",
-      command: "npx prot-conformance --driver conformance/drivers/cyrus/run",
-      start: () => DriverExecutor.start("conformance/drivers/cyrus/run", 600_000),
-    },
+    ...cyrusBuilds().map((b) => ({
+      label: b.title,
+      command: shellCommand(b),
+      start: () => DriverExecutor.start(b.command, 600_000),
+    })),
   ];
 }
 
@@ -106,7 +106,8 @@ export async function runAll(contenders: Contender[], cases: LoadedCase[], log: 
     let exec: (CaseExecutor & { close?(): Promise<void> }) | undefined;
     try {
       exec = await c.start();
-      const report = await runCases(exec, cases, { timeoutMs: 20_000 });
+      // A driver's quirk adds the form of each case that meets it (conformance/src/quirks.ts).
+      const report = await runCases(exec, withQuirkForms(cases, exec.info.quirks), { timeoutMs: 20_000 });
       log(`conformance: ${c.label}: ${summaryText(report)}`);
       columns.push({ ...named, report });
     } catch (err) {

@@ -40,6 +40,12 @@ export interface ImplementationInfo {
   deviations?: Deviation[];
   /** Features it does not offer. */
   unsupported?: Unsupported[];
+  /**
+   * Conditions it needs before it runs events (conformance/src/quirks.ts),
+   * such as `events-need-read-timeout`: the runner also runs each case in
+   * the form that meets them.
+   */
+  quirks?: string[];
 }
 
 /** The input of one stream: bytes at virtual times, and when it ends. */

@@ -9,6 +9,7 @@ import type { LoadedCase } from "./case.js";
 import { DriverExecutor } from "./driver.js";
 import { IsolatedExecutor } from "./isolated.js";
 import { CaseError, loadSuite } from "./load.js";
+import { withQuirkForms } from "./quirks.js";
 import { progressLine, render, REPORTERS, type ReporterName } from "./reporters.js";
 import { runCases, succeeded, type CaseExecutor } from "./runner.js";
 
@@ -89,6 +90,11 @@ async function main(): Promise<void> {
     args.profile === undefined || args.profile === exec.info.profile
       ? exec
       : { info: { ...exec.info, profile: "core", deviations: [] }, run: (c) => exec.run(c), reset: () => exec.reset() };
+  try {
+    cases = withQuirkForms(cases, exec.info.quirks);
+  } catch (err) {
+    fail(`${exec.info.name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
   const report = await runCases(executor, cases, {
     timeoutMs,
     onResult: reporter === "text" ? (r, i, n) => process.stdout.write(`${progressLine(r, i, n)}\n`) : undefined,

@@ -50,22 +50,39 @@
 #endif
 
 /* ------------------------------------------------------------------ */
-/* The library's interface, declared in libcyrus.h                    */
+/* The library's interface                                            */
 /* ------------------------------------------------------------------ */
 
+#ifdef PROT_FROM_SOURCE
+/* Built by build-source.sh against a source tree: offsets from its prot.h. */
+#include "prot-source.h"
+#else
+/* Debian's compiled library, which ships no header. */
 #include "libcyrus.h"
-
-#define EOF_STRING "end of file reached"
 
 /*
  * Offsets into Debian 12's struct protstream (built with TLS and zlib). They
  * were read from the machine code of prot_fill() and prot_addwaitevent(),
  * and are checked at start-up against what the library itself does.
  */
-#define OFF_FD 0x1c         /* int: the descriptor given to prot_new() */
-#define OFF_DONTBLOCK 0xac  /* int: non-blocking mode */
-#define OFF_READ_TIMEOUT 0xb4 /* int: set by prot_settimeout() */
-#define OFF_TIMEOUT_MARK 0xb8 /* time_t: set by prot_settimeout() */
+#define OFF_FD ((size_t)0x1c)        /* int: the descriptor given to prot_new() */
+#define OFF_DONTBLOCK ((size_t)0xac) /* int: non-blocking mode */
+#define OFF_READ_TIMEOUT ((size_t)0xb4) /* int: set by prot_settimeout() */
+#define OFF_TIMEOUT_MARK ((size_t)0xb8) /* time_t: set by prot_settimeout() */
+#endif
+
+/* What the start answer calls this build (build-source.sh sets all three). */
+#ifndef DRIVER_NAME
+#define DRIVER_NAME "cyrus-imapd prot layer, as Debian 12 ships it compiled"
+#endif
+#ifndef DRIVER_VERSION
+#define DRIVER_VERSION "3.6.1"
+#endif
+#ifndef DRIVER_PROFILE
+#define DRIVER_PROFILE "cyrus-3.6"
+#endif
+
+#define EOF_STRING "end of file reached"
 
 #define FIELD(s, off, type) (*(type *)((char *)(s) + (off)))
 
@@ -110,14 +127,33 @@ struct event {
     json_t *rock;            /* borrowed from the case; NULL for null */
     json_t *on;
     int firings;
-    struct prot_waitevent *handle; /* the latest handle, or NULL if never added */
+    int added;               /* whether prot_addwaitevent() ever returned a handle for it */
+    size_t rec;              /* then the index of its latest handle in C.handles */
 };
 
-/* Every handle the library returned, alive while it is on its list. */
+/*
+ * Every handle the library returned, alive while it is on its list. A handle
+ * is known by its index here, never by its address alone: once freed, its
+ * memory may hold the next event that malloc() places there.
+ */
 struct handle_rec {
     struct prot_waitevent *ptr;
     int event;
     int alive;
+};
+
+/*
+ * The rock the driver gives the library for each handle: the index of the
+ * handle and the case's rock. The callback learns which handle it runs for
+ * from it, so that an event at a reused address is never taken for the one
+ * freed there before. Tokens live until the case ends.
+ */
+#define TOKEN_MAGIC 0x70726f74u
+struct rock_token {
+    unsigned magic;
+    size_t rec;
+    json_t *value;           /* the case's rock, borrowed; NULL for null */
+    struct rock_token *next_alloc;
 };
 
 enum jump { JUMP_NONE, JUMP_BLOCKED, JUMP_ERROR };
@@ -133,6 +169,7 @@ static struct {
     size_t nevents;
     struct handle_rec *handles;
     size_t nhandles, cap_handles;
+    struct rock_token *tokens; /* every token of the case, to free at its end */
     sigjmp_buf jb;
     char error[1024];
     /* the step in progress, for a `blocked` entry */
@@ -172,7 +209,7 @@ static void die(const char *fmt, ...) {
     exit(1);
 }
 
-static void *xcalloc(size_t n, size_t size) {
+static void *zcalloc(size_t n, size_t size) {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p) die("out of memory");
     return p;
@@ -204,7 +241,7 @@ static void undefined_behaviour(const char *what) {
 static unsigned char *latin1_from_json(json_t *s, size_t *len) {
     const unsigned char *u = (const unsigned char *)json_string_value(s);
     size_t n = json_string_length(s);
-    unsigned char *out = xcalloc(n + 1, 1);
+    unsigned char *out = zcalloc(n + 1, 1);
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         unsigned c = u[i];
@@ -226,7 +263,7 @@ static unsigned char *latin1_from_json(json_t *s, size_t *len) {
 
 /* A JSON string (UTF-8) of Latin-1 bytes. */
 static json_t *json_from_latin1(const unsigned char *b, size_t len) {
-    char *u = xcalloc(2 * len + 1, 1);
+    char *u = zcalloc(2 * len + 1, 1);
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
         if (b[i] < 0x80) u[o++] = (char)b[i];
@@ -267,7 +304,7 @@ static void drain_writers(void) {
                 json_t *old = json_object_get(last, "data");
                 size_t olen;
                 unsigned char *ob = latin1_from_json(old, &olen);
-                unsigned char *nb = xcalloc(olen + (size_t)n, 1);
+                unsigned char *nb = zcalloc(olen + (size_t)n, 1);
                 memcpy(nb, ob, olen);
                 memcpy(nb + olen, buf, (size_t)n);
                 json_object_set_new(last, "data", json_from_latin1(nb, olen + (size_t)n));
@@ -485,13 +522,18 @@ void fatal(const char *msg, int code) {
 /* Events                                                              */
 /* ------------------------------------------------------------------ */
 
-static struct handle_rec *rec_of(struct prot_waitevent *p, int alive_only) {
+/* The live handle at address p: at most one event lives at an address. */
+static struct handle_rec *rec_of(struct prot_waitevent *p) {
     for (size_t i = C.nhandles; i-- > 0;)
         if (C.handles[i].ptr == p && C.handles[i].alive) return &C.handles[i];
-    if (alive_only) return NULL;
-    for (size_t i = C.nhandles; i-- > 0;)
-        if (C.handles[i].ptr == p) return &C.handles[i];
     return NULL;
+}
+
+static struct rock_token *new_token(size_t rec, json_t *value) {
+    struct rock_token *t = zcalloc(1, sizeof *t);
+    *t = (struct rock_token){.magic = TOKEN_MAGIC, .rec = rec, .value = value, .next_alloc = C.tokens};
+    C.tokens = t;
+    return t;
 }
 
 static int event_index(const char *name) {
@@ -530,32 +572,33 @@ static void add_event(int ei, long mark) {
     struct event *e = &C.events[ei];
     struct stream *s = &C.streams[e->stream];
     struct protstream *ps = live(s, "adding an event");
-    struct prot_waitevent *h = prot_addwaitevent(ps, (time_t)mark, on_event, e->rock);
     if (C.nhandles == C.cap_handles) {
         C.cap_handles = C.cap_handles ? 2 * C.cap_handles : 16;
         C.handles = realloc(C.handles, C.cap_handles * sizeof *C.handles);
         if (!C.handles) die("out of memory");
     }
+    size_t rec = C.nhandles;
+    struct prot_waitevent *h = prot_addwaitevent(ps, (time_t)mark, on_event, new_token(rec, e->rock));
     C.handles[C.nhandles++] = (struct handle_rec){.ptr = h, .event = ei, .alive = 1};
-    e->handle = h;
+    e->added = 1;
+    e->rec = rec;
 }
 
-/* The handle of an event by name, as the case's scripts and steps use it. */
-static struct prot_waitevent *handle_of(const char *name) {
+/* The latest handle of an event by name, as the case's scripts and steps use it. */
+static size_t handle_of(const char *name) {
     int ei = event_index(name);
-    if (!C.events[ei].handle) abort_case("event %s was never added", name);
-    return C.events[ei].handle;
+    if (!C.events[ei].added) abort_case("event %s was never added", name);
+    return C.events[ei].rec;
 }
 
 /* A handle whose fields are about to be read or written. */
-static struct prot_waitevent *touch(struct prot_waitevent *h, const char *name, const char *op) {
-    struct handle_rec *r = rec_of(h, 1);
-    if (!r) {
+static struct prot_waitevent *touch(size_t rec, const char *name, const char *op) {
+    if (!C.handles[rec].alive) {
         char what[256];
         snprintf(what, sizeof what, "%s event %s, which prot_removewaitevent() has freed", op, name);
         undefined_behaviour(what);
     }
-    return h;
+    return C.handles[rec].ptr;
 }
 
 static int on_list(struct protstream *ps, struct prot_waitevent *h) {
@@ -564,14 +607,24 @@ static int on_list(struct protstream *ps, struct prot_waitevent *h) {
     return 0;
 }
 
-static void remove_event(struct stream *s, struct prot_waitevent *h) {
+static void remove_event(struct stream *s, size_t rec) {
     struct protstream *ps = live(s, "removing an event");
-    int present = on_list(ps, h);
-    prot_removewaitevent(ps, h);
-    if (present) {
-        struct handle_rec *r = rec_of(h, 1);
-        if (r) r->alive = 0;
+    struct handle_rec *r = &C.handles[rec];
+    if (!r->alive) {
+        /* The freed pointer is compared with the list: an event now at its address would go. */
+        struct handle_rec *holder = rec_of(r->ptr);
+        if (holder) {
+            char what[320];
+            snprintf(what, sizeof what,
+                     "removing event %s through its handle, which prot_removewaitevent() has freed and whose memory "
+                     "event %s now holds",
+                     C.events[r->event].name, C.events[holder->event].name);
+            undefined_behaviour(what);
+        }
     }
+    int present = r->alive && on_list(ps, r->ptr);
+    prot_removewaitevent(ps, r->ptr);
+    if (present) r->alive = 0;
 }
 
 static json_t *pick_script(json_t *on, int firing) {
@@ -587,8 +640,11 @@ static json_t *pick_script(json_t *on, int firing) {
 static struct prot_waitevent *on_event(struct protstream *ps, struct prot_waitevent *ev, void *rock) {
     /* prot_fill()'s walk has read ev->next before calling, and reads it after. */
     struct prot_waitevent *walk_next = ev->next;
-    struct handle_rec *r = rec_of(ev, 0);
-    if (!r) abort_case("the library called a wait event callback with a handle the driver never saw");
+    struct rock_token *tok = rock;
+    if (!tok || tok->magic != TOKEN_MAGIC) abort_case("the library called a wait event callback with a rock the driver never gave");
+    size_t self_rec = tok->rec;
+    struct handle_rec *r = &C.handles[self_rec];
+    if (r->ptr != ev) abort_case("the library called the callback of event %s with another handle", C.events[r->event].name);
     int ei = r->event;
     struct event *e = &C.events[ei];
     struct stream *own = &C.streams[e->stream];
@@ -596,7 +652,7 @@ static struct prot_waitevent *on_event(struct protstream *ps, struct prot_waitev
 
     drain_writers();
     json_t *entry = json_pack("{sI ss sI}", "t", (json_int_t)C.now, "fire", e->name, "mark", (json_int_t)ev->mark);
-    if (rock) json_object_set(entry, "rock", (json_t *)rock);
+    if (tok->value) json_object_set(entry, "rock", tok->value);
     push(entry);
 
     json_t *script = pick_script(e->on, e->firings++);
@@ -607,14 +663,13 @@ static struct prot_waitevent *on_event(struct protstream *ps, struct prot_waitev
         if ((v = json_object_get(a, "set-mark"))) {
             json_t *tn = json_object_get(v, "event");
             const char *tname = tn ? json_string_value(tn) : e->name;
-            struct prot_waitevent *t = tn ? handle_of(tname) : ev;
-            touch(t, tname, "set-mark writes the mark of");
+            struct prot_waitevent *t = touch(tn ? handle_of(tname) : self_rec, tname, "set-mark writes the mark of");
             t->mark = (time_t)mark_from(v, C.now, (long)t->mark);
         } else if ((v = json_object_get(a, "remove"))) {
             const char *tname = json_string_value(v);
             int self = strcmp(tname, "self") == 0;
-            struct prot_waitevent *t = self ? ev : handle_of(tname);
-            if (!self && t == walk_next && rec_of(t, 1)) {
+            size_t t = self ? self_rec : handle_of(tname);
+            if (!self && C.handles[t].ptr == walk_next && C.handles[t].alive) {
                 char what[256];
                 snprintf(what, sizeof what,
                          "the callback of %s removes %s, the event that prot_fill() holds as the next one of its "
@@ -627,8 +682,8 @@ static struct prot_waitevent *on_event(struct protstream *ps, struct prot_waitev
             const char *aname = json_string_value(json_object_get(v, "event"));
             add_event(event_index(aname), mark_from(v, C.now, 0));
         } else if ((v = json_object_get(a, "rock"))) {
-            touch(ev, e->name, "a rock action writes the rock of");
-            ev->rock = json_is_null(v) ? NULL : v;
+            touch(self_rec, e->name, "a rock action writes the rock of");
+            ev->rock = new_token(self_rec, json_is_null(v) ? NULL : v);
         } else if (json_object_get(a, "reset-timeout")) {
             prot_resettimeout(live(own, "reset-timeout"));
         } else if ((v = json_object_get(a, "write"))) {
@@ -642,13 +697,13 @@ static struct prot_waitevent *on_event(struct protstream *ps, struct prot_waitev
         } else if ((v = json_object_get(a, "return"))) {
             if (json_is_null(v)) return NULL;
             /* prot_fill() reads the returned event's mark. */
-            touch(ev, e->name, "returning");
+            touch(self_rec, e->name, "returning");
             return ev;
         } else {
             abort_case("unknown action in the script of %s", e->name);
         }
     }
-    touch(ev, e->name, "returning");
+    touch(self_rec, e->name, "returning");
     return ev;
 }
 
@@ -684,7 +739,7 @@ static void step_read_line(const char *name) {
     struct stream *s = stream_named(name);
     struct protstream *ps = live(s, "read-line");
     size_t size = s->total_in + 2;
-    unsigned char *buf = xcalloc(size, 1);
+    unsigned char *buf = zcalloc(size, 1);
     /* prot_fgets() does not say how long the line is, and lines may hold NULs:
        fill the buffer with a non-NUL byte, and its terminator is the last NUL. */
     memset(buf, 0x5a, size);
@@ -722,7 +777,7 @@ static void step_read(json_t *spec) {
     struct stream *s = stream_named(name);
     struct protstream *ps = live(s, "read");
     if (n <= 0) abort_case("read of %ld bytes", n);
-    unsigned char *buf = xcalloc((size_t)n, 1);
+    unsigned char *buf = zcalloc((size_t)n, 1);
     begin_read("read", name);
     int got = prot_read(ps, (char *)buf, (unsigned)n);
     end_read();
@@ -775,7 +830,7 @@ static void step_events(const char *name) {
     struct protstream *ps = live(s, "events");
     json_t *list = json_array();
     for (struct prot_waitevent *p = FIELD(ps, OFF_WAITEVENT, struct prot_waitevent *); p; p = p->next) {
-        struct handle_rec *r = rec_of(p, 1);
+        struct handle_rec *r = rec_of(p);
         char item[512];
         snprintf(item, sizeof item, "%s@%ld", r ? C.events[r->event].name : "?", (long)p->mark);
         json_array_append_new(list, json_string(item));
@@ -783,6 +838,15 @@ static void step_events(const char *name) {
     drain_writers();
     push(json_pack("{sI ss so}", "t", (json_int_t)C.now, "events", name, "list", list));
 }
+
+#ifdef PROT_FROM_SOURCE
+/* The read callback of a read-callback step: traces that it ran. Its rock is the stream. */
+static void on_read_callback(struct protstream *ps, void *rock) {
+    (void)ps;
+    drain_writers();
+    push(json_pack("{sI ss}", "t", (json_int_t)C.now, "read-callback", ((struct stream *)rock)->name));
+}
+#endif
 
 static void run_step(json_t *st) {
     json_t *v;
@@ -806,8 +870,7 @@ static void run_step(json_t *st) {
         add_event(event_index(json_string_value(json_object_get(v, "event"))), mark_from(v, C.now, 0));
     } else if ((v = json_object_get(st, "remove-event"))) {
         const char *name = json_string_value(v);
-        struct prot_waitevent *h = handle_of(name);
-        remove_event(&C.streams[C.events[event_index(name)].stream], h);
+        remove_event(&C.streams[C.events[event_index(name)].stream], handle_of(name));
     } else if ((v = json_object_get(st, "set-mark"))) {
         const char *name = json_string_value(json_object_get(v, "event"));
         struct prot_waitevent *h = touch(handle_of(name), name, "set-mark writes the mark of");
@@ -821,8 +884,13 @@ static void run_step(json_t *st) {
         unsigned char *b = latin1_from_json(json_object_get(v, "data"), &len);
         prot_write(s->writer, (const char *)b, (unsigned)len);
         free(b);
-    } else if (json_object_get(st, "read-callback")) {
+    } else if ((v = json_object_get(st, "read-callback"))) {
+#ifdef PROT_FROM_SOURCE
+        struct stream *s = stream_named(json_string_value(v));
+        prot_setreadcallback(live(s, "read-callback"), on_read_callback, s);
+#else
         abort_case("read-callback is unsupported: prot_setreadcallback() is not exported by libcyrus.so.0");
+#endif
     } else if ((v = json_object_get(st, "close"))) {
         struct stream *s = stream_named(json_string_value(v));
         prot_free(live(s, "close"));
@@ -850,7 +918,7 @@ static void setup(json_t *c) {
     json_t *streams = json_object_get(c, "streams");
     json_t *events = json_object_get(c, "events");
     C.nstreams = json_object_size(streams);
-    C.streams = xcalloc(C.nstreams, sizeof *C.streams);
+    C.streams = zcalloc(C.nstreams, sizeof *C.streams);
     for (size_t k = 0; k < C.nstreams; k++)
         C.streams[k].in_r = C.streams[k].in_w = C.streams[k].out_r = C.streams[k].out_w = -1;
     const char *key;
@@ -861,7 +929,7 @@ static void setup(json_t *c) {
         s->name = key;
         json_t *input = json_object_get(sp, "input");
         s->narr = json_array_size(input);
-        s->arr = xcalloc(s->narr, sizeof *s->arr);
+        s->arr = zcalloc(s->narr, sizeof *s->arr);
         for (size_t k = 0; k < s->narr; k++) {
             json_t *a = json_array_get(input, k);
             s->arr[k].at = (long)json_integer_value(json_object_get(a, "at"));
@@ -892,7 +960,7 @@ static void setup(json_t *c) {
         }
     }
     C.nevents = json_object_size(events);
-    C.events = xcalloc(C.nevents, sizeof *C.events);
+    C.events = zcalloc(C.nevents, sizeof *C.events);
     i = 0;
     json_object_foreach(events, key, sp) {
         struct event *e = &C.events[i++];
@@ -921,7 +989,11 @@ static void teardown(void) {
         if (s->ps && !s->closed) {
             /* prot_free() leaves the events to the application. */
             struct prot_waitevent *h;
-            while ((h = FIELD(s->ps, OFF_WAITEVENT, struct prot_waitevent *))) remove_event(s, h);
+            while ((h = FIELD(s->ps, OFF_WAITEVENT, struct prot_waitevent *))) {
+                struct handle_rec *r = rec_of(h);
+                if (!r) die("an event the driver never added is on the list of stream %s", s->name);
+                remove_event(s, (size_t)(r - C.handles));
+            }
             prot_free(s->ps);
         }
         if (s->writer) prot_free(s->writer);
@@ -941,6 +1013,11 @@ static void teardown(void) {
     free(C.streams);
     free(C.events);
     free(C.handles);
+    while (C.tokens) {
+        struct rock_token *t = C.tokens;
+        C.tokens = t->next_alloc;
+        free(t);
+    }
     C.streams = NULL;
     C.events = NULL;
     C.handles = NULL;
@@ -1030,12 +1107,12 @@ static int self_check(char *why, size_t whylen) {
     CHECK(pipe2(p, O_CLOEXEC) == 0, "cannot open a pipe: %s", strerror(errno));
     g_now = 1000;
     struct protstream *ps = prot_new(p[0], 0);
-    CHECK(FIELD(ps, OFF_FD, int) == p[0], "struct protstream: fd is not at offset 0x%x", OFF_FD);
-    CHECK(FIELD(ps, OFF_DONTBLOCK, int) == 0, "struct protstream: a new stream has a non-zero int at 0x%x (dontblock)", OFF_DONTBLOCK);
-    CHECK(FIELD(ps, OFF_WAITEVENT, void *) == NULL, "struct protstream: a new stream has a non-null pointer at 0x%x (waitevent)", OFF_WAITEVENT);
+    CHECK(FIELD(ps, OFF_FD, int) == p[0], "struct protstream: fd is not at offset %#zx", OFF_FD);
+    CHECK(FIELD(ps, OFF_DONTBLOCK, int) == 0, "struct protstream: a new stream has a non-zero int at %#zx (dontblock)", OFF_DONTBLOCK);
+    CHECK(FIELD(ps, OFF_WAITEVENT, void *) == NULL, "struct protstream: a new stream has a non-null pointer at %#zx (waitevent)", (size_t)OFF_WAITEVENT);
 
     prot_settimeout(ps, 37);
-    CHECK(FIELD(ps, OFF_READ_TIMEOUT, int) == 37, "struct protstream: prot_settimeout(s, 37) did not set the int at 0x%x", OFF_READ_TIMEOUT);
+    CHECK(FIELD(ps, OFF_READ_TIMEOUT, int) == 37, "struct protstream: prot_settimeout(s, 37) did not set the int at %#zx", OFF_READ_TIMEOUT);
     CHECK(FIELD(ps, OFF_TIMEOUT_MARK, time_t) == 1037,
           "prot_settimeout(s, 37) at virtual time 1000 set the timeout mark to %ld, not 1037: the library does not call the driver's time()",
           (long)FIELD(ps, OFF_TIMEOUT_MARK, time_t));
@@ -1045,7 +1122,7 @@ static int self_check(char *why, size_t whylen) {
     struct prot_waitevent *e2 = prot_addwaitevent(ps, 5000, probe_event, &tag2);
     CHECK(e1 && e2, "prot_addwaitevent() returned NULL");
     CHECK(FIELD(ps, OFF_WAITEVENT, struct prot_waitevent *) == e1,
-          "struct protstream: the head of the event list is not at offset 0x%x", OFF_WAITEVENT);
+          "struct protstream: the head of the event list is not at offset %#zx", (size_t)OFF_WAITEVENT);
     CHECK(e1->mark == 999 && e1->proc == probe_event && e1->rock == &tag1 && e1->next == e2 && e2->next == NULL,
           "struct prot_waitevent is not {mark, proc, rock, next}");
 
@@ -1057,9 +1134,9 @@ static int self_check(char *why, size_t whylen) {
     CHECK(P.calls == 1, "prot_flush() in non-blocking mode ran the due event %d times, not once", P.calls);
     CHECK(P.stream_seen == ps && P.rock_seen == &tag1, "the callback did not get its stream and rock");
     CHECK(P.dontblock_seen == 1,
-          "struct protstream: the int at 0x%x was %d, not 1, while prot_flush() had the stream non-blocking",
+          "struct protstream: the int at %#zx was %d, not 1, while prot_flush() had the stream non-blocking",
           OFF_DONTBLOCK, P.dontblock_seen);
-    CHECK(FIELD(ps, OFF_DONTBLOCK, int) == 0, "struct protstream: the int at 0x%x (dontblock) is not 0 after prot_flush()", OFF_DONTBLOCK);
+    CHECK(FIELD(ps, OFF_DONTBLOCK, int) == 0, "struct protstream: the int at %#zx (dontblock) is not 0 after prot_flush()", OFF_DONTBLOCK);
     CHECK(g_pselect_calls > selects, "the library's select did not reach the driver's pselect()");
     CHECK(e1->mark == 1100, "the callback's new mark did not stick");
 
@@ -1068,7 +1145,7 @@ static int self_check(char *why, size_t whylen) {
     e1->mark = 1000;
     int c = prot_getc(ps);
     CHECK(c == EOF && prot_error(ps) == NULL && P.calls == 2,
-          "setting the int at 0x%x did not make prot_getc() run one pass and return EOF without an error",
+          "setting the int at %#zx did not make prot_getc() run one pass and return EOF without an error",
           OFF_DONTBLOCK);
     FIELD(ps, OFF_DONTBLOCK, int) = 0;
 
@@ -1135,10 +1212,12 @@ static const struct declared DEVIATIONS[] = {
 
 static const struct declared UNSUPPORTED[] = {
     {"throw", "C callbacks cannot throw"},
+#ifndef PROT_FROM_SOURCE
     {"read-callback", "prot_setreadcallback() is not exported by Debian's libcyrus.so.0 (it lacks EXPORTED in 3.6.1)"},
+#endif
 };
 
-static void send(json_t *msg) {
+static void answer(json_t *msg) {
     char *s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII);
     if (!s) die("cannot encode an answer");
     fputs(s, stdout);
@@ -1155,8 +1234,10 @@ static json_t *implementation(void) {
     json_t *uns = json_array();
     for (size_t i = 0; i < sizeof UNSUPPORTED / sizeof *UNSUPPORTED; i++)
         json_array_append_new(uns, json_pack("{ss ss}", "tag", UNSUPPORTED[i].id, "reason", UNSUPPORTED[i].reason));
-    return json_pack("{ss ss ss ss so so}", "name", "cyrus-imapd prot layer", "version", "3.6.1", "language", "C",
-                     "profile", "cyrus-3.6", "deviations", dev, "unsupported", uns);
+    /* prot_fill() runs events only for a stream with a read timeout or non-blocking (R_NO_TIMEOUT). */
+    json_t *quirks = json_pack("[s]", "events-need-read-timeout");
+    return json_pack("{ss ss ss ss so so so}", "name", DRIVER_NAME, "version", DRIVER_VERSION, "language", "C",
+                     "profile", DRIVER_PROFILE, "deviations", dev, "unsupported", uns, "quirks", quirks);
 }
 
 int main(void) {
@@ -1191,22 +1272,22 @@ int main(void) {
             if (v != PROTOCOL_VERSION) {
                 char err[160];
                 snprintf(err, sizeof err, "protocol version %lld is not supported; this driver speaks %d", (long long)v, PROTOCOL_VERSION);
-                send(json_pack("{sb ss}", "ok", 0, "error", err));
+                answer(json_pack("{sb ss}", "ok", 0, "error", err));
                 return 1;
             }
             char why[512] = "";
             if (!self_check(why, sizeof why)) {
                 char err[700];
                 snprintf(err, sizeof err, "the start-up check of libcyrus.so.0 failed: %s", why);
-                send(json_pack("{sb sI ss}", "ok", 0, "version", (json_int_t)PROTOCOL_VERSION, "error", err));
+                answer(json_pack("{sb sI ss}", "ok", 0, "version", (json_int_t)PROTOCOL_VERSION, "error", err));
                 return 1;
             }
-            send(json_pack("{sb sI so}", "ok", 1, "version", (json_int_t)PROTOCOL_VERSION, "implementation", implementation()));
+            answer(json_pack("{sb sI so}", "ok", 1, "version", (json_int_t)PROTOCOL_VERSION, "implementation", implementation()));
         } else if (cmd && strcmp(cmd, "run") == 0) {
             json_int_t seq = json_integer_value(json_object_get(msg, "seq"));
             json_t *c = json_object_get(msg, "case");
-            if (!json_is_object(c)) send(json_pack("{sI ss}", "seq", seq, "error", "the request has no case"));
-            else send(run_case(c, seq));
+            if (!json_is_object(c)) answer(json_pack("{sI ss}", "seq", seq, "error", "the request has no case"));
+            else answer(run_case(c, seq));
         } else if (cmd && strcmp(cmd, "stop") == 0) {
             json_decref(msg);
             break;

@@ -27,22 +27,7 @@ apt_update_once() {
 # name as NEEDED (ldd shows libpcreposix.so.3 missing on a bare Debian 12;
 # the others come with most systems, and apt brings what they need in
 # turn), then the driver's JSON library and valgrind.
-packages="libpcre3 libicu72 libsasl2-2 libssl3 libkrb5-3 libpq5 zlib1g libsqlite3-0 libjansson-dev valgrind"
-
-missing=
-for p in $packages; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
-        missing="$missing $p"
-    fi
-done
-if [ -n "$missing" ]; then
-    # Ask apt first with the lists it has; refresh them only if a package is unknown.
-    for p in $missing; do
-        if ! apt-cache show "$p" >/dev/null 2>&1; then apt_update_once; break; fi
-    done
-    # shellcheck disable=SC2086
-    $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
+"$here/apt-install.sh" libpcre3 libicu72 libsasl2-2 libssl3 libkrb5-3 libpq5 zlib1g libsqlite3-0 libjansson-dev valgrind
 
 if [ ! -e "$lib_dir/libcyrus.so.0" ] || [ ! -e "$lib_dir/libcyrus_min.so.0" ]; then
     tmp=$(mktemp -d)
