@@ -5,7 +5,7 @@
 import reference from "../conformance/adapters/reference.js";
 import type { LoadedCase } from "../conformance/src/case.js";
 import { DriverExecutor } from "../conformance/src/driver.js";
-import { IsolatedExecutor } from "../conformance/src/isolated.js";
+import { startAdapter } from "../conformance/src/isolated.js";
 import { inProcess, runCases, type CaseExecutor, type RunReport } from "../conformance/src/runner.js";
 
 /** A run's counts, in words. */
@@ -66,7 +66,7 @@ export function bundled(): Contender[] {
 /** Implementations named by the user: `--impl <module>` or `--driver "<command>"`, repeatable. */
 export function configured(impls: string[], drivers: string[]): Contender[] {
   return [
-    ...impls.map((m) => ({ label: m, command: `npx prot-conformance --impl ${m}`, start: () => IsolatedExecutor.start(m) })),
+    ...impls.map((m) => ({ label: m, command: `npx prot-conformance --impl ${m}`, start: () => startAdapter(m) })),
     ...drivers.map((d) => ({ label: d, command: `npx prot-conformance --driver "${d}"`, start: () => DriverExecutor.start(d) })),
   ];
 }

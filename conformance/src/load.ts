@@ -41,11 +41,11 @@ function validate(): ValidateFunction {
 }
 
 /**
- * The telling errors among ajv's: the errors inside the branches of a
+ * The telling errors among ajv's (for the case schema and the protocol's): the errors inside the branches of a
  * `oneOf` are dropped (the `oneOf` itself is explained instead), and so is
  * an error whose field another error explains more precisely.
  */
-function explain(errors: ErrorObject[]): ErrorObject[] {
+export function explain(errors: ErrorObject[]): ErrorObject[] {
   const kept = errors.filter((e) => !e.schemaPath.includes("/oneOf/") && e.keyword !== "if" && e.keyword !== "$ref");
   const seen = new Set<string>();
   return kept.filter((e) => {
