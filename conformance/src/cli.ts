@@ -129,6 +129,8 @@ async function main(): Promise<void> {
   exit(succeeded(report) ? EXIT.passed : EXIT.failed);
 }
 
+// A reader that went away (a pipe into head) ends the run, without a stack trace.
+process.stdout.on("error", () => exit(EXIT.unusable));
 // Interrupted, it takes its drivers with it: they run in process groups of their own, out of the terminal's reach.
 for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) process.once(signal, () => exit(code));
 

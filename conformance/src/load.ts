@@ -152,6 +152,20 @@ function lines(doc: Document, counter: LineCounter, base: Array<string | number>
   };
 }
 
+/**
+ * The document's data, or `undefined` with the problem noted: the yaml
+ * library refuses aliases that expand past its limit (a "billion laughs"
+ * document) by throwing, and that is bad input like any other.
+ */
+function dataOf(doc: Document, where: string, problems: string[]): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    problems.push(`${where}: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
+}
+
 function idOf(data: unknown, fallback: string): string {
   const id = (data as { id?: unknown } | null)?.id;
   return typeof id === "string" ? id : fallback;
@@ -170,7 +184,8 @@ function casesFromSpec(pages: SpecPage[], problems: string[]): LoadedCase[] {
         for (const e of doc.errors) problems.push(`${page.file}:${block.line + (e.linePos?.[0].line ?? 0)}: scenario block: ${e.message}`);
         continue;
       }
-      const data: unknown = doc.toJS();
+      const data = dataOf(doc, at, problems);
+      if (data === undefined) continue;
       const found = checkCase(data, lines(doc, counter, [], block.line));
       if (found.length > 0) {
         problems.push(...found.map((p) => `${at}: case ${idOf(data, "(no id)")}: ${p}`));
@@ -190,7 +205,8 @@ function casesFromFile(file: string, text: string, problems: string[]): LoadedCa
     for (const e of doc.errors) problems.push(`${file}:${e.linePos?.[0].line ?? 1}: ${e.message}`);
     return [];
   }
-  const data = doc.toJS() as { format?: unknown; cases?: unknown } | null;
+  const data = dataOf(doc, `${file}:1`, problems) as { format?: unknown; cases?: unknown } | null | undefined;
+  if (data === undefined) return [];
   if (data === null || typeof data !== "object" || data.format !== CASE_FORMAT_VERSION || !Array.isArray(data.cases)) {
     problems.push(`${file}:1: a case file must be a mapping with "format: ${CASE_FORMAT_VERSION}" and a list "cases"`);
     return [];
