@@ -23,7 +23,7 @@ import { headings, layout, type NavItem } from "./layout.js";
 import { escapeHtml, getHighlighter, highlight, markdown, relative, type LinkContext } from "./markdown.js";
 import { performancePage } from "./performance.js";
 import { bundled, configured, runAll, summaryText, type Column } from "./results.js";
-import { serve } from "./serve.js";
+import { parsePort, PortError, serve } from "./serve.js";
 import { renderTimeline } from "./timeline.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -40,6 +40,16 @@ const { values: args } = parseArgs({
     "bench-results": { type: "string", default: "bench/results" },
   },
 });
+// A port that is no port is refused in one line, before the build rather than after it.
+if (args.serve) {
+  try {
+    parsePort(args.port ?? process.env.PORT);
+  } catch (err) {
+    if (!(err instanceof PortError)) throw err;
+    process.stderr.write(`site: ${err.message}\n`);
+    process.exit(2);
+  }
+}
 const out = join(root, args.out);
 const benchResults = resolve(root, args["bench-results"]);
 
