@@ -27,13 +27,14 @@ describe("the driver protocol", () => {
 
   it("reports each fault of a misbehaving driver against its case, restarts it, and finishes the run", async () => {
     const driver = await startDriver(bad());
-    const report = await runCases(driver, cases, { timeoutMs: 3000 });
+    // The limit only ends the case that hangs; the others, the flood among them, are over long before it on any machine.
+    const report = await runCases(driver, cases, { timeoutMs: 10_000 });
     const why = (id: string): string => report.results.find((r) => r.id === id)?.message ?? "(passed)";
     const output = (id: string): string => report.results.find((r) => r.id === id)?.output ?? "";
     expect(why("model-mark-is-absolute")).toMatch(/^protocol error: not a JSON object: "this is not json"/);
     expect(why("model-events-run-only-while-waiting")).toMatch(/^protocol error: answer for seq \d+, expected \d+/);
     expect(why("model-events-belong-to-their-stream")).toMatch(/^crashed: the driver exited with code 7/);
-    expect(why("read-lines-lf-and-crlf")).toMatch(/^hung: no answer after 3000 ms/);
+    expect(why("read-lines-lf-and-crlf")).toMatch(/^hung: no answer after 10000 ms/);
     expect(why("read-line-in-pieces-runs-events")).toMatch(/^flooded its output: more than 1048576 bytes during the case\n/);
     expect(output("read-line-in-pieces-runs-events")).toMatch(/^standard error of the driver:\nx+$/);
     expect(why("read-bytes-and-short-reads")).toMatch(/^protocol error: a line longer than 16777216 bytes, starting "\{\\"seq\\":1,\\"trace\\":\\"yyy/);
@@ -58,7 +59,7 @@ describe("the driver protocol", () => {
     const last = Math.max(...failed.map((id) => cases.findIndex((c) => c.id === id)));
     expect(last).toBeLessThan(cases.length - 50);
     expect(report.results.slice(last + 1).every((r) => r.status === "pass")).toBe(true);
-  }, 60_000);
+  });
 
   it("stops a driver sending a 100 MiB line at the 16 MiB limit, without holding more than the limit, and goes on", async () => {
     const driver = await startDriver(bad());
@@ -73,7 +74,7 @@ describe("the driver protocol", () => {
       peak = Math.max(peak, m.heapUsed + m.arrayBuffers - (base.heapUsed + base.arrayBuffers));
       samples++;
     }, 1);
-    const report = await runCases(driver, chosen, { timeoutMs: 5000 });
+    const report = await runCases(driver, chosen, { timeoutMs: 20_000 });
     clearInterval(sampler);
     const [big, ...after] = report.results;
     expect(big?.message).toMatch(/^protocol error: a line longer than 16777216 bytes/);
@@ -86,7 +87,7 @@ describe("the driver protocol", () => {
     expect(samples).toBeGreaterThan(0);
     expect(peak).toBeLessThan(64 * 1024 * 1024);
     console.log(`driver: 100 MiB line stopped after ${Math.max(...sent)} MiB, runner memory peak +${(peak / 2 ** 20).toFixed(1)} MiB, ${big?.ms} ms`);
-  }, 30_000);
+  });
 
   it.each([
     ["version", /the driver speaks protocol version 99; this runner speaks 2/],
