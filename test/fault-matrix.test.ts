@@ -46,12 +46,11 @@ const ONE = ["--filter", "fire-input-at-the-very-mark"];
 describe("fault class 1: slow starts, hangs, lost children", () => {
   it("a driver 3 s slow to start, with --timeout 2000, crashing on cases: a report, exit 1, every restart tracked", async () => {
     // Each fault here is immediate, and each costs a restart of 3 s, longer than a case may take.
-    const r = await driver("slow", "--filter", "model-", "--timeout", "2000");
+    const r = await driver("slow", "--filter", "model-e", "--timeout", "2000");
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/FAIL model-mark-is-absolute[^\n]*\n {4}protocol error: not a JSON object/);
     expect(r.stdout).toMatch(/FAIL model-events-run-only-while-waiting[^\n]*\n {4}protocol error: answer for seq \d+, expected \d+/);
     expect(r.stdout).toMatch(/FAIL model-events-belong-to-their-stream[^\n]*\n {4}crashed: the driver exited with code 7/);
-    expect(r.stdout).toMatch(/\d+ passed, 3 failed, 0 skipped\n$/);
+    expect(r.stdout).toMatch(/0 passed, 2 failed, 0 skipped\n$/);
   });
 
   it("a driver 3 s slow to start that hangs: killed after --timeout 2000, restarted in its own time", async () => {
