@@ -260,6 +260,8 @@ export class DriverExecutor implements CaseExecutor {
   readonly #startTimeoutMs: number;
   #proc: DriverProcess | null = null;
   #seq = 0;
+  /** Why a restart failed: the driver is not started again, and every later case fails at once with this. */
+  #broken: string | undefined;
 
   private constructor(command: DriverCommand, startTimeoutMs: number) {
     this.#command = command;
@@ -311,11 +313,13 @@ export class DriverExecutor implements CaseExecutor {
 
   /** {@inheritDoc CaseExecutor.run} */
   async run(c: Case, timeoutMs = DEFAULT_CASE_TIMEOUT_MS): Promise<Run> {
+    if (this.#broken !== undefined) return { trace: [], crash: this.#broken };
     if (this.#proc === null) {
       try {
         await this.#spawn();
       } catch (err) {
-        return { trace: [], crash: `crashed: ${this.#role} could not be restarted: ${(err as Error).message}` };
+        this.#broken = `crashed: ${this.#role} could not be restarted: ${(err as Error).message}`;
+        return { trace: [], crash: this.#broken };
       }
     }
     const proc = this.#proc as DriverProcess;
