@@ -93,6 +93,7 @@ describe("the driver protocol", () => {
     ["version", /the driver speaks protocol version 99; this runner speaks 2/],
     ["garbage", /protocol error: not a JSON object: "hello there"/],
     ["exit", /the driver exited with code 4/],
+    ["refuse", /^the driver refused to start: no thanks$/],
   ])("refuses a driver whose start fails (%s)", async (mode, message) => {
     await expect(DriverExecutor.start(bad(mode))).rejects.toThrow(message);
   });

@@ -116,7 +116,7 @@ class DriverProcess {
       });
       this.child.on("exit", () => {
         // What it started dies with it: a grandchild holding its pipes would otherwise keep the run waiting.
-        this.kill();
+        this.#killGroup();
         // One that left the group is not waited for either.
         setTimeout(() => {
           for (const s of this.child.stdio) s?.destroy();
@@ -229,6 +229,10 @@ class DriverProcess {
   kill(): void {
     this.#answers.removeAllListeners("data");
     this.#answers.resume();
+    this.#killGroup();
+  }
+
+  #killGroup(): void {
     const pid = this.child.pid;
     if (pid === undefined) return;
     try {
