@@ -11,7 +11,7 @@ const alias = [
 // Every test file belongs to exactly one project; a file not named below is
 // a unit test, so a new file always runs. The time limits are hang guards
 // sized to each kind of work on a busy 2-core machine, never a measure.
-const SUITE = ["conformance-reference", "faulty", "generated", "model", "spec", "examples", "tsdoc"];
+const SUITE = ["conformance-reference", "faulty", "generated", "model", "spec", "examples", "tsdoc", "abuse"];
 const PROCESSES = ["cli", "close", "driver", "fault-matrix", "python-driver", "cyrus-driver", "generated-cyrus", "generated-driver", "package", "bench-smoke", "site-bench"];
 const BROWSER = ["site"];
 const SOAK = ["soak"];
@@ -28,8 +28,8 @@ export default defineConfig({
     reporters: ["default", "./test/closing-line-reporter.ts"],
     projects: [
       // Virtual time and in-process streams: seconds at most; `npm run test:unit` runs these alone.
-      project("unit", ["test/**/*.test.ts"], 30_000, { exclude: files([...SUITE, ...PROCESSES, ...BROWSER, ...SOAK]) }),
-      // Every case and generated case against models and the reference, in process.
+      project("unit", ["test/**/*.test.ts"], 60_000, { exclude: files([...SUITE, ...PROCESSES, ...BROWSER, ...SOAK]) }),
+      // Every case and generated case against models and the reference, in process; megabytes of hostile input.
       project("suite", files(SUITE), 300_000),
       // Child processes: the built CLI, drivers (the C one may fetch and build first), npm pack.
       // One file at a time: npm pack rebuilds the dist/ the others start.
