@@ -30,7 +30,7 @@ import { bundleScript } from "./bundle.js";
 import { runKey } from "./playground/link.js";
 import { playgroundPage } from "./playground/page.js";
 import { bundled, configured, runAll, summaryText, type Column } from "./results.js";
-import { serve } from "./serve.js";
+import { parsePort, PortError, serve } from "./serve.js";
 import { renderTimeline, timelineLegend, timelineWords, type TimelineOptions } from "./timeline.js";
 import { waitsOf } from "./waits.js";
 
@@ -48,6 +48,16 @@ const { values: args } = parseArgs({
     "bench-results": { type: "string", default: "bench/results.json" },
   },
 });
+// A port that is no port is refused in one line, before the build rather than after it.
+if (args.serve) {
+  try {
+    parsePort(args.port ?? process.env.PORT);
+  } catch (err) {
+    if (!(err instanceof PortError)) throw err;
+    process.stderr.write(`site: ${err.message}\n`);
+    process.exit(2);
+  }
+}
 const out = join(root, args.out);
 const benchResults = resolve(root, args["bench-results"]);
 

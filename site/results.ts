@@ -6,7 +6,7 @@ import reference from "../conformance/adapters/reference.js";
 import { cyrusBuilds, shellCommand } from "../conformance/drivers/cyrus/builds.js";
 import type { LoadedCase } from "../conformance/src/case.js";
 import { DriverExecutor } from "../conformance/src/driver.js";
-import { IsolatedExecutor } from "../conformance/src/isolated.js";
+import { startAdapter } from "../conformance/src/isolated.js";
 import { withQuirkForms } from "../conformance/src/quirks.js";
 import { inProcess, runCases, type CaseExecutor, type RunReport } from "../conformance/src/runner.js";
 
@@ -87,7 +87,7 @@ function named(what: string): { short: string; slug: string } {
 /** Implementations named by the user: `--impl <module>` or `--driver "<command>"`, repeatable. */
 export function configured(impls: string[], drivers: string[]): Contender[] {
   return [
-    ...impls.map((m) => ({ label: m, ...named(m), command: `npx prot-conformance --impl ${m}`, start: () => IsolatedExecutor.start(m) })),
+    ...impls.map((m) => ({ label: m, ...named(m), command: `npx prot-conformance --impl ${m}`, start: () => startAdapter(m) })),
     ...drivers.map((d) => ({ label: d, ...named(d), command: `npx prot-conformance --driver "${d}"`, start: () => DriverExecutor.start(d) })),
   ];
 }

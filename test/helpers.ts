@@ -1,6 +1,9 @@
 import { afterAll, afterEach, beforeEach, expect } from "vitest";
 import net from "node:net";
 import { once } from "node:events";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { DriverExecutor } from "../conformance/src/driver.js";
@@ -122,4 +125,30 @@ export function loopback(): (n: number) => Promise<LoopbackPair[]> {
     }
     return out;
   };
+}
+
+/** How a command ended. */
+export interface Exit {
+  /** Its exit code; -1 when it was killed (by the hang guard, or a signal). */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the built CLI (dist/, built by the processes project's global
+ * setup: node starts it in a fraction of the time tsx takes). A run still
+ * going after `guardMs` is killed and reads as code -1: a hang, reported
+ * as a failure rather than a test timeout.
+ */
+export function cli(args: string[], env: NodeJS.ProcessEnv = {}, guardMs = 180_000): Promise<Exit> {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(root, "dist", "conformance", "src", "cli.js"), ...args],
+      { cwd: root, timeout: guardMs, killSignal: "SIGKILL", maxBuffer: 64 << 20, env: { ...process.env, ...env } },
+      (err, stdout, stderr) => resolve({ code: err === null ? 0 : typeof err.code === "number" ? err.code : -1, stdout, stderr }),
+    );
+  });
 }

@@ -9,11 +9,11 @@ import { LineCounter, parseDocument, isNode, type Document } from "yaml";
 import { scriptsOf, type Action, type Case, type Step } from "./case.js";
 
 /**
- * The telling errors among ajv's: the errors inside the branches of a
+ * The telling errors among ajv's (for the case schema and the protocol's): the errors inside the branches of a
  * `oneOf` are dropped (the `oneOf` itself is explained instead), and so is
  * an error whose field another error explains more precisely.
  */
-function explain(errors: ErrorObject[]): ErrorObject[] {
+export function explain(errors: ErrorObject[]): ErrorObject[] {
   const kept = errors.filter((e) => !e.schemaPath.includes("/oneOf/") && e.keyword !== "if" && e.keyword !== "$ref");
   const seen = new Set<string>();
   return kept.filter((e) => {
@@ -123,6 +123,9 @@ export function lines(doc: Document, counter: LineCounter, base: Array<string | 
 }
 
 
+/** How many alias expansions a case document may make before it is refused. */
+export const MAX_ALIAS_COUNT = 100;
+
 /** What is wrong with a scenario's text: its YAML, or the case it holds. */
 export interface ScenarioCheck {
   /** The parsed case, when the YAML could be read. */
@@ -141,6 +144,12 @@ export function checkScenario(v: ValidateFunction, text: string, offset = 0): Sc
     // Without pretty errors, yaml leaves linePos unset: the line comes from the error's offset.
     return { data: undefined, syntax: doc.errors.map((e) => ({ line: offset + counter.linePos(e.pos[0]).line, message: e.message })), problems: [] };
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // yaml refuses aliases that expand past the limit (a "billion laughs" document) by throwing.
+    return { data: undefined, syntax: [{ line: offset + 1, message: err instanceof Error ? err.message : String(err) }], problems: [] };
+  }
   return { data, syntax: [], problems: checkCaseWith(v, data, lines(doc, counter, [], offset)) };
 }

@@ -9,6 +9,7 @@ export type { Adapter, ImplementationInfo, Deviation, Unsupported, ScriptedInput
 export { CASE_FORMAT_VERSION, HORIZON, type Case, type LoadedCase, type CaseSource, type StreamSpec, type EventSpec, type Step, type Action, type Script, type MarkSpec, type TraceEntry, type ReadResultEntry, type Rock } from "./case.js";
 export { loadSuite, packageRoot, CaseError, type Suite } from "./load.js";
 export { interpret, type Run } from "./interpreter.js";
+export { PROTOCOL_VERSION, caseRequest, printable, type CaseRequest } from "./protocol.js";
 export { runCase, runCases, inProcess, succeeded, type CaseExecutor, type CaseResult, type RunReport, type RunOptions, type Status } from "./runner.js";
 export { render, REPORTERS, type ReporterName } from "./reporters.js";
 export { checkTraceability } from "./traceability.js";

@@ -5,7 +5,8 @@
  */
 import { StuckError, VirtualClock } from "../../src/clock.js";
 import type { Adapter, EventHandle, ReadOutcome, StreamUnderTest } from "./adapter.js";
-import { HORIZON, markFrom, scriptsOf, type Action, type Case, type EventSpec, type ReadResultEntry, type Rock, type Script, type Step, type TraceEntry } from "./case.js";
+import type { CaseRequest } from "./protocol.js";
+import { HORIZON, markFrom, scriptsOf, type Action, type EventSpec, type ReadResultEntry, type Rock, type Script, type Step, type TraceEntry } from "./case.js";
 
 
 /** What running a case produced. */
@@ -14,8 +15,8 @@ export interface Run {
   trace: TraceEntry[];
   /** Set when the implementation threw or misbehaved outside the trace. */
   crash?: string;
-  /** What a driver wrote to its standard error during the case (its tail), when anything. */
-  stderr?: string;
+  /** What the implementation wrote during the case (its tail, under a line naming where it came from), when anything. */
+  output?: string;
 }
 
 /** What a scripted `throw` action throws. */
@@ -24,6 +25,26 @@ class ScriptedThrow extends Error {
     super(message);
     this.name = "ScriptedThrow";
   }
+}
+
+/** An adapter answered something the contract does not allow. */
+class AdapterFault extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "AdapterFault";
+  }
+}
+
+/** A value an adapter returned, shortly, for a message. */
+function describeValue(v: unknown): string {
+  if (v instanceof Uint8Array) return `${v.length} bytes`;
+  let text: string;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = String(v);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 /** A step that ran into the end of the story: the case stops there. */
@@ -36,8 +57,8 @@ function pick(on: Script | Script[], firing: number): Script {
   return scripts[Math.min(firing, scripts.length - 1)] as Script;
 }
 
-/** Runs `c` against `adapter` on a fresh virtual clock. */
-export async function interpret(c: Case, adapter: Adapter): Promise<Run> {
+/** Runs `c` against `adapter` on a fresh virtual clock. It is given no expected trace: it records what happens. */
+export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> {
   const clock = new VirtualClock(0);
   const trace: TraceEntry[] = [];
   const streams = new Map<string, StreamUnderTest>();
@@ -60,9 +81,10 @@ export async function interpret(c: Case, adapter: Adapter): Promise<Run> {
   const add = (name: string, mark: number): void => {
     const spec = events[name];
     if (spec === undefined) throw new Error(`case ${c.id}: no event ${name}`);
-    const h = stream(spec.stream).addWaitEvent(mark, (ev, rock) => fire(name, ev, rock), spec.rock ?? null);
-    handles.set(name, h);
-    names.set(h, name);
+    const h: unknown = stream(spec.stream).addWaitEvent(mark, (ev, rock) => fire(name, ev, rock), spec.rock ?? null);
+    if (h === null || typeof h !== "object") throw new AdapterFault(`addWaitEvent returned ${describeValue(h)}: it must return the event's handle`);
+    handles.set(name, h as EventHandle);
+    names.set(h as EventHandle, name);
   };
 
   const act = (self: string, ev: EventHandle, a: Action): EventHandle | null | undefined => {
@@ -120,18 +142,29 @@ export async function interpret(c: Case, adapter: Adapter): Promise<Run> {
     }
   };
 
-  const result = (o: ReadOutcome<string | number | Uint8Array>): ReadResultEntry => {
-    switch (o.kind) {
+  // An adapter's answers are checked, not trusted: a read outcome the
+  // contract does not know is a fault of the adapter, never taken for one
+  // it does (an unknown kind once passed for "wouldblock").
+  const result = (op: string, o: unknown, n?: number): ReadResultEntry => {
+    const bad = (why: string): never => {
+      throw new AdapterFault(`${op} returned ${describeValue(o)}: ${why}`);
+    };
+    if (o === null || typeof o !== "object") return bad("not a read outcome");
+    const out = o as ReadOutcome<unknown>;
+    switch (out.kind) {
       case "data":
-        if (typeof o.value === "string") return { line: o.value };
-        if (typeof o.value === "number") return { byte: o.value };
-        return { data: latin1(o.value) };
+        if (op === "readLine()") return typeof out.value === "string" ? { line: out.value } : bad("a line must be a string");
+        if (op === "getc()") return Number.isInteger(out.value) && (out.value as number) >= 0 && (out.value as number) <= 255 ? { byte: out.value as number } : bad("a byte must be an integer from 0 to 255");
+        if (!(out.value instanceof Uint8Array)) return bad("data must be a Uint8Array");
+        return out.value.length >= 1 && out.value.length <= (n ?? Infinity) ? { data: latin1(out.value) } : bad(`a read of ${n} bytes returns 1 to ${n} bytes`);
       case "eof":
         return { eof: true };
       case "error":
-        return { error: o.message };
-      default:
+        return typeof out.message === "string" ? { error: out.message } : bad("an error needs a message string");
+      case "wouldblock":
         return { wouldblock: true };
+      default:
+        return bad('its kind must be "data", "eof", "error" or "wouldblock"');
     }
   };
 
@@ -139,10 +172,12 @@ export async function interpret(c: Case, adapter: Adapter): Promise<Run> {
     key: "read-line" | "getc" | "read",
     name: string,
     op: () => Promise<ReadOutcome<string | number | Uint8Array>>,
+    n?: number,
   ): Promise<void> => {
     try {
       const o = await settle(op());
-      trace.push({ t: clock.now(), [key]: name, ...result(o) } as TraceEntry);
+      const what = key === "read-line" ? "readLine()" : key === "getc" ? "getc()" : `read(${n})`;
+      trace.push({ t: clock.now(), [key]: name, ...result(what, o, n) } as TraceEntry);
     } catch (err) {
       if (err instanceof Blocked) trace.push({ t: clock.now(), [key]: name, blocked: true } as unknown as TraceEntry);
       throw err;
@@ -152,12 +187,15 @@ export async function interpret(c: Case, adapter: Adapter): Promise<Run> {
   const step = async (s: Step): Promise<void> => {
     if ("read-line" in s) return read("read-line", s["read-line"], () => stream(s["read-line"]).readLine());
     if ("getc" in s) return read("getc", s.getc, () => stream(s.getc).getc());
-    if ("read" in s) return read("read", s.read.stream, () => stream(s.read.stream).read(s.read.n));
+    if ("read" in s) return read("read", s.read.stream, () => stream(s.read.stream).read(s.read.n), s.read.n);
     if ("select" in s) {
       const list = s.select.streams.map(stream);
-      const ready = await settle(adapter.select(list, s.select.timeout));
+      const ready: unknown = await settle(adapter.select(list, s.select.timeout));
+      if (!Array.isArray(ready) || ready.some((r) => !list.includes(r as StreamUnderTest))) {
+        throw new AdapterFault(`select returned ${describeValue(ready)}: it must return some of the streams it was given`);
+      }
       const byStream = new Map([...streams].map(([n, st]) => [st, n]));
-      trace.push({ t: clock.now(), select: ready.map((r) => byStream.get(r) ?? "?") });
+      trace.push({ t: clock.now(), select: ready.map((r: StreamUnderTest) => byStream.get(r) as string) });
       return;
     }
     if ("advance" in s) return clock.advanceTo(Math.max(s.advance, clock.now()));
@@ -176,7 +214,11 @@ export async function interpret(c: Case, adapter: Adapter): Promise<Run> {
       return;
     }
     if ("events" in s) {
-      const list = stream(s.events).events().map((h) => `${names.get(h) ?? "?"}@${h.mark}`);
+      const handles: unknown = stream(s.events).events();
+      if (!Array.isArray(handles) || handles.some((h) => h === null || typeof h !== "object" || !Number.isInteger((h as EventHandle).mark))) {
+        throw new AdapterFault(`events() returned ${describeValue(handles)}: it must return the event handles, each with an integer mark`);
+      }
+      const list = handles.map((h: EventHandle) => `${names.get(h) ?? "?"}@${h.mark}`);
       trace.push({ t: clock.now(), events: s.events, list });
       return;
     }

@@ -1,20 +1,18 @@
 /**
- * Runs cases in a worker thread that is replaced whenever a case hangs or
- * kills it: the CLI's way to survive any implementation.
+ * Runs an `--impl` adapter in a process of its own, spoken to through the
+ * driver protocol, so that nothing it does (loop forever, exit, kill
+ * itself, print) can stop or fool the runner: each such fault costs one
+ * case and a restart.
  */
 import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
-import type { ImplementationInfo } from "./adapter.js";
-import type { LoadedCase } from "./case.js";
-import type { Run } from "./interpreter.js";
-import type { CaseExecutor } from "./runner.js";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { DriverExecutor } from "./driver.js";
 
-/** The URL of tsx's ESM API, from the project that runs the CLI or from ours. */
-function tsxApi(): string {
+/** The URL of tsx's loader, from the project that runs the CLI or from ours. */
+function tsxLoader(): string {
   for (const base of [`${process.cwd()}/`, import.meta.url]) {
     try {
-      return pathToFileURL(createRequire(base).resolve("tsx/esm/api")).href;
+      return pathToFileURL(createRequire(base).resolve("tsx")).href;
     } catch {
       // Try the next place.
     }
@@ -22,92 +20,15 @@ function tsxApi(): string {
   throw new Error("an adapter written in TypeScript needs tsx installed (npm install --save-dev tsx), or compile it to JavaScript");
 }
 
-interface Pending {
-  seq: number;
-  resolve: (run: Run) => void;
-}
-
-/** A {@link CaseExecutor} backed by a worker thread that loads `modulePath`. */
-export class IsolatedExecutor implements CaseExecutor {
-  info: ImplementationInfo = { name: "?", version: "?", language: "?", profile: "core" };
-  readonly #modulePath: string;
-  #worker: Worker | null = null;
-  #pending: Pending | null = null;
-  #seq = 0;
-
-  private constructor(modulePath: string) {
-    this.#modulePath = modulePath;
-  }
-
-  /**
-   * Starts a worker for the adapter module at `modulePath` and learns its info.
-   * @throws Error when the module cannot be loaded or is no adapter.
-   */
-  static async start(modulePath: string): Promise<IsolatedExecutor> {
-    const exec = new IsolatedExecutor(modulePath);
-    exec.info = await exec.#spawn();
-    return exec;
-  }
-
-  #spawn(): Promise<ImplementationInfo> {
-    const fromSource = import.meta.url.endsWith(".ts");
-    const url = new URL(fromSource ? "./worker.ts" : "./worker.js", import.meta.url).href;
-    // TypeScript (our sources, or an adapter written in TS) needs tsx's loader, registered inside the worker.
-    const needsTsx = fromSource || /\.[mc]?ts$/.test(this.#modulePath);
-    const code = needsTsx
-      ? `import(${JSON.stringify(tsxApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); });`
-      : `import(${JSON.stringify(url)});`;
-    const worker = new Worker(code, { eval: true, workerData: { modulePath: this.#modulePath }, stderr: false, stdout: false });
-    this.#worker = worker;
-    return new Promise<ImplementationInfo>((resolve, reject) => {
-      let started = false;
-      worker.on("message", (msg: { info?: ImplementationInfo; seq?: number; run?: Run }) => {
-        if (msg.info !== undefined) {
-          started = true;
-          resolve(msg.info);
-          return;
-        }
-        const p = this.#pending;
-        if (p !== null && msg.seq === p.seq && msg.run !== undefined) {
-          this.#pending = null;
-          p.resolve(msg.run);
-        }
-      });
-      const died = (why: string): void => {
-        if (this.#worker !== worker) return;
-        this.#worker = null;
-        if (!started) reject(new Error(why));
-        const p = this.#pending;
-        this.#pending = null;
-        p?.resolve({ trace: [], crash: `crashed: ${why}` });
-      };
-      worker.on("error", (err) => died(`the implementation's thread failed: ${err.message}`));
-      worker.on("exit", (code) => died(`the implementation's thread exited with code ${code}`));
-    });
-  }
-
-  /** {@inheritDoc CaseExecutor.run} */
-  async run(c: LoadedCase): Promise<Run> {
-    if (this.#worker === null) await this.#spawn();
-    const worker = this.#worker as Worker;
-    const seq = ++this.#seq;
-    return new Promise<Run>((resolve) => {
-      this.#pending = { seq, resolve };
-      const { source: _source, ...plain } = c;
-      worker.postMessage({ seq, case: plain });
-    });
-  }
-
-  /** Abandons a hung case: the worker is terminated and a fresh one starts on the next run. */
-  async reset(): Promise<void> {
-    const w = this.#worker;
-    this.#worker = null;
-    this.#pending = null;
-    if (w !== null) await w.terminate();
-  }
-
-  /** Stops the worker. */
-  async close(): Promise<void> {
-    await this.reset();
-  }
+/**
+ * Starts the adapter module at `modulePath` in its own process and learns its info.
+ * @throws DriverStartError when the module cannot be loaded in `startTimeoutMs`, or is no adapter.
+ */
+export function startAdapter(modulePath: string, startTimeoutMs?: number): Promise<DriverExecutor> {
+  const fromSource = import.meta.url.endsWith(".ts");
+  const host = new URL(fromSource ? "./adapter-host.ts" : "./adapter-host.js", import.meta.url);
+  // TypeScript (our sources, or an adapter written in TS) needs tsx's loader.
+  const loader = fromSource || /\.[mc]?tsx?$/.test(modulePath) ? ["--import", tsxLoader()] : [];
+  const argv = [process.execPath, ...loader, fileURLToPath(host), modulePath];
+  return DriverExecutor.start({ argv, answersOnFd3: true, role: "the adapter", outputLabel: "output of the implementation" }, startTimeoutMs);
 }

@@ -8,9 +8,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
-import { LineCounter, parseDocument } from "yaml";
+import { LineCounter, parseDocument, type Document } from "yaml";
 import { CASE_FORMAT_VERSION, type Case, type LoadedCase } from "./case.js";
-import { checkCaseWith, checkScenario, lines } from "./check.js";
+import { checkCaseWith, checkScenario, lines, MAX_ALIAS_COUNT } from "./check.js";
 import { readSpec, type SpecPage } from "./spec-pages.js";
 
 /** The case files and spec pages could not be loaded; `problems` says every reason. */
@@ -45,6 +45,20 @@ export function caseValidator(): ValidateFunction {
 /** Checks one parsed case; returns its problems, each naming the field (and its line where known). */
 export function checkCase(data: unknown, lineOf: (path: string) => number | undefined): string[] {
   return checkCaseWith(caseValidator(), data, lineOf);
+}
+
+/**
+ * The document's data, or `undefined` with the problem noted: the yaml
+ * library refuses aliases that expand past its limit (a "billion laughs"
+ * document) by throwing, and that is bad input like any other.
+ */
+function dataOf(doc: Document, where: string, problems: string[]): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    problems.push(`${where}: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
 }
 
 function idOf(data: unknown, fallback: string): string {
@@ -82,7 +96,8 @@ function casesFromFile(file: string, text: string, problems: string[]): LoadedCa
     for (const e of doc.errors) problems.push(`${file}:${counter.linePos(e.pos[0]).line}: ${e.message}`);
     return [];
   }
-  const data = doc.toJS() as { format?: unknown; cases?: unknown } | null;
+  const data = dataOf(doc, `${file}:1`, problems) as { format?: unknown; cases?: unknown } | null | undefined;
+  if (data === undefined) return [];
   if (data === null || typeof data !== "object" || data.format !== CASE_FORMAT_VERSION || !Array.isArray(data.cases)) {
     problems.push(`${file}:1: a case file must be a mapping with "format: ${CASE_FORMAT_VERSION}" and a list "cases"`);
     return [];

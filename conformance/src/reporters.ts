@@ -25,10 +25,11 @@ const indent = (text: string, by = "    "): string =>
     .map((l) => by + l)
     .join("\n");
 
-/** One progress line for `text`, with the reason under it when the case did not simply pass. */
+/** One progress line for `text`, with the reason under it when the case did not simply pass, and what the implementation wrote. */
 export function progressLine(r: CaseResult, index: number, total: number): string {
   const head = `[${index + 1}/${total}] ${LABEL[r.status]} ${r.id} (${r.source})`;
-  return r.status === "pass" || r.message === undefined ? head : `${head}\n${indent(r.message)}`;
+  const why = r.status === "pass" || r.message === undefined ? "" : `\n${indent(r.message)}`;
+  return `${head}${why}${r.output === undefined ? "" : `\n${indent(r.output)}`}`;
 }
 
 /**
@@ -83,9 +84,10 @@ export function junit(report: RunReport): string {
   for (const r of report.results) {
     const open = `    <testcase classname="${xml(r.requirements.join(" "))}" name="${xml(r.id)}" file="${xml(r.source)}" time="${(r.ms / 1000).toFixed(3)}"`;
     const msg = xml(r.message ?? "");
-    if (r.status === "pass") out.push(`${open}/>`);
-    else if (r.status === "fail" || r.status === "xpass") out.push(`${open}>`, `      <failure message="${xml(LABEL[r.status])}">${msg}</failure>`, "    </testcase>");
-    else out.push(`${open}>`, `      <skipped message="${xml(LABEL[r.status])}">${msg}</skipped>`, "    </testcase>");
+    const output = r.output === undefined ? [] : [`      <system-out>${xml(r.output)}</system-out>`];
+    if (r.status === "pass") out.push(...(output.length === 0 ? [`${open}/>`] : [`${open}>`, ...output, "    </testcase>"]));
+    else if (r.status === "fail" || r.status === "xpass") out.push(`${open}>`, `      <failure message="${xml(LABEL[r.status])}">${msg}</failure>`, ...output, "    </testcase>");
+    else out.push(`${open}>`, `      <skipped message="${xml(LABEL[r.status])}">${msg}</skipped>`, ...output, "    </testcase>");
   }
   out.push("  </testsuite>", "</testsuites>");
   return out.join("\n");
@@ -108,7 +110,9 @@ export function tap(report: RunReport): string {
         out.push(`not ok ${n} - ${r.id} # TODO ${firstLine}`);
         break;
       default:
-        out.push(`not ok ${n} - ${r.id}`, "  ---", `  status: ${r.status}`, `  source: ${r.source}`, "  message: |", indent(r.message ?? "", "    "), "  ...");
+        out.push(`not ok ${n} - ${r.id}`, "  ---", `  status: ${r.status}`, `  source: ${r.source}`, "  message: |", indent(r.message ?? "", "    "));
+        if (r.output !== undefined) out.push("  output: |", indent(r.output, "    "));
+        out.push("  ...");
     }
   });
   for (const line of closingLine(report).split("\n")) out.push(`# ${line}`);

@@ -5,7 +5,7 @@
  * the run.
  */
 import type { Adapter, ImplementationInfo } from "./adapter.js";
-import type { LoadedCase, TraceEntry } from "./case.js";
+import type { Case, LoadedCase, TraceEntry } from "./case.js";
 import { describeDifference } from "./compare.js";
 import { interpret, type Run } from "./interpreter.js";
 
@@ -26,6 +26,8 @@ export interface CaseResult {
   message?: string;
   /** The trace the implementation produced, when it ran. */
   actual?: TraceEntry[];
+  /** What the implementation wrote during the case (its tail, under a line naming where it came from), when anything. */
+  output?: string;
   /** Milliseconds it took. */
   ms: number;
 }
@@ -42,27 +44,51 @@ export interface RunReport {
   summary: Record<Status, number>;
 }
 
+/** Wall-clock milliseconds a case may take before it counts as hung, unless told otherwise. */
+export const DEFAULT_CASE_TIMEOUT_MS = 5000;
+
 /** Something that runs one case: in process through an adapter, or through a driver. */
 export interface CaseExecutor {
   /** Who it runs. */
   info: ImplementationInfo;
-  /** Runs a case and returns its trace (and crash, if any). */
-  run(c: LoadedCase): Promise<Run>;
-  /** Called when a case hung: the executor should abandon it and be ready for the next. */
-  reset?(): Promise<void>;
+  /**
+   * Runs a case and returns its trace (and crash, if any), within
+   * `timeoutMs` of wall-clock time (default {@link DEFAULT_CASE_TIMEOUT_MS}):
+   * a case that takes longer is reported as hung, and the executor is
+   * ready for the next case.
+   */
+  run(c: Case, timeoutMs?: number): Promise<Run>;
 }
 
 /** Options of {@link runCases}. */
 export interface RunOptions {
-  /** Wall-clock milliseconds a case may take before it counts as hung. Default 5000. */
+  /** Wall-clock milliseconds a case may take before it counts as hung. Default {@link DEFAULT_CASE_TIMEOUT_MS}. */
   timeoutMs?: number;
   /** Called after each case, for progress output. */
   onResult?: (r: CaseResult, index: number, total: number) => void;
 }
 
-/** Runs cases in process through `adapter`. */
+/**
+ * Runs cases in process through `adapter`: for tests and tools that trust
+ * it. A case whose promise never settles is reported as hung; one that
+ * loops synchronously or exits takes the process with it, which is why the
+ * CLI runs adapters in a process of their own (./isolated.ts).
+ */
 export function inProcess(adapter: Adapter): CaseExecutor {
-  return { info: adapter.info, run: (c) => interpret(c, adapter) };
+  return {
+    info: adapter.info,
+    async run(c, timeoutMs = DEFAULT_CASE_TIMEOUT_MS) {
+      let timer: NodeJS.Timeout | undefined;
+      const hung = new Promise<Run>((resolve) => {
+        timer = setTimeout(() => resolve({ trace: [], crash: `hung: no answer after ${timeoutMs} ms` }), timeoutMs);
+      });
+      try {
+        return await Promise.race([interpret(c, adapter), hung]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
 }
 
 function deviationFor(info: ImplementationInfo, c: LoadedCase): string | undefined {
@@ -77,43 +103,25 @@ function unsupportedFor(info: ImplementationInfo, c: LoadedCase): string | undef
   return undefined;
 }
 
-/** The run of a case, or `hung` when it gave no answer within `ms`. */
-async function withTimeout(p: Promise<Run>, ms: number): Promise<{ run: Run; hung: boolean }> {
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<{ run: Run; hung: boolean }>((resolve) => {
-    timer = setTimeout(() => resolve({ run: { trace: [], crash: `hung: no answer after ${ms} ms` }, hung: true }), ms);
-  });
-  const ran = p.then(
-    (run) => ({ run, hung: false }),
-    (err: unknown) => ({ run: { trace: [], crash: `threw: ${String(err)}` }, hung: false }),
-  );
-  try {
-    return await Promise.race([ran, hung]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Runs one case and classifies the outcome. */
-export async function runCase(exec: CaseExecutor, c: LoadedCase, timeoutMs = 5000): Promise<CaseResult> {
+export async function runCase(exec: CaseExecutor, c: LoadedCase, timeoutMs = DEFAULT_CASE_TIMEOUT_MS): Promise<CaseResult> {
   const base = { id: c.id, requirements: c.requirements, source: `${c.source.file}:${c.source.line}` };
   const skip = unsupportedFor(exec.info, c);
   if (skip !== undefined) return { ...base, status: "skip", message: skip, ms: 0 };
   const started = performance.now();
-  const { run, hung } = await withTimeout(exec.run(c), timeoutMs);
-  if (hung) await exec.reset?.();
+  const run = await exec.run(c, timeoutMs).catch((err: unknown): Run => ({ trace: [], crash: `threw: ${String(err)}` }));
   const ms = Math.round(performance.now() - started);
   const mismatch = describeDifference(c.expect, run.trace);
   const ok = run.crash === undefined && mismatch === "";
-  const stderr = run.stderr === undefined ? "" : `\nstandard error of the implementation:\n${run.stderr}`;
-  const difference = ok ? "" : `${run.crash === undefined ? mismatch : `${run.crash}\n${mismatch}`.trimEnd()}${stderr}`;
+  const difference = ok ? "" : (run.crash === undefined ? mismatch : `${run.crash}\n${mismatch}`.trimEnd());
   const deviation = deviationFor(exec.info, c);
+  const ran = { actual: run.trace, ...(run.output === undefined ? {} : { output: run.output }), ms };
   if (deviation !== undefined) {
     return ok
-      ? { ...base, status: "xpass", message: `declared deviation, but the case passes: ${deviation}`, actual: run.trace, ms }
-      : { ...base, status: "xfail", message: `${deviation}\n${difference}`, actual: run.trace, ms };
+      ? { ...base, status: "xpass", message: `declared deviation, but the case passes: ${deviation}`, ...ran }
+      : { ...base, status: "xfail", message: `${deviation}\n${difference}`, ...ran };
   }
-  return ok ? { ...base, status: "pass", actual: run.trace, ms } : { ...base, status: "fail", message: difference, actual: run.trace, ms };
+  return ok ? { ...base, status: "pass", ...ran } : { ...base, status: "fail", message: difference, ...ran };
 }
 
 /** Runs `cases` one after the other. */

@@ -16,7 +16,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 arg=${1:?usage: build-source.sh RELEASE|DIR}
-"$here/apt-install.sh" gcc libc6-dev perl libsasl2-dev libjansson-dev valgrind >&2
+"$here/../../../.ci/need" "the Cyrus source builds" gcc:gcc libc6-dev perl:perl libsasl2-dev libjansson-dev valgrind:valgrind
 case "$arg" in
     */*)
         tree=$(cd "$arg" && pwd)

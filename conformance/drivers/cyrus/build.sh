@@ -4,7 +4,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 lib="$here/.deb/usr/lib/x86_64-linux-gnu"
-if [ ! -e "$lib/libcyrus.so.0" ] || [ ! -e /usr/include/jansson.h ] || ! command -v valgrind >/dev/null 2>&1; then
+if [ ! -e "$lib/libcyrus.so.0" ] || [ ! -e /usr/include/jansson.h ] || ! command -v valgrind >/dev/null 2>&1 || ! command -v gcc >/dev/null 2>&1; then
     "$here/fetch.sh"
 fi
 mkdir -p "$here/build"

@@ -1197,7 +1197,7 @@ static int self_check(char *why, size_t whylen) {
 /* The protocol                                                        */
 /* ------------------------------------------------------------------ */
 
-#define PROTOCOL_VERSION 1
+#define PROTOCOL_VERSION 2
 
 struct declared {
     const char *id;

@@ -21,7 +21,7 @@ release=${1:?usage: fetch-source.sh RELEASE}
 dest="$here/build/src/$release"
 if [ -e "$dest/SOURCE" ]; then echo "$dest"; exit 0; fi
 if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi
-"$here/apt-install.sh" patch xz-utils >&2
+"$here/../../../.ci/need" "the Cyrus source builds" patch:patch xz-utils:xz
 
 list=/etc/apt/sources.list.d/prot-events-cyrus-src.sources
 want=$(cat <<'LIST'

@@ -2,10 +2,11 @@
 # Obtains the compiled Cyrus prot layer that Debian 12 ships (package
 # cyrus-common, 3.6.1) without installing Cyrus: the package is downloaded
 # and unpacked into .deb/ beside this script (git-ignored). Also installs,
-# through apt, what the library needs at run time and what the driver needs
-# to build (libjansson-dev) and to run under valgrind (valgrind, whose
+# through apt (.ci/need, which says so in one line or names the command to
+# run), what the library needs at run time and what the driver needs to
+# build (gcc, libjansson-dev) and to run under valgrind (valgrind, whose
 # valgrind.h the driver uses when it is there). Idempotent and
-# non-interactive; needs root (or sudo) for apt-get install.
+# non-interactive; needs root (or password-less sudo) for apt-get install.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,9 +28,11 @@ apt_update_once() {
 # name as NEEDED (ldd shows libpcreposix.so.3 missing on a bare Debian 12;
 # the others come with most systems, and apt brings what they need in
 # turn), then the driver's JSON library and valgrind.
-"$here/apt-install.sh" libpcre3 libicu72 libsasl2-2 libssl3 libkrb5-3 libpq5 zlib1g libsqlite3-0 libjansson-dev valgrind
+packages="libpcre3 libicu72 libsasl2-2 libssl3 libkrb5-3 libpq5 zlib1g libsqlite3-0 libjansson-dev valgrind:valgrind gcc:gcc libc6-dev"
+"$here/../../../.ci/need" "the C driver" $packages
 
 if [ ! -e "$lib_dir/libcyrus.so.0" ] || [ ! -e "$lib_dir/libcyrus_min.so.0" ]; then
+    echo "prot-events: downloading cyrus-common, Debian's compiled Cyrus prot layer, for the C driver (apt-get download cyrus-common)" >&2
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
     # apt-get download writes into the current directory.

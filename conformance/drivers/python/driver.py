@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The conformance driver of protevents.py: the driver protocol v1
+"""The conformance driver of protevents.py: the driver protocol v2
 (conformance/DRIVERS.md) over standard input and output.
 
     npx prot-conformance --driver "python3 conformance/drivers/python/driver.py"
@@ -18,7 +18,7 @@ from typing import Any, Optional
 sys.dont_write_bytecode = True  # leave no __pycache__ in the repository
 import protevents as pe  # noqa: E402
 
-PROTOCOL = 1
+PROTOCOL = 2
 INFO = {
     "name": "protevents.py example",
     "version": "1.0",

@@ -87,7 +87,7 @@ class Clock:
         at = self._next_at()
         assert at is not None
         if at > HORIZON:
-            raise RuntimeError(f"the case needs virtual time past {HORIZON}")
+            raise Blocked(f"the case needs virtual time past {HORIZON}")
         self._now = max(self._now, at)
         while (nxt := self._next_at()) is not None and nxt <= self._now:
             heapq.heappop(self._timers).callback()
@@ -110,7 +110,7 @@ class Clock:
                 if until is None:
                     raise Blocked(f"nothing can happen after time {self._now}")
                 if until > HORIZON:
-                    raise RuntimeError(f"the case needs virtual time past {HORIZON}")
+                    raise Blocked(f"the case needs virtual time past {HORIZON}")
                 self._now = max(self._now, until)
                 return
             self._run_next_instant()
