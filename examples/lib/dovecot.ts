@@ -9,35 +9,24 @@ import { once } from "node:events";
 import net from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const DOVECOT = "/usr/sbin/dovecot";
 
 /**
- * Installs a Debian package with apt-get when `binary` is missing, saying so
- * in one line; throws naming the command when that is not possible.
+ * Installs a Debian package when `binary` is missing, through the project's
+ * one installer (`.ci/need`), which announces it in one line on standard
+ * error, or stops there in one line naming the command to run.
  */
 export function ensureDebianPackage(binary: string, pkg: string, why: string): void {
   if (existsSync(binary)) return;
-  const root = process.getuid?.() === 0;
-  const command = `${root ? "" : "sudo "}apt-get install -y --no-install-recommends ${pkg}`;
-  process.stderr.write(`prot-events: installing Debian's ${pkg} (${why}): ${command}\n`);
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const argv = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", pkg];
-  const run = (args: string[]): void => {
-    if (root) execFileSync(args[0] as string, args.slice(1), { stdio: ["ignore", "ignore", "inherit"], env });
-    else execFileSync("sudo", ["-n", ...args], { stdio: ["ignore", "ignore", "inherit"], env });
-  };
+  const need = fileURLToPath(new URL("../../.ci/need", import.meta.url));
   try {
-    try {
-      run(argv);
-    } catch {
-      run(["apt-get", "update", "-qq"]);
-      run(argv);
-    }
-  } catch (err) {
-    throw new Error(`${binary} is missing and could not be installed; run: ${command} (${err instanceof Error ? err.message : String(err)})`);
+    execFileSync("sh", [need, why, pkg], { stdio: ["ignore", "inherit", "inherit"] });
+  } catch {
+    throw new Error(`${binary} is missing and Debian's ${pkg} could not be installed (the line above says what to run)`);
   }
-  if (!existsSync(binary)) throw new Error(`${binary} is still missing after ${command}`);
+  if (!existsSync(binary)) throw new Error(`${binary} is still missing after installing Debian's ${pkg}`);
 }
 
 /** A running private Dovecot. */
