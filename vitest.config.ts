@@ -13,7 +13,7 @@ const alias = [
 // sized to each kind of work on a busy 2-core machine, never a measure.
 const SUITE = ["conformance-reference", "faulty", "generated", "model", "spec", "examples", "tsdoc", "abuse"];
 const PROCESSES = ["cli", "close", "driver", "fault-matrix", "hostile-peer", "python-driver", "cyrus-driver", "generated-cyrus", "generated-driver", "package", "bench-smoke", "site-bench"];
-const BROWSER = ["site"];
+const BROWSER = ["site.browser"];
 const SOAK = ["soak"];
 const files = (names: string[]): string[] => names.map((n) => `test/${n}.test.ts`);
 

@@ -29,6 +29,7 @@ import { badgeMessage, badgeSvg, implementationPage, scoreByRequirement, version
 import { bundleScript } from "./bundle.js";
 import { runKey } from "./playground/link.js";
 import { playgroundPage } from "./playground/page.js";
+import { writtenCaseId } from "../conformance/src/quirks.js";
 import { bundled, configured, runAll, summaryText, type Column } from "./results.js";
 import { parsePort, PortError, serve } from "./serve.js";
 import { renderTimeline, timelineLegend, timelineWords, type TimelineOptions } from "./timeline.js";
@@ -255,7 +256,7 @@ async function main(): Promise<void> {
   const caseFigure = (c: LoadedCase, page: string, yaml: string, full: boolean): string => {
     caseYaml.set(c.id, yaml);
     const reqs = c.requirements.map((id) => `<a href="${relative(page, reqHome.get(id) ?? "requirements.html")}">${id}</a>`).join(", ");
-    const results = columns.map((col) => `<li><span class="col-label">${escapeHtml(col.label)}</span> ${badge(result(col, c.id), col, full)}</li>`).join("");
+    const results = columns.map((col) => `<li><span class="col-label">${escapeHtml(full ? col.label : col.short)}</span> ${badge(result(col, c.id), col, full)}</li>`).join("");
     const differing = columns.flatMap((col) => {
       const r = result(col, c.id);
       if (r?.actual === undefined || (r.status !== "xfail" && r.status !== "fail")) return [];
@@ -263,11 +264,18 @@ async function main(): Promise<void> {
       return at < 0 ? [] : [{ col, r, at, actual: r.actual }];
     });
     // Where an implementation parted from the expected trace, its own timeline goes under the expected one.
+    // Implementations that did the same thing instead (builds of one C original, most often) share one drawing.
+    const sameTrace = new Map<string, typeof differing>();
+    for (const d of differing) {
+      const key = `${d.r.status} ${JSON.stringify(d.actual)}`;
+      sameTrace.set(key, [...(sameTrace.get(key) ?? []), d]);
+    }
     const others = full
-      ? differing.map(
-          ({ col, r, at, actual }) =>
-            `<p class="tl-other">What ${escapeHtml(col.label)} did instead (${r.status === "xfail" ? "a declared deviation" : "a failure"}); what differs from the expected trace is ringed:</p>${timelineBox({ ...c, expect: actual }, `Timeline of ${c.id} as ${col.short} ran it`, false, { differsFrom: at, traceName: `Trace of ${col.short}`, idSuffix: col.slug })}`,
-        )
+      ? [...sameTrace.values()].map((group) => {
+          const { col, r, at, actual } = group[0] as (typeof differing)[number];
+          const who = group.map((d) => escapeHtml(d.col.label)).join(", ");
+          return `<p class="tl-other">What ${who} did instead (${r.status === "xfail" ? "a declared deviation" : "a failure"}); what differs from the expected trace is ringed:</p>${timelineBox({ ...c, expect: actual }, `Timeline of ${c.id} as ${col.short} ran it`, false, { differsFrom: at, traceName: `Trace of ${col.short}`, idSuffix: col.slug })}`;
+        })
       : differing.length > 0
         ? [`<p class="tl-other">${differing.map(({ col }) => escapeHtml(col.short)).join(", ")} did otherwise: <a href="${relative(page, caseOwnPage(c.id))}">see both timelines and why</a>.</p>`]
         : [];
@@ -422,7 +430,8 @@ ${others.join("\n")}
       emit(`impl/${col.slug}.json`, `${JSON.stringify({ label: col.label, command: col.command, unavailable: col.unavailable, score, report: col.report }, null, 1)}\n`);
       const content = implementationPage(col, score, {
         req: (id) => relative(path, reqIndex.get(id) ?? "requirements.html"),
-        case: (id) => relative(path, caseOwnPage(id)),
+        // A quirk form has no page of its own: its written case's page stands for it.
+        case: (id) => relative(path, caseOwnPage(writtenCaseId(id))),
         badge: `${col.slug}.svg`,
         json: `${col.slug}.json`,
         badgeUrl: `impl/${col.slug}.svg`,

@@ -94,7 +94,7 @@ export function implementationPage(
   history = "",
 ): string {
   const head = `<h1>${escapeHtml(col.label)}</h1>`;
-  const reproduce = `<h2 id="reproduce">How to reproduce</h2><p>From a clone of the repository, after <code>npm install</code>:</p><pre><code>${escapeHtml(col.command)}</code></pre>`;
+  const reproduce = `<h2 id="reproduce">How to reproduce</h2><p>From a clone of the repository, after <code>npm install</code>:</p><pre tabindex="0" aria-label="The command"><code>${escapeHtml(col.command)}</code></pre>`;
   if (col.report === undefined || scores === undefined) {
     return `${head}<p>This implementation could not be run when the site was built: ${escapeHtml(col.unavailable ?? "no reason given")}.</p>${reproduce}`;
   }
@@ -140,5 +140,5 @@ ${reproduce}
 ${history}
 <h2 id="badge">Badge</h2>
 <p>The badge is <a href="${escapeHtml(links.badge)}">an SVG file</a> beside this page, remade with every build of the site. For a README, in Markdown, with <code>SITE</code> the address where the site is published:</p>
-<pre><code>${escapeHtml(`[![prot-events: ${message}](SITE/${links.badgeUrl})](SITE/${links.badgeUrl.replace(/\.svg$/, ".html")})`)}</code></pre>`;
+<pre tabindex="0" aria-label="The badge in Markdown"><code>${escapeHtml(`[![prot-events: ${message}](SITE/${links.badgeUrl})](SITE/${links.badgeUrl.replace(/\.svg$/, ".html")})`)}</code></pre>`;
 }

@@ -11,6 +11,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { checkScenario } from "../conformance/src/check.js";
 import { caseValidator, loadSuite } from "../conformance/src/load.js";
 import { serve } from "../site/serve.js";
+import { FORM_SUFFIX } from "../conformance/src/quirks.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const OUT = "_site-test";
@@ -337,10 +338,12 @@ describe("the site, in a real browser", () => {
       expect(badge.ok, url).toBe(true);
       expect(alt).toBe(badge.label);
       const json = await page.evaluate(async (href) => (await fetch(href)).json(), await page.locator(".badge-line a").evaluate((a) => (a as HTMLAnchorElement).href));
-      expect(json.report.results.length, url).toBe(suite.cases.length);
+      // Every case once, and, for an implementation with a quirk, the forms that meet it besides (conformance/src/quirks.ts).
+      const ids: string[] = json.report.results.map((r: { id: string }) => r.id);
+      expect(ids.filter((id) => !id.endsWith(FORM_SUFFIX["events-need-read-timeout"])).length, url).toBe(suite.cases.length);
       expect(json.score.length).toBe(suite.pages.flatMap((p) => p.requirements).length);
       // The score names the requirements and links to them.
-      expect(await page.locator("#score ~ .table-wrap tbody tr").count()).toBe(json.score.length);
+      expect(await page.locator("#score + p + .table-wrap tbody tr").count()).toBe(json.score.length);
       expect(await page.locator("#reproduce ~ pre code").first().textContent()).toContain("prot-conformance");
     }
     // The C original's page lists its declared deviations with their reasons.

@@ -376,5 +376,6 @@ function sanitizedInfo(info: ImplementationInfo): ImplementationInfo {
   const out: ImplementationInfo = { name: printable(info.name), version: printable(info.version), language: printable(info.language), profile: info.profile };
   if (info.deviations !== undefined) out.deviations = info.deviations.map((d) => ({ id: printable(d.id), reason: printable(d.reason) }));
   if (info.unsupported !== undefined) out.unsupported = info.unsupported.map((u) => ({ tag: printable(u.tag), reason: printable(u.reason) }));
+  if (info.quirks !== undefined) out.quirks = [...info.quirks];
   return out;
 }

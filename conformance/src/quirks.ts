@@ -77,3 +77,9 @@ export function withQuirkForms(cases: readonly LoadedCase[], quirks: readonly st
   const known = knownQuirks(quirks);
   return cases.flatMap((c) => [c, ...known.flatMap((q) => FORMS[q](c) ?? [])]);
 }
+
+/** The ID of the written case that `id` is a quirk form of, or `id` itself when it is no form. */
+export function writtenCaseId(id: string): string {
+  for (const suffix of Object.values(FORM_SUFFIX)) if (id.endsWith(suffix)) return id.slice(0, -suffix.length);
+  return id;
+}
