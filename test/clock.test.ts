@@ -90,6 +90,48 @@ describe("SystemClock", () => {
     vi.useRealTimers();
   });
 
+  // Monotonic, and never early at any tick.
+  it("is not moved by steps of the wall clock, back or forward", async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const clock = new SystemClock();
+    const fired: number[] = [];
+    clock.schedule(clock.now() + 300, () => fired.push(1));
+    vi.setSystemTime(1_000_000 - 3000);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(fired).toEqual([1]);
+    clock.schedule(clock.now() + 300, () => fired.push(2));
+    vi.setSystemTime(Date.now() + 10_000);
+    await vi.advanceTimersByTimeAsync(299);
+    expect(fired).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fired).toEqual([1, 2]);
+  });
+
+  it("with tick 1000, a mark set to now() + 3 late in a second fires after 3 seconds, not 2.03", async () => {
+    vi.useFakeTimers({ now: 5_000_000 });
+    const clock = new SystemClock({ tick: 1000 });
+    await vi.advanceTimersByTimeAsync(970);
+    const start = performance.now();
+    let firedAfter = -1;
+    clock.schedule(clock.now() + 3, () => (firedAfter = performance.now() - start));
+    await vi.advanceTimersByTimeAsync(2999);
+    expect(firedAfter).toBe(-1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(firedAfter).toBe(3000);
+  });
+
+  it("runs timers due at one tick in the order they were scheduled", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const clock = new SystemClock({ tick: 1000 });
+    const log: string[] = [];
+    await vi.advanceTimersByTimeAsync(900);
+    clock.schedule(3, () => log.push("first"));
+    await vi.advanceTimersByTimeAsync(200);
+    clock.schedule(3, () => log.push("second"));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(log).toEqual(["first", "second"]);
+  });
+
   it("counts milliseconds, or whole seconds with a tick of 1000, and fires on time", async () => {
     vi.useFakeTimers({ now: 1_000_000 });
     const ms = new SystemClock();

@@ -1,7 +1,7 @@
 // Misuse and hostile peers, one rule at a time: bounded output, bounded
 // close, over-long lines, checked arguments, callbacks and sources that
 // would have crashed the process, and silent results made loud.
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import net from "node:net";
 import { once } from "node:events";
 import { readdirSync } from "node:fs";
@@ -12,7 +12,6 @@ import {
   ProtOutputLimitError,
   ProtStream,
   ProtWriter,
-  SystemClock,
   VirtualClock,
   protSocket,
   select,
@@ -276,52 +275,5 @@ describe("silent results made loud", () => {
   it("prot_fgets(NaN) rejects naming the size", async () => {
     const { s } = scripted([{ at: 0, data: "x\n" }]);
     await expect(prot_fgets(Number.NaN, s)).rejects.toThrow("prot_fgets: size must be an integer, got NaN");
-  });
-});
-
-describe("SystemClock: monotonic, and never early at any tick", () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  it("is not moved by steps of the wall clock, back or forward", async () => {
-    vi.useFakeTimers({ now: 1_000_000 });
-    const clock = new SystemClock();
-    const fired: number[] = [];
-    clock.schedule(clock.now() + 300, () => fired.push(1));
-    vi.setSystemTime(1_000_000 - 3000);
-    await vi.advanceTimersByTimeAsync(300);
-    expect(fired).toEqual([1]);
-    clock.schedule(clock.now() + 300, () => fired.push(2));
-    vi.setSystemTime(Date.now() + 10_000);
-    await vi.advanceTimersByTimeAsync(299);
-    expect(fired).toEqual([1]);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(fired).toEqual([1, 2]);
-  });
-
-  it("with tick 1000, a mark set to now() + 3 late in a second fires after 3 seconds, not 2.03", async () => {
-    vi.useFakeTimers({ now: 5_000_000 });
-    const clock = new SystemClock({ tick: 1000 });
-    await vi.advanceTimersByTimeAsync(970);
-    const start = performance.now();
-    let firedAfter = -1;
-    clock.schedule(clock.now() + 3, () => (firedAfter = performance.now() - start));
-    await vi.advanceTimersByTimeAsync(2999);
-    expect(firedAfter).toBe(-1);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(firedAfter).toBe(3000);
-  });
-
-  it("runs timers due at one tick in the order they were scheduled", async () => {
-    vi.useFakeTimers({ now: 0 });
-    const clock = new SystemClock({ tick: 1000 });
-    const log: string[] = [];
-    await vi.advanceTimersByTimeAsync(900);
-    clock.schedule(3, () => log.push("first"));
-    await vi.advanceTimersByTimeAsync(200);
-    clock.schedule(3, () => log.push("second"));
-    await vi.advanceTimersByTimeAsync(10_000);
-    expect(log).toEqual(["first", "second"]);
   });
 });
