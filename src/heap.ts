@@ -11,9 +11,13 @@ export interface HeapItem {
   heapIndex: number;
 }
 
+// Shared by every heap until its first push: an array grows to room for 17
+// items at its first push, and most heaps (a stream's events) hold one.
+const NO_ITEMS: never[] = [];
+
 /** @internal */
 export class IndexedHeap<T extends HeapItem> {
-  readonly #items: T[] = [];
+  #items: T[] = NO_ITEMS;
   readonly #less: (a: T, b: T) => boolean;
 
   constructor(less: (a: T, b: T) => boolean) {
@@ -38,6 +42,11 @@ export class IndexedHeap<T extends HeapItem> {
   }
 
   push(item: T): void {
+    if (this.#items === NO_ITEMS) {
+      item.heapIndex = 0;
+      this.#items = [item];
+      return;
+    }
     item.heapIndex = this.#items.length;
     this.#items.push(item);
     this.#up(item.heapIndex);
@@ -92,7 +101,7 @@ export class IndexedHeap<T extends HeapItem> {
 
   clear(): void {
     for (const item of this.#items) item.heapIndex = -1;
-    this.#items.length = 0;
+    if (this.#items !== NO_ITEMS) this.#items.length = 0;
   }
 
   #up(i: number): void {

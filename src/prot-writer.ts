@@ -105,11 +105,12 @@ export class ProtWriter {
   #error: string | null = null;
   #closed = false;
   #drain: Promise<void> | null = null;
-  readonly #held: Buffer[] = [];
+  // Made when first needed, like #buf: an idle connection holds neither.
+  #held: Buffer[] | null = null;
   #heldBytes = 0;
   #overflow: string | null = null;
   #inMessage = false;
-  readonly #between: Array<string | Uint8Array> = [];
+  #between: Array<string | Uint8Array> | null = null;
 
   /**
    * @param sink - a Node `Writable`: a socket, a pipe, any `Duplex`.
@@ -130,12 +131,14 @@ export class ProtWriter {
       throw new RangeError(`ProtWriter: maxBuffered (${this.#max}) must not be below highWaterMark (${this.#high})`);
     }
     this.#sink = sink;
-    sink.on("error", this.#onSinkError);
-    sink.on("close", this.#onSinkClose);
+    sink.on("error", this.#onSink);
+    sink.on("close", this.#onSink);
   }
 
-  readonly #onSinkError = (err: Error): void => this.#fail(`${this.name}: the sink failed: ${err.message}`);
-  readonly #onSinkClose = (): void => this.#fail(`${this.name}: the sink is closed`);
+  // One closure for both events, as an idle connection pays for each: 'error'
+  // brings what failed, 'close' nothing or (a socket's) whether it had an error.
+  readonly #onSink = (err?: unknown): void =>
+    this.#fail(err === undefined || typeof err === "boolean" ? `${this.name}: the sink is closed` : `${this.name}: the sink failed: ${describe(err)}`);
 
   /**
    * Moves the writer onto another sink (the write half of STARTTLS: the TLS
@@ -152,11 +155,11 @@ export class ProtWriter {
     };
     if (this.buffered > 0 || this.#drain !== null) refuse("output is still buffered; flush first");
     if (this.#inMessage) refuse("a message is open");
-    this.#sink.off("error", this.#onSinkError);
-    this.#sink.off("close", this.#onSinkClose);
+    this.#sink.off("error", this.#onSink);
+    this.#sink.off("close", this.#onSink);
     this.#sink = sink;
-    sink.on("error", this.#onSinkError);
-    sink.on("close", this.#onSinkClose);
+    sink.on("error", this.#onSink);
+    sink.on("close", this.#onSink);
   }
 
   /** Bytes accepted by writes so far. */
@@ -317,7 +320,7 @@ export class ProtWriter {
     const lost = this.buffered;
     if (this.#error !== null && lost > 0) {
       this.#len = 0;
-      this.#held.length = 0;
+      this.#held = null;
       this.#heldBytes = 0;
       throw new ProtWriteError(`${this.#error}; ${lost} buffered bytes were not delivered`);
     }
@@ -354,8 +357,9 @@ export class ProtWriter {
   endMessage(): this {
     if (!this.#inMessage) throw new Error(`${this.name}.endMessage: no message is open`);
     this.#inMessage = false;
-    const held = this.#between.splice(0);
-    for (let i = 0; i < held.length; i++) this.write(held[i] as string | Uint8Array);
+    const held = this.#between;
+    this.#between = null;
+    if (held !== null) for (let i = 0; i < held.length; i++) this.write(held[i] as string | Uint8Array);
     return this;
   }
 
@@ -368,7 +372,7 @@ export class ProtWriter {
   writeBetween(data: string | Uint8Array): this {
     if (!this.#inMessage) return this.write(data);
     this.#usable();
-    this.#between.push(data);
+    (this.#between ??= []).push(data);
     return this;
   }
 
@@ -401,7 +405,7 @@ export class ProtWriter {
     this.#fail(message);
     this.#buf = null;
     this.#len = 0;
-    this.#held.length = 0;
+    this.#held = null;
     this.#heldBytes = 0;
     throw new ProtOutputLimitError(message, this.#max);
   }
@@ -427,7 +431,7 @@ export class ProtWriter {
     if (this.#error !== null) return;
     // While the sink drains, hold chunks back rather than pile them into it.
     if (this.#drain !== null) {
-      this.#held.push(chunk);
+      (this.#held ??= []).push(chunk);
       this.#heldBytes += chunk.length;
       return;
     }
@@ -445,9 +449,10 @@ export class ProtWriter {
           this.#sink.off("close", done);
           this.#sink.off("error", done);
           this.#drain = null;
-          const held = this.#held.splice(0);
+          const held = this.#held;
+          this.#held = null;
           this.#heldBytes = 0;
-          for (let i = 0; i < held.length; i++) this.#send(held[i] as Buffer);
+          if (held !== null) for (let i = 0; i < held.length; i++) this.#send(held[i] as Buffer);
           resolve();
         };
         this.#sink.on("drain", done);
