@@ -259,10 +259,12 @@ export class SystemClock implements Clock {
     if (due === Infinity) return;
     // Node timers may fire a millisecond early; #fire re-arms.
     const delay = Math.min(Math.max(Math.ceil(due - monotonicMs()), 0), 2 ** 31 - 1);
-    this.#handle = setTimeout(() => this.#fire(), delay);
+    this.#handle = setTimeout(this.#fire, delay);
   }
 
-  #fire(): void {
+  // One closure for the clock's life rather than one per arming: a timer
+  // rescheduling itself every tick arms the Node timer at every firing.
+  readonly #fire = (): void => {
     this.#handle = null;
     this.#armedFor = Infinity;
     const now = monotonicMs();
@@ -274,7 +276,7 @@ export class SystemClock implements Clock {
       // A callback that throws must not leave the other timers without a Node timer.
       this.#arm();
     }
-  }
+  };
 }
 
 /** The clock used by streams and groups that are given none. */
