@@ -164,7 +164,7 @@ async function buildTcpGroup(n: number): Promise<TcpGroup> {
 function oursTcp(g: TcpGroup, n: number): Contender {
   const rand = mulberry32(SEED ^ n);
   return {
-    name: "ours",
+    name: "ours-tcp",
     async run(): Promise<Sample> {
       const { clients, streams, group } = g;
       const c0 = process.cpuUsage();
@@ -194,7 +194,7 @@ function oursTcp(g: TcpGroup, n: number): Contender {
 function nodeDataTcp(g: TcpGroup, n: number): Contender {
   const rand = mulberry32(SEED ^ n ^ 0x7cb);
   return {
-    name: "node-data",
+    name: "node-data-tcp",
     async run(): Promise<Sample> {
       const { clients, sockets } = g;
       let wake: ((s: net.Socket) => void) | null = null;
@@ -231,7 +231,8 @@ function cProt(bin: string, n: number, transport: "pipe" | "tcp" = "pipe"): Cont
   let seed = SEED;
   const iterations = transport === "tcp" ? C_TCP_ITERATIONS : C_ITERATIONS;
   return {
-    name: "c-prot_select",
+    // Its own name over TCP: the performance page draws a line per name across the sizes.
+    name: transport === "tcp" ? "c-prot_select-tcp" : "c-prot_select",
     async run(): Promise<Sample> {
       const { stdout } = await runChild(bin, [String(n), String(iterations), "1", String(++seed), transport]);
       const r = JSON.parse(stdout.trim().split("\n").pop() as string) as { iterations: number; selectUs: number; iterationUs: number };
@@ -272,12 +273,12 @@ async function main(): Promise<void> {
   for (const n of TCP_SIZES) {
     const g = await buildTcpGroup(n);
     const contenders = [oursTcp(g, n), nodeDataTcp(g, n), ...(n <= C_MAX_N ? [cProt(bin, n, "tcp")] : [])];
-    const spec = { name: `tcp N=${n}`, ours: "ours", contenders, metric: METRIC, scale: { name: "N", value: n } };
+    const spec = { name: `tcp N=${n}`, ours: "ours-tcp", contenders, metric: METRIC, scale: { name: "N", value: n } };
     const samples = await runRounds(spec, opts);
     await g.close();
     const r = summarize(spec, samples);
     printCase(r);
-    if (n <= C_MAX_N) console.log(`  (C prot_select alone ${fmt(cSelectUs(r))} µs)`);
+    if (n <= C_MAX_N) console.log(`  (C prot_select alone ${fmt(cSelectUs(r, "c-prot_select-tcp"))} µs)`);
     tcpCases.push(r);
   }
 
@@ -290,10 +291,10 @@ async function main(): Promise<void> {
     `C ${lastC.name} vs ${first.name} ${fmt(med(lastC, "c-prot_select") / med(first, "c-prot_select"))}x (prot_select alone ${fmt(cSelectUs(lastC) / cSelectUs(first))}x)`);
   const tcpFirst = tcpCases[0] as CaseResult;
   const tcpLast = tcpCases[tcpCases.length - 1] as CaseResult;
-  const tcpC = tcpCases.filter((r) => r.contenders["c-prot_select"] !== undefined);
-  console.log(`over loopback TCP: ours ${tcpLast.name} vs ${tcpFirst.name} ${fmt(med(tcpLast, "ours") / med(tcpFirst, "ours"))}x; ` +
-    tcpC.map((r) => `${r.name} ours ÷ C ${fmt(med(r, "ours") / med(r, "c-prot_select"))}`).join(", ") + "; " +
-    tcpCases.map((r) => `${r.name} ours ÷ node 'data' ${fmt(med(r, "ours") / med(r, "node-data"))}`).join(", "));
+  const tcpC = tcpCases.filter((r) => r.contenders["c-prot_select-tcp"] !== undefined);
+  console.log(`over loopback TCP: ours ${tcpLast.name} vs ${tcpFirst.name} ${fmt(med(tcpLast, "ours-tcp") / med(tcpFirst, "ours-tcp"))}x; ` +
+    tcpC.map((r) => `${r.name} ours ÷ C ${fmt(med(r, "ours-tcp") / med(r, "c-prot_select-tcp"))}`).join(", ") + "; " +
+    tcpCases.map((r) => `${r.name} ours ÷ node 'data' ${fmt(med(r, "ours-tcp") / med(r, "node-data-tcp"))}`).join(", "));
   const goals = [goal(`ours ${last.name} ÷ ${first.name} (µs/wake-up)`, growth, 2, false)];
   const out = writeResults("select-scaling", opts, {
     wakeupsPerRound: WAKEUPS, cIterationsPerRound: C_ITERATIONS, tcpWakeupsPerRound: TCP_WAKEUPS, cTcpIterationsPerRound: C_TCP_ITERATIONS,
@@ -303,8 +304,8 @@ async function main(): Promise<void> {
 }
 
 /** Median CPU µs of prot_select alone, of a case that ran the C program. */
-function cSelectUs(r: CaseResult): number {
-  return stats((r.contenders["c-prot_select"]?.samples ?? []).map((s) => (s.extra as { selectUs: number }).selectUs)).median;
+function cSelectUs(r: CaseResult, name = "c-prot_select"): number {
+  return stats((r.contenders[name]?.samples ?? []).map((s) => (s.extra as { selectUs: number }).selectUs)).median;
 }
 
 main().catch((err: unknown) => {
