@@ -252,14 +252,14 @@ class ToyStream implements StreamUnderTest {
         this.buf = this.buf.slice(nl + 1);
         return { kind: "data", value: line };
       }
-      if (this.ended && this.error === null && this.buf !== "") {
+      if (this.ended && this.error === null && this.inputError === null && this.buf !== "") {
         const line = this.buf;
         this.buf = "";
         return { kind: "data", value: line };
       }
       const r = await this.wait();
       if (r === "block") return { kind: "wouldblock" };
-      if (r === "end" && !(this.ended && this.error === null && this.buf !== "")) return this.ending();
+      if (r === "end" && !(this.ended && this.error === null && this.inputError === null && this.buf !== "")) return this.ending();
     }
   }
 

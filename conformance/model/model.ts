@@ -454,7 +454,11 @@ function resetTimeout(w: World, s: Stream): void {
 /** Takes what a read needs from the buffer, or undefined when it has to wait. */
 type Take = (s: Stream) => ReadResultEntry | undefined;
 
-/** WE-READ-1: up to the LF, without it and a CR just before it. WE-READ-3 / WE-ERR-2: an unterminated last line at the end. */
+/**
+ * WE-READ-1: up to the LF, without it and a CR just before it. WE-READ-3 /
+ * WE-ERR-2: an unterminated last line at the end. WE-ERR-3: not when the
+ * input failed: a line cut off by a failure is no line.
+ */
 const takeLine: Take = (s) => {
   const lf = s.buf.indexOf("\n");
   if (lf >= 0) {
@@ -462,7 +466,7 @@ const takeLine: Take = (s) => {
     s.buf = s.buf.slice(lf + 1);
     return { line };
   }
-  if (s.ended && s.error === null && s.buf !== "") {
+  if (s.ended && s.error === null && s.inputError === null && s.buf !== "") {
     const line = s.buf;
     s.buf = "";
     return { line };
