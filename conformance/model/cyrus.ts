@@ -37,7 +37,7 @@ import { expectedTrace, type ActionPlace, type Ev, type ModelObserver, type Read
 /**
  * The deviations of deviations.h that the observer places, by the macro of
  * their reason (R_REMOVE_NEXT is undefined behaviour, below; R_CLOSE needs
- * a `close`, which the C cases never have).
+ * a `close` and R_OUTSIDE_CHANGE a `meanwhile`, which the C cases never have).
  */
 export const DECLARED = [
   "R_NO_TIMEOUT",
