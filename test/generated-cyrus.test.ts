@@ -20,7 +20,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { declaredDeviations, deviationTable, deviationsHeader, FOUND } from "../conformance/model/cyrus.js";
 import { cyrusJudge, generatedRuns, generatedSeed, runDifferential } from "../conformance/model/differential.js";
-import { cyrusCaseArbitrary } from "../conformance/model/generate.js";
+import { cyrusCaseArbitrary } from "../conformance/model/cyrus-repair.js";
 import type { DriverExecutor } from "../conformance/src/driver.js";
 import { driversClosedAfterAll } from "./helpers.js";
 import { loadSuite } from "../conformance/src/load.js";
