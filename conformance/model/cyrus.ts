@@ -243,8 +243,9 @@ class CyrusShadow implements ModelObserver {
     if ("remove-event" in st) {
       if (typeof st["remove-event"] !== "string") return this.#lose("the shadow does not follow a removal through another stream");
       this.#remove(w.handles.get(st["remove-event"]), w, this.#place);
-    } else if ("meanwhile" in st || "peek" in st || ("select" in st && st.select.group !== undefined)) {
-      this.#lose("the shadow does not follow meanwhile, peek or a kept group");
+    } else if ("meanwhile" in st) {
+      // What C learns of a change made while it sleeps (R_OUTSIDE_CHANGE) is not followed here.
+      this.#lose("the shadow does not follow changes made from outside during a wait");
     } else if ("add-event" in st) this.#adds++;
     else if ("set-mark" in st) this.#touch(w.handles.get(st["set-mark"].event), w);
     else if ("set-timeout" in st) this.#sh(w, stream(w, st["set-timeout"].stream)).mark = w.now + st["set-timeout"].ticks;

@@ -189,6 +189,7 @@ static struct {
     struct group *groups;
     size_t ngroups;
     struct outside *outside;   /* in time order; the first `done_outside` are done */
+    int echoing;               /* some stream echoes: its writer is read back before each wait */
     size_t noutside, done_outside;
     sigjmp_buf jb;
     char error[1024];
@@ -469,7 +470,7 @@ static int wait_ready(int nfds, fd_set *r, fd_set *w, fd_set *e, long deadline) 
     }
     int zero_timeout = deadline == C.now;
     /* A flush the library made before it waits may bring input back (echo). */
-    drain_writers();
+    if (C.echoing) drain_writers();
     for (;;) {
         int n = ready_now(nfds, r, w, e, 0);
         if (n < 0) return -1;
@@ -539,7 +540,7 @@ int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv) {
 ssize_t read(int fd, void *buf, size_t n) {
     struct stream *s = C.active ? stream_by_input_fd(fd) : NULL;
     if (s) {
-        drain_writers();
+        if (C.echoing) drain_writers();
         for (;;) {
             int avail = 0;
             if (s->failed && ioctl(fd, FIONREAD, &avail) == 0 && avail == 0) {
@@ -1062,6 +1063,7 @@ static void setup(json_t *c) {
             if (!s->fail_errno) abort_case("the input of %s fails with \"%s\", which is the text of no errno here", s->name, want);
         }
         s->echo = json_is_true(json_object_get(sp, "echo"));
+        if (s->echo) C.echoing = 1;
         int p[2];
         if (s->total_in > 1048576) abort_case("the input of %s is larger than a pipe can hold", s->name);
         if (make_pipe(p, s->total_in) < 0) abort_case("cannot open a pipe: %s", strerror(errno));
