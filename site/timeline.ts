@@ -247,6 +247,7 @@ function entryKind(e: TraceEntry): { kind: Kind; op?: string; stream?: string } 
   if ("events" in e) return { kind: "events", stream: e.events };
   if ("read-line" in e) return { kind: "read", op: "read-line", stream: e["read-line"] };
   if ("getc" in e) return { kind: "read", op: "getc", stream: e.getc };
+  if ("peek" in e) return { kind: "read", op: "peek", stream: e.peek };
   return { kind: "read", op: "read", stream: (e as { read: string }).read };
 }
 
@@ -616,7 +617,8 @@ export function renderTimeline(c: Case, o: TimelineOptions = {}): string {
       items.push({ ...blank, kind: "input", t: inp.at, lane: i, label: [{ text: `in ${quoted(inp.data, DATA_MAX)}` }], palette: C.input });
     }
     if (lane.spec.end !== undefined) {
-      items.push({ ...blank, kind: "end", t: lane.spec.end, lane: i, label: [{ text: "end" }], palette: C.end });
+      const fails = lane.spec.error === undefined ? "end" : `input fails: ${showData(lane.spec.error, 32)}`;
+      items.push({ ...blank, kind: "end", t: lane.spec.end, lane: i, label: [{ text: fails }], palette: C.end });
     }
   }
 

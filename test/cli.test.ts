@@ -21,6 +21,7 @@ const has = (input, text) => input.arrivals.some((a) => Buffer.from(a.bytes).toS
 export default {
   info: { name: "hostile", version: "0", language: "TypeScript", profile: "core" },
   select: reference.select,
+  group: reference.group,
   openStream(o) {
     const s = reference.openStream(o);
     if (has(o.input, "a001 LOG")) s.readLine = () => { for (;;) {} };

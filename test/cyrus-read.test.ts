@@ -76,6 +76,22 @@ describe("the C facade, read side", () => {
     expect(s.waitEvents).toEqual([]);
   });
 
+  it("unlinks an event with prot_removewaitevent between reads, and leaves it when asked through another stream", async () => {
+    const clock = new VirtualClock();
+    const s = open(clock, [{ at: 30, data: "x\n" }]);
+    const other = open(clock, []);
+    const fired: number[] = [];
+    const ev = prot_addwaitevent(s, 10, (_st, e) => (fired.push(clock.now()), e), null);
+    prot_removewaitevent(other, ev);
+    expect(s.waitEvents).toEqual([ev]);
+    prot_removewaitevent(s, ev);
+    expect(s.waitEvents).toEqual([]);
+    expect(await clock.runUntil(prot_fgets(64, s))).toBe("x\n");
+    expect(fired).toEqual([]);
+    prot_free(s);
+    prot_free(other);
+  });
+
   it("reads bytes and pieces of lines like prot_getc, prot_fgets and prot_read", async () => {
     const clock = new VirtualClock();
     const s = open(clock, [{ at: 1, data: "abcdefgh\nxy" }], 2);

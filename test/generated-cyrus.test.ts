@@ -20,7 +20,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { declaredDeviations, deviationTable, deviationsHeader, FOUND } from "../conformance/model/cyrus.js";
 import { cyrusJudge, generatedRuns, generatedSeed, runDifferential } from "../conformance/model/differential.js";
-import { cyrusCaseArbitrary } from "../conformance/model/generate.js";
+import { cyrusCaseArbitrary } from "../conformance/model/cyrus-repair.js";
 import type { DriverExecutor } from "../conformance/src/driver.js";
 import { driversClosedAfterAll } from "./helpers.js";
 import { loadSuite } from "../conformance/src/load.js";
@@ -39,7 +39,9 @@ describe("the C implementation through its driver against the model", () => {
   it("places the difference of every written case, in both forms, after a deviation declared for it", async () => {
     const table = deviationTable(deviationsHeader());
     const judge = cyrusJudge(driver);
-    const unsupported = ["throw", "read-callback", "undefined-in-c"];
+    // The shadow does not follow changes from outside during a wait, input that fails or echoes:
+    // deviations.h declares their cases by ID, and test/cyrus-driver.test.ts holds the driver to them.
+    const unsupported = ["throw", "read-callback", "undefined-in-c", "meanwhile", "input-error", "echo"];
     const wrong: string[] = [];
     // Each written case, and its form with a read timeout (the quirk the driver declares).
     const written = withQuirkForms(loadSuite().cases, ["events-need-read-timeout"]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ProtStream, ProtWriter, ScriptedSource, VirtualClock, WOULD_BLOCK, type WaitEvent } from "prot-events";
+import { ProtStream, ProtWriter, ScriptedSource, VirtualClock, WOULD_BLOCK, type WaitEvent, type WaitEventProc } from "prot-events";
 import { PassThrough } from "node:stream";
 import { readAll, scripted } from "./helpers.js";
 
@@ -171,6 +171,20 @@ describe("rescheduling", () => {
 });
 
 describe("removing and adding inside callbacks", () => {
+  it("removes the event of a callback that returns undefined, as null, even if it did not remove it", async () => {
+    const { clock, s } = scripted([], { at: 30 });
+    const log: string[] = [];
+    // A JavaScript callback that forgot its return statement.
+    const forgetful = ((st: ProtStream) => void log.push(`${st.clock.now()} forgetful`)) as unknown as WaitEventProc<null>;
+    const ev = s.addWaitEvent(5, forgetful, null);
+    s.addWaitEvent(20, once(log, "later"), null);
+    expect(await clock.runUntil(s.readLine())).toBeNull();
+    expect(log).toEqual(["5 forgetful", "20 later"]);
+    expect(ev.stream).toBeNull();
+    // Removed, not failed: the read ends with the input.
+    expect(s.eof).toBe(true);
+  });
+
   it("never fires a later event that a callback removed", async () => {
     const { clock, s } = scripted([], { at: 30 });
     const log: string[] = [];

@@ -3,8 +3,8 @@
  * anyone writing an adapter of their own.
  */
 import { Writable } from "node:stream";
-import { ProtGroup, ProtStream, ProtWriter, ScriptedSource, VERSION, WOULD_BLOCK, select, type ReadResult, type WaitEvent } from "../../src/index.js";
-import type { Adapter, EventCallback, EventHandle, OpenOptions, ReadOutcome, StreamUnderTest } from "../src/adapter.js";
+import { ProtGroup, ProtStream, ProtWriter, ScriptedSource, VERSION, WOULD_BLOCK, select, type ByteSink, type ByteSource, type ReadResult, type WaitEvent } from "../../src/index.js";
+import type { Adapter, EventCallback, EventHandle, GroupUnderTest, OpenOptions, ReadOutcome, StreamUnderTest } from "../src/adapter.js";
 import type { Rock } from "../src/case.js";
 
 const outcome = <T>(s: ProtStream, r: ReadResult<T>): ReadOutcome<T> => {
@@ -13,13 +13,38 @@ const outcome = <T>(s: ProtStream, r: ReadResult<T>): ReadOutcome<T> => {
   return s.eof ? { kind: "eof" } : { kind: "error", message: s.error ?? "unknown error" };
 };
 
+/** Scripted input that also takes what a peer echoes back. */
+class EchoingSource implements ByteSource {
+  #sink: ByteSink | null = null;
+  constructor(readonly scripted: ScriptedSource) {}
+  attach(sink: ByteSink): void {
+    this.#sink = sink;
+    this.scripted.attach(sink);
+  }
+  pause(): void {
+    this.scripted.pause();
+  }
+  resume(): void {
+    this.scripted.resume();
+  }
+  close(): void {
+    this.#sink = null;
+    this.scripted.close();
+  }
+  echo(bytes: Uint8Array): void {
+    this.#sink?.push(Buffer.from(bytes));
+  }
+}
+
 class ReferenceStream implements StreamUnderTest {
   readonly stream: ProtStream;
   readonly writer: ProtWriter | null = null;
   constructor(o: OpenOptions) {
     const arrivals = o.input.arrivals.map((a) => ({ at: a.at, data: a.bytes }));
-    const end = o.input.end === undefined ? undefined : { at: o.input.end };
-    this.stream = new ProtStream(new ScriptedSource(o.clock, arrivals, end), {
+    const { end: at, error } = o.input;
+    const end = at === undefined ? undefined : { at, ...(error === undefined ? {} : { error }) };
+    const source = new EchoingSource(new ScriptedSource(o.clock, arrivals, end));
+    this.stream = new ProtStream(source, {
       clock: o.clock,
       name: o.name,
       encoding: "latin1",
@@ -28,7 +53,16 @@ class ReferenceStream implements StreamUnderTest {
     });
     const sink = o.flushSink;
     if (sink !== undefined) {
-      this.writer = new ProtWriter(new Writable({ write: (chunk: Buffer, _enc, done) => (sink(chunk), done()) }));
+      const echo = o.echo === true;
+      this.writer = new ProtWriter(
+        new Writable({
+          write: (chunk: Buffer, _enc, done) => {
+            sink(chunk);
+            if (echo) source.echo(chunk);
+            done();
+          },
+        }),
+      );
       this.stream.setFlushOnRead(this.writer);
     }
   }
@@ -49,6 +83,9 @@ class ReferenceStream implements StreamUnderTest {
   }
   async read(n: number): Promise<ReadOutcome<Uint8Array>> {
     return outcome(this.stream, await this.stream.read(n));
+  }
+  async peek(): Promise<ReadOutcome<number>> {
+    return outcome(this.stream, await this.stream.peek());
   }
   setTimeout(ticks: number): void {
     this.stream.setTimeout(ticks);
@@ -71,12 +108,14 @@ class ReferenceStream implements StreamUnderTest {
   }
 }
 
+const unwrap = (streams: StreamUnderTest[]): Map<ProtStream, StreamUnderTest> => new Map(streams.map((s) => [(s as ReferenceStream).stream, s]));
+
 /** The reference implementation, in process. */
 const reference: Adapter = {
   info: { name: "prot-events reference", version: VERSION, language: "TypeScript", profile: "core" },
   openStream: (o) => new ReferenceStream(o),
   async select(streams, timeout) {
-    const byStream = new Map(streams.map((s) => [(s as ReferenceStream).stream, s]));
+    const byStream = unwrap(streams);
     const group = new ProtGroup(byStream.keys());
     try {
       const ready = await select(group, timeout);
@@ -84,6 +123,11 @@ const reference: Adapter = {
     } finally {
       for (const s of byStream.keys()) group.delete(s);
     }
+  },
+  group(streams): GroupUnderTest {
+    const byStream = unwrap(streams);
+    const group = new ProtGroup(byStream.keys());
+    return { select: async (timeout) => (await select(group, timeout)).map((s) => byStream.get(s) as StreamUnderTest) };
   },
 };
 

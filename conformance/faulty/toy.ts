@@ -7,7 +7,7 @@
  * that the suite can fail.
  */
 import type { Clock, Timer } from "../../src/clock.js";
-import type { Adapter, EventCallback, EventHandle, OpenOptions, ReadOutcome, StreamUnderTest } from "../src/adapter.js";
+import type { Adapter, EventCallback, EventHandle, GroupUnderTest, OpenOptions, ReadOutcome, StreamUnderTest } from "../src/adapter.js";
 import type { Rock } from "../src/case.js";
 
 /** The rules a toy can be told to break. */
@@ -48,10 +48,23 @@ export interface Faults {
   flushBeforePassOnly?: boolean;
 }
 
-interface ToyEvent extends EventHandle {
-  callback: EventCallback;
-  removed: boolean;
-  fired: boolean;
+/** An event; setting its mark tells its stream, so that a sleeping read decides its sleep again. */
+class ToyEvent implements EventHandle {
+  removed = false;
+  fired = false;
+  constructor(
+    readonly owner: ToyStream,
+    private at: number,
+    public rock: Rock,
+    readonly callback: EventCallback,
+  ) {}
+  get mark(): number {
+    return this.at;
+  }
+  set mark(mark: number) {
+    this.at = mark;
+    if (!this.removed) this.owner.deadlineMoved();
+  }
 }
 
 const IDLE = "idle for too long";
@@ -63,6 +76,8 @@ class ToyStream implements StreamUnderTest {
   buf = "";
   ended = false;
   error: string | null = null;
+  /** The input's failure: reported once what came before is read. */
+  inputError: string | null = null;
   closed = false;
   list: ToyEvent[] = [];
   timeout: number;
@@ -72,6 +87,8 @@ class ToyStream implements StreamUnderTest {
   pendingOut = "";
   arrivals = 0;
   waking: (() => void) | null = null;
+  /** Set while a read sleeps: computes its wake-up again. */
+  rearm: (() => void) | null = null;
   watchers = new Set<() => void>();
   readonly clock: Clock;
   readonly timers: Timer[] = [];
@@ -80,6 +97,7 @@ class ToyStream implements StreamUnderTest {
     o: OpenOptions,
     readonly faults: Faults,
     readonly flushSink: ((bytes: Uint8Array) => void) | undefined,
+    readonly echo: boolean,
   ) {
     this.clock = o.clock;
     this.timeout = o.timeout;
@@ -88,7 +106,8 @@ class ToyStream implements StreamUnderTest {
     for (const a of o.input.arrivals) {
       this.timers.push(o.clock.schedule(a.at, () => this.arrive(Buffer.from(a.bytes).toString("latin1"))));
     }
-    if (o.input.end !== undefined) this.timers.push(o.clock.schedule(o.input.end, () => this.finish()));
+    const error = o.input.error;
+    if (o.input.end !== undefined) this.timers.push(o.clock.schedule(o.input.end, () => this.finish(error)));
     allStreams.add(this);
   }
 
@@ -100,9 +119,16 @@ class ToyStream implements StreamUnderTest {
     this.poke();
   }
 
-  finish(): void {
+  finish(error: string | undefined): void {
+    if (error !== undefined && this.error === null && !this.ended) this.inputError = error;
     this.ended = true;
     this.poke();
+  }
+
+  /** An event was added, removed or moved, or the timeout changed. */
+  deadlineMoved(): void {
+    this.rearm?.();
+    for (const w of this.watchers) w();
   }
 
   poke(): void {
@@ -158,6 +184,7 @@ class ToyStream implements StreamUnderTest {
     const out = this.pendingOut;
     this.pendingOut = "";
     this.flushSink(Buffer.from(out, "latin1"));
+    if (this.echo) this.arrive(out);
   }
 
   /** Waits for more input: "data", "end" or "block". */
@@ -182,21 +209,28 @@ class ToyStream implements StreamUnderTest {
       if (this.arrivals !== seen) return "data";
       if (this.closed || this.error !== null || this.ended) return "end";
       if (!this.faults.flushBeforePassOnly) this.flush();
+      if (this.arrivals !== seen) return "data";
       if (this.nonBlocking) return "block";
       if (timedOut()) {
         this.fail(IDLE);
         return "end";
       }
-      let at = Math.min(...this.list.map((e) => e.mark), this.timeout > 0 && !this.faults.ignoreTimeout ? this.timeoutMark : Infinity);
-      if (at <= now) at = now + 1;
       await new Promise<void>((resolve) => {
-        const timer = at === Infinity ? null : this.clock.schedule(at, () => resolve());
+        let timer: Timer | null = null;
+        this.rearm = () => {
+          timer?.cancel();
+          let at = Math.min(...this.list.map((e) => e.mark), this.timeout > 0 && !this.faults.ignoreTimeout ? this.timeoutMark : Infinity);
+          if (at <= this.clock.now()) at = this.clock.now() + 1;
+          timer = at === Infinity ? null : this.clock.schedule(at, () => resolve());
+        };
+        this.rearm();
         this.waking = () => {
           timer?.cancel();
           resolve();
         };
       });
       this.waking = null;
+      this.rearm = null;
       if (this.faults.passBeforeInput && this.arrivals !== seen) this.pass(this.clock.now());
       if (this.arrivals !== seen) return "data";
       if (this.closed || this.error !== null || this.ended) return "end";
@@ -204,7 +238,8 @@ class ToyStream implements StreamUnderTest {
   }
 
   ending<T>(): ReadOutcome<T> {
-    if (this.error !== null) return { kind: "error", message: this.error };
+    const error = this.error ?? this.inputError;
+    if (error !== null) return { kind: "error", message: error };
     return this.ended ? { kind: "eof" } : { kind: "error", message: "stream closed" };
   }
 
@@ -217,14 +252,14 @@ class ToyStream implements StreamUnderTest {
         this.buf = this.buf.slice(nl + 1);
         return { kind: "data", value: line };
       }
-      if (this.ended && this.error === null && this.buf !== "") {
+      if (this.ended && this.error === null && this.inputError === null && this.buf !== "") {
         const line = this.buf;
         this.buf = "";
         return { kind: "data", value: line };
       }
       const r = await this.wait();
       if (r === "block") return { kind: "wouldblock" };
-      if (r === "end" && !(this.ended && this.error === null && this.buf !== "")) return this.ending();
+      if (r === "end" && !(this.ended && this.error === null && this.inputError === null && this.buf !== "")) return this.ending();
     }
   }
 
@@ -247,10 +282,19 @@ class ToyStream implements StreamUnderTest {
     return r.kind === "data" ? { kind: "data", value: r.value[0] as number } : r;
   }
 
+  async peek(): Promise<ReadOutcome<number>> {
+    for (;;) {
+      if (this.buf !== "" && this.error === null) return { kind: "data", value: this.buf.charCodeAt(0) };
+      const r = await this.wait();
+      if (r === "block") return { kind: "wouldblock" };
+      if (r === "end" && this.buf === "") return this.ending();
+    }
+  }
+
   addWaitEvent(mark: number, callback: EventCallback, rock: Rock): EventHandle {
-    const e: ToyEvent = { mark: this.faults.markAsInterval ? this.clock.now() + mark : mark, rock, callback, removed: false, fired: false };
+    const e = new ToyEvent(this, this.faults.markAsInterval ? this.clock.now() + mark : mark, rock, callback);
     this.list.push(e);
-    this.poke();
+    this.deadlineMoved();
     return e;
   }
 
@@ -259,6 +303,7 @@ class ToyStream implements StreamUnderTest {
     if (i < 0) return;
     this.list.splice(i, 1);
     (event as ToyEvent).removed = true;
+    this.deadlineMoved();
   }
 
   events(): EventHandle[] {
@@ -268,7 +313,7 @@ class ToyStream implements StreamUnderTest {
   setTimeout(ticks: number): void {
     this.timeout = ticks;
     this.timeoutMark = ticks > 0 ? this.clock.now() + ticks : Infinity;
-    this.poke();
+    this.deadlineMoved();
   }
 
   resetTimeout(): void {
@@ -301,9 +346,13 @@ class ToyStream implements StreamUnderTest {
 
 /** A toy implementation with the given faults. */
 export function toy(name: string, faults: Faults = {}): Adapter {
-  return {
+  const adapter: Adapter = {
     info: { name, version: "1", language: "TypeScript", profile: "core" },
-    openStream: (o) => new ToyStream(o, faults, o.flushSink),
+    openStream: (o) => new ToyStream(o, faults, o.flushSink, o.echo === true),
+    // A toy group keeps nothing but its streams: each select looks at them afresh.
+    group(streams): GroupUnderTest {
+      return { select: (timeout) => adapter.select(streams, timeout) };
+    },
     async select(streams, timeout) {
       const toys = streams as ToyStream[];
       const clock = (toys[0] as ToyStream).clock;
@@ -326,4 +375,5 @@ export function toy(name: string, faults: Faults = {}): Adapter {
       }
     },
   };
+  return adapter;
 }

@@ -19,8 +19,8 @@
  * A difference that the generated cases find before deviations.h declares
  * it goes in `FOUND` until it is declared, and some things the C code does
  * are undefined behaviour that its driver refuses to run (`UNDEFINED`). The
- * generator for the C layer cuts whatever reaches those (and R_SPIN, see
- * `mustAvoid`) out of its cases (`repairForCyrus`), so that a difference
+ * generator for the C layer cuts whatever reaches those (and R_SPIN) out of
+ * its cases (`repairForCyrus` in ./cyrus-repair.ts), so that a difference
  * the run cannot attribute is a new finding.
  *
  * The observer stops at the first trigger: after it the C state is no
@@ -37,7 +37,7 @@ import { expectedTrace, type ActionPlace, type Ev, type ModelObserver, type Read
 /**
  * The deviations of deviations.h that the observer places, by the macro of
  * their reason (R_REMOVE_NEXT is undefined behaviour, below; R_CLOSE needs
- * a `close`, which the C cases never have).
+ * a `close` and R_OUTSIDE_CHANGE a `meanwhile`, which the C cases never have).
  */
 export const DECLARED = [
   "R_NO_TIMEOUT",
@@ -70,7 +70,7 @@ export const DECLARED = [
 export const FOUND: Readonly<Record<never, string>> = {};
 
 /** Undefined behaviour in the C code, which its driver refuses to run. */
-const UNDEFINED = {
+export const UNDEFINED = {
   R_REMOVE_NEXT: "a callback removes the event that prot_fill()'s walk holds as the next one (deviations.h)",
   FREED_HANDLE:
     "a handle whose event prot_removewaitevent() has freed is used again: re-marked, given a rock, returned (the driver " +
@@ -137,46 +137,6 @@ export function deviationsHeader(): string {
 /** The deviations the C driver declares now: the R_* macros its table uses. */
 export function declaredDeviations(): Set<string> {
   return new Set([...deviationTable(deviationsHeader()).values()].flat());
-}
-
-/**
- * Whether the differential run must keep `d` out of its cases: undefined
- * behaviour, not declared, or R_SPIN, after which the driver spends 10,000
- * select() calls (about 0.15 s) to answer with an error and no trace, so
- * that nothing of the case can be checked.
- */
-function mustAvoid(d: CyrusDeviation, declared: ReadonlySet<string>): boolean {
-  return d in UNDEFINED || d === "R_SPIN" || !declared.has(d);
-}
-
-/**
- * `c` without what makes the C layer meet undefined behaviour or an
- * undeclared difference: the step or action causing it is cut, and the case
- * analysed again, until its first trigger (if any) is one to keep.
- */
-export function repairForCyrus(c: Case, declared: ReadonlySet<string>): Case {
-  let out = c;
-  for (;;) {
-    const a = analyseForCyrus(out);
-    if (a.trigger === undefined || !mustAvoid(a.trigger.deviation, declared)) return { ...out, expect: a.trace };
-    const cut = without(out, a.trigger.cause);
-    if (JSON.stringify(cut) === JSON.stringify(out)) throw new Error(`cannot cut ${a.trigger.deviation} out of case ${c.id}: ${JSON.stringify(a.trigger.cause)}`);
-    out = cut;
-  }
-}
-
-/** `c` without the step or action at `p` (a case keeps at least one step). */
-function without(c: Case, p: CasePlace): Case {
-  if (p.action === undefined) {
-    const steps = c.steps.filter((_, i) => i !== p.step);
-    return { ...c, steps: steps.length > 0 ? steps : [{ events: Object.keys(c.streams)[0] as string }] };
-  }
-  const { event, script, action } = p.action;
-  const spec = c.events?.[event];
-  if (spec === undefined) throw new Error(`no event ${event} to repair`);
-  const cut = (s: Action[]): Action[] => s.filter((_, i) => i !== action);
-  const on = script < 0 ? cut(spec.on as Action[]) : (spec.on as Action[][]).map((s, i) => (i === script ? cut(s) : s));
-  return { ...c, events: { ...c.events, [event]: { ...spec, on } } };
 }
 
 // ---- what the C code keeps beside the model's state ---------------------------
@@ -280,8 +240,13 @@ class CyrusShadow implements ModelObserver {
     this.#step = index;
     this.#place = { step: index };
     if (this.#done) return;
-    if ("remove-event" in st) this.#remove(w.handles.get(st["remove-event"]), w, this.#place);
-    else if ("add-event" in st) this.#adds++;
+    if ("remove-event" in st) {
+      if (typeof st["remove-event"] !== "string") return this.#lose("the shadow does not follow a removal through another stream");
+      this.#remove(w.handles.get(st["remove-event"]), w, this.#place);
+    } else if ("meanwhile" in st) {
+      // What C learns of a change made while it sleeps (R_OUTSIDE_CHANGE) is not followed here.
+      this.#lose("the shadow does not follow changes made from outside during a wait");
+    } else if ("add-event" in st) this.#adds++;
     else if ("set-mark" in st) this.#touch(w.handles.get(st["set-mark"].event), w);
     else if ("set-timeout" in st) this.#sh(w, stream(w, st["set-timeout"].stream)).mark = w.now + st["set-timeout"].ticks;
     else if ("reset-timeout" in st) {

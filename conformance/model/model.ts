@@ -16,7 +16,7 @@
  * made, with the state it is made on; ./cyrus.ts uses it to find where the
  * C layer would part from these rules. Observers never change the trace.
  */
-import { HORIZON, markFrom, type Action, type Case, type EventSpec, type ReadResultEntry, type Rock, type Script, type Step, type TraceEntry } from "../src/case.js";
+import { HORIZON, markFrom, removeTarget, type Action, type Case, type EventSpec, type OutsideStep, type ReadResultEntry, type Rock, type Script, type Step, type TraceEntry } from "../src/case.js";
 
 // ---- state ------------------------------------------------------------------
 
@@ -45,6 +45,10 @@ export interface Stream {
   arrivals: Arrival[];
   /** When the input ends, while that is still to come. */
   end: number | undefined;
+  /** The message the input fails with at `end`, instead of ending; undefined for a clean end. */
+  failsWith: string | undefined;
+  /** The input's failure, once it came (and the stream had not failed by its own doing before). */
+  inputError: string | null;
   /** How many arrivals were taken in: a wait compares it to see whether input came. */
   taken: number;
   ended: boolean;
@@ -59,6 +63,8 @@ export interface Stream {
   events: Ev[];
   /** The paired writer's output not yet handed on; null without a writer. */
   out: string | null;
+  /** The peer echoes: what the writer hands on arrives as input at once. */
+  echo: boolean;
   /** A read callback is set. */
   readCallback: boolean;
 }
@@ -74,6 +80,8 @@ export interface World {
   readonly firings: Map<string, number>;
   readonly trace: TraceEntry[];
   readonly obs: ModelObserver | undefined;
+  /** What `meanwhile` steps will do from outside, in time order (ties: in the order given). */
+  readonly outside: Array<{ at: number; do: OutsideStep }>;
 }
 
 const IDLE = "idle for too long";
@@ -84,7 +92,7 @@ const CALLBACK_FAILED = "wait event callback failed: ";
 type Flow = "go" | "stop";
 
 /** The three reads of the case format. */
-export type ReadKind = "read-line" | "getc" | "read";
+export type ReadKind = "read-line" | "getc" | "read" | "peek";
 
 /** Where an action sits in a case: its event, the script (-1 for a single script) and the action's index. */
 export interface ActionPlace {
@@ -137,7 +145,7 @@ export interface ModelObserver {
 
 /** The trace a conforming implementation produces for `c`; `obs` watches the run. */
 export function expectedTrace(c: Case, obs?: ModelObserver): TraceEntry[] {
-  const w: World = { c, now: 0, streams: new Map(), handles: new Map(), firings: new Map(), trace: [], obs };
+  const w: World = { c, now: 0, streams: new Map(), handles: new Map(), firings: new Map(), trace: [], obs, outside: [] };
   for (const [name, spec] of Object.entries(c.streams)) {
     const timeout = spec.timeout ?? 0;
     w.streams.set(name, {
@@ -145,6 +153,8 @@ export function expectedTrace(c: Case, obs?: ModelObserver): TraceEntry[] {
       buf: "",
       arrivals: (spec.input ?? []).map((a) => ({ ...a })).sort((a, b) => a.at - b.at),
       end: spec.end,
+      failsWith: spec.error,
+      inputError: null,
       taken: 0,
       ended: false,
       closed: false,
@@ -155,6 +165,7 @@ export function expectedTrace(c: Case, obs?: ModelObserver): TraceEntry[] {
       nonBlocking: spec.nonBlocking ?? false,
       events: [],
       out: spec.flushOnRead === true ? "" : null,
+      echo: spec.echo === true,
       readCallback: false,
     });
   }
@@ -190,10 +201,25 @@ function handle(w: World, name: string): Ev {
 
 // ---- time and input ---------------------------------------------------------
 
-/** Lets time pass to `t`, delivering on every stream the input due by then. */
+/**
+ * Lets time pass to `t`, delivering on every stream the input due by then,
+ * and doing on the way what `meanwhile` steps do from outside, each at its
+ * time, after the input due at that instant.
+ */
 function advanceTo(w: World, t: number): void {
+  for (let o = w.outside[0]; o !== undefined && o.at <= t; o = w.outside[0]) {
+    w.outside.shift();
+    for (const s of w.streams.values()) deliver(w, s, o.at);
+    w.now = Math.max(w.now, o.at);
+    outsideStep(w, o.do);
+  }
   for (const s of w.streams.values()) deliver(w, s, t);
   w.now = Math.max(w.now, t);
+}
+
+/** When the next `meanwhile` action comes (Infinity if none). */
+function nextOutside(w: World): number {
+  return w.outside[0]?.at ?? Infinity;
 }
 
 /** Delivers the arrivals and the end of `s` due by `t`, in time order, each at its own time (never before now). */
@@ -208,6 +234,8 @@ function deliver(w: World, s: Stream, t: number): void {
       arrive(s, a.data, Math.max(a.at, w.now));
     } else if (end !== Infinity) {
       s.end = undefined;
+      // WE-ERR-1: a stream that failed by its own doing keeps its own error.
+      if (s.failsWith !== undefined && s.error === null && !s.ended) s.inputError = s.failsWith;
       s.ended = true;
       if (!s.closed) w.obs?.ended?.(w, s);
     } else return;
@@ -366,6 +394,8 @@ function wait(w: World, s: Stream): WaitOutcome {
     if (s.error !== null) return "end";
     // WE-FLUSH-1: hand on the writer's output after a pass that brought no input or end.
     flush(w, s);
+    // What the flush brought back (a peer that echoes) is input: no sleep for it.
+    if (s.taken !== seen) return "data";
     // WE-NB-1: non-blocking: one pass, then would-block; the timeout does not apply.
     if (s.nonBlocking) return "block";
     // WE-TIMEOUT-1 / WE-TIMEOUT-3 / WE-TIMEOUT-4: checked after the pass, so the
@@ -374,7 +404,13 @@ function wait(w: World, s: Stream): WaitOutcome {
       fail(s, IDLE);
       return "end";
     }
-    const wake = Math.min(timerFor(s, w.now), nextInput(s));
+    let wake = Math.min(timerFor(s, w.now), nextInput(s));
+    // WE-API-3: a change from outside while the read sleeps counts from then:
+    // the read decides its sleep again, without a pass.
+    while (nextOutside(w) < wake) {
+      advanceTo(w, nextOutside(w));
+      wake = Math.min(timerFor(s, w.now), nextInput(s));
+    }
     if (wake === Infinity || wake > HORIZON) return "stuck";
     w.obs?.sleeps?.(w, s, wake);
     advanceTo(w, wake);
@@ -398,7 +434,9 @@ function flush(w: World, s: Stream): void {
   const last = w.trace[w.trace.length - 1];
   if (last !== undefined && "flush" in last && last.flush === s.name && last.t === w.now) last.data += s.out;
   else w.trace.push({ t: w.now, flush: s.name, data: s.out });
+  const out = s.out;
   s.out = "";
+  if (s.echo) arrive(s, out, w.now);
 }
 
 function write(s: Stream, data: string): void {
@@ -416,7 +454,11 @@ function resetTimeout(w: World, s: Stream): void {
 /** Takes what a read needs from the buffer, or undefined when it has to wait. */
 type Take = (s: Stream) => ReadResultEntry | undefined;
 
-/** WE-READ-1: up to the LF, without it and a CR just before it. WE-READ-3 / WE-ERR-2: an unterminated last line at the end. */
+/**
+ * WE-READ-1: up to the LF, without it and a CR just before it. WE-READ-3 /
+ * WE-ERR-2: an unterminated last line at the end. WE-ERR-3: not when the
+ * input failed: a line cut off by a failure is no line.
+ */
 const takeLine: Take = (s) => {
   const lf = s.buf.indexOf("\n");
   if (lf >= 0) {
@@ -424,7 +466,7 @@ const takeLine: Take = (s) => {
     s.buf = s.buf.slice(lf + 1);
     return { line };
   }
-  if (s.ended && s.error === null && s.buf !== "") {
+  if (s.ended && s.error === null && s.inputError === null && s.buf !== "") {
     const line = s.buf;
     s.buf = "";
     return { line };
@@ -440,6 +482,9 @@ const takeByte: Take = (s) => {
   return { byte };
 };
 
+/** WE-READ-6: the next byte, any value 0-255, left in the buffer. */
+const peekByte: Take = (s) => (s.buf === "" ? undefined : { byte: s.buf.charCodeAt(0) });
+
 /** WE-READ-4: 1 to n buffered bytes. */
 const takeUpTo =
   (n: number): Take =>
@@ -452,7 +497,8 @@ const takeUpTo =
 
 /** The outcome of a read that found no data: the stream's failure, or the end of the input. */
 function ending(s: Stream): ReadResultEntry {
-  return s.error !== null ? { error: s.error } : { eof: true };
+  const error = s.error ?? s.inputError;
+  return error !== null ? { error } : { eof: true };
 }
 
 /** A read step: WE-MODEL-3, served from the buffer without waiting when it can; else it waits. */
@@ -493,6 +539,7 @@ function blocked(w: World, record: (r: ReadResultEntry) => void): Flow {
     for (const a of s.arrivals) last = Math.max(last, a.at);
     if (s.end !== undefined) last = Math.max(last, s.end);
   }
+  for (const o of w.outside) last = Math.max(last, o.at);
   if (last <= HORIZON) {
     advanceTo(w, last);
     record({ blocked: true });
@@ -534,7 +581,7 @@ function select(w: World, names: string[], timeout: number | null): Flow {
       w.trace.push({ t: w.now, select: ready.map((s) => s.name) });
       return "go";
     }
-    const wake = Math.min(limit, ...list.map(deadline), ...list.map(nextInput));
+    const wake = Math.min(limit, nextOutside(w), ...list.map(deadline), ...list.map(nextInput));
     // Spec silent: a select that can never return stops the case without an entry, as in the runner.
     if (wake === Infinity || wake > HORIZON) return "stop";
     advanceTo(w, wake);
@@ -546,7 +593,7 @@ function select(w: World, names: string[], timeout: number | null): Flow {
 function close(s: Stream): void {
   // WE-CLOSE-1: events removed (handles detached), reads fail with "stream closed", nothing left scheduled.
   s.closed = true;
-  if (s.error === null) s.error = CLOSED;
+  if (s.error === null) s.error = s.inputError ?? CLOSED;
   s.events = [];
   s.buf = "";
   s.arrivals = [];
@@ -557,6 +604,7 @@ function step(w: World, st: Step): Flow {
   if ("read-line" in st) return read(w, "read-line", st["read-line"], takeLine);
   if ("getc" in st) return read(w, "getc", st.getc, takeByte);
   if ("read" in st) return read(w, "read", st.read.stream, takeUpTo(st.read.n), st.read.n);
+  if ("peek" in st) return read(w, "peek", st.peek, peekByte);
   if ("select" in st) return select(w, st.select.streams, st.select.timeout);
   if ("advance" in st) {
     // WE-MODEL-2: time passes with no read waiting; no event runs.
@@ -571,15 +619,15 @@ function step(w: World, st: Step): Flow {
   } else if ("nonblocking" in st) {
     // WE-NB-2: each read follows the mode in force when it begins.
     stream(w, st.nonblocking.stream).nonBlocking = st.nonblocking.value;
-  } else if ("add-event" in st) {
-    addEvent(w, st["add-event"].event, markFrom(st["add-event"], w.now, 0));
-  } else if ("remove-event" in st) {
-    const name = st["remove-event"];
-    removeEvent(stream(w, eventSpec(w, name).stream), handle(w, name));
-  } else if ("set-mark" in st) {
-    // WE-API-3: a mark may change at any time.
-    const ev = handle(w, st["set-mark"].event);
-    ev.mark = markFrom(st["set-mark"], w.now, ev.mark);
+  } else if ("add-event" in st || "remove-event" in st || "set-mark" in st) {
+    outsideStep(w, st);
+  } else if ("meanwhile" in st) {
+    // A time already passed: done before the next step, as the runner does.
+    if (st.meanwhile.at <= w.now) outsideStep(w, st.meanwhile.do);
+    else {
+      const i = w.outside.findIndex((o) => o.at > st.meanwhile.at);
+      w.outside.splice(i < 0 ? w.outside.length : i, 0, { at: st.meanwhile.at, do: st.meanwhile.do });
+    }
   } else if ("events" in st) {
     const list = stream(w, st.events).events.map((ev) => `${ev.name}@${ev.mark}`);
     w.trace.push({ t: w.now, events: st.events, list });
@@ -591,4 +639,19 @@ function step(w: World, st: Step): Flow {
     close(stream(w, st.close));
   }
   return "go";
+}
+
+/** The steps that also come from outside, at a time. */
+function outsideStep(w: World, st: OutsideStep): void {
+  if ("add-event" in st) {
+    addEvent(w, st["add-event"].event, markFrom(st["add-event"], w.now, 0));
+  } else if ("remove-event" in st) {
+    // WE-API-5: asked through another stream, an event not on it is left alone.
+    const target = removeTarget(st["remove-event"], w.c.events ?? {});
+    removeEvent(stream(w, target.stream ?? eventSpec(w, target.event).stream), handle(w, target.event));
+  } else {
+    // WE-API-3: a mark may change at any time.
+    const ev = handle(w, st["set-mark"].event);
+    ev.mark = markFrom(st["set-mark"], w.now, ev.mark);
+  }
 }

@@ -20,7 +20,8 @@ import { isMap, isSeq, parseDocument, YAMLSeq } from "yaml";
 import type { Case } from "../src/case.js";
 import { checkCase, packageRoot } from "../src/load.js";
 import { declaredDeviations } from "./cyrus.js";
-import { caseArbitrary, cyrusCaseArbitrary, type GeneratorName } from "./generate.js";
+import { cyrusCaseArbitrary } from "./cyrus-repair.js";
+import { caseArbitrary, type GeneratorName } from "./generate.js";
 import { expectedTrace } from "./model.js";
 
 /** The case that generator `g` gives for `seed` at the end of `path`. */

@@ -54,6 +54,8 @@ export interface ScriptedInput {
   arrivals: Array<{ at: number; bytes: Uint8Array }>;
   /** When the input ends, if it does. */
   end?: number;
+  /** With `end`: the input fails then with this message instead of ending; reads report it as their error. */
+  error?: string;
 }
 
 /** An event as the runner handles it: its mark and rock, readable and writable. */
@@ -92,6 +94,8 @@ export interface StreamUnderTest {
   getc(): Promise<ReadOutcome<number>>;
   /** Reads up to `n` bytes. */
   read(n: number): Promise<ReadOutcome<Uint8Array>>;
+  /** Returns the next byte without taking it, waiting (and running events) as a read does. */
+  peek(): Promise<ReadOutcome<number>>;
   /** Sets the read timeout (0: none). */
   setTimeout(ticks: number): void;
   /** Restarts the read timeout. */
@@ -124,6 +128,18 @@ export interface OpenOptions {
    * handed on.
    */
   flushSink?: (bytes: Uint8Array) => void;
+  /**
+   * Set with `flushSink` when the case's peer echoes: everything the writer
+   * hands on must also arrive as the stream's input, at that instant, after
+   * it has reached the sink.
+   */
+  echo?: boolean;
+}
+
+/** A group of streams kept across selects, as C's `struct protgroup`. */
+export interface GroupUnderTest {
+  /** Waits as {@link Adapter.select} does, over the group's streams; returns the ready ones, in the group's order. */
+  select(timeout: number | null): Promise<StreamUnderTest[]>;
 }
 
 /** An implementation under test, in process. */
@@ -134,4 +150,10 @@ export interface Adapter {
   openStream(options: OpenOptions): StreamUnderTest;
   /** Waits until some of `streams` are ready or `timeout` ticks pass; returns the ready ones, in the order given. */
   select(streams: StreamUnderTest[], timeout: number | null): Promise<StreamUnderTest[]>;
+  /**
+   * Makes a group of `streams` that later selects reuse, so that what the
+   * group keeps between selects is tested (cases tagged `group`). An adapter
+   * without it declares the tag `group` unsupported.
+   */
+  group?(streams: StreamUnderTest[]): GroupUnderTest;
 }

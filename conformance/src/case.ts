@@ -36,8 +36,12 @@ export interface StreamSpec {
   input?: Array<{ at: number; data: string }>;
   /** The virtual time at which the input ends; without it the input stays open. */
   end?: number;
+  /** With `end`: the input fails at that time with this message instead of ending (the error a read reports). */
+  error?: string;
   /** Pair a writer that is flushed before the stream sleeps; what it hands on is traced as `flush`. */
   flushOnRead?: boolean;
+  /** With `flushOnRead`: the peer echoes, so what the writer hands on arrives as input at the same instant. */
+  echo?: boolean;
 }
 
 /** Where a set-mark or add takes its new mark from: exactly one key. */
@@ -81,24 +85,39 @@ export type Step =
   | { "read-line": string }
   | { getc: string }
   | { read: { stream: string; n: number } }
-  | { select: { streams: string[]; timeout: number | null } }
+  | { peek: string }
+  | { select: { streams: string[]; timeout: number | null; group?: string } }
   | { advance: number }
   | { "set-timeout": { stream: string; ticks: number } }
   | { "reset-timeout": string }
   | { nonblocking: { stream: string; value: boolean } }
-  | { "add-event": MarkSpec & { event: string } }
-  | { "remove-event": string }
-  | { "set-mark": MarkSpec & { event: string } }
+  | OutsideStep
   | { events: string }
   | { write: { stream: string; data: string } }
   | { "read-callback": string }
-  | { close: string };
+  | { close: string }
+  | { meanwhile: { at: number; do: OutsideStep } };
+
+/**
+ * What a `meanwhile` step does from outside at its time, whatever the case is
+ * doing then (a read waiting, a select, an advance).
+ */
+export type OutsideStep =
+  | { "add-event": MarkSpec & { event: string } }
+  | { "remove-event": string | { event: string; stream: string } }
+  | { "set-mark": MarkSpec & { event: string } };
+
+/** The event a `remove-event` step removes, and the stream it asks (default: the event's own). */
+export function removeTarget(arg: string | { event: string; stream: string }, events: Record<string, EventSpec>): { event: string; stream: string | undefined } {
+  if (typeof arg !== "string") return arg;
+  return { event: arg, stream: events[arg]?.stream };
+}
 
 /** The result part of a read's trace entry: exactly one of these keys. */
 export interface ReadResultEntry {
   /** A line read, without its LF or CRLF. */
   line?: string;
-  /** A byte read. */
+  /** A byte read (or, for `peek`, the next byte, left in place). */
   byte?: number;
   /** Bytes read, one per character. */
   data?: string;
@@ -118,6 +137,7 @@ export type TraceEntry =
   | ({ t: number; "read-line": string } & ReadResultEntry)
   | ({ t: number; getc: string } & ReadResultEntry)
   | ({ t: number; read: string } & ReadResultEntry)
+  | ({ t: number; peek: string } & ReadResultEntry)
   | { t: number; select: string[] }
   | { t: number; "read-callback": string }
   | { t: number; flush: string; data: string }

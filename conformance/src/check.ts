@@ -6,7 +6,7 @@
  */
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { LineCounter, parseDocument, isNode, type Document } from "yaml";
-import { scriptsOf, type Action, type Case, type Step } from "./case.js";
+import { scriptsOf, type Action, type Case, type OutsideStep, type Step } from "./case.js";
 
 /**
  * The telling errors among ajv's (for the case schema and the protocol's): the errors inside the branches of a
@@ -33,7 +33,7 @@ function describeError(e: ErrorObject): string {
     case "enum":
       return `${field}: must be one of ${JSON.stringify(e.params.allowedValues)}`;
     case "false schema":
-      return `${field}: a trace entry must name one of fire, read-line, getc, read, select, events, read-callback, flush`;
+      return `${field}: a trace entry must name one of fire, read-line, getc, read, peek, select, events, read-callback, flush`;
     case "minProperties":
     case "maxProperties":
       return `${field}: must have exactly one key (one action or one step)`;
@@ -70,8 +70,35 @@ function danglingNames(c: Case): string[] {
       }),
     );
   }
+  for (const [name, st] of Object.entries(c.streams)) {
+    if (st.error !== undefined && st.end === undefined) problems.push(`/streams/${name}/error: an input that fails needs the time it fails at, in end`);
+    if (st.echo === true && st.flushOnRead !== true) problems.push(`/streams/${name}/echo: only a stream with flushOnRead has a writer whose output can come back`);
+  }
+  const groups = new Map<string, string>();
+  const eventSteps = (s: Step | OutsideStep, field: string): void => {
+    if ("add-event" in s) needEvent(s["add-event"].event, `${field}/add-event/event`);
+    if ("remove-event" in s) {
+      const r = s["remove-event"];
+      if (typeof r === "string") needEvent(r, `${field}/remove-event`);
+      else {
+        needEvent(r.event, `${field}/remove-event/event`);
+        needStream(r.stream, `${field}/remove-event/stream`);
+      }
+    }
+    if ("set-mark" in s) needEvent(s["set-mark"].event, `${field}/set-mark/event`);
+  };
   c.steps.forEach((s: Step, i) => {
     const field = `/steps/${i}`;
+    eventSteps(s, field);
+    if ("meanwhile" in s) eventSteps(s.meanwhile.do, `${field}/meanwhile/do`);
+    if ("peek" in s) needStream(s.peek, `${field}/peek`);
+    if ("select" in s && s.select.group !== undefined) {
+      // A group is made once, by its first select: later selects of it name the same streams.
+      const members = JSON.stringify(s.select.streams);
+      const first = groups.get(s.select.group);
+      if (first === undefined) groups.set(s.select.group, members);
+      else if (first !== members) problems.push(`${field}/select/streams: group "${s.select.group}" was made with ${first}; each select of a group names its streams in the same order`);
+    }
     if ("read-line" in s) needStream(s["read-line"], `${field}/read-line`);
     if ("getc" in s) needStream(s.getc, `${field}/getc`);
     if ("read" in s) needStream(s.read.stream, `${field}/read/stream`);
@@ -79,9 +106,6 @@ function danglingNames(c: Case): string[] {
     if ("set-timeout" in s) needStream(s["set-timeout"].stream, `${field}/set-timeout/stream`);
     if ("reset-timeout" in s) needStream(s["reset-timeout"], `${field}/reset-timeout`);
     if ("nonblocking" in s) needStream(s.nonblocking.stream, `${field}/nonblocking/stream`);
-    if ("add-event" in s) needEvent(s["add-event"].event, `${field}/add-event/event`);
-    if ("remove-event" in s) needEvent(s["remove-event"], `${field}/remove-event`);
-    if ("set-mark" in s) needEvent(s["set-mark"].event, `${field}/set-mark/event`);
     if ("events" in s) needStream(s.events, `${field}/events`);
     if ("close" in s) needStream(s.close, `${field}/close`);
     if ("write" in s) needStream(s.write.stream, `${field}/write/stream`);

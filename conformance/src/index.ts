@@ -5,8 +5,8 @@
  *
  * @packageDocumentation
  */
-export type { Adapter, ImplementationInfo, Deviation, Unsupported, ScriptedInput, EventHandle, EventCallback, ReadOutcome, StreamUnderTest, OpenOptions } from "./adapter.js";
-export { CASE_FORMAT_VERSION, HORIZON, type Case, type LoadedCase, type CaseSource, type StreamSpec, type EventSpec, type Step, type Action, type Script, type MarkSpec, type TraceEntry, type ReadResultEntry, type Rock } from "./case.js";
+export type { Adapter, ImplementationInfo, Deviation, Unsupported, ScriptedInput, EventHandle, EventCallback, ReadOutcome, StreamUnderTest, OpenOptions, GroupUnderTest } from "./adapter.js";
+export { CASE_FORMAT_VERSION, HORIZON, type Case, type LoadedCase, type CaseSource, type StreamSpec, type EventSpec, type Step, type OutsideStep, type Action, type Script, type MarkSpec, type TraceEntry, type ReadResultEntry, type Rock } from "./case.js";
 export { loadSuite, packageRoot, CaseError, type Suite } from "./load.js";
 export { interpret, type Run } from "./interpreter.js";
 export { PROTOCOL_VERSION, caseRequest, printable, type CaseRequest } from "./protocol.js";

@@ -4,9 +4,9 @@
  * implementation. Callback scripts are executed here, through the adapter.
  */
 import { StuckError, VirtualClock } from "../../src/clock.js";
-import type { Adapter, EventHandle, ReadOutcome, StreamUnderTest } from "./adapter.js";
+import type { Adapter, EventHandle, GroupUnderTest, ReadOutcome, StreamUnderTest } from "./adapter.js";
 import type { CaseRequest } from "./protocol.js";
-import { HORIZON, markFrom, scriptsOf, type Action, type EventSpec, type ReadResultEntry, type Rock, type Script, type Step, type TraceEntry } from "./case.js";
+import { HORIZON, markFrom, removeTarget, scriptsOf, type Action, type EventSpec, type OutsideStep, type ReadResultEntry, type Rock, type Script, type Step, type TraceEntry } from "./case.js";
 
 
 /** What running a case produced. */
@@ -66,6 +66,7 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
   const names = new Map<EventHandle, string>();
   const firings = new Map<string, number>();
   const events: Record<string, EventSpec> = c.events ?? {};
+  const groups = new Map<string, GroupUnderTest>();
 
   const stream = (name: string): StreamUnderTest => {
     const s = streams.get(name);
@@ -154,7 +155,7 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
     switch (out.kind) {
       case "data":
         if (op === "readLine()") return typeof out.value === "string" ? { line: out.value } : bad("a line must be a string");
-        if (op === "getc()") return Number.isInteger(out.value) && (out.value as number) >= 0 && (out.value as number) <= 255 ? { byte: out.value as number } : bad("a byte must be an integer from 0 to 255");
+        if (op === "getc()" || op === "peek()") return Number.isInteger(out.value) && (out.value as number) >= 0 && (out.value as number) <= 255 ? { byte: out.value as number } : bad("a byte must be an integer from 0 to 255");
         if (!(out.value instanceof Uint8Array)) return bad("data must be a Uint8Array");
         return out.value.length >= 1 && out.value.length <= (n ?? Infinity) ? { data: latin1(out.value) } : bad(`a read of ${n} bytes returns 1 to ${n} bytes`);
       case "eof":
@@ -169,14 +170,14 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
   };
 
   const read = async (
-    key: "read-line" | "getc" | "read",
+    key: "read-line" | "getc" | "read" | "peek",
     name: string,
     op: () => Promise<ReadOutcome<string | number | Uint8Array>>,
     n?: number,
   ): Promise<void> => {
     try {
       const o = await settle(op());
-      const what = key === "read-line" ? "readLine()" : key === "getc" ? "getc()" : `read(${n})`;
+      const what = key === "read-line" ? "readLine()" : key === "read" ? `read(${n})` : `${key}()`;
       trace.push({ t: clock.now(), [key]: name, ...result(what, o, n) } as TraceEntry);
     } catch (err) {
       if (err instanceof Blocked) trace.push({ t: clock.now(), [key]: name, blocked: true } as unknown as TraceEntry);
@@ -184,13 +185,38 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
     }
   };
 
+  // The steps that may also come from outside, at a time, through `meanwhile`.
+  const outside = (s: OutsideStep): void => {
+    if ("add-event" in s) return add(s["add-event"].event, markFrom(s["add-event"], clock.now(), 0));
+    if ("remove-event" in s) {
+      const { event, stream: on } = removeTarget(s["remove-event"], events);
+      if (on === undefined) throw new Error(`case ${c.id}: no event ${event}`);
+      return stream(on).removeWaitEvent(handle(event));
+    }
+    const h = handle(s["set-mark"].event);
+    h.mark = markFrom(s["set-mark"], clock.now(), h.mark);
+  };
+
+  const selectOn = (s: { streams: string[]; group?: string }, timeout: number | null): Promise<unknown> => {
+    const list = s.streams.map(stream);
+    if (s.group === undefined) return adapter.select(list, timeout);
+    let g = groups.get(s.group);
+    if (g === undefined) {
+      if (adapter.group === undefined) throw new AdapterFault("the adapter has no group(): it cannot keep a group across selects (declare the tag group unsupported)");
+      g = adapter.group(list);
+      groups.set(s.group, g);
+    }
+    return g.select(timeout);
+  };
+
   const step = async (s: Step): Promise<void> => {
     if ("read-line" in s) return read("read-line", s["read-line"], () => stream(s["read-line"]).readLine());
     if ("getc" in s) return read("getc", s.getc, () => stream(s.getc).getc());
     if ("read" in s) return read("read", s.read.stream, () => stream(s.read.stream).read(s.read.n), s.read.n);
+    if ("peek" in s) return read("peek", s.peek, () => stream(s.peek).peek());
     if ("select" in s) {
       const list = s.select.streams.map(stream);
-      const ready: unknown = await settle(adapter.select(list, s.select.timeout));
+      const ready: unknown = await settle(selectOn(s.select, s.select.timeout) as Promise<unknown>);
       if (!Array.isArray(ready) || ready.some((r) => !list.includes(r as StreamUnderTest))) {
         throw new AdapterFault(`select returned ${describeValue(ready)}: it must return some of the streams it was given`);
       }
@@ -202,15 +228,11 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
     if ("set-timeout" in s) return stream(s["set-timeout"].stream).setTimeout(s["set-timeout"].ticks);
     if ("reset-timeout" in s) return stream(s["reset-timeout"]).resetTimeout();
     if ("nonblocking" in s) return stream(s.nonblocking.stream).setNonBlocking(s.nonblocking.value);
-    if ("add-event" in s) return add(s["add-event"].event, markFrom(s["add-event"], clock.now(), 0));
-    if ("remove-event" in s) {
-      const spec = events[s["remove-event"]];
-      if (spec === undefined) throw new Error(`case ${c.id}: no event ${s["remove-event"]}`);
-      return stream(spec.stream).removeWaitEvent(handle(s["remove-event"]));
-    }
-    if ("set-mark" in s) {
-      const h = handle(s["set-mark"].event);
-      h.mark = markFrom(s["set-mark"], clock.now(), h.mark);
+    if ("add-event" in s || "remove-event" in s || "set-mark" in s) return outside(s);
+    if ("meanwhile" in s) {
+      const { at, do: what } = s.meanwhile;
+      // A time already passed runs before the next step, as input due then would arrive.
+      clock.schedule(at, () => outside(what));
       return;
     }
     if ("events" in s) {
@@ -235,11 +257,19 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
       const input = {
         arrivals: (spec.input ?? []).map((a) => ({ at: a.at, bytes: Buffer.from(a.data, "latin1") })),
         ...(spec.end === undefined ? {} : { end: spec.end }),
+        ...(spec.error === undefined ? {} : { error: spec.error }),
       };
       const flushSink = spec.flushOnRead === true ? (bytes: Uint8Array) => flushed(name, bytes) : undefined;
       streams.set(
         name,
-        adapter.openStream({ clock, input, timeout: spec.timeout ?? 0, nonBlocking: spec.nonBlocking ?? false, name, ...(flushSink === undefined ? {} : { flushSink }) }),
+        adapter.openStream({
+          clock,
+          input,
+          timeout: spec.timeout ?? 0,
+          nonBlocking: spec.nonBlocking ?? false,
+          name,
+          ...(flushSink === undefined ? {} : { flushSink, ...(spec.echo === true ? { echo: true } : {}) }),
+        }),
       );
     }
     for (const [name, spec] of Object.entries(events)) if (spec.mark !== undefined) add(name, spec.mark);

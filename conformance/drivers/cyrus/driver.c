@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -115,6 +116,9 @@ struct stream {
     int has_end;
     long end;
     size_t total_in;
+    int fail_errno;          /* the input fails at `end` with this error instead of ending, or 0 */
+    int failed;              /* it has: once the pipe is drained, read() fails with fail_errno */
+    int echo;                /* what the paired writer hands on comes back as input */
     int out_r, out_w;        /* the paired writer's pipe, or -1 */
     struct protstream *ps;
     struct protstream *writer;
@@ -156,6 +160,18 @@ struct rock_token {
     struct rock_token *next_alloc;
 };
 
+/* A group kept across the selects that name it. */
+struct group {
+    const char *name;
+    struct protgroup *g;
+};
+
+/* What a meanwhile step does from outside once the clock reaches `at`. */
+struct outside {
+    long at;
+    json_t *what;            /* borrowed from the case */
+};
+
 enum jump { JUMP_NONE, JUMP_BLOCKED, JUMP_ERROR };
 
 static struct {
@@ -170,6 +186,11 @@ static struct {
     struct handle_rec *handles;
     size_t nhandles, cap_handles;
     struct rock_token *tokens; /* every token of the case, to free at its end */
+    struct group *groups;
+    size_t ngroups;
+    struct outside *outside;   /* in time order; the first `done_outside` are done */
+    int echoing;               /* some stream echoes: its writer is read back before each wait */
+    size_t noutside, done_outside;
     sigjmp_buf jb;
     char error[1024];
     /* the step in progress, for a `blocked` entry */
@@ -297,6 +318,12 @@ static void drain_writers(void) {
         for (;;) {
             ssize_t n = real_read(s->out_r, buf, sizeof buf);
             if (n <= 0) break;
+            /* The peer echoes at once: the bytes are input from this instant. */
+            for (ssize_t off = 0; s->echo && s->in_w >= 0 && off < n;) {
+                ssize_t w = write(s->in_w, buf + off, (size_t)(n - off));
+                if (w < 0) abort_case("cannot echo into the input of %s: %s", s->name, strerror(errno));
+                off += w;
+            }
             json_t *last = json_array_size(C.trace) ? json_array_get(C.trace, json_array_size(C.trace) - 1) : NULL;
             json_t *lf = last ? json_object_get(last, "flush") : NULL;
             if (lf && strcmp(json_string_value(lf), s->name) == 0 &&
@@ -340,6 +367,7 @@ static void deliver_until(long t) {
         if (s->has_end && s->end <= t) {
             close(s->in_w);
             s->in_w = -1;
+            s->failed = s->fail_errno != 0;
         }
     }
 }
@@ -353,9 +381,22 @@ static long next_change(const struct stream *s) {
     return t;
 }
 
+static void outside_step(json_t *st);
+
 static void advance_clock(long t) {
     if (t <= C.now) return;
     drain_writers();
+    /* What meanwhile steps do on the way, each at its time, after the input due then.
+       The library learns of it only when it looks again, as after a signal handler. */
+    while (C.done_outside < C.noutside && C.outside[C.done_outside].at <= t) {
+        struct outside *o = &C.outside[C.done_outside++];
+        if (o->at > C.now) {
+            C.now = o->at;
+            g_now = o->at;
+        }
+        deliver_until(C.now);
+        outside_step(o->what);
+    }
     C.now = t;
     g_now = t;
     deliver_until(t);
@@ -428,6 +469,8 @@ static int wait_ready(int nfds, fd_set *r, fd_set *w, fd_set *e, long deadline) 
         return n;
     }
     int zero_timeout = deadline == C.now;
+    /* A flush the library made before it waits may bring input back (echo). */
+    if (C.echoing) drain_writers();
     for (;;) {
         int n = ready_now(nfds, r, w, e, 0);
         if (n < 0) return -1;
@@ -497,7 +540,14 @@ int select(int nfds, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv) {
 ssize_t read(int fd, void *buf, size_t n) {
     struct stream *s = C.active ? stream_by_input_fd(fd) : NULL;
     if (s) {
+        if (C.echoing) drain_writers();
         for (;;) {
+            int avail = 0;
+            if (s->failed && ioctl(fd, FIONREAD, &avail) == 0 && avail == 0) {
+                /* Everything that came before the failure has been read. */
+                errno = s->fail_errno;
+                return -1;
+            }
             struct pollfd p = {.fd = fd, .events = POLLIN};
             if (poll(&p, 1, 0) < 0) return -1;
             if (p.revents & (POLLIN | POLLHUP | POLLERR)) break;
@@ -691,6 +741,7 @@ static struct prot_waitevent *on_event(struct protstream *ps, struct prot_waitev
             size_t len;
             unsigned char *b = latin1_from_json(v, &len);
             prot_write(own->writer, (const char *)b, (unsigned)len);
+            if (own->echo) own->total_in += len; /* it comes back: a line read's buffer must hold it */
             free(b);
         } else if (json_object_get(a, "throw")) {
             abort_case("a C callback cannot throw (the case should be tagged throw)");
@@ -786,13 +837,33 @@ static void step_read(json_t *spec) {
     free(buf);
 }
 
+/* The group a select names, made by its first select; NULL for a select without one. */
+static struct group *kept_group(json_t *spec) {
+    json_t *gn = json_object_get(spec, "group");
+    if (!gn) return NULL;
+    const char *name = json_string_value(gn);
+    for (size_t k = 0; k < C.ngroups; k++)
+        if (strcmp(C.groups[k].name, name) == 0) return &C.groups[k];
+    C.groups = realloc(C.groups, (C.ngroups + 1) * sizeof *C.groups);
+    if (!C.groups) die("out of memory");
+    C.groups[C.ngroups] = (struct group){.name = name, .g = NULL};
+    return &C.groups[C.ngroups++];
+}
+
 static void step_select(json_t *spec) {
     json_t *names = json_object_get(spec, "streams");
     json_t *to = json_object_get(spec, "timeout");
-    struct protgroup *g = protgroup_new(0);
+    struct group *kept = kept_group(spec);
+    struct protgroup *g = kept ? kept->g : NULL;
     size_t i;
     json_t *n;
-    json_array_foreach(names, i, n) protgroup_insert(g, live(stream_named(json_string_value(n)), "select"));
+    if (g) {
+        json_array_foreach(names, i, n) live(stream_named(json_string_value(n)), "select");
+    } else {
+        g = protgroup_new(0);
+        json_array_foreach(names, i, n) protgroup_insert(g, live(stream_named(json_string_value(n)), "select"));
+        if (kept) kept->g = g;
+    }
     struct timeval tv = {0, 0};
     struct timeval *tvp = NULL;
     if (to && !json_is_null(to)) {
@@ -803,7 +874,7 @@ static void step_select(json_t *spec) {
     begin_read(NULL, NULL);
     int r = prot_select(g, PROT_NO_FD, &out, NULL, tvp);
     end_read();
-    protgroup_free(g);
+    if (!kept) protgroup_free(g);
     if (r < 0) {
         int err = errno;
         if (out) protgroup_free(out);
@@ -823,6 +894,18 @@ static void step_select(json_t *spec) {
     if (out) protgroup_free(out);
     drain_writers();
     push(json_pack("{sI so}", "t", (json_int_t)C.now, "select", ready));
+}
+
+/* Peek as prot.h's prot_peek() does it: a byte read, then given back. */
+static void step_peek(const char *name) {
+    struct stream *s = stream_named(name);
+    struct protstream *ps = live(s, "peek");
+    begin_read("peek", name);
+    int c = prot_getc(ps);
+    if (c != EOF) prot_ungetc(c, ps);
+    end_read();
+    if (c == EOF) push_read("peek", name, failure(ps));
+    else push_read("peek", name, json_pack("{sI}", "byte", (json_int_t)c));
 }
 
 static void step_events(const char *name) {
@@ -848,6 +931,26 @@ static void on_read_callback(struct protstream *ps, void *rock) {
 }
 #endif
 
+/* A step that may also come from outside, through meanwhile: add-event, remove-event or set-mark. */
+static void outside_step(json_t *st) {
+    json_t *v;
+    if ((v = json_object_get(st, "add-event"))) {
+        add_event(event_index(json_string_value(json_object_get(v, "event"))), mark_from(v, C.now, 0));
+    } else if ((v = json_object_get(st, "remove-event"))) {
+        /* A name, or {event, stream}: removed through that stream, which may not hold it. */
+        const char *name = json_is_string(v) ? json_string_value(v) : json_string_value(json_object_get(v, "event"));
+        struct stream *via = json_is_string(v) ? &C.streams[C.events[event_index(name)].stream]
+                                               : stream_named(json_string_value(json_object_get(v, "stream")));
+        remove_event(via, handle_of(name));
+    } else if ((v = json_object_get(st, "set-mark"))) {
+        const char *name = json_string_value(json_object_get(v, "event"));
+        struct prot_waitevent *h = touch(handle_of(name), name, "set-mark writes the mark of");
+        h->mark = (time_t)mark_from(v, C.now, (long)h->mark);
+    } else {
+        abort_case("unknown step from outside");
+    }
+}
+
 static void run_step(json_t *st) {
     json_t *v;
     C.spins = 0;
@@ -866,16 +969,25 @@ static void run_step(json_t *st) {
     } else if ((v = json_object_get(st, "nonblocking"))) {
         struct stream *s = stream_named(json_string_value(json_object_get(v, "stream")));
         FIELD(live(s, "nonblocking"), OFF_DONTBLOCK, int) = json_is_true(json_object_get(v, "value")) ? 1 : 0;
-    } else if ((v = json_object_get(st, "add-event"))) {
-        add_event(event_index(json_string_value(json_object_get(v, "event"))), mark_from(v, C.now, 0));
-    } else if ((v = json_object_get(st, "remove-event"))) {
-        const char *name = json_string_value(v);
-        remove_event(&C.streams[C.events[event_index(name)].stream], handle_of(name));
-    } else if ((v = json_object_get(st, "set-mark"))) {
-        const char *name = json_string_value(json_object_get(v, "event"));
-        struct prot_waitevent *h = touch(handle_of(name), name, "set-mark writes the mark of");
-        h->mark = (time_t)mark_from(v, C.now, (long)h->mark);
-    } else if ((v = json_object_get(st, "events"))) step_events(json_string_value(v));
+    } else if (json_object_get(st, "add-event") || json_object_get(st, "remove-event") || json_object_get(st, "set-mark")) {
+        outside_step(st);
+    } else if ((v = json_object_get(st, "meanwhile"))) {
+        long at = (long)json_integer_value(json_object_get(v, "at"));
+        json_t *what = json_object_get(v, "do");
+        if (at <= C.now) {
+            outside_step(what);
+        } else {
+            C.outside = realloc(C.outside, (C.noutside + 1) * sizeof *C.outside);
+            if (!C.outside) die("out of memory");
+            size_t k = C.noutside++;
+            while (k > C.done_outside && C.outside[k - 1].at > at) {
+                C.outside[k] = C.outside[k - 1];
+                k--;
+            }
+            C.outside[k] = (struct outside){.at = at, .what = what};
+        }
+    } else if ((v = json_object_get(st, "peek"))) step_peek(json_string_value(v));
+    else if ((v = json_object_get(st, "events"))) step_events(json_string_value(v));
     else if ((v = json_object_get(st, "write"))) {
         struct stream *s = stream_named(json_string_value(json_object_get(v, "stream")));
         live(s, "write");
@@ -883,6 +995,7 @@ static void run_step(json_t *st) {
         size_t len;
         unsigned char *b = latin1_from_json(json_object_get(v, "data"), &len);
         prot_write(s->writer, (const char *)b, (unsigned)len);
+        if (s->echo) s->total_in += len; /* it comes back: a line read's buffer must hold it */
         free(b);
     } else if ((v = json_object_get(st, "read-callback"))) {
 #ifdef PROT_FROM_SOURCE
@@ -941,6 +1054,16 @@ static void setup(json_t *c) {
             s->has_end = 1;
             s->end = (long)json_integer_value(end);
         }
+        json_t *error = json_object_get(sp, "error");
+        if (error) {
+            /* The library reports a failed read() as strerror(errno): find the errno with this text. */
+            const char *want = json_string_value(error);
+            for (int e = 1; e < 200 && !s->fail_errno; e++)
+                if (strcmp(strerror(e), want) == 0) s->fail_errno = e;
+            if (!s->fail_errno) abort_case("the input of %s fails with \"%s\", which is the text of no errno here", s->name, want);
+        }
+        s->echo = json_is_true(json_object_get(sp, "echo"));
+        if (s->echo) C.echoing = 1;
         int p[2];
         if (s->total_in > 1048576) abort_case("the input of %s is larger than a pipe can hold", s->name);
         if (make_pipe(p, s->total_in) < 0) abort_case("cannot open a pipe: %s", strerror(errno));
@@ -1010,6 +1133,10 @@ static void teardown(void) {
             C.handles[i].alive = 0;
             free(C.handles[i].ptr);
         }
+    for (size_t k = 0; k < C.ngroups; k++)
+        if (C.groups[k].g) protgroup_free(C.groups[k].g);
+    free(C.groups);
+    free(C.outside);
     free(C.streams);
     free(C.events);
     free(C.handles);
@@ -1021,6 +1148,9 @@ static void teardown(void) {
     C.streams = NULL;
     C.events = NULL;
     C.handles = NULL;
+    C.groups = NULL;
+    C.outside = NULL;
+    C.ngroups = C.noutside = C.done_outside = 0;
     C.nstreams = C.nevents = C.nhandles = C.cap_handles = 0;
 }
 

@@ -37,6 +37,7 @@ extern struct prot_waitevent *prot_addwaitevent(struct protstream *s, time_t mar
 extern void prot_removewaitevent(struct protstream *s, struct prot_waitevent *event);
 extern const char *prot_error(struct protstream *s);
 extern int prot_getc(struct protstream *s);
+extern int prot_ungetc(int c, struct protstream *s);
 extern int prot_read(struct protstream *s, char *buf, unsigned size);
 extern char *prot_fgets(char *buf, unsigned size, struct protstream *s);
 extern int prot_write(struct protstream *s, const char *buf, unsigned len);

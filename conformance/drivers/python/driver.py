@@ -63,6 +63,7 @@ class CaseRun:
         self.handles: dict[str, pe.WaitEvent] = {}  # event name -> latest handle
         self.names: dict[pe.WaitEvent, str] = {}  # every handle ever -> its name
         self.firings: dict[str, int] = {}
+        self.groups: dict[str, list[pe.Stream]] = {}
         for name, spec in case["streams"].items():
             spec = spec or {}
             sink = (lambda data, name=name: self.flushed(name, data)) if spec.get("flushOnRead") else None
@@ -70,10 +71,12 @@ class CaseRun:
                 self.clock,
                 arrivals=[(a["at"], to_bytes(a["data"])) for a in spec.get("input") or []],
                 end=spec.get("end"),
+                end_error=spec.get("error"),
                 timeout=spec.get("timeout") or 0,
                 nonblocking=bool(spec.get("nonBlocking")),
                 flush_sink=sink,
             )
+        self.echoes = {name for name, spec in case["streams"].items() if (spec or {}).get("echo")}
         for name, spec in self.specs.items():
             if spec.get("mark") is not None:
                 self.add(name, spec["mark"])
@@ -139,6 +142,8 @@ class CaseRun:
             last["data"] += latin1(data)
         else:
             self.trace.append({"t": self.now(), "flush": name, "data": latin1(data)})
+        if name in self.echoes:
+            self.streams[name].arrive(data)  # the peer answers at once
 
     # -- steps -------------------------------------------------------------
 
@@ -169,8 +174,12 @@ class CaseRun:
         elif key == "read":
             s = self.streams[arg["stream"]]
             self.read(key, arg["stream"], lambda: s.read(arg["n"]), lambda data: {"data": latin1(data)})
+        elif key == "peek":
+            s = self.streams[arg]
+            self.read(key, arg, s.peek, lambda byte: {"byte": byte})
         elif key == "select":
-            chosen = [self.streams[n] for n in arg["streams"]]
+            # A kept group is its streams: this select keeps nothing else between calls.
+            chosen = self.groups.setdefault(arg["group"], [self.streams[n] for n in arg["streams"]]) if "group" in arg else [self.streams[n] for n in arg["streams"]]
             try:
                 ready = pe.select(chosen, arg.get("timeout"))
             except pe.Blocked:
@@ -185,13 +194,12 @@ class CaseRun:
             self.streams[arg].reset_timeout()
         elif key == "nonblocking":
             self.streams[arg["stream"]].nonblocking = bool(arg["value"])
-        elif key == "add-event":
-            self.add(arg["event"], mark_from(arg, self.now(), 0))
-        elif key == "remove-event":
-            self.stream_of(arg).remove_wait_event(self.handles[arg])
-        elif key == "set-mark":
-            handle = self.handles[arg["event"]]
-            handle.mark = mark_from(arg, self.now(), handle.mark)
+        elif key in ("add-event", "remove-event", "set-mark"):
+            self.outside(key, arg)
+        elif key == "meanwhile":
+            ((what, what_arg),) = arg["do"].items()
+            # A time already passed: done before the next step.
+            self.clock.schedule(max(arg["at"], self.now()), lambda: self.outside(what, what_arg))
         elif key == "events":
             marks = [f"{self.name_of(e)}@{e.mark}" for e in self.streams[arg].events]
             self.trace.append({"t": self.now(), "events": arg, "list": marks})
@@ -203,6 +211,19 @@ class CaseRun:
             self.streams[arg].close()
         else:
             raise ValueError(f"unknown step {key}")
+
+    def outside(self, key: str, arg: Any) -> None:
+        """A step that may also come from outside, at a time, through `meanwhile`."""
+        if key == "add-event":
+            self.add(arg["event"], mark_from(arg, self.now(), 0))
+        elif key == "remove-event":
+            if isinstance(arg, str):
+                self.stream_of(arg).remove_wait_event(self.handles[arg])
+            else:  # through a stream that may not hold it (WE-API-5)
+                self.streams[arg["stream"]].remove_wait_event(self.handles[arg["event"]])
+        else:
+            handle = self.handles[arg["event"]]
+            handle.mark = mark_from(arg, self.now(), handle.mark)
 
     def run(self) -> list[dict]:
         try:

@@ -19,7 +19,10 @@ The rules are those of spec/ (WE-* IDs in the comments):
 * the read timeout ("idle for too long") is checked after each pass;
 * a non-blocking read runs one pass and then would block;
 * select never runs callbacks; a stream is ready when it has something to
-  say or one of its deadlines has come.
+  say or one of its deadlines has come;
+* a mark changed, or an event added or removed, while a read sleeps counts
+  at once: the read decides its sleep again (WE-API-3);
+* a line cut off by a failure of the input is no line (WE-ERR-3).
 """
 
 from __future__ import annotations
@@ -98,13 +101,15 @@ class Clock:
             self._run_next_instant()
         self._now = max(self._now, time)
 
-    def sleep(self, until: Optional[int], woken: Callable[[], bool]) -> None:
-        """Sleeps until `until` (None: for ever) or until `woken()` holds.
+    def sleep(self, wake: Callable[[], Optional[int]], woken: Callable[[], bool]) -> None:
+        """Sleeps until `wake()` (None: for ever) or until `woken()` holds.
 
+        `wake()` is asked again after each instant, so a timer may move it.
         Timers due at the instant the sleep ends run before it ends, so input
         arriving at the wake instant is there when the sleeper looks (WE-FIRE-6).
         """
         while True:
+            until = wake()
             nxt = self._next_at()
             if nxt is None or (until is not None and nxt > until):
                 if until is None:
@@ -114,6 +119,7 @@ class Clock:
                 self._now = max(self._now, until)
                 return
             self._run_next_instant()
+            until = wake()
             if woken() or (until is not None and self._now >= until):
                 return
 
@@ -125,14 +131,24 @@ class Clock:
 Callback = Callable[["WaitEvent", Any], Optional["WaitEvent"]]
 
 
-@dataclass(eq=False)
 class WaitEvent:
     """An event handle: the application may change `mark` and `rock` at will."""
 
-    mark: int
-    callback: Callback
-    rock: Any = None
-    stream: Optional["Stream"] = None  # None once removed (detached)
+    def __init__(self, mark: int, callback: Callback, rock: Any = None, stream: Optional["Stream"] = None) -> None:
+        self._mark = mark
+        self.callback = callback
+        self.rock = rock
+        self.stream = stream  # None once removed (detached)
+
+    @property
+    def mark(self) -> int:
+        return self._mark
+
+    @mark.setter
+    def mark(self, mark: int) -> None:
+        self._mark = mark
+        if self.stream is not None:
+            self.stream._deadline_moved()  # WE-API-3: also for a read already waiting
 
 
 class Stream:
@@ -146,12 +162,15 @@ class Stream:
         timeout: int = 0,
         nonblocking: bool = False,
         flush_sink: Optional[Callable[[bytes], None]] = None,
+        end_error: Optional[str] = None,
     ) -> None:
         self.clock = clock
         self.nonblocking = nonblocking
         self._buf = bytearray()
         self._ended = False
         self._error: Optional[str] = None
+        self._input_error: Optional[str] = None  # the input's failure: its bytes are read first
+        self._sleep_until: Optional[int] = None  # while a read sleeps
         self._closed = False
         self._events: list[WaitEvent] = []
         self._timeout = 0
@@ -164,7 +183,7 @@ class Stream:
         self.pokes = 0  # arrivals and the end: select's wake-up signal
         self._timers = [clock.schedule(at, lambda d=bytes(data): self._arrive(d)) for at, data in arrivals]
         if end is not None:
-            self._timers.append(clock.schedule(end, self._finish))
+            self._timers.append(clock.schedule(end, lambda: self._finish(end_error)))
 
     # -- the input side --------------------------------------------------
 
@@ -177,9 +196,15 @@ class Stream:
         if self._timeout > 0:
             self._timeout_mark = self.clock.now() + self._timeout
 
-    def _finish(self) -> None:
+    def _finish(self, error: Optional[str] = None) -> None:
+        if error is not None and self._error is None and not self._ended:
+            self._input_error = error  # WE-ERR-1: never over the stream's own error
         self._ended = True
         self.pokes += 1
+
+    def arrive(self, data: bytes) -> None:
+        """Input that comes now, outside the script (a peer echoing a flush)."""
+        self._arrive(data)
 
     def _fail(self, message: str) -> None:
         """The stream fails by its own doing: what is buffered goes with it."""
@@ -197,6 +222,7 @@ class Stream:
         """Appends an event; it does not run now, even if its mark has passed."""
         event = WaitEvent(mark, callback, rock, self)
         self._events.append(event)
+        self._deadline_moved()
         return event
 
     def remove_wait_event(self, event: WaitEvent) -> None:
@@ -204,6 +230,7 @@ class Stream:
         if event.stream is self:
             self._events.remove(event)
             event.stream = None
+            self._deadline_moved()
 
     @property
     def events(self) -> list[WaitEvent]:
@@ -215,6 +242,17 @@ class Stream:
         if self._timeout > 0 and not self.nonblocking:
             marks.append(self._timeout_mark)
         return min(marks, default=None)
+
+    def _deadline_moved(self) -> None:
+        """A sleeping read decides its sleep again, at least one tick from now."""
+        if self._sleep_until is not None:
+            self._sleep_until = self._wake_at(self.clock.now())
+
+    def _wake_at(self, now: int) -> int:
+        wake = self.deadline()
+        if wake is not None and wake <= now:
+            wake = now + 1  # still due after the pass: sleep one tick
+        return wake if wake is not None else -1
 
     def _run_pass(self) -> None:
         now = self.clock.now()
@@ -288,21 +326,30 @@ class Stream:
             if changed():
                 return
             self._flush()  # WE-FLUSH-1: after a pass that brought nothing
+            if changed():
+                return  # WE-FLUSH-2: the flush brought input (an echo)
             if self.nonblocking:
                 raise BlockingIOError("the read would block")  # WE-NB-1
             if self._timeout > 0 and now >= self._timeout_mark:
                 self._fail(IDLE)  # WE-TIMEOUT-1, after the pass (WE-TIMEOUT-3)
                 return
-            wake = self.deadline()
-            if wake is not None and wake <= now:
-                wake = now + 1  # still due after the pass: sleep one tick
-            self.clock.sleep(wake, changed)
+            self._sleep_until = self._wake_at(now)
+            try:
+                self.clock.sleep(lambda: None if self._sleep_until == -1 else self._sleep_until, changed)
+            finally:
+                self._sleep_until = None
             if changed():
                 return
 
     def _check(self) -> None:
         if self._error is not None:
             raise ProtError(self._error)
+
+    def _at_end(self) -> None:
+        """Nothing buffered and the input is over: its failure, or the end."""
+        if self._input_error is not None:
+            raise ProtError(self._input_error)
+        raise EOFError("end of file reached")
 
     # -- reads -----------------------------------------------------------
 
@@ -316,11 +363,13 @@ class Stream:
                 del self._buf[: nl + 1]
                 return line[:-1] if line.endswith(b"\r") else line
             if self._ended:
+                if self._input_error is not None:
+                    raise ProtError(self._input_error)  # WE-ERR-3: a cut-off line is no line
                 if self._buf:  # WE-READ-3: the last line has no LF
                     line = bytes(self._buf)
                     self._buf.clear()
                     return line
-                raise EOFError("end of file reached")
+                self._at_end()
             self._wait()
 
     def read(self, n: int) -> bytes:
@@ -332,11 +381,21 @@ class Stream:
                 del self._buf[:n]
                 return out
             if self._ended:
-                raise EOFError("end of file reached")
+                self._at_end()
             self._wait()
 
     def getc(self) -> int:
         return self.read(1)[0]
+
+    def peek(self) -> int:
+        """The next byte, left in the buffer (WE-READ-6); waits as getc does."""
+        while True:
+            self._check()
+            if self._buf:
+                return self._buf[0]
+            if self._ended:
+                self._at_end()
+            self._wait()
 
 
 def select(streams: list[Stream], timeout: Optional[int]) -> list[Stream]:
@@ -356,8 +415,13 @@ def select(streams: list[Stream], timeout: Optional[int]) -> list[Stream]:
         ready = [s for s in streams if s.ready or deadline_passed(s)]
         if ready or (limit is not None and clock.now() >= limit):
             return ready
-        wakes = [d for d in (s.deadline() for s in streams) if d is not None]
-        if limit is not None:
-            wakes.append(limit)
         seen = [s.pokes for s in streams]
-        clock.sleep(min(wakes, default=None), lambda: [s.pokes for s in streams] != seen)
+
+        def wake() -> Optional[int]:
+            # Asked again after each instant: a mark moved meanwhile counts (WE-API-3).
+            wakes = [d for d in (s.deadline() for s in streams) if d is not None]
+            if limit is not None:
+                wakes.append(limit)
+            return min(wakes, default=None)
+
+        clock.sleep(wake, lambda: [s.pokes for s in streams] != seen)
