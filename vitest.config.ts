@@ -34,8 +34,8 @@ export default defineConfig({
       // Child processes: the built CLI, drivers (the C one may fetch and build first), npm pack.
       // One file at a time: npm pack rebuilds the dist/ the others start.
       project("processes", files(PROCESSES), 900_000, { globalSetup: ["./test/setup/processes.ts"], maxWorkers: 1 }),
-      // The built site in Debian's Chromium.
-      project("browser", files(BROWSER), 900_000, { globalSetup: ["./test/setup/chromium.ts"] }),
+      // The site built (the suite against every implementation, typedoc, pagefind), then crawled in Debian's Chromium.
+      project("browser", files(BROWSER), 1_800_000, { globalSetup: ["./test/setup/chromium.ts"] }),
       project("soak", files(SOAK), 900_000),
     ],
   },

@@ -9,6 +9,7 @@ import { DriverExecutor } from "../conformance/src/driver.js";
 import { startAdapter } from "../conformance/src/isolated.js";
 import { withQuirkForms } from "../conformance/src/quirks.js";
 import { inProcess, runCases, type CaseExecutor, type RunReport } from "../conformance/src/runner.js";
+import { needPackages } from "./need.js";
 
 /** A run's counts, in words. */
 export function summaryText({ summary: s }: RunReport): string {
@@ -69,7 +70,11 @@ export function bundled(): Contender[] {
       short: "Python example",
       slug: "python-example",
       command: 'npx prot-conformance --driver "python3 conformance/drivers/python/driver.py"',
-      start: () => DriverExecutor.start("python3 conformance/drivers/python/driver.py"),
+      start: () => {
+        // Installed on demand as the tests do; where it cannot be, the column says the command to run.
+        needPackages("the Python driver", "python3:python3");
+        return DriverExecutor.start("python3 conformance/drivers/python/driver.py");
+      },
     },
     ...cyrusBuilds().map((b) => ({
       label: b.title,
@@ -113,7 +118,9 @@ export async function runAll(contenders: Contender[], cases: LoadedCase[], log: 
       log(`conformance: ${c.label}: ${summaryText(report)}`);
       columns.push({ ...named, report });
     } catch (err) {
-      const why = err instanceof Error ? err.message.split("\n")[0] ?? err.message : String(err);
+      // The reason, and the last line the implementation wrote before it (what a build that failed said last).
+      const lines = (err instanceof Error ? err.message : String(err)).trim().split("\n");
+      const why = lines.length > 2 ? `${lines[0]} (${lines[lines.length - 1]})` : (lines[0] ?? "");
       log(`conformance: ${c.label}: not available: ${why}`);
       columns.push({ ...named, unavailable: why });
     } finally {

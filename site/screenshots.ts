@@ -5,17 +5,33 @@
  * desktop and phone width. Build the site first (`npm run site`).
  *
  *   tsx site/screenshots.ts [--site _site] [--out screenshots]
+ *
+ * Debian's Chromium is installed on demand (or the script stops at once
+ * naming the command to run), unless CHROMIUM names another browser.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
+import { needPackages } from "./need.js";
 import { serve } from "./serve.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({ options: { site: { type: "string", default: "_site" }, out: { type: "string", default: "screenshots" } } });
 const out = join(root, values.out);
+if (!existsSync(join(root, values.site, "index.html"))) {
+  process.stderr.write(`screenshots: no site in ${values.site}/; run: npm run site${values.site === "_site" ? "" : ` -- --out ${values.site}`}\n`);
+  process.exit(1);
+}
+if (process.env.CHROMIUM === undefined) {
+  try {
+    needPackages("the screenshots", "chromium:chromium");
+  } catch {
+    // .ci/need has said, in one line, what is missing and the command to run.
+    process.exit(1);
+  }
+}
 mkdirSync(out, { recursive: true });
 
 const server = await serve(join(root, values.site), "0");

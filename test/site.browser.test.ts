@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { checkScenario } from "../conformance/src/check.js";
 import { caseValidator, loadSuite } from "../conformance/src/load.js";
 import { serve } from "../site/serve.js";
@@ -18,6 +18,7 @@ const OUT = "_site-test";
 const suite = loadSuite();
 let server: Server;
 let browser: Browser;
+let context: BrowserContext;
 let base = "";
 
 interface Crawled {
@@ -47,9 +48,12 @@ async function visit(page: Page, url: string): Promise<Crawled> {
   return { url, ids: new Set(ids), links, consoleErrors };
 }
 
+// The project's hook limit bounds the build and the crawl together; the
+// build's own guard (the suite against every implementation, typedoc,
+// pagefind) kills it rather than leave it running if it hangs.
 beforeAll(async () => {
   await new Promise<void>((resolve, reject) =>
-    execFile(process.execPath, ["--import", "tsx", "site/build.ts", "--out", OUT], { cwd: root, timeout: 600_000, maxBuffer: 64 << 20 }, (err, _o, stderr) =>
+    execFile(process.execPath, ["--import", "tsx", "site/build.ts", "--out", OUT], { cwd: root, timeout: 1_200_000, maxBuffer: 64 << 20 }, (err, _o, stderr) =>
       err ? reject(new Error(`the site build failed: ${err.message}\n${stderr}`)) : resolve(),
     ),
   );
@@ -61,8 +65,13 @@ beforeAll(async () => {
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
   });
+  // No waits of Playwright's own (30 s by default, which a loaded machine
+  // can eat): the project's hang guard is the one limit.
+  context = await browser.newContext();
+  context.setDefaultTimeout(0);
+  context.setDefaultNavigationTimeout(0);
   // Crawl every page reachable from the front page.
-  const page = await browser.newPage();
+  const page = await context.newPage();
   const queue = [`${base}index.html`];
   while (queue.length > 0) {
     const url = queue.shift() as string;
@@ -77,7 +86,7 @@ beforeAll(async () => {
     }
   }
   await page.close();
-}, 900_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -126,8 +135,8 @@ describe("the site, in a real browser", () => {
     expect(missing).toEqual([]);
   });
 
-  it("draws a timeline wherever a scenario is", { timeout: 120_000 }, async () => {
-    const page = await browser.newPage();
+  it("draws a timeline wherever a scenario is", async () => {
+    const page = await context.newPage();
     for (const p of suite.pages) {
       const scenarios = p.blocks.filter((b) => b.kind === "scenario").length;
       if (scenarios === 0) continue;
@@ -138,21 +147,22 @@ describe("the site, in a real browser", () => {
     await page.close();
   });
 
-  it("finds a requirement by its ID, and an API name, with the search", { timeout: 120_000 }, async () => {
-    const page = await browser.newPage();
+  it("finds a requirement by its ID, and an API name, with the search", async () => {
+    const page = await context.newPage();
     for (const [query, expected] of [["WE-FIRE-2", /spec\/05-firing\.html|requirements\/05-firing\.html/], ["addWaitEvent", /ProtStream|addwaitevent/i]] as const) {
       await page.goto(`${base}search.html`);
       await page.locator(".pagefind-ui__search-input").fill(query);
       const first = page.locator(".pagefind-ui__result-link").first();
-      await first.waitFor({ timeout: 15_000 });
+      await first.waitFor();
       const hrefs = await page.locator(".pagefind-ui__result-link").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
       expect(hrefs.some((h) => expected.test(h)), `${query}: ${hrefs.join(", ")}`).toBe(true);
     }
     await page.close();
   });
 
-  it("holds its layout at 375 px, and draws its timelines to fit", { timeout: 180_000 }, async () => {
-    const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+  it("holds its layout at 375 px, and draws its timelines to fit", async () => {
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 375, height: 800 });
     const paths = ["index.html", "spec/05-firing.html", "conformance.html", "requirements.html", "requirements/05-firing.html", "cases/firing.html", "case/model-events-run-only-while-waiting.html", "implementations.html", "impl/cyrus-3.6.1.html", "playground.html#case=pattern-keepalive", "search.html"];
     for (const path of paths) {
       await page.goto(`${base}${path}`, { waitUntil: "load" });
@@ -180,9 +190,9 @@ describe("the site, in a real browser", () => {
     await page.close();
   });
 
-  it("has no serious accessibility violations (axe-core)", { timeout: 600_000 }, async () => {
+  it("has no serious accessibility violations (axe-core)", async () => {
     const axe = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-    const page = await browser.newPage();
+    const page = await context.newPage();
     const found: string[] = [];
     // Every page of ours but the case pages, which are all made alike: the first ten of those.
     const all = [...crawled.keys()].filter((u) => !u.includes("/api/"));
@@ -209,7 +219,7 @@ describe("the site, in a real browser", () => {
     expect(heavy).toEqual([]);
   });
 
-  it("has a Try it link on every case, which opens the case in the playground", { timeout: 120_000 }, async () => {
+  it("has a Try it link on every case, which opens the case in the playground", async () => {
     const missing: string[] = [];
     for (const c of crawled.values()) {
       if (!/\/(spec|case)\//.test(c.url)) continue;
@@ -218,7 +228,7 @@ describe("the site, in a real browser", () => {
       }
     }
     expect(missing).toEqual([]);
-    const page = await browser.newPage();
+    const page = await context.newPage();
     await page.goto(`${base}spec/05-firing.html`);
     const link = page.locator("figure.case a.try-it").first();
     const id = await page.locator("figure.case").first().getAttribute("id");
@@ -229,8 +239,8 @@ describe("the site, in a real browser", () => {
     await page.close();
   });
 
-  it("runs the playground: edit, the timeline changes, the link reproduces it, a schema error shows at its line", { timeout: 120_000 }, async () => {
-    const page = await browser.newPage();
+  it("runs the playground: edit, the timeline changes, the link reproduces it, a schema error shows at its line", async () => {
+    const page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(`${base}playground.html#case=pattern-keepalive`);
@@ -271,7 +281,7 @@ describe("the site, in a real browser", () => {
     // The address now carries the scenario: a new page opened on it shows the same.
     const url = page.url();
     expect(url).toMatch(/#s=[A-Za-z0-9_-]+$/);
-    const again = await browser.newPage();
+    const again = await context.newPage();
     await again.goto(url);
     await again.waitForSelector("#model-timeline svg.prot-timeline");
     expect(await again.evaluate(() => (globalThis as unknown as { protPlaygroundView: { state: { doc: { toString(): string } } } }).protPlaygroundView.state.doc.toString())).toBe(scenario);
@@ -300,8 +310,8 @@ describe("the site, in a real browser", () => {
     await page.close();
   });
 
-  it("explains its timelines with a legend wherever they are drawn", { timeout: 60_000 }, async () => {
-    const page = await browser.newPage();
+  it("explains its timelines with a legend wherever they are drawn", async () => {
+    const page = await context.newPage();
     for (const path of ["spec/05-firing.html", "case/model-events-run-only-while-waiting.html", "playground.html"]) {
       await page.goto(`${base}${path}`);
       expect(await page.locator("figure.tl-legend li").count(), path).toBe(16);
@@ -320,8 +330,8 @@ describe("the site, in a real browser", () => {
     await page.close();
   });
 
-  it("gives each implementation a page, a badge and its results as JSON", { timeout: 60_000 }, async () => {
-    const page = await browser.newPage();
+  it("gives each implementation a page, a badge and its results as JSON", async () => {
+    const page = await context.newPage();
     await page.goto(`${base}implementations.html`);
     const pages = await page.locator(".impl-list a").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     expect(pages.length).toBeGreaterThanOrEqual(4);
@@ -359,8 +369,8 @@ describe("the site, in a real browser", () => {
     await page.close();
   });
 
-  it("filters the matrix to its differences", { timeout: 60_000 }, async () => {
-    const page = await browser.newPage();
+  it("filters the matrix to its differences", async () => {
+    const page = await context.newPage();
     await page.goto(`${base}conformance.html`);
     const visible = (): Promise<number> => page.locator("table.matrix tbody tr:visible").count();
     const all = await visible();
@@ -372,21 +382,21 @@ describe("the site, in a real browser", () => {
     await page.close();
   });
 
-  it("runs a search given in the address", { timeout: 60_000 }, async () => {
-    const page = await browser.newPage();
+  it("runs a search given in the address", async () => {
+    const page = await context.newPage();
     await page.goto(`${base}search.html?q=WE-FIRE-2`);
-    await page.locator(".pagefind-ui__result-link").first().waitFor({ timeout: 15_000 });
+    await page.locator(".pagefind-ui__result-link").first().waitFor();
     expect(await page.locator(".pagefind-ui__search-input").inputValue()).toBe("WE-FIRE-2");
     // Snippets of the API reference carry no kind or flag labels.
     await page.goto(`${base}search.html?q=Messages`);
-    await page.locator(".pagefind-ui__result-link").first().waitFor({ timeout: 15_000 });
+    await page.locator(".pagefind-ui__result-link").first().waitFor();
     const titles = await page.locator(".pagefind-ui__result-title").allTextContents();
     expect(titles.join(" | ")).not.toMatch(/Variable Messages|MessagesConst/);
     await page.close();
   });
 
-  it("joins the API reference to the site: its header, and modules named by import path", { timeout: 60_000 }, async () => {
-    const page = await browser.newPage();
+  it("joins the API reference to the site: its header, and modules named by import path", async () => {
+    const page = await context.newPage();
     await page.goto(`${base}api/index.html`);
     expect(await page.locator("header.site-header a.brand").getAttribute("href")).toBe("../index.html");
     const modules = await page.locator(".col-content a").allTextContents();

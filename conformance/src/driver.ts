@@ -80,6 +80,9 @@ class DriverProcess {
   #waiter: Waiter | null = null;
   #outputTail = "";
   outputBytes = 0;
+  /** Until the start is answered, the project's install announcements are passed on (see {@link announce}). */
+  starting = true;
+  #announceLine = "";
   #dead: Error | null = null;
   readonly exited: Promise<void>;
 
@@ -103,6 +106,7 @@ class DriverProcess {
       o.on("data", (chunk: string) => {
         this.outputBytes += Buffer.byteLength(chunk);
         this.#outputTail = (this.#outputTail + chunk).slice(-OUTPUT_TAIL);
+        if (this.starting) this.#announce(chunk);
         // Stopped as the flood comes, not at the end of the case.
         if (this.outputBytes > MAX_OUTPUT_PER_CASE) this.kill();
       });
@@ -130,6 +134,16 @@ class DriverProcess {
         resolve();
       });
     });
+  }
+
+  // A driver that builds itself on its first start (the C one) may install
+  // Debian packages through .ci/need, which says so in one line starting
+  // "prot-events: ". Those lines reach the user as they come rather than
+  // minutes later, or never, inside the captured output.
+  #announce(chunk: string): void {
+    const lines = (this.#announceLine + chunk).split("\n");
+    this.#announceLine = (lines.pop() ?? "").slice(-OUTPUT_TAIL);
+    for (const l of lines) if (l.startsWith("prot-events: ")) process.stderr.write(`${printable(l)}\n`);
   }
 
   /** The last few kilobytes of the implementation's output, from a line start, made safe to print. */
@@ -297,6 +311,7 @@ export class DriverExecutor implements CaseExecutor {
     this.#seq = 0;
     proc.send({ cmd: "start", version: PROTOCOL_VERSION });
     const line = await proc.next(timeoutMs, () => new Error(`no answer to the start after ${timeoutMs} ms`));
+    proc.starting = false;
     const fail = async (why: string): Promise<never> => {
       proc.kill();
       await proc.exited;

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { needPackages } from "./need.js";
+import { needPackages } from "../../site/need.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 

@@ -21,6 +21,13 @@ release=${1:?usage: fetch-source.sh RELEASE}
 dest="$here/build/src/$release"
 if [ -e "$dest/SOURCE" ]; then echo "$dest"; exit 0; fi
 if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi
+# Without root or password-less sudo, stop at once naming the command, as .ci/need does.
+root_or_stop() {
+    [ -z "$SUDO" ] && return 0
+    command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && return 0
+    echo "prot-events: missing for the Cyrus source builds: the source of cyrus-imapd $release (a deb-src list and apt-get update); run: sudo sh $0 $release" >&2
+    exit 1
+}
 "$here/../../../.ci/need" "the Cyrus source builds" patch:patch xz-utils:xz
 
 list=/etc/apt/sources.list.d/prot-events-cyrus-src.sources
@@ -43,11 +50,19 @@ LIST
 versions() {
     apt-cache showsrc cyrus-imapd 2>/dev/null | sed -n 's/^Version: //p' | grep "^$release-" | sort -u -r -V || true
 }
+# apt-get update fails as a whole when one list cannot be read (a suite
+# whose Release file expired, a mirror down); the lists it did read still
+# serve: what is missing is said below, naming the release.
+update() {
+    $SUDO apt-get update -qq >&2 || echo "fetch-source.sh: apt-get update failed on some lists (above); using those it read" >&2
+}
 if [ ! -e "$list" ] || [ "$(cat "$list")" != "$want" ]; then
+    root_or_stop
     printf '%s\n' "$want" | $SUDO tee "$list" >/dev/null
-    $SUDO apt-get update -qq >&2
+    update
 elif [ -z "$(versions)" ]; then
-    $SUDO apt-get update -qq >&2
+    root_or_stop
+    update
 fi
 revs=$(versions)
 if [ -z "$revs" ]; then

@@ -1,11 +1,11 @@
 /**
- * Installs, on demand, what tests need beyond npm (.ci/need says each
+ * Installs, on demand, what tests and scripts need beyond npm (.ci/need says each
  * install in one line, or stops at once naming the command to run).
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const need = fileURLToPath(new URL("../../.ci/need", import.meta.url));
+const need = fileURLToPath(new URL("../.ci/need", import.meta.url));
 
 /** Makes sure the Debian packages `specs` (`package` or `package:command`) are there, for `why`. */
 export function needPackages(why: string, ...specs: string[]): void {
