@@ -19,7 +19,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { Case, LoadedCase } from "../conformance/src/case.js";
 import { loadSuite } from "../conformance/src/load.js";
 import type { CaseResult, Status } from "../conformance/src/runner.js";
-import { headings, layout, siteHeader, type NavItem } from "./layout.js";
+import { headings, layout, siteHeader, siteNav, type NavItem } from "./layout.js";
 import { escapeHtml } from "./escape.js";
 import { getHighlighter, markdown, relative, type LinkContext } from "./markdown.js";
 import { performancePage } from "./performance.js";
@@ -31,6 +31,8 @@ import { runKey } from "./playground/link.js";
 import { playgroundPage } from "./playground/page.js";
 import { writtenCaseId } from "../conformance/src/quirks.js";
 import { bundled, configured, runAll, summaryText, type Column } from "./results.js";
+import { CYRUS_WASM_RELEASE } from "../conformance/drivers/cyrus/wasm.js";
+import { buildCyrusWasm } from "../conformance/drivers/cyrus/wasm-load.js";
 import { parsePort, PortError, serve } from "./serve.js";
 import { renderTimeline, timelineLegend, timelineWords, type TimelineOptions } from "./timeline.js";
 import { waitsOf } from "./waits.js";
@@ -128,21 +130,28 @@ async function apiReference(): Promise<Map<string, string>> {
       }
     }
   }
-  // typedoc's pages get the site's header, and the search indexes their content (they have no
-  // data-pagefind-body of their own) without the kind and flag labels around names.
-  for (const f of walk(apiDir)) {
+  return map;
+}
+
+/**
+ * typedoc's pages get the site's header, and its navigation above typedoc's
+ * own in their sidebar; the search indexes their content (they have no
+ * data-pagefind-body of their own) without the kind and flag labels around names.
+ */
+function joinApiToSite(nav: NavItem[]): void {
+  for (const f of walk(join(out, "api"))) {
     if (!f.endsWith(".html")) continue;
     const page = relativePath(out, f);
     const rel = (to: string): string => relative(page, to);
     const text = readFileSync(f, "utf8")
       .replace("<head>", `<head><link rel="stylesheet" href="${rel("style.css")}">`)
       .replace(/<body([^>]*)>/, (m) => `${m}${siteHeader(rel)}`)
+      .replace('<div class="site-menu">', `<div class="site-menu">${siteNav(nav, rel, "api/index.html")}`)
       .replace('<div class="col-content">', '<div class="col-content" data-pagefind-body>')
       .replace(/<code class="tsd-tag">/g, '<code class="tsd-tag" data-pagefind-ignore>')
       .replace(/<h1>(\w+) /, '<h1><span data-pagefind-ignore>$1 </span>');
     writeFileSync(f, text);
   }
-  return map;
 }
 
 /** The site page of a case file: `conformance/cases/firing.yaml` → `cases/firing.html`. */
@@ -198,6 +207,9 @@ async function main(): Promise<void> {
   log("loading the spec and the cases");
   const suite = loadSuite(root);
   const byId = new Map(suite.cases.map((c) => [c.id, c]));
+  // Built while the suite runs; it waits for a driver build of the same source (one lock).
+  const wasmStarted = Date.now();
+  const wasmBuilt = buildCyrusWasm().then((b) => ({ ...b, seconds: (Date.now() - wasmStarted) / 1000 }));
 
   const columns = await runAll([...bundled(), ...configured(args.impl, args.driver)], suite.cases, log);
   const resultOf = new Map<string, Map<string, CaseResult>>();
@@ -232,6 +244,7 @@ async function main(): Promise<void> {
     ...guides.map((g) => ({ path: g.path, title: g.title, section: "Guides" })),
     { path: "search.html", title: "Search", section: "Guides" },
   ];
+  joinApiToSite(nav);
   const pages = new Map<string, string>([...specPages, ...guides].map((p) => [p.repo, p.path]));
   // Where a case is read: a spec scenario in its page, a case of conformance/cases/ on its own page.
   const caseHome = (c: LoadedCase): string => (c.source.file.startsWith("spec/") ? `${pages.get(c.source.file) ?? ""}#${c.id}` : caseOwnPage(c.id));
@@ -453,15 +466,22 @@ ${others.join("\n")}
       const c = byId.get(r.id);
       return c === undefined || r.actual === undefined ? [] : [{ id: r.id, key: runKey(c), status: r.status, actual: r.actual }];
     });
-    const data = { cases: Object.fromEntries(caseYaml), c: cColumn === undefined ? undefined : { label: cColumn.short, runs } };
+    const wasm = await wasmBuilt;
+    log(`the C original in WebAssembly (Cyrus ${CYRUS_WASM_RELEASE}): ${"file" in wasm ? "built" : `absent: ${wasm.absent}`} (${wasm.seconds.toFixed(1)} s)`);
+    const data = {
+      cases: Object.fromEntries(caseYaml),
+      c: cColumn === undefined ? undefined : { label: cColumn.short, runs },
+      wasm: "file" in wasm ? { label: `Cyrus ${CYRUS_WASM_RELEASE}` } : { absent: wasm.absent },
+    };
     // "<" escaped so that no case text can close the script element.
     emit("playground/data.js", `globalThis.protPlayground = ${JSON.stringify(data).replace(/</g, "\\u003c")};\n`);
+    if ("file" in wasm) cpSync(wasm.file, join(out, "playground", "cyrus-prot.js"));
     log("browser scripts (vite)");
     await bundleScript(root, "playground/main.ts", join(out, "playground"), "playground.js");
     await bundleScript(root, "client/timelines.ts", out, "timelines.js");
     const first = suite.cases.find((c) => c.id === "pattern-keepalive") ?? suite.cases[0];
     const content = playgroundPage(first === undefined ? "" : (caseYaml.get(first.id) ?? ""), timelineLegend());
-    emit(item.path, layout({ page: item, nav, content, head: `<script src="playground/data.js" defer></script><script src="playground/playground.js" defer></script>` }));
+    emit(item.path, layout({ page: item, nav, content, head: `<script src="playground/data.js" defer></script>${"file" in wasm ? `<script src="playground/cyrus-prot.js" defer></script>` : ""}<script src="playground/playground.js" defer></script>` }));
   }
 
   // The home page.
