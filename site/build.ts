@@ -383,9 +383,10 @@ ${others.join("\n")}
   {
     const item = nav.find((n) => n.path === "conformance.html") as NavItem;
     const ids = suite.pages.flatMap((p) => p.requirements.map((r) => r.id));
-    const head = `<tr><th scope="col">requirement</th>${columns.map((c) => `<th scope="col">${escapeHtml(c.label)}</th>`).join("")}</tr>`;
+    // An implementation that could not be run has no column (a column of "not run" only weighs): the list above the tables says why.
+    const ran = columns.filter((c) => c.report !== undefined);
+    const head = `<tr><th scope="col">requirement</th>${ran.map((c) => `<th scope="col">${escapeHtml(c.label)}</th>`).join("")}</tr>`;
     const cell = (col: Column, cs: LoadedCase[]): string => {
-      if (col.report === undefined) return `<td><span class="st st-none">not run</span></td>`;
       const counts: Record<Status, number> = { pass: 0, fail: 0, xfail: 0, xpass: 0, skip: 0 };
       for (const c of cs) {
         const r = result(col, c.id);
@@ -398,13 +399,13 @@ ${others.join("\n")}
     const agree = (cells: string[]): string => (new Set(cells).size <= 1 ? ` class="same"` : "");
     const byReq = ids
       .map((id) => {
-        const cells = columns.map((c) => cell(c, casesOf.get(id) ?? []));
-        return `<tr${agree(cells.filter((_, i) => columns[i]?.report !== undefined))}><th scope="row"><a href="${reqIndex.get(id)}">${id}</a></th>${cells.join("")}</tr>`;
+        const cells = ran.map((c) => cell(c, casesOf.get(id) ?? []));
+        return `<tr${agree(cells)}><th scope="row"><a href="${reqIndex.get(id)}">${id}</a></th>${cells.join("")}</tr>`;
       })
       .join("");
-    const caseHead = `<tr><th scope="col">case</th>${columns.map((c) => `<th scope="col">${escapeHtml(c.label)}</th>`).join("")}</tr>`;
+    const caseHead = `<tr><th scope="col">case</th>${ran.map((c) => `<th scope="col">${escapeHtml(c.label)}</th>`).join("")}</tr>`;
     const byCase = suite.cases
-      .map((c) => `<tr${agree(columns.filter((col) => col.report !== undefined).map((col) => result(col, c.id)?.status ?? "none"))}><th scope="row"><a href="${caseHome(c)}">${escapeHtml(c.id)}</a></th>${columns.map((col) => `<td>${badge(result(col, c.id), col)}</td>`).join("")}</tr>`)
+      .map((c) => `<tr${agree(ran.map((col) => result(col, c.id)?.status ?? "none"))}><th scope="row"><a href="${caseHome(c)}">${escapeHtml(c.id)}</a></th>${ran.map((col) => `<td>${badge(result(col, c.id), col)}</td>`).join("")}</tr>`)
       .join("");
     const runs = columns
       .map((c) => {
@@ -416,7 +417,7 @@ ${others.join("\n")}
     const when = new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const content = `<h1>Conformance matrix</h1>
 <p>Made while this site was built, on ${when}, with Node ${escapeHtml(process.version)}, by <code>npm run site</code>. Expected failures are the declared deviations of an implementation's profile; a case's page gives the reason and draws what the implementation did under what was expected, and each implementation's page lists its deviations by reason.</p>
-<ul class="runs">${runs}</ul>
+<ul class="runs">${runs}</ul>${ran.length < columns.length ? `<p>An implementation that could not be run has no column in the tables below.</p>` : ""}
 <p class="diff-filter"><label><input type="checkbox" id="differences-only"> Differences only: hide the rows where every implementation that ran agrees</label></p>
 <h2 id="by-requirement">By requirement</h2>
 <div class="table-wrap" tabindex="0" role="group" aria-label="Conformance results"><table class="matrix"><thead>${head}</thead><tbody>${byReq}</tbody></table></div>

@@ -19,13 +19,13 @@ fresh() {
     [ -e "$js" ] && [ -z "$(find "$here/wasm-driver.c" "$here/source-stubs.c" "$here/source-config.h" "$here/deviations.h" "$here/prot-source.h" "$0" -newer "$js")" ]
 }
 if fresh; then echo "$js"; exit 0; fi
-# The lock that run takes: a driver build of the same release fetches the
-# same source directory, and apt-get installs one at a time.
+"$here/../../../.ci/need" "the C original in the site's playground (WebAssembly)" emscripten:emcc perl:perl libsasl2-dev
+# The lock that run takes: a driver build of the same release fetches into
+# the same source directory.
 mkdir -p "$here/build"
 exec 9>"$here/build/lock"
 flock 9
 if fresh; then echo "$js"; exit 0; fi
-"$here/../../../.ci/need" "the C original in the site's playground (WebAssembly)" emscripten:emcc perl:perl libsasl2-dev
 tree=$("$here/fetch-source.sh" "$release")
 rm -rf "$out"
 mkdir -p "$out/include/sasl"
