@@ -83,6 +83,8 @@ async function apiReference(): Promise<Map<string, string>> {
     name: "prot-events API",
     logLevel: "Error",
     disableSources: true,
+    // One flat list of the three modules, not a "prot-events" folder beside the prot-events module.
+    navigation: { includeFolders: false },
   });
   const project = await app.convert();
   if (project === undefined) throw new Error("typedoc could not convert the sources");
