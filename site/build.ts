@@ -149,6 +149,8 @@ function joinApiToSite(nav: NavItem[]): void {
       .replace("<head>", `<head><link rel="stylesheet" href="${rel("style.css")}">`)
       .replace(/<body([^>]*)>/, (m) => `${m}${siteHeader(rel)}`)
       .replace('<div class="site-menu">', `<div class="site-menu">${siteNav(nav, rel, "api/index.html")}`)
+      // A permalink inside an accordion's summary is a control inside a control (axe: nested-interactive); the heading keeps its id.
+      .replace(/<summary class="tsd-accordion-summary"[\s\S]*?<\/summary>/g, (m) => m.replace(/<a href="#[^"]*" aria-label="Permalink" class="tsd-anchor-icon">[\s\S]*?<\/a>/g, ""))
       .replace('<div class="col-content">', '<div class="col-content" data-pagefind-body>')
       .replace(/<code class="tsd-tag">/g, '<code class="tsd-tag" data-pagefind-ignore>')
       .replace(/<h1>(\w+) /, '<h1><span data-pagefind-ignore>$1 </span>');

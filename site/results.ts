@@ -113,7 +113,11 @@ export async function runAll(contenders: Contender[], cases: LoadedCase[], log: 
       log(`conformance: ${c.label}: ${summaryText(report)}`);
       columns.push({ ...named, report });
     } catch (err) {
-      const why = err instanceof Error ? err.message.split("\n")[0] ?? err.message : String(err);
+      // The first line says what happened; the driver's last line of output, when it wrote one, says why.
+      const lines = (err instanceof Error ? err.message : String(err)).split("\n").filter((l) => l.trim() !== "");
+      const output = lines.findIndex((l) => l.startsWith("standard error of "));
+      const last = output >= 0 && output < lines.length - 1 ? lines.at(-1) : undefined;
+      const why = `${lines[0] ?? "no reason given"}${last === undefined ? "" : `: ${last}`}`;
       log(`conformance: ${c.label}: not available: ${why}`);
       columns.push({ ...named, unavailable: why });
     } finally {

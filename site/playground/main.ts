@@ -171,6 +171,8 @@ const view = new EditorView({
 });
 source.hidden = true;
 source.after(view.dom);
+// At a phone's width the editor scrolls: its scroller takes the focus, so that a keyboard can scroll it.
+view.scrollDOM.tabIndex = 0;
 update(view);
 if (factory !== undefined) {
   factory()
