@@ -190,8 +190,6 @@ describe("the site, in a real browser", () => {
     // Every page of ours but the case pages, which are all made alike: the first ten of those.
     const all = [...crawled.keys()].filter((u) => !u.includes("/api/"));
     const ours = [...all.filter((u) => !u.includes("/case/")), ...all.filter((u) => u.includes("/case/")).slice(0, 10), `${base}playground.html#case=pattern-keepalive`];
-    // typedoc's pages are made alike: its index and the largest class page stand for them.
-    ours.push(`${base}api/index.html`, `${base}api/classes/prot-events.ProtStream.html`);
     for (const url of ours) {
       await page.goto(url);
       // The playground's C panes are filled once the C original in WebAssembly has started.
