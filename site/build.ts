@@ -19,7 +19,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import type { Case, LoadedCase } from "../conformance/src/case.js";
 import { loadSuite } from "../conformance/src/load.js";
 import type { CaseResult, Status } from "../conformance/src/runner.js";
-import { headings, layout, siteHeader, type NavItem } from "./layout.js";
+import { headings, layout, siteHeader, siteNav, type NavItem } from "./layout.js";
 import { escapeHtml } from "./escape.js";
 import { getHighlighter, markdown, relative, type LinkContext } from "./markdown.js";
 import { performancePage } from "./performance.js";
@@ -31,6 +31,8 @@ import { runKey } from "./playground/link.js";
 import { playgroundPage } from "./playground/page.js";
 import { writtenCaseId } from "../conformance/src/quirks.js";
 import { bundled, configured, runAll, summaryText, type Column } from "./results.js";
+import { CYRUS_WASM_RELEASE } from "../conformance/drivers/cyrus/wasm.js";
+import { buildCyrusWasm } from "../conformance/drivers/cyrus/wasm-load.js";
 import { parsePort, PortError, serve } from "./serve.js";
 import { renderTimeline, timelineLegend, timelineWords, type TimelineOptions } from "./timeline.js";
 import { waitsOf } from "./waits.js";
@@ -81,6 +83,8 @@ async function apiReference(): Promise<Map<string, string>> {
     name: "prot-events API",
     logLevel: "Error",
     disableSources: true,
+    // One flat list of the three modules, not a "prot-events" folder beside the prot-events module.
+    navigation: { includeFolders: false },
   });
   const project = await app.convert();
   if (project === undefined) throw new Error("typedoc could not convert the sources");
@@ -128,21 +132,30 @@ async function apiReference(): Promise<Map<string, string>> {
       }
     }
   }
-  // typedoc's pages get the site's header, and the search indexes their content (they have no
-  // data-pagefind-body of their own) without the kind and flag labels around names.
-  for (const f of walk(apiDir)) {
+  return map;
+}
+
+/**
+ * typedoc's pages get the site's header, and its navigation above typedoc's
+ * own in their sidebar; the search indexes their content (they have no
+ * data-pagefind-body of their own) without the kind and flag labels around names.
+ */
+function joinApiToSite(nav: NavItem[]): void {
+  for (const f of walk(join(out, "api"))) {
     if (!f.endsWith(".html")) continue;
     const page = relativePath(out, f);
     const rel = (to: string): string => relative(page, to);
     const text = readFileSync(f, "utf8")
       .replace("<head>", `<head><link rel="stylesheet" href="${rel("style.css")}">`)
       .replace(/<body([^>]*)>/, (m) => `${m}${siteHeader(rel)}`)
+      .replace('<div class="site-menu">', `<div class="site-menu">${siteNav(nav, rel, "api/index.html")}`)
+      // A permalink inside an accordion's summary is a control inside a control (axe: nested-interactive); the heading keeps its id.
+      .replace(/<summary class="tsd-accordion-summary"[\s\S]*?<\/summary>/g, (m) => m.replace(/<a href="#[^"]*" aria-label="Permalink" class="tsd-anchor-icon">[\s\S]*?<\/a>/g, ""))
       .replace('<div class="col-content">', '<div class="col-content" data-pagefind-body>')
       .replace(/<code class="tsd-tag">/g, '<code class="tsd-tag" data-pagefind-ignore>')
       .replace(/<h1>(\w+) /, '<h1><span data-pagefind-ignore>$1 </span>');
     writeFileSync(f, text);
   }
-  return map;
 }
 
 /** The site page of a case file: `conformance/cases/firing.yaml` → `cases/firing.html`. */
@@ -198,6 +211,9 @@ async function main(): Promise<void> {
   log("loading the spec and the cases");
   const suite = loadSuite(root);
   const byId = new Map(suite.cases.map((c) => [c.id, c]));
+  // Built while the suite runs; it waits for a driver build of the same source (one lock).
+  const wasmStarted = Date.now();
+  const wasmBuilt = buildCyrusWasm().then((b) => ({ ...b, seconds: (Date.now() - wasmStarted) / 1000 }));
 
   const columns = await runAll([...bundled(), ...configured(args.impl, args.driver)], suite.cases, log);
   const resultOf = new Map<string, Map<string, CaseResult>>();
@@ -232,6 +248,7 @@ async function main(): Promise<void> {
     ...guides.map((g) => ({ path: g.path, title: g.title, section: "Guides" })),
     { path: "search.html", title: "Search", section: "Guides" },
   ];
+  joinApiToSite(nav);
   const pages = new Map<string, string>([...specPages, ...guides].map((p) => [p.repo, p.path]));
   // Where a case is read: a spec scenario in its page, a case of conformance/cases/ on its own page.
   const caseHome = (c: LoadedCase): string => (c.source.file.startsWith("spec/") ? `${pages.get(c.source.file) ?? ""}#${c.id}` : caseOwnPage(c.id));
@@ -370,9 +387,10 @@ ${others.join("\n")}
   {
     const item = nav.find((n) => n.path === "conformance.html") as NavItem;
     const ids = suite.pages.flatMap((p) => p.requirements.map((r) => r.id));
-    const head = `<tr><th scope="col">requirement</th>${columns.map((c) => `<th scope="col">${escapeHtml(c.label)}</th>`).join("")}</tr>`;
+    // An implementation that could not be run has no column (a column of "not run" only weighs): the list above the tables says why.
+    const ran = columns.filter((c) => c.report !== undefined);
+    const head = `<tr><th scope="col">requirement</th>${ran.map((c) => `<th scope="col">${escapeHtml(c.label)}</th>`).join("")}</tr>`;
     const cell = (col: Column, cs: LoadedCase[]): string => {
-      if (col.report === undefined) return `<td><span class="st st-none">not run</span></td>`;
       const counts: Record<Status, number> = { pass: 0, fail: 0, xfail: 0, xpass: 0, skip: 0 };
       for (const c of cs) {
         const r = result(col, c.id);
@@ -385,13 +403,13 @@ ${others.join("\n")}
     const agree = (cells: string[]): string => (new Set(cells).size <= 1 ? ` class="same"` : "");
     const byReq = ids
       .map((id) => {
-        const cells = columns.map((c) => cell(c, casesOf.get(id) ?? []));
-        return `<tr${agree(cells.filter((_, i) => columns[i]?.report !== undefined))}><th scope="row"><a href="${reqIndex.get(id)}">${id}</a></th>${cells.join("")}</tr>`;
+        const cells = ran.map((c) => cell(c, casesOf.get(id) ?? []));
+        return `<tr${agree(cells)}><th scope="row"><a href="${reqIndex.get(id)}">${id}</a></th>${cells.join("")}</tr>`;
       })
       .join("");
-    const caseHead = `<tr><th scope="col">case</th>${columns.map((c) => `<th scope="col">${escapeHtml(c.label)}</th>`).join("")}</tr>`;
+    const caseHead = `<tr><th scope="col">case</th>${ran.map((c) => `<th scope="col">${escapeHtml(c.label)}</th>`).join("")}</tr>`;
     const byCase = suite.cases
-      .map((c) => `<tr${agree(columns.filter((col) => col.report !== undefined).map((col) => result(col, c.id)?.status ?? "none"))}><th scope="row"><a href="${caseHome(c)}">${escapeHtml(c.id)}</a></th>${columns.map((col) => `<td>${badge(result(col, c.id), col)}</td>`).join("")}</tr>`)
+      .map((c) => `<tr${agree(ran.map((col) => result(col, c.id)?.status ?? "none"))}><th scope="row"><a href="${caseHome(c)}">${escapeHtml(c.id)}</a></th>${ran.map((col) => `<td>${badge(result(col, c.id), col)}</td>`).join("")}</tr>`)
       .join("");
     const runs = columns
       .map((c) => {
@@ -403,7 +421,7 @@ ${others.join("\n")}
     const when = new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const content = `<h1>Conformance matrix</h1>
 <p>Made while this site was built, on ${when}, with Node ${escapeHtml(process.version)}, by <code>npm run site</code>. Expected failures are the declared deviations of an implementation's profile; a case's page gives the reason and draws what the implementation did under what was expected, and each implementation's page lists its deviations by reason.</p>
-<ul class="runs">${runs}</ul>
+<ul class="runs">${runs}</ul>${ran.length < columns.length ? `<p>An implementation that could not be run has no column in the tables below.</p>` : ""}
 <p class="diff-filter"><label><input type="checkbox" id="differences-only"> Differences only: hide the rows where every implementation that ran agrees</label></p>
 <h2 id="by-requirement">By requirement</h2>
 <div class="table-wrap" tabindex="0" role="group" aria-label="Conformance results"><table class="matrix"><thead>${head}</thead><tbody>${byReq}</tbody></table></div>
@@ -453,15 +471,22 @@ ${others.join("\n")}
       const c = byId.get(r.id);
       return c === undefined || r.actual === undefined ? [] : [{ id: r.id, key: runKey(c), status: r.status, actual: r.actual }];
     });
-    const data = { cases: Object.fromEntries(caseYaml), c: cColumn === undefined ? undefined : { label: cColumn.short, runs } };
+    const wasm = await wasmBuilt;
+    log(`the C original in WebAssembly (Cyrus ${CYRUS_WASM_RELEASE}): ${"file" in wasm ? "built" : `absent: ${wasm.absent}`} (${wasm.seconds.toFixed(1)} s)`);
+    const data = {
+      cases: Object.fromEntries(caseYaml),
+      c: cColumn === undefined ? undefined : { label: cColumn.short, runs },
+      wasm: "file" in wasm ? { label: `Cyrus ${CYRUS_WASM_RELEASE}` } : { absent: wasm.absent },
+    };
     // "<" escaped so that no case text can close the script element.
     emit("playground/data.js", `globalThis.protPlayground = ${JSON.stringify(data).replace(/</g, "\\u003c")};\n`);
+    if ("file" in wasm) cpSync(wasm.file, join(out, "playground", "cyrus-prot.js"));
     log("browser scripts (vite)");
     await bundleScript(root, "playground/main.ts", join(out, "playground"), "playground.js");
     await bundleScript(root, "client/timelines.ts", out, "timelines.js");
     const first = suite.cases.find((c) => c.id === "pattern-keepalive") ?? suite.cases[0];
     const content = playgroundPage(first === undefined ? "" : (caseYaml.get(first.id) ?? ""), timelineLegend());
-    emit(item.path, layout({ page: item, nav, content, head: `<script src="playground/data.js" defer></script><script src="playground/playground.js" defer></script>` }));
+    emit(item.path, layout({ page: item, nav, content, head: `<script src="playground/data.js" defer></script>${"file" in wasm ? `<script src="playground/cyrus-prot.js" defer></script>` : ""}<script src="playground/playground.js" defer></script>` }));
   }
 
   // The home page.

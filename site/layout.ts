@@ -45,20 +45,25 @@ export function siteHeader(rel: (path: string) => string): string {
 </header>`;
 }
 
+/**
+ * The site's navigation, by section, folded on narrow screens; `current` is
+ * the path of the page it is on (the API reference's pages pass
+ * `api/index.html`, whose entry then shows as the current one).
+ */
+export function siteNav(nav: NavItem[], rel: (path: string) => string, current: string): string {
+  const link = (path: string, title: string): string => `<li><a href="${rel(path)}"${path === current ? ' aria-current="page"' : ""}>${escapeHtml(title)}</a></li>`;
+  const sections = [...new Set(nav.map((n) => n.section))];
+  const items = sections.map((s) => `<li><span class="nav-section">${escapeHtml(s)}</span><ul>${nav.filter((n) => n.section === s).map((n) => link(n.path, n.title)).join("")}</ul></li>`).join("");
+  return `<details class="site-nav-fold" open>
+    <summary>Pages</summary>
+    <nav class="site-nav" aria-label="Site"><ul>${items}<li><span class="nav-section">Reference</span><ul>${link("api/index.html", "API reference")}</ul></li></ul></nav>
+  </details>`;
+}
+
 /** Wraps a page's content in the site's shell. */
 export function layout(options: { page: NavItem; nav: NavItem[]; content: string; toc?: Heading[]; head?: string }): string {
   const { page, nav, content } = options;
   const rel = (to: string): string => relative(page.path, to);
-  const sections = [...new Set(nav.map((n) => n.section))];
-  const navHtml = sections
-    .map(
-      (s) =>
-        `<li><span class="nav-section">${escapeHtml(s)}</span><ul>${nav
-          .filter((n) => n.section === s)
-          .map((n) => `<li><a href="${rel(n.path)}"${n.path === page.path ? ' aria-current="page"' : ""}>${escapeHtml(n.title)}</a></li>`)
-          .join("")}</ul></li>`,
-    )
-    .join("");
   const at = nav.findIndex((n) => n.path === page.path);
   const prev = at > 0 ? nav[at - 1] : undefined;
   const next = at >= 0 && at < nav.length - 1 ? nav[at + 1] : undefined;
@@ -82,10 +87,7 @@ ${options.head ?? ""}
 <a class="skip" href="#main">Skip to the content</a>
 ${siteHeader(rel)}
 <div class="shell">
-  <details class="site-nav-fold" open>
-    <summary>Pages</summary>
-    <nav class="site-nav" aria-label="Site"><ul>${navHtml}<li><span class="nav-section">Reference</span><ul><li><a href="${rel("api/index.html")}">API reference</a></li></ul></li></ul></nav>
-  </details>
+  ${siteNav(nav, rel, page.path)}
   <main id="main" data-pagefind-body>
 ${content.includes("</h1>") ? content.replace("</h1>", `</h1>\n${toc}`) : `${toc}${content}`}
     <nav class="prev-next" aria-label="Previous and next page">

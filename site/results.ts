@@ -9,7 +9,6 @@ import { DriverExecutor } from "../conformance/src/driver.js";
 import { startAdapter } from "../conformance/src/isolated.js";
 import { withQuirkForms } from "../conformance/src/quirks.js";
 import { inProcess, runCases, type CaseExecutor, type RunReport } from "../conformance/src/runner.js";
-import { needPackages } from "./need.js";
 
 /** A run's counts, in words. */
 export function summaryText({ summary: s }: RunReport): string {
@@ -70,11 +69,7 @@ export function bundled(): Contender[] {
       short: "Python example",
       slug: "python-example",
       command: 'npx prot-conformance --driver "python3 conformance/drivers/python/driver.py"',
-      start: () => {
-        // Installed on demand as the tests do; where it cannot be, the column says the command to run.
-        needPackages("the Python driver", "python3:python3");
-        return DriverExecutor.start("python3 conformance/drivers/python/driver.py");
-      },
+      start: () => DriverExecutor.start("python3 conformance/drivers/python/driver.py"),
     },
     ...cyrusBuilds().map((b) => ({
       label: b.title,
@@ -118,9 +113,11 @@ export async function runAll(contenders: Contender[], cases: LoadedCase[], log: 
       log(`conformance: ${c.label}: ${summaryText(report)}`);
       columns.push({ ...named, report });
     } catch (err) {
-      // The reason, and the last line the implementation wrote before it (what a build that failed said last).
-      const lines = (err instanceof Error ? err.message : String(err)).trim().split("\n");
-      const why = lines.length > 2 ? `${lines[0]} (${lines[lines.length - 1]})` : (lines[0] ?? "");
+      // The first line says what happened; the driver's last line of output, when it wrote one, says why.
+      const lines = (err instanceof Error ? err.message : String(err)).split("\n").filter((l) => l.trim() !== "");
+      const output = lines.findIndex((l) => l.startsWith("standard error of "));
+      const last = output >= 0 && output < lines.length - 1 ? lines.at(-1) : undefined;
+      const why = `${lines[0] ?? "no reason given"}${last === undefined ? "" : `: ${last}`}`;
       log(`conformance: ${c.label}: not available: ${why}`);
       columns.push({ ...named, unavailable: why });
     } finally {

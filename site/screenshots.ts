@@ -1,7 +1,8 @@
 /**
  * Screenshots of the built site, for anyone to look at: the home page, a
  * spec page with timelines, a case where the C original deviates, the
- * playground, an implementation's page and the conformance matrix, at
+ * playground (whole, once the C original has run in it), an
+ * implementation's page, the conformance matrix and the API reference, at
  * desktop and phone width. Build the site first (`npm run site`).
  *
  *   tsx site/screenshots.ts [--site _site] [--out screenshots]
@@ -49,13 +50,17 @@ const shots = [
   ["playground", "playground.html#case=pattern-keepalive"],
   ["implementation", "impl/cyrus-3.6.1.html"],
   ["conformance-matrix", "conformance.html"],
+  ["api-reference", "api/index.html"],
 ] as const;
 for (const [name, path] of shots) {
   for (const [label, width] of [["desktop", 1280], ["phone", 375]] as const) {
     const page = await browser.newPage({ viewport: { width, height: 900 } });
     await page.goto(`${base}${path}`, { waitUntil: "load" });
+    const playground = name === "playground";
+    // The C original in WebAssembly starts after the page loads; it says when it is ready (or failed).
+    if (playground) await page.waitForFunction(() => document.body.dataset.cyrus !== undefined || !("createCyrusProt" in globalThis), null, { timeout: 60_000 });
     const file = join(out, `${name}-${label}.png`);
-    await page.screenshot({ path: file });
+    await page.screenshot({ path: file, fullPage: playground });
     process.stdout.write(`${file}\n`);
     await page.close();
   }

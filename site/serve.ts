@@ -22,13 +22,15 @@ const TYPES: Record<string, string> = {
 /**
  * Sent with every answer. The pages load scripts and styles from the site
  * itself (search compiles its WebAssembly index, hence wasm-unsafe-eval;
- * pages carry small inline scripts and styles); nothing else loads from
- * anywhere, and no other site may frame them.
+ * the playground's C original is WebAssembly inlined in its script as a
+ * data: URL, which its loader fetches, hence connect-src data:; pages carry
+ * small inline scripts and styles); nothing else loads from anywhere, and
+ * no other site may frame them.
  */
 const HEADERS = {
   "x-content-type-options": "nosniff",
   "content-security-policy":
-    "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' data:; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
   "referrer-policy": "no-referrer",
 };
 

@@ -2,7 +2,7 @@
 /// <reference lib="dom.iterable" />
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
@@ -11,7 +11,10 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { checkScenario } from "../conformance/src/check.js";
 import { caseValidator, loadSuite } from "../conformance/src/load.js";
 import { serve } from "../site/serve.js";
-import { FORM_SUFFIX } from "../conformance/src/quirks.js";
+import { FORM_SUFFIX, withReadTimeout } from "../conformance/src/quirks.js";
+import { parse as parseYaml } from "yaml";
+import type { Case, LoadedCase } from "../conformance/src/case.js";
+import { buildCyrusWasm, loadCyrusWasm } from "../conformance/drivers/cyrus/wasm-load.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const OUT = "_site-test";
@@ -199,6 +202,8 @@ describe("the site, in a real browser", () => {
     const ours = [...all.filter((u) => !u.includes("/case/")), ...all.filter((u) => u.includes("/case/")).slice(0, 10), `${base}playground.html#case=pattern-keepalive`];
     for (const url of ours) {
       await page.goto(url);
+      // The playground's C panes are filled once the C original in WebAssembly has started.
+      if (url.includes("playground.html")) await page.waitForFunction(() => document.body.dataset.cyrus !== undefined || !("createCyrusProt" in globalThis));
       await page.addScriptTag({ content: axe });
       const violations = await page.evaluate(async () => {
         const w = window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } };
@@ -247,8 +252,18 @@ describe("the site, in a real browser", () => {
     await page.waitForSelector("#model-timeline svg.prot-timeline");
     const fires = (): Promise<string[]> => page.locator('#model-timeline [data-kind="fire"]').evaluateAll((gs) => gs.map((g) => g.getAttribute("data-t") ?? ""));
     expect(await fires()).toEqual(["15", "30"]);
-    // The C original ran this case when the site was built: its timeline is beside the model's.
-    expect(await page.locator("#c-timeline svg.prot-timeline").count()).toBe(1);
+    // The C original runs in the page (lib/prot.c in WebAssembly) when the build could compile it:
+    // the case as written and its form with a read timeout. Without it, the build's own run of the case.
+    // In Node, the same build from where the site build took it (up to date: nothing is rebuilt).
+    const built = existsSync(join(root, OUT, "playground", "cyrus-prot.js")) ? await buildCyrusWasm() : undefined;
+    const cWasm = built !== undefined && "file" in built ? await loadCyrusWasm(built.file) : undefined;
+    expect(cWasm === undefined, "the site has the WebAssembly build, but Node could not load it").toBe(built === undefined);
+    if (cWasm !== undefined) {
+      await page.waitForFunction(() => document.body.dataset.cyrus !== undefined);
+      expect(await page.evaluate(() => document.body.dataset.cyrus)).toBe("ready");
+      await page.waitForSelector("#pg-c-form");
+    }
+    expect(await page.locator("#c-timeline svg.prot-timeline").count()).toBe(cWasm === undefined ? 1 : 2);
 
     // Edit as a reader would: select everything, type a new scenario.
     const scenario = [
@@ -274,9 +289,27 @@ describe("the site, in a real browser", () => {
     expect(await page.locator("#model-timeline [data-wake]").evaluateAll((w) => w.map((e) => e.getAttribute("data-wake")))).toEqual(["mark", "mark", "mark", "input"]);
     // The scenario's own expect (empty) is not the model's trace: the page says where they part.
     expect(await page.locator("#expect-check").textContent()).toContain("traces differ at entry 1");
-    // No C run is known for a scenario of the reader's own.
-    expect(await page.locator("#c-timeline svg").count()).toBe(0);
-    expect(await page.locator("#c-timeline").textContent()).toContain("No run of this scenario by the C original is known");
+    if (cWasm === undefined) {
+      // No C run is known for a scenario of the reader's own, and the page says why the C original is not in it.
+      expect(await page.locator("#c-timeline svg").count()).toBe(0);
+      expect(await page.locator("#c-timeline").textContent()).toContain("No run of this scenario by the C original is known");
+      expect(await page.locator("#c-timeline").textContent()).toContain("could not compile it to WebAssembly");
+    } else {
+      // The reader's own scenario runs against Cyrus in the page: the C timelines are those of its traces
+      // (in Node, from the same file): a blocking stream without a read timeout runs no event in C,
+      // the form with a read timeout does.
+      const edited = parseYaml(scenario) as Case;
+      const asWritten = cWasm.run(edited).trace;
+      const form = withReadTimeout({ ...edited, source: { file: "playground", line: 1 } }) as LoadedCase;
+      const withTimeout = cWasm.run(form).trace;
+      const cFires = (nth: number): Promise<string[]> => page.locator("#c-timeline svg.prot-timeline").nth(nth).locator('[data-kind="fire"]').evaluateAll((gs) => gs.map((g) => g.getAttribute("data-t") ?? ""));
+      await page.waitForFunction(() => document.querySelectorAll("#c-timeline svg.prot-timeline").length === 2 && !document.querySelector("#c-timeline")?.classList.contains("stale"));
+      expect(asWritten.filter((e) => "fire" in e)).toEqual([]);
+      expect(await cFires(0)).toEqual([]);
+      expect(withTimeout.filter((e) => "fire" in e).length).toBeGreaterThan(0);
+      expect(await cFires(1)).toEqual(withTimeout.filter((e) => "fire" in e).map((e) => String(e.t)));
+      expect(await page.locator("#c-timeline").textContent()).toContain("compiled to WebAssembly, ran this scenario in this page: it parts from the model at entry 1");
+    }
 
     // The address now carries the scenario: a new page opened on it shows the same.
     const url = page.url();
@@ -402,6 +435,11 @@ describe("the site, in a real browser", () => {
     const modules = await page.locator(".col-content a").allTextContents();
     expect(modules.map((m) => m.trim())).toEqual(expect.arrayContaining(["prot-events", "prot-events/cyrus", "prot-events/conformance"]));
     expect(modules.map((m) => m.trim())).not.toContain("src");
+    // The site's navigation in the sidebar, above typedoc's own, with the API reference as the current page.
+    expect(await page.locator(".col-sidebar nav.site-nav a[href='../playground.html']").count()).toBe(1);
+    expect(await page.locator(".col-sidebar nav.site-nav a[aria-current='page']").textContent()).toBe("API reference");
+    await page.goto(`${base}api/classes/prot-events.ProtStream.html`);
+    expect(await page.locator(".col-sidebar nav.site-nav a[href='../../index.html']").count()).toBe(1);
     await page.close();
   });
 });

@@ -8,7 +8,7 @@ import { escapeHtml } from "../escape.js";
 /** The playground's content, starting from the scenario `yaml`; `legend` is the timelines' legend. */
 export function playgroundPage(yaml: string, legend: string): string {
   return `<h1>Playground</h1>
-<p>Write a scenario in the case format (the one the spec's examples and <code>conformance/cases/</code> use) and see, as you type, the trace and the timeline that the executable model of the contract gives it. Problems are shown at their line with the command line's own messages. The scenario is kept in the address of this page: copy the address to share it. Every case of the site has a <em>Try it</em> link that opens it here.</p>
+<p>Write a scenario in the case format (the one the spec's examples and <code>conformance/cases/</code> use) and see, as you type, the trace and the timeline that the executable model of the contract gives it. Problems are shown at their line with the command line's own messages. The scenario is kept in the address of this page: copy the address to share it. Every case of the site has a <em>Try it</em> link that opens it here. Below the model, the C original runs the same scenario in this page: <code>lib/prot.c</code> of Cyrus, built from Debian's source and compiled to WebAssembly when the site was built, with its differences from the model marked.</p>
 <div class="playground">
 <section class="pg-editor" aria-labelledby="pg-scenario">
 <h2 id="pg-scenario">Scenario</h2>

@@ -1,0 +1,72 @@
+/**
+ * The C prot layer in WebAssembly (the site's playground runs it): built
+ * from the same Debian source as the process driver, it must answer every
+ * case as that driver does.
+ */
+import { isDeepStrictEqual } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { cyrusBuilds } from "../conformance/drivers/cyrus/builds.js";
+import { CYRUS_WASM_RELEASE, type CyrusWasm } from "../conformance/drivers/cyrus/wasm.js";
+import { buildCyrusWasm, loadCyrusWasm } from "../conformance/drivers/cyrus/wasm-load.js";
+import type { Case } from "../conformance/src/case.js";
+import { loadSuite } from "../conformance/src/load.js";
+import { withQuirkForms } from "../conformance/src/quirks.js";
+import { driversClosedAfterAll } from "./helpers.js";
+
+const startDriver = driversClosedAfterAll();
+let wasm: CyrusWasm | undefined;
+let absent: string | undefined;
+
+beforeAll(async () => {
+  const built = await buildCyrusWasm();
+  if ("absent" in built) absent = built.absent;
+  else wasm = await loadCyrusWasm(built.file);
+}, 900_000);
+
+/** The build, or the test skipped with the reason when emscripten or the source cannot be had here. */
+function built(skip: (why: string) => void): CyrusWasm {
+  if (wasm === undefined) {
+    console.info(`cyrus wasm: not built: ${absent ?? "?"}`);
+    skip(absent ?? "not built");
+  }
+  return wasm as CyrusWasm;
+}
+
+describe(`Cyrus ${CYRUS_WASM_RELEASE} in WebAssembly`, () => {
+  it("answers every written case and every quirk form as the process driver of the same source does", async (ctx) => {
+    const w = built((why) => ctx.skip(why));
+    const build = cyrusBuilds().find((b) => b.label === CYRUS_WASM_RELEASE);
+    if (build === undefined) throw new Error(`no process build of ${CYRUS_WASM_RELEASE}`);
+    const native = await startDriver(build.command, 600_000);
+    expect(w.info).toMatchObject({ version: native.info.version, profile: native.info.profile, quirks: native.info.quirks, deviations: native.info.deviations });
+    const cases = withQuirkForms(loadSuite().cases, w.info.quirks);
+    const differ: string[] = [];
+    let traced = 0;
+    let refused = 0;
+    for (const c of cases) {
+      const n = await native.run(c, 20_000);
+      const got = w.run(c);
+      const want = { trace: n.trace, crash: n.crash };
+      if (!isDeepStrictEqual(JSON.parse(JSON.stringify(want)), JSON.parse(JSON.stringify({ trace: got.trace, crash: got.crash })))) {
+        differ.push(`${c.id}\n  process: ${JSON.stringify(want)}\n  wasm:    ${JSON.stringify(got)}`);
+      }
+      if (got.trace.length > 0) traced++;
+      if (got.crash !== undefined) refused++;
+    }
+    console.info(`cyrus wasm: ${cases.length} cases, ${cases.length - differ.length} answered as the process driver does (${traced} with a trace, ${refused} refused)`);
+    expect(differ).toEqual([]);
+    // Not a comparison of empty answers: most cases trace, a few are refused (undefined behaviour) on both sides.
+    expect(traced).toBeGreaterThan(cases.length / 2);
+    expect(refused).toBeGreaterThan(0);
+  }, 900_000);
+
+  it("reports a step or an action it does not know as unsupported, and runs on", (ctx) => {
+    const w = built((why) => ctx.skip(why));
+    const base: Case = { id: "x", title: "x", requirements: [], tags: [], streams: { s: { timeout: 5, input: [{ at: 1, data: "a\n" }] } }, events: { e: { stream: "s", mark: 0, on: [{ frobnicate: 1 } as never] } }, steps: [{ "read-line": "s" }], expect: [] };
+    expect(w.answer({ ...base, events: {} })).toEqual({ trace: [{ t: 1, "read-line": "s", line: "a" }] });
+    expect(w.answer(base)).toEqual({ unsupported: "the action frobnicate in the script of e is not known to this build of the driver" });
+    expect(w.answer({ ...base, events: {}, steps: [{ "wait-for-godot": "s" } as never] })).toEqual({ unsupported: "the step wait-for-godot is not known to this build of the driver" });
+    // After an unsupported case, the next runs from a clean state.
+    expect(w.answer({ ...base, events: {} })).toEqual({ trace: [{ t: 1, "read-line": "s", line: "a" }] });
+  });
+});
