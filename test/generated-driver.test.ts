@@ -10,7 +10,7 @@
  * PROT_EVENTS_SEED=<s> another seed.
  */
 import { describe, expect, it } from "vitest";
-import { exactJudge, generatedRuns, generatedSeed, loaded, runDifferential } from "../conformance/model/differential.js";
+import { exactJudge, GENERATED_CASE_TIMEOUT_MS, generatedRuns, generatedSeed, loaded, runDifferential } from "../conformance/model/differential.js";
 import { caseArbitrary } from "../conformance/model/generate.js";
 import { driversClosedAfterAll } from "./helpers.js";
 
@@ -21,7 +21,7 @@ const startDriver = driversClosedAfterAll();
 describe("generated cases: the reference through its driver against the model", () => {
   it(`${runs} cases, seed ${seed}`, { timeout: 300_000 }, async () => {
     const exec = await startDriver(`${process.execPath} --import tsx conformance/drivers/reference/driver.ts`);
-    const report = await runDifferential({ generator: "core", arbitrary: caseArbitrary, judge: exactJudge((c) => exec.run(loaded(c))), runs, seed });
+    const report = await runDifferential({ generator: "core", arbitrary: caseArbitrary, judge: exactJudge((c) => exec.run(loaded(c), GENERATED_CASE_TIMEOUT_MS)), runs, seed });
     console.log(`reference through its driver, ${report.runs} generated cases: ${JSON.stringify(report.outcomes)}`);
     if (report.failure !== undefined) expect.fail(report.failure);
     expect(report.runs).toBe(runs);

@@ -68,6 +68,14 @@ export function generatedSeed(fallback = DEFAULT_SEED): number {
   return seed;
 }
 
+/**
+ * The wall-clock limit of one generated case run by a driver: only a hang
+ * guard. A generated case may add an event on every pass of a long run, which
+ * takes seconds of a loaded 2-core machine; the runner's default is sized for
+ * written cases.
+ */
+export const GENERATED_CASE_TIMEOUT_MS = 60_000;
+
 /** Runs `r.runs` generated cases through `r.judge`; on a failure, shrinks it and reports it. */
 export async function runDifferential(r: DifferentialRun): Promise<DifferentialReport> {
   const outcomes: Record<string, number> = {};
@@ -142,13 +150,13 @@ export function cyrusJudge(exec: CaseExecutor): (c: Case) => Promise<Verdict> {
     const bad = invalid(c);
     if (bad !== undefined) return bad;
     const a = analyseForCyrus(c);
-    const r = await exec.run(loaded(c));
+    const r = await exec.run(loaded(c), GENERATED_CASE_TIMEOUT_MS);
     if (r.crash !== undefined) {
       if (a.trigger === undefined || !r.crash.startsWith(DRIVER_ERROR)) return { ok: false, why: `the C driver failed: ${r.crash}\n${explain(a)}` };
       const before: Case = { ...c, steps: c.steps.slice(0, a.trigger.step) };
       if (before.steps.length > 0) {
         const b = analyseForCyrus(before);
-        const rb = await exec.run(loaded(before));
+        const rb = await exec.run(loaded(before), GENERATED_CASE_TIMEOUT_MS);
         const at = rb.crash === undefined ? firstDifference(b.trace, rb.trace) : 0;
         if (at >= 0 && (b.trigger === undefined || at < b.trigger.position)) {
           return { ok: false, why: `the steps before step ${a.trigger.step + 1} alone give another trace than the model's:\n${rb.crash ?? describeDifference(b.trace, rb.trace)}` };
