@@ -16,20 +16,16 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Application, ReflectionKind, type DeclarationReflection } from "typedoc";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import type { Case, LoadedCase } from "../conformance/src/case.js";
-import { loadSuite } from "../conformance/src/load.js";
-import type { CaseResult, Status } from "../conformance/src/runner.js";
+import { type Case, type LoadedCase, loadSuite, type CaseResult, type Status, firstDifference, writtenCaseId } from "prot-conformance";
 import { headings, layout, siteHeader, type NavItem } from "./layout.js";
 import { escapeHtml } from "./escape.js";
 import { getHighlighter, markdown, relative, type LinkContext } from "./markdown.js";
 import { performancePage } from "./performance.js";
-import { firstDifference } from "../conformance/src/compare.js";
 import { homePage } from "./home.js";
 import { badgeMessage, badgeSvg, implementationPage, scoreByRequirement, versionHistory, type RequirementScore } from "./implementations.js";
 import { bundleScript } from "./bundle.js";
 import { runKey } from "./playground/link.js";
 import { playgroundPage } from "./playground/page.js";
-import { writtenCaseId } from "../conformance/src/quirks.js";
 import { bundled, configured, runAll, summaryText, type Column } from "./results.js";
 import { parsePort, PortError, serve } from "./serve.js";
 import { renderTimeline, timelineLegend, timelineWords, type TimelineOptions } from "./timeline.js";
@@ -85,7 +81,7 @@ async function apiReference(): Promise<Map<string, string>> {
   const project = await app.convert();
   if (project === undefined) throw new Error("typedoc could not convert the sources");
   // Modules are named as they are imported, not by their folders.
-  for (const mod of project.children ?? []) mod.name = mod.name.includes("conformance") ? "prot-events/conformance" : mod.name.includes("cyrus") ? "prot-events/cyrus" : "prot-events";
+  for (const mod of project.children ?? []) mod.name = mod.name.includes("conformance") ? "prot-conformance" : mod.name.includes("cyrus") ? "prot-events/cyrus" : "prot-events";
   const apiDir = join(out, "api");
   await app.generateDocs(project, apiDir);
   const folder: Partial<Record<ReflectionKind, string>> = {

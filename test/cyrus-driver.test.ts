@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { cyrusBuilds } from "../conformance/drivers/cyrus/builds.js";
-import type { LoadedCase, Step } from "../conformance/src/case.js";
-import { loadSuite } from "../conformance/src/load.js";
-import { FORM_SUFFIX, withQuirkForms } from "../conformance/src/quirks.js";
-import { runCases } from "../conformance/src/runner.js";
+import { type LoadedCase, type Step, loadSuite, FORM_SUFFIX, withQuirkForms, runCases } from "prot-conformance";
 import { driversClosedAfterAll } from "./helpers.js";
 
 const { cases } = loadSuite();

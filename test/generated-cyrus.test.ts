@@ -21,10 +21,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { declaredDeviations, deviationTable, deviationsHeader, FOUND } from "../conformance/model/cyrus.js";
 import { cyrusJudge, generatedRuns, generatedSeed, runDifferential } from "../conformance/model/differential.js";
 import { cyrusCaseArbitrary } from "../conformance/model/generate.js";
-import type { DriverExecutor } from "../conformance/src/driver.js";
+import { type DriverExecutor, loadSuite, withQuirkForms } from "prot-conformance";
 import { driversClosedAfterAll } from "./helpers.js";
-import { loadSuite } from "../conformance/src/load.js";
-import { withQuirkForms } from "../conformance/src/quirks.js";
 
 const runs = generatedRuns(5000);
 const seed = generatedSeed();

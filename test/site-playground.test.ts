@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkScenario } from "../conformance/src/check.js";
-import { caseValidator, checkCase, loadSuite } from "../conformance/src/load.js";
+import { checkScenario, caseValidator, checkCase, loadSuite } from "prot-conformance";
 import { runKey, scenarioFragment, scenarioFromFragment } from "../site/playground/link.js";
 
 describe("the playground's link and checks", () => {

@@ -8,10 +8,8 @@ import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { checkScenario } from "../conformance/src/check.js";
-import { caseValidator, loadSuite } from "../conformance/src/load.js";
+import { checkScenario, caseValidator, loadSuite, FORM_SUFFIX } from "prot-conformance";
 import { serve } from "../site/serve.js";
-import { FORM_SUFFIX } from "../conformance/src/quirks.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const OUT = "_site-test";
@@ -390,7 +388,7 @@ describe("the site, in a real browser", () => {
     await page.goto(`${base}api/index.html`);
     expect(await page.locator("header.site-header a.brand").getAttribute("href")).toBe("../index.html");
     const modules = await page.locator(".col-content a").allTextContents();
-    expect(modules.map((m) => m.trim())).toEqual(expect.arrayContaining(["prot-events", "prot-events/cyrus", "prot-events/conformance"]));
+    expect(modules.map((m) => m.trim())).toEqual(expect.arrayContaining(["prot-events", "prot-events/cyrus", "prot-conformance"]));
     expect(modules.map((m) => m.trim())).not.toContain("src");
     await page.close();
   });
