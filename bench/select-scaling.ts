@@ -32,7 +32,7 @@ import path from "node:path";
 import { ProtGroup, ProtStream, ScriptedSource, VirtualClock, select, type Arrival } from "../dist/src/index.js";
 import {
   buildC, fmt, goal, mulberry32, parseOptions, printCase, runChild, runRounds, stats, statsOf, summarize, timePer, writeResults,
-  type CaseResult, type Contender, type Metric, type Sample,
+  type BenchCaseResult, type Contender, type Metric, type Sample,
 } from "./lib.js";
 
 const opts = parseOptions();
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   console.log(`select-scaling: N = ${SIZES.join(", ")}; ${WAKEUPS} wake-ups per round (ours), ${C_ITERATIONS} iterations per round (C, N <= ${C_MAX_N}); ` +
     `${opts.rounds} rounds (+${opts.warmup} warm-up)${opts.tiny ? ", TINY" : ""}`);
-  const cases: CaseResult[] = [];
+  const cases: BenchCaseResult[] = [];
   const groups: Array<{ n: number; setupMs: number; heapMB: number | null }> = [];
   for (const n of SIZES) {
     gc?.();
@@ -143,10 +143,10 @@ async function main(): Promise<void> {
     cases.push(r);
   }
 
-  const med = (r: CaseResult, name: string): number => statsOf(r, name).median;
-  const first = cases[0] as CaseResult;
-  const last = cases[cases.length - 1] as CaseResult;
-  const lastC = [...cases].reverse().find((r) => r.contenders["c-prot_select"] !== undefined) as CaseResult;
+  const med = (r: BenchCaseResult, name: string): number => statsOf(r, name).median;
+  const first = cases[0] as BenchCaseResult;
+  const last = cases[cases.length - 1] as BenchCaseResult;
+  const lastC = [...cases].reverse().find((r) => r.contenders["c-prot_select"] !== undefined) as BenchCaseResult;
   const growth = med(last, "ours") / med(first, "ours");
   console.log(`\ngrowth of the cost per wake-up: ours ${last.name} vs ${first.name} ${fmt(growth)}x; ` +
     `C ${lastC.name} vs ${first.name} ${fmt(med(lastC, "c-prot_select") / med(first, "c-prot_select"))}x (prot_select alone ${fmt(cSelectUs(lastC) / cSelectUs(first))}x)`);
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
 }
 
 /** Median CPU µs of prot_select alone, of a case that ran the C program. */
-function cSelectUs(r: CaseResult): number {
+function cSelectUs(r: BenchCaseResult): number {
   return stats((r.contenders["c-prot_select"]?.samples ?? []).map((s) => (s.extra as { selectUs: number }).selectUs)).median;
 }
 
