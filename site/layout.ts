@@ -46,7 +46,7 @@ export function siteHeader(rel: (path: string) => string): string {
 }
 
 /** Wraps a page's content in the site's shell. */
-export function layout(options: { page: NavItem; nav: NavItem[]; content: string; toc?: Heading[]; head?: string }): string {
+export function layout(options: { page: NavItem; nav: NavItem[]; content: string; toc?: Heading[]; head?: string | undefined }): string {
   const { page, nav, content } = options;
   const rel = (to: string): string => relative(page.path, to);
   const sections = [...new Set(nav.map((n) => n.section))];
