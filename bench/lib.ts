@@ -324,7 +324,7 @@ export async function runRounds(spec: BenchSpec, opts: Options): Promise<Map<str
 /** The figures of one case: `metric` of every sample, summed up per contender, and ours against each peer. */
 export function summarize(spec: { name: string; ours: string; metric: Metric; scale?: Scale }, samples: Map<string, Sample[]>): BenchCaseResult {
   const contenders: BenchCaseResult["contenders"] = {};
-  for (const [name, list] of samples) contenders[name] = { stats: stats(list.map(spec.metric.of)), samples: list };
+  for (const [name, list] of samples) contenders[name] = { stats: stats(list.map((s) => spec.metric.of(s))), samples: list };
   const ours = contenders[spec.ours];
   if (ours === undefined) throw new Error(`${spec.name}: no contender named ${spec.ours}`);
   const ratio: BenchCaseResult["ratio"] = {};

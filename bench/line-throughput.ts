@@ -126,7 +126,7 @@ const cBuild = path.join(path.dirname(fileURLToPath(import.meta.url)), "c", "bui
 async function sender(transport: Transport, file: string): Promise<{ child: ChildProcess; port?: number }> {
   if (transport === "pipe") return { child: spawn("cat", [file], { stdio: ["ignore", "pipe", "inherit"] }) };
   const child = spawn(path.join(cBuild, "serve_file"), [file], { stdio: ["ignore", "pipe", "inherit"] });
-  const out = child.stdout as Readable;
+  const out = child.stdout;
   let text = "";
   for await (const piece of out) {
     text += String(piece);

@@ -14,7 +14,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, write
 import { basename, dirname, join, relative as relativePath, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Application, ReflectionKind, type DeclarationReflection } from "typedoc";
+import { Application, ReflectionKind } from "typedoc";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { type Case, type LoadedCase, loadSuite, type CaseResult, type Status, firstDifference, writtenCaseId } from "prot-conformance";
 import { headings, layout, siteHeader, type NavItem } from "./layout.js";
@@ -118,7 +118,7 @@ async function apiReference(): Promise<Map<string, string>> {
       const file = `${dir}/${mod.name.replace(/[^\w.-]/g, "_")}.${r.name}.html`;
       if (!existsSync(join(apiDir, file))) continue;
       put(r.name, `api/${file}`);
-      for (const m of (r as DeclarationReflection).children ?? []) {
+      for (const m of r.children ?? []) {
         const anchor = m.name.toLowerCase();
         if (hasAnchor(file, anchor)) put(m.name, `api/${file}#${anchor}`);
       }
@@ -413,7 +413,7 @@ ${others.join("\n")}
     const ids = suite.pages.flatMap((p) => p.requirements.map((r) => r.id));
     const scores = new Map<string, RequirementScore[] | undefined>();
     for (const col of columns) {
-      scores.set(col.slug, col.report === undefined ? undefined : scoreByRequirement(ids, (id) => (casesOf.get(id) ?? []).map((c) => c.id), resultOf.get(col.label) ?? new Map()));
+      scores.set(col.slug, col.report === undefined ? undefined : scoreByRequirement(ids, (id) => (casesOf.get(id) ?? []).map((c) => c.id), resultOf.get(col.label) ?? new Map<string, CaseResult>()));
     }
     // The C original's builds, one column each, make its history.
     const cVersions = columns.filter((c) => /cyrus/i.test(c.label)).map((col) => ({ col, scores: scores.get(col.slug) }));

@@ -60,7 +60,7 @@ describe("the C implementation through its driver against the model", () => {
       .map(([outcome, n]) => `  ${String(n).padStart(5)}  ${outcome}`);
     const avoided = Object.entries(FOUND)
       .filter(([name]) => !declared.has(name))
-      .map(([name, reason]) => `  ${name}: ${reason}`);
+      .map(([name, reason]) => `  ${name}: ${String(reason)}`);
     console.log(`C implementation, ${report.runs} generated cases:\n${lines.join("\n")}`);
     if (avoided.length > 0) console.log(`cut out of the generated cases, as deviations.h does not declare them:\n${avoided.join("\n")}`);
     if (report.failure !== undefined) expect.fail(report.failure);

@@ -339,12 +339,12 @@ describe("the site, in a real browser", () => {
         const text = await (await fetch(src)).text();
         const doc = new DOMParser().parseFromString(text, "image/svg+xml");
         return { ok: doc.querySelector("parsererror") === null, label: doc.documentElement.getAttribute("aria-label") };
-      }, (await img.evaluate((i) => (i as HTMLImageElement).src)) as string);
+      }, await img.evaluate((i) => (i as HTMLImageElement).src));
       expect(badge.ok, url).toBe(true);
       expect(alt).toBe(badge.label);
-      const json = await page.evaluate(async (href) => (await fetch(href)).json(), await page.locator(".badge-line a").evaluate((a) => (a as HTMLAnchorElement).href));
+      const json = await page.evaluate(async (href) => (await fetch(href)).json() as Promise<{ report: { results: { id: string }[] }; score: unknown[] }>, await page.locator(".badge-line a").evaluate((a) => (a as HTMLAnchorElement).href));
       // Every case once, and, for an implementation with a quirk, the forms that meet it besides (conformance/src/quirks.ts).
-      const ids: string[] = json.report.results.map((r: { id: string }) => r.id);
+      const ids = json.report.results.map((r) => r.id);
       expect(ids.filter((id) => !id.endsWith(FORM_SUFFIX["events-need-read-timeout"])).length, url).toBe(suite.cases.length);
       expect(json.score.length).toBe(suite.pages.flatMap((p) => p.requirements).length);
       // The score names the requirements and links to them.
