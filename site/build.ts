@@ -71,7 +71,9 @@ function emit(path: string, html: string): void {
 async function apiReference(): Promise<Map<string, string>> {
   const app = await Application.bootstrapWithPlugins({
     entryPoints: [join(root, "src/index.ts"), join(root, "src/cyrus.ts"), join(root, "conformance/src/index.ts")],
-    tsconfig: join(root, "tsconfig.build.json"),
+    // The one config that holds both packages' entry points; npm run typecheck checks the types.
+    tsconfig: join(root, "tsconfig.json"),
+    skipErrorChecking: true,
     excludeInternal: true,
     readme: "none",
     name: "prot-events API",
