@@ -354,7 +354,7 @@ describe("the runner's packed tarball, prot-conformance", () => {
     expect(installed).not.toContain("prot-events");
     for (const dep of ["ajv", "markdown-it", "yaml"]) expect(installed).toContain(dep);
     const pkg = join(projectDir, "node_modules", "prot-conformance");
-    for (const f of ["dist/conformance/src/cli.js", "dist/conformance/src/index.d.ts", "dist/spec/05-firing.md", "dist/conformance/cases/firing.yaml", "dist/conformance/schema/protocol-v2.schema.json", "DRIVERS.md"]) {
+    for (const f of ["bin/prot-conformance.js", "dist/conformance/src/cli.js", "dist/conformance/src/index.d.ts", "dist/spec/05-firing.md", "dist/conformance/cases/firing.yaml", "dist/conformance/schema/protocol-v2.schema.json", "DRIVERS.md"]) {
       expect(existsSync(join(pkg, f)), f).toBe(true);
     }
     for (const f of ["src", "model", "drivers", "faulty", "tsconfig.build.json"]) expect(existsSync(join(pkg, f)), f).toBe(false);
