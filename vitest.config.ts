@@ -1,11 +1,12 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 
-// Tests and examples import the package by its name, as users do; here that
-// name resolves to the sources, so no build is needed to run them.
+// Tests and examples import the packages by their names, as users do; here
+// the names resolve to the sources, so no build is needed to run them.
 const alias = [
   { find: /^prot-events\/cyrus$/, replacement: fileURLToPath(new URL("./src/cyrus.ts", import.meta.url)) },
   { find: /^prot-events$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+  { find: /^prot-conformance$/, replacement: fileURLToPath(new URL("./conformance/src/index.ts", import.meta.url)) },
 ];
 
 // Every test file belongs to exactly one project; a file not named below is

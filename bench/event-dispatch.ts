@@ -24,8 +24,8 @@
 import path from "node:path";
 import { Messages, ProtStream, ScriptedSource, VirtualClock, type WaitEvent } from "../dist/src/index.js";
 import {
-  buildC, fmt, goal, parseOptions, printCase, runCase, runChild, statsOf, timeIt, timePer, writeResults,
-  type CaseResult, type Contender, type Goal, type Sample,
+  buildC, fmt, goal, parseOptions, printCase, runBenchCase, runChild, statsOf, timeIt, timePer, writeResults,
+  type BenchCaseResult, type Contender, type Goal, type Sample,
 } from "./lib.js";
 
 const opts = parseOptions();
@@ -63,14 +63,14 @@ async function main(): Promise<void> {
   const bin = path.join(cdir, "dispatch");
   console.log(`event-dispatch: one event fires per virtual tick; ours ${TICKS} ticks, C min(${TICKS}, ${C_WORK_LIMIT}/K); ` +
     `${opts.rounds} rounds (+${opts.warmup} warm-up)${opts.tiny ? ", TINY" : ""}`);
-  const cases: CaseResult[] = [];
+  const cases: BenchCaseResult[] = [];
   for (const k of KS) {
     const cTicks = Math.max(1_000, Math.min(TICKS, Math.floor(C_WORK_LIMIT / k)));
     const contenders: Contender[] = [
       { name: "ours", run: () => ours(k, TICKS) },
       { name: "c-prot", run: () => cProt(bin, k, cTicks) },
     ];
-    const r = await runCase({ name: `K=${k}`, ours: "ours", contenders, metric: timePer("firing"), scale: { name: "K", value: k }, sameCheck: false }, opts);
+    const r = await runBenchCase({ name: `K=${k}`, ours: "ours", contenders, metric: timePer("firing"), scale: { name: "K", value: k }, sameCheck: false }, opts);
     // Both layers fire once per tick but not at the tick the input ends.
     for (const [name, c] of Object.entries(r.contenders)) {
       for (const s of c.samples) {
@@ -81,9 +81,9 @@ async function main(): Promise<void> {
     printCase(r);
     cases.push(r);
   }
-  const first = cases[0] as CaseResult;
-  const last = cases[cases.length - 1] as CaseResult;
-  const med = (r: CaseResult, n: string): number => statsOf(r, n).median;
+  const first = cases[0] as BenchCaseResult;
+  const last = cases[cases.length - 1] as BenchCaseResult;
+  const med = (r: BenchCaseResult, n: string): number => statsOf(r, n).median;
   console.log(`\nns per firing by K (medians):`);
   console.log(`  ${"K".padStart(7)}  ${"ours".padStart(10)}  ${"c-prot".padStart(10)}`);
   for (const r of cases) console.log(`  ${r.name.slice(2).padStart(7)}  ${fmt(med(r, "ours")).padStart(10)}  ${fmt(med(r, "c-prot")).padStart(10)}`);

@@ -32,7 +32,7 @@ import net from "node:net";
 import readline from "node:readline";
 import {
   childArgs, fmt, goal, inFreshProcess, parseOptions, printCase, runAsChild, runRounds, statsOf, summarize, writeResults,
-  type CaseResult, type Contender, type Metric, type Sample,
+  type BenchCaseResult, type Contender, type Metric, type Sample,
 } from "./lib.js";
 
 const opts = parseOptions(process.argv.slice(2), { rounds: 3, warmup: 0 });
@@ -269,7 +269,7 @@ async function main(): Promise<void> {
   const samples = await runRounds({ name: first.name, ours: "ours", contenders, metric: first.metric, sameCheck: false }, opts);
   const cases = METRICS.map(({ name, metric }) => summarize({ name, ours: "ours", metric }, samples));
   for (const r of cases) printCase(r);
-  const median = (i: number, name: string): number => statsOf(cases[i] as CaseResult, name).median;
+  const median = (i: number, name: string): number => statsOf(cases[i] as BenchCaseResult, name).median;
   const by = (name: string, f: (r: Run) => number): string => (samples.get(name) ?? []).map((s) => fmt(f(of(s)))).join(", ");
   const byKind = (f: (r: Run) => number): string => KINDS.map((k) => `${k} ${by(k, f)}`).join("; ");
   console.log(`\nall at once, p99 by round (ms late): ${byKind((r) => r.latenessMs.p99)}`);

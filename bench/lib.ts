@@ -152,7 +152,8 @@ export interface Stats {
   q3: number;
 }
 
-export interface CaseResult {
+/** One case of a benchmark (one point of its scale): each contender's samples and statistics, and the ratios of ours to the peers. */
+export interface BenchCaseResult {
   name: string;
   scale?: Scale;
   /** The metric's unit. */
@@ -169,7 +170,7 @@ export interface CaseResult {
 }
 
 /** The stats of contender `name` in `r`. @throws Error naming a contender `r` does not have. */
-export function statsOf(r: CaseResult, name: string): Stats {
+export function statsOf(r: BenchCaseResult, name: string): Stats {
   const c = r.contenders[name];
   if (c === undefined) throw new Error(`${r.name}: no contender ${name}`);
   return c.stats;
@@ -198,7 +199,7 @@ export interface ResultsDoc {
   cpus: number;
   /** os.loadavg() (1, 5 and 15 minutes) when the benchmark began and when it wrote its results. */
   load?: { start: number[]; end: number[] };
-  cases: CaseResult[];
+  cases: BenchCaseResult[];
   goals: Goal[];
 }
 
@@ -321,12 +322,12 @@ export async function runRounds(spec: BenchSpec, opts: Options): Promise<Map<str
 }
 
 /** The figures of one case: `metric` of every sample, summed up per contender, and ours against each peer. */
-export function summarize(spec: { name: string; ours: string; metric: Metric; scale?: Scale }, samples: Map<string, Sample[]>): CaseResult {
-  const contenders: CaseResult["contenders"] = {};
-  for (const [name, list] of samples) contenders[name] = { stats: stats(list.map(spec.metric.of)), samples: list };
+export function summarize(spec: { name: string; ours: string; metric: Metric; scale?: Scale }, samples: Map<string, Sample[]>): BenchCaseResult {
+  const contenders: BenchCaseResult["contenders"] = {};
+  for (const [name, list] of samples) contenders[name] = { stats: stats(list.map((s) => spec.metric.of(s))), samples: list };
   const ours = contenders[spec.ours];
   if (ours === undefined) throw new Error(`${spec.name}: no contender named ${spec.ours}`);
-  const ratio: CaseResult["ratio"] = {};
+  const ratio: BenchCaseResult["ratio"] = {};
   for (const [name, r] of Object.entries(contenders)) {
     if (name === spec.ours) continue;
     ratio[name] = spec.metric.higherIsBetter ? ours.stats.median / r.stats.median : r.stats.median / ours.stats.median;
@@ -336,7 +337,7 @@ export function summarize(spec: { name: string; ours: string; metric: Metric; sc
 }
 
 /** {@link runRounds}, then {@link summarize} by the spec's metric. */
-export async function runCase(spec: BenchSpec, opts: Options): Promise<CaseResult> {
+export async function runBenchCase(spec: BenchSpec, opts: Options): Promise<BenchCaseResult> {
   return summarize(spec, await runRounds(spec, opts));
 }
 
@@ -350,12 +351,12 @@ export function fmt(x: number | null): string {
 }
 
 /** The heading of the ratio column: which way round the ratio is taken. */
-export function ratioHeading(r: CaseResult): string {
+export function ratioHeading(r: BenchCaseResult): string {
   return r.higherIsBetter ? "ours ÷ peer" : "peer ÷ ours";
 }
 
 /** Prints the table of one case. */
-export function printCase(r: CaseResult): void {
+export function printCase(r: BenchCaseResult): void {
   const rows: string[][] = [["contender", `median ${r.metric}`, "min-max", "IQR", ratioHeading(r)]];
   for (const [name, { stats: s }] of Object.entries(r.contenders)) {
     rows.push([

@@ -38,7 +38,7 @@ import split2 from "split2";
 import { Messages, ProtStream } from "../dist/src/index.js";
 import {
   buildC, goal, inFreshProcess, mulberry32, parseOptions, printCase, runAsChild, runChild, runRounds, statsOf, summarize, writeResults,
-  type CaseResult, type Contender, type Goal, type Metric, type Sample,
+  type BenchCaseResult, type Contender, type Goal, type Metric, type Sample,
 } from "./lib.js";
 
 const opts = parseOptions();
@@ -126,7 +126,7 @@ const cBuild = path.join(path.dirname(fileURLToPath(import.meta.url)), "c", "bui
 async function sender(transport: Transport, file: string): Promise<{ child: ChildProcess; port?: number }> {
   if (transport === "pipe") return { child: spawn("cat", [file], { stdio: ["ignore", "pipe", "inherit"] }) };
   const child = spawn(path.join(cBuild, "serve_file"), [file], { stdio: ["ignore", "pipe", "inherit"] });
-  const out = child.stdout as Readable;
+  const out = child.stdout;
   let text = "";
   for await (const piece of out) {
     text += String(piece);
@@ -293,7 +293,7 @@ async function main(): Promise<void> {
 
   console.log(`line-throughput: ${(bytes / 1e6).toFixed(1)} MB, ${expected} CRLF lines, through a pipe and over loopback TCP; ` +
     `CPU time of the reading process; ${opts.rounds} rounds (+${opts.warmup} warm-up), each Node contender in a fresh process${opts.tiny ? ", TINY" : ""}`);
-  const cases: CaseResult[] = [];
+  const cases: BenchCaseResult[] = [];
   const goals: Goal[] = [];
   for (const t of TRANSPORTS) {
     const contenders: Contender[] = [

@@ -45,7 +45,7 @@ import { once } from "node:events";
 import { ProtGroup, ProtStream, ScriptedSource, VirtualClock, select, type Arrival } from "../dist/src/index.js";
 import {
   buildC, fmt, goal, mulberry32, parseOptions, printCase, runChild, runRounds, stats, statsOf, summarize, timePer, writeResults,
-  type CaseResult, type Contender, type Metric, type Sample,
+  type BenchCaseResult, type Contender, type Metric, type Sample,
 } from "./lib.js";
 
 const opts = parseOptions();
@@ -246,7 +246,7 @@ async function main(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   console.log(`select-scaling: N = ${SIZES.join(", ")}; ${WAKEUPS} wake-ups per round (ours), ${C_ITERATIONS} iterations per round (C, N <= ${C_MAX_N}); ` +
     `${opts.rounds} rounds (+${opts.warmup} warm-up)${opts.tiny ? ", TINY" : ""}`);
-  const cases: CaseResult[] = [];
+  const cases: BenchCaseResult[] = [];
   const groups: Array<{ n: number; setupMs: number; heapMB: number | null }> = [];
   for (const n of SIZES) {
     gc?.();
@@ -269,7 +269,7 @@ async function main(): Promise<void> {
     cases.push(r);
   }
 
-  const tcpCases: CaseResult[] = [];
+  const tcpCases: BenchCaseResult[] = [];
   for (const n of TCP_SIZES) {
     const g = await buildTcpGroup(n);
     const contenders = [oursTcp(g, n), nodeDataTcp(g, n), ...(n <= C_MAX_N ? [cProt(bin, n, "tcp")] : [])];
@@ -282,15 +282,15 @@ async function main(): Promise<void> {
     tcpCases.push(r);
   }
 
-  const med = (r: CaseResult, name: string): number => statsOf(r, name).median;
-  const first = cases[0] as CaseResult;
-  const last = cases[cases.length - 1] as CaseResult;
-  const lastC = [...cases].reverse().find((r) => r.contenders["c-prot_select"] !== undefined) as CaseResult;
+  const med = (r: BenchCaseResult, name: string): number => statsOf(r, name).median;
+  const first = cases[0] as BenchCaseResult;
+  const last = cases[cases.length - 1] as BenchCaseResult;
+  const lastC = [...cases].reverse().find((r) => r.contenders["c-prot_select"] !== undefined) as BenchCaseResult;
   const growth = med(last, "ours") / med(first, "ours");
   console.log(`\ngrowth of the cost per wake-up: ours ${last.name} vs ${first.name} ${fmt(growth)}x; ` +
     `C ${lastC.name} vs ${first.name} ${fmt(med(lastC, "c-prot_select") / med(first, "c-prot_select"))}x (prot_select alone ${fmt(cSelectUs(lastC) / cSelectUs(first))}x)`);
-  const tcpFirst = tcpCases[0] as CaseResult;
-  const tcpLast = tcpCases[tcpCases.length - 1] as CaseResult;
+  const tcpFirst = tcpCases[0] as BenchCaseResult;
+  const tcpLast = tcpCases[tcpCases.length - 1] as BenchCaseResult;
   const tcpC = tcpCases.filter((r) => r.contenders["c-prot_select-tcp"] !== undefined);
   console.log(`over loopback TCP: ours ${tcpLast.name} vs ${tcpFirst.name} ${fmt(med(tcpLast, "ours-tcp") / med(tcpFirst, "ours-tcp"))}x; ` +
     tcpC.map((r) => `${r.name} ours ÷ C ${fmt(med(r, "ours-tcp") / med(r, "c-prot_select-tcp"))}`).join(", ") + "; " +
@@ -304,7 +304,7 @@ async function main(): Promise<void> {
 }
 
 /** Median CPU µs of prot_select alone, of a case that ran the C program. */
-function cSelectUs(r: CaseResult, name = "c-prot_select"): number {
+function cSelectUs(r: BenchCaseResult, name = "c-prot_select"): number {
   return stats((r.contenders[name]?.samples ?? []).map((s) => (s.extra as { selectUs: number }).selectUs)).median;
 }
 

@@ -12,8 +12,8 @@
  */
 import { Messages, ProtStream, ScriptedSource, systemClock, type WaitEvent } from "../dist/src/index.js";
 import {
-  goal, inFreshProcess, parseOptions, printCase, runAsChild, runCase, statsOf, writeResults,
-  type CaseResult, type Contender, type Goal, type Metric, type Sample,
+  goal, inFreshProcess, parseOptions, printCase, runAsChild, runBenchCase, statsOf, writeResults,
+  type BenchCaseResult, type Contender, type Goal, type Metric, type Sample,
 } from "./lib.js";
 
 const opts = parseOptions();
@@ -90,14 +90,14 @@ async function main(): Promise<void> {
   if (opts.child !== undefined) return runAsChild(opts.child, REAL_KS.flatMap(realContenders));
   console.log(`timers: ${FIRINGS} firings on the system clock, about one per ms; CPU of the process per firing; ` +
     `${opts.rounds} rounds (+${opts.warmup} warm-up), each run a fresh process${opts.tiny ? ", TINY" : ""}`);
-  const cases: CaseResult[] = [];
+  const cases: BenchCaseResult[] = [];
   const goals: Goal[] = [];
   for (const k of REAL_KS) {
     const contenders = realContenders(k).map((c) => {
       const fresh = inFreshProcess(c);
       return { name: c.name.replace(/-k\d+$/, ""), run: () => fresh.run() };
     });
-    const r = await runCase({ name: `K=${k}`, ours: "ours", contenders, metric: cpuPerFiring, sameCheck: false }, opts);
+    const r = await runBenchCase({ name: `K=${k}`, ours: "ours", contenders, metric: cpuPerFiring, sameCheck: false }, opts);
     printCase(r);
     const late = (name: string, q: "p50LateMs" | "p99LateMs"): number => {
       const c = r.contenders[name];

@@ -3,7 +3,7 @@
  * declared deviations with their reasons and differences, how to reproduce
  * the run, a badge (SVG) for its README, and the run as JSON beside the page.
  */
-import type { CaseResult, Status } from "../conformance/src/runner.js";
+import type { CaseResult, Status } from "prot-conformance";
 import { escapeHtml } from "./escape.js";
 import type { Column } from "./results.js";
 

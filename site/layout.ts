@@ -61,7 +61,7 @@ export function siteNav(nav: NavItem[], rel: (path: string) => string, current: 
 }
 
 /** Wraps a page's content in the site's shell. */
-export function layout(options: { page: NavItem; nav: NavItem[]; content: string; toc?: Heading[]; head?: string }): string {
+export function layout(options: { page: NavItem; nav: NavItem[]; content: string; toc?: Heading[]; head?: string | undefined }): string {
   const { page, nav, content } = options;
   const rel = (to: string): string => relative(page.path, to);
   const at = nav.findIndex((n) => n.path === page.path);

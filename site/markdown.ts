@@ -120,7 +120,7 @@ export function markdown(h: Highlighter, ctx: LinkContext): MarkdownIt {
   const defaultParagraphClose = md.renderer.rules.paragraph_close ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
   md.renderer.rules.paragraph_close = (tokens, idx, options, env, self) => {
     const base = defaultParagraphClose(tokens, idx, options, env, self);
-    const req = (tokens[idx] as Token).meta?.requirement as string | undefined;
+    const req = ((tokens[idx] as Token).meta as { requirement?: string } | null)?.requirement;
     return req === undefined ? base : `${base}${ctx.requirementNote(req)}`;
   };
 

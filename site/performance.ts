@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { benchmarks, type Benchmark } from "../bench/benchmarks.js";
 import type { CollectedResults } from "../bench/collect.js";
-import { fmt, ratioHeading, statsOf, type CaseResult, type ResultsDoc } from "../bench/lib.js";
+import { fmt, ratioHeading, statsOf, type BenchCaseResult, type ResultsDoc } from "../bench/lib.js";
 import type { Heading } from "./layout.js";
 import { escapeHtml } from "./escape.js";
 
@@ -95,7 +95,7 @@ ${tiny}<p class="bench-run">Run on ${escapeHtml(doc.date)}${doc.revision === und
 <figure class="bench-plot">
 ${scaled ? scalingPlot(b, doc.cases, style) : doc.cases.map((c) => barChart(c, style)).join("\n")}
 ${legend(style)}
-<figcaption>${scaled ? `Median cost of each contender against ${escapeHtml((doc.cases[0] as CaseResult).scale?.name ?? "")}, both axes logarithmic` : "Median of each contender (bar)"}; the whiskers span the lowest to the highest round.</figcaption>
+<figcaption>${scaled ? `Median cost of each contender against ${escapeHtml((doc.cases[0] as BenchCaseResult).scale?.name ?? "")}, both axes logarithmic` : "Median of each contender (bar)"}; the whiskers span the lowest to the highest round.</figcaption>
 </figure>
 ${scaled ? growth(doc.cases) : ""}
 ${table(b, doc.cases)}
@@ -104,7 +104,7 @@ ${goals(doc)}
 }
 
 /** A style for every contender, in order of first appearance. */
-function styles(cases: CaseResult[]): Map<string, Style> {
+function styles(cases: BenchCaseResult[]): Map<string, Style> {
   const out = new Map<string, Style>();
   for (const c of cases) {
     for (const name of Object.keys(c.contenders)) {
@@ -135,7 +135,7 @@ function logTicks(lo: number, hi: number): number[] {
 }
 
 /** Cost against the benchmark's scale, log–log, a line per contender through its medians. */
-function scalingPlot(b: Benchmark, cases: CaseResult[], style: Map<string, Style>): string {
+function scalingPlot(b: Benchmark, cases: BenchCaseResult[], style: Map<string, Style>): string {
   const W = 640;
   const H = 340;
   const L = 76;
@@ -195,7 +195,7 @@ function niceStep(max: number): number {
 }
 
 /** One case as horizontal bars, a bar per contender at its median, from 0. */
-function barChart(c: CaseResult, style: Map<string, Style>): string {
+function barChart(c: BenchCaseResult, style: Map<string, Style>): string {
   const names = Object.keys(c.contenders);
   const W = 640;
   const L = 150;
@@ -233,7 +233,7 @@ ${parts.join("\n")}
 }
 
 /** How each contender's median grows from the smallest to the largest point of the scale it ran at. */
-function growth(cases: CaseResult[]): string {
+function growth(cases: BenchCaseResult[]): string {
   const names = [...new Set(cases.flatMap((c) => Object.keys(c.contenders)))];
   const items = names.flatMap((name) => {
     const ran = cases.filter((c) => c.contenders[name] !== undefined).sort((a, b) => (a.scale?.value as number) - (b.scale?.value as number));
@@ -246,7 +246,7 @@ function growth(cases: CaseResult[]): string {
   return items.length === 0 ? "" : `<p>Growth of the median cost:</p><ul class="bench-growth">${items.join("")}</ul>`;
 }
 
-function table(b: Benchmark, cases: CaseResult[]): string {
+function table(b: Benchmark, cases: BenchCaseResult[]): string {
   const bodies = cases.map((c) => {
     const names = Object.keys(c.contenders);
     const rows = names.map((name, i) => {

@@ -4,11 +4,7 @@
  */
 import reference from "../conformance/adapters/reference.js";
 import { cyrusBuilds, shellCommand } from "../conformance/drivers/cyrus/builds.js";
-import type { LoadedCase } from "../conformance/src/case.js";
-import { DriverExecutor } from "../conformance/src/driver.js";
-import { startAdapter } from "../conformance/src/isolated.js";
-import { withQuirkForms } from "../conformance/src/quirks.js";
-import { inProcess, runCases, type CaseExecutor, type RunReport } from "../conformance/src/runner.js";
+import { type LoadedCase, DriverExecutor, startAdapter, withQuirkForms, inProcess, runCases, type CaseExecutor, type RunReport } from "prot-conformance";
 
 /** A run's counts, in words. */
 export function summaryText({ summary: s }: RunReport): string {

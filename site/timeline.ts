@@ -10,7 +10,7 @@
  * elided) and XML-escaped. The output is deterministic and needs nothing but
  * the case.
  */
-import type { Case, Rock, StreamSpec, TraceEntry } from "../conformance/src/case.js";
+import type { Case, Rock, StreamSpec, TraceEntry } from "prot-conformance";
 import { escapeHtml } from "./escape.js";
 import type { WakeReason, Wait } from "./waits.js";
 
@@ -568,15 +568,15 @@ function idPrefix(id: string): string {
 /** What a timeline shows beside the case's own data. */
 export interface TimelineOptions {
   /** The waits of the case's reads (from `waitsOf`), drawn under each lane's markers. */
-  waits?: Wait[];
+  waits?: Wait[] | undefined;
   /** The index of the first entry of `c.expect` that differs from the expected trace: it and those after it are marked. */
-  differsFrom?: number;
+  differsFrom?: number | undefined;
   /** What the trace is called in the description; default "Expected trace". */
   traceName?: string;
   /** Added to the IDs of the SVG, so that two drawings of one case can share a page. */
   idSuffix?: string;
   /** The drawing's width in user units (800 unless given): narrower for a phone, where one unit is one pixel. */
-  width?: number;
+  width?: number | undefined;
 }
 
 /**

@@ -58,6 +58,8 @@ export function formatC(fmt: string, args: readonly unknown[]): string {
     let body: string;
     switch (conv) {
       case "s": {
+        // %s prints whatever it is given, as C would print the string it points to.
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string
         const s = v === null || v === undefined ? "(null)" : String(v);
         body = prec >= 0 ? s.slice(0, prec) : s;
         break;

@@ -1110,7 +1110,7 @@ export class ProtStream<out B extends boolean = boolean> {
     this.#woken = true;
     // Not at once: every timer and arrival due at this instant lands first.
     // A promise job, not queueMicrotask, which makes an async resource per call.
-    RESOLVED.then(this.#onWake);
+    void RESOLVED.then(this.#onWake);
   }
 
   // The one closure a stream needs: its timer's callback and, once woken,

@@ -116,6 +116,7 @@ describe("a callback that throws (WE-CB-9)", () => {
     for (const value of unprintable) {
       const { clock, s } = scripted([{ at: 20, data: "late\n" }]);
       s.addWaitEvent(5, () => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a thrown value that is no Error, on purpose
         throw value;
       }, null);
       const read = s.readLine().catch((e: unknown) => `rejected: ${String(e)}`);

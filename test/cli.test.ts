@@ -51,7 +51,7 @@ describe("prot-conformance", () => {
   });
 
   it.each([
-    ["json", (out: string) => expect(JSON.parse(out).summary.fail).toBe(0)],
+    ["json", (out: string) => expect((JSON.parse(out) as { summary: { fail: number } }).summary.fail).toBe(0)],
     ["junit", (out: string) => expect(out).toMatch(/<testsuites name="prot-events conformance" tests="\d+" failures="0"/)],
     ["tap", (out: string) => expect(out).toMatch(/^TAP version 13\n1\.\.\d+\nok 1 - /)],
   ] as const)("writes a %s report", async (reporter, check) => {

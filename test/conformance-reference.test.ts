@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import reference from "../conformance/adapters/reference.js";
-import { loadSuite } from "../conformance/src/load.js";
-import { inProcess, runCase } from "../conformance/src/runner.js";
+import { loadSuite, inProcess, runCase } from "prot-conformance";
 
 const suite = loadSuite();
 const exec = inProcess(reference);

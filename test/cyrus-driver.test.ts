@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { cyrusBuilds } from "../conformance/drivers/cyrus/builds.js";
-import type { LoadedCase, Step } from "../conformance/src/case.js";
-import { loadSuite } from "../conformance/src/load.js";
-import { FORM_SUFFIX, withQuirkForms } from "../conformance/src/quirks.js";
-import { runCases } from "../conformance/src/runner.js";
+import { type LoadedCase, type Step, loadSuite, FORM_SUFFIX, withQuirkForms, runCases } from "prot-conformance";
 import { driversClosedAfterAll } from "./helpers.js";
 
 const { cases } = loadSuite();
@@ -63,8 +60,8 @@ describe("the C driver knows a handle by what it was given, not by its address",
   });
 
   it.each([
-    [{ "set-mark": { event: "a", at: 30 } } as Step, /set-mark writes the mark of event a, which prot_removewaitevent\(\) has freed/],
-    [{ "remove-event": "a" } as Step, /removing event a through its handle, which prot_removewaitevent\(\) has freed and whose memory event b now holds/],
+    [{ "set-mark": { event: "a", at: 30 } }, /set-mark writes the mark of event a, which prot_removewaitevent\(\) has freed/],
+    [{ "remove-event": "a" }, /removing event a through its handle, which prot_removewaitevent\(\) has freed and whose memory event b now holds/],
   ])("%j on the stale handle is refused as undefined behaviour, and b is left alone", async (last, why) => {
     const driver = await startDriver("conformance/drivers/cyrus/run", 600_000);
     const run = await driver.run(reused(last));

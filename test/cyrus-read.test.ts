@@ -34,7 +34,7 @@ function open(clock: VirtualClock, arrivals: { at: number; data: string }[], end
 }
 
 describe("the C facade, read side", () => {
-  it("counts time in whole seconds by default, like time()", () => {
+  it("counts time in whole seconds by default, like time()", async () => {
     vi.useFakeTimers({ now: 1_234_567_890 });
     try {
       expect(time()).toBe(1_234_567);
@@ -43,7 +43,7 @@ describe("the C facade, read side", () => {
     }
     const s = prot_new(new ScriptedSource(cyrusClock, []), 0);
     expect(s.clock).toBe(cyrusClock);
-    prot_free(s);
+    await prot_free(s);
   });
 
   it("ports backend_timeout from imap/proxy.c line for line", async () => {

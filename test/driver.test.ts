@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
 import reference from "../conformance/adapters/reference.js";
-import { DriverExecutor, DriverStartError, splitCommand } from "../conformance/src/driver.js";
-import { interpret } from "../conformance/src/interpreter.js";
-import { loadSuite } from "../conformance/src/load.js";
-import { runCases } from "../conformance/src/runner.js";
+import { DriverExecutor, DriverStartError, splitCommand, interpret, loadSuite, runCases } from "prot-conformance";
 import { driversClosedAfterAll } from "./helpers.js";
 
 const { cases } = loadSuite();

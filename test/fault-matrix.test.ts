@@ -8,8 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CaseError, loadSuite } from "../conformance/src/load.js";
-import { caseRequest, protocolProblem } from "../conformance/src/protocol.js";
+import { CaseError, loadSuite, caseRequest, protocolProblem } from "prot-conformance";
 import { cli, type Exit } from "./helpers.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "prot-fault-matrix-"));

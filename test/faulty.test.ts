@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FAULTY, TOY } from "../conformance/faulty/index.js";
-import { loadSuite } from "../conformance/src/load.js";
-import { inProcess, runCases } from "../conformance/src/runner.js";
+import { loadSuite, inProcess, runCases } from "prot-conformance";
 
 const { cases } = loadSuite();
 

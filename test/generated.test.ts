@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import reference from "../conformance/adapters/reference.js";
 import { exactJudge, generatedRuns, generatedSeed, runDifferential } from "../conformance/model/differential.js";
 import { caseArbitrary } from "../conformance/model/generate.js";
-import { interpret } from "../conformance/src/interpreter.js";
+import { interpret } from "prot-conformance";
 
 const runs = generatedRuns(3000);
 const seed = generatedSeed();

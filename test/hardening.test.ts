@@ -144,11 +144,12 @@ describe("bounded close", () => {
     // Without a grace, nothing would ever settle these closes: runUntil would find no timer.
     await clock.runUntil(closing, { until: 50 });
     expect(clock.now()).toBe(50);
-    await Promise.all(sockets.map((s) => (s.closed ? null : once(s, "close"))));
+    await Promise.all(sockets.filter((s) => !s.closed).map((s) => once(s, "close")));
     // The clients' own descriptors and the second pairs()'s listening socket are all that is left.
     expect(fds()).toBe(before + 21);
     expect(conns.every((c) => c.output.buffered === 0 && c.input.closed)).toBe(true);
-    await Promise.all(clients.map((c) => (c.destroy(), c.closed ? null : once(c, "close"))));
+    for (const c of clients) c.destroy();
+    await Promise.all(clients.filter((c) => !c.closed).map((c) => once(c, "close")));
     expect(fds()).toBe(before + 1);
   });
 
@@ -206,7 +207,6 @@ describe("checked arguments", () => {
 describe("callbacks and sources that would have crashed the process", () => {
   it("an async wait-event callback fails the stream, and its rejection reaches nobody", async () => {
     const { clock, s } = scripted([], { at: 50 });
-    // eslint-disable-next-line @typescript-eslint/require-await
     s.addWaitEvent(10, (async () => {
       throw new Error("backend gone");
     }) as unknown as () => null, null);
@@ -217,6 +217,7 @@ describe("callbacks and sources that would have crashed the process", () => {
 
   it("an async read callback that rejects fails the stream", async () => {
     const { clock, s } = scripted([], { at: 50 });
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- a callback that returns a rejected promise, on purpose
     s.setReadCallback(() => Promise.reject(new Error("no quota")));
     expect(await clock.runUntil(s.readLine())).toBeNull();
     expect(s.error).toBe("read callback failed: no quota");

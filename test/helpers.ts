@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { DriverExecutor } from "../conformance/src/driver.js";
+import { DriverExecutor } from "prot-conformance";
 import { ProtStream, ScriptedSource, VirtualClock, type Arrival, type ProtStreamOptions, type ScriptEnd } from "prot-events";
 
 /** A stream over scripted input on a fresh virtual clock. */
@@ -136,7 +136,7 @@ export interface Exit {
 }
 
 /**
- * Runs the built CLI (dist/, built by the processes project's global
+ * Runs the built CLI (conformance/dist/, built by the processes project's global
  * setup: node starts it in a fraction of the time tsx takes). A run still
  * going after `guardMs` is killed and reads as code -1: a hang, reported
  * as a failure rather than a test timeout.
@@ -146,7 +146,7 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = {}, guardMs = 180_0
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [join(root, "dist", "conformance", "src", "cli.js"), ...args],
+      [join(root, "conformance", "dist", "conformance", "src", "cli.js"), ...args],
       { cwd: root, timeout: guardMs, killSignal: "SIGKILL", maxBuffer: 64 << 20, env: { ...process.env, ...env } },
       (err, stdout, stderr) => resolve({ code: err === null ? 0 : typeof err.code === "number" ? err.code : -1, stdout, stderr }),
     );

@@ -121,7 +121,7 @@ function garbage(rand: () => number): Buffer {
   for (let i = 0; i < pieces; i++) {
     const kind = Math.floor(rand() * 6);
     const n = Math.floor(rand() * (kind === 0 ? 140_000 : 2_000));
-    if (kind === 0) parts.push(Buffer.alloc(n, NASTY[Math.floor(rand() * NASTY.length)] as number));
+    if (kind === 0) parts.push(Buffer.alloc(n, NASTY[Math.floor(rand() * NASTY.length)]));
     else if (kind === 1) parts.push(Buffer.from(Array.from({ length: n }, () => Math.floor(rand() * 256))));
     else if (kind === 2) parts.push(Buffer.from(Array.from({ length: n }, () => NASTY[Math.floor(rand() * NASTY.length)] as number)));
     else if (kind === 3) parts.push(Buffer.from(`a${i} LOGIN {${Math.floor(rand() * 1e9)}}\r\n`));

@@ -33,7 +33,7 @@ function parseValue(b: Buffer, astring: boolean): { value: Buffer | null; end: n
   if (b[0] === 0x7b) {
     const m = /^\{(\d+)\+?\}\r\n/.exec(b.toString("latin1", 0, Math.min(b.length, 40)));
     if (m === null) throw new Error("bad literal header");
-    const start = (m[0] as string).length;
+    const start = m[0].length;
     const n = Number(m[1]);
     if (start + n > b.length) throw new Error("literal shorter than announced");
     return { value: b.subarray(start, start + n), end: start + n };

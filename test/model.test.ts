@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { expectedTrace } from "../conformance/model/model.js";
-import { loadSuite } from "../conformance/src/load.js";
+import { loadSuite } from "prot-conformance";
 
 const suite = loadSuite();
 

@@ -1,15 +1,22 @@
 /**
- * The packed package, used as a user would use it: `npm pack` (which builds
- * dist/ through "prepack"), `npm install` of the tarball into a fresh
- * project, a plain Node program importing "prot-events" and
- * "prot-events/cyrus" through the "exports" map, and a strict TypeScript
- * consumer typechecked against the shipped declarations.
+ * The two packages, each packed and installed as a user would: `npm pack`
+ * (which builds through "prepack"), `npm install` of the tarball alone into
+ * a fresh project with no other dependencies.
+ *
+ * - `prot-events`, the library: installs with no dependency at all; a plain
+ *   Node program imports "prot-events" and "prot-events/cyrus" through the
+ *   "exports" map, and a strict TypeScript consumer typechecks against the
+ *   shipped declarations.
+ * - `prot-conformance`, the runner: installs with its own dependencies and
+ *   not the library; a program imports it and starts an adapter through its
+ *   public API, and `npx prot-conformance` runs the suite against the
+ *   installed reference, adapted by hand as a user would.
  *
  * Everything here runs on a VirtualClock; nothing waits on the wall clock
  * except the child processes themselves.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -162,43 +169,77 @@ function consumerTsconfig(skipLibCheck: boolean): string {
   );
 }
 
-describe("the packed tarball", () => {
-  let workDir = "";
-  let packDir = "";
+/** The packages installed in `projectDir`, scoped ones by their full name. */
+function installedPackages(projectDir: string): string[] {
+  const modules = join(projectDir, "node_modules");
+  if (!existsSync(modules)) return [];
+  return readdirSync(modules)
+    .filter((name) => !name.startsWith("."))
+    .flatMap((name) => (name.startsWith("@") ? readdirSync(join(modules, name)).map((sub) => `${name}/${sub}`) : [name]))
+    .sort();
+}
+
+/**
+ * Packs the package in `dir` (the repository root or a workspace) into `packDir`, and installs the tarball
+ * alone into a fresh project there; returns the tarball and the project, and what npm pack printed.
+ */
+async function packAndInstall(packArgs: string[], workDir: string, name: string): Promise<{ tarball: string; projectDir: string; packOutput: string }> {
+  const packDir = join(workDir, `${name}-pack`);
+  const projectDir = join(workDir, name);
+  mkdirSync(packDir);
+  mkdirSync(projectDir);
+  const packed = await run("npm", ["pack", ...packArgs, "--pack-destination", packDir], repoRoot, PACK_TIMEOUT);
+  const tarballs = tarballsIn(packDir);
+  expect(tarballs).toHaveLength(1);
+  const tarball = join(packDir, tarballs[0] as string);
+  writeFileSync(join(projectDir, "package.json"), JSON.stringify({ name: `${name}-user`, private: true, type: "module" }));
+  await installInto(projectDir, [tarball]);
+  return { tarball, projectDir, packOutput: packed.stdout + packed.stderr };
+}
+
+/** Installs `specs` into `projectDir`; dependencies come from npm's cache (filled by the project's own install) when they can. */
+async function installInto(projectDir: string, specs: string[]): Promise<void> {
+  const install = ["install", "--no-audit", "--no-fund", "--no-package-lock", ...specs];
+  try {
+    await run("npm", [...install, "--offline"], projectDir, PACK_TIMEOUT);
+  } catch {
+    await run("npm", install, projectDir, PACK_TIMEOUT);
+  }
+}
+
+let workDir = "";
+let tarballsBefore: string[] = [];
+
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), "prot-events-pack-"));
+  tarballsBefore = tarballsIn(repoRoot);
+});
+
+afterAll(() => {
+  if (workDir !== "") rmSync(workDir, { recursive: true, force: true });
+});
+
+describe("the library's packed tarball, prot-events", () => {
   let projectDir = "";
   let tarball = "";
-  let tarballsBefore: string[] = [];
+  let packOutput = "";
 
   beforeAll(async () => {
-    workDir = mkdtempSync(join(tmpdir(), "prot-events-pack-"));
-    packDir = join(workDir, "pack");
-    projectDir = join(workDir, "project");
-    mkdirSync(packDir);
-    mkdirSync(projectDir);
-
-    tarballsBefore = tarballsIn(repoRoot);
     // "prepack" runs the build (tsc -p tsconfig.build.json), so this also proves the build works.
-    await run("npm", ["pack", "--pack-destination", packDir], repoRoot, PACK_TIMEOUT);
-    const packed = tarballsIn(packDir);
-    expect(packed).toHaveLength(1);
-    tarball = join(packDir, packed[0] as string);
-
-    writeFileSync(join(projectDir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-    const install = ["install", "--no-audit", "--no-fund", "--no-package-lock", tarball];
-    try {
-      // The runtime dependencies are in npm's cache after the project's own install.
-      await run("npm", [...install, "--offline"], projectDir, PACK_TIMEOUT);
-    } catch {
-      await run("npm", install, projectDir, PACK_TIMEOUT);
-    }
+    ({ tarball, projectDir, packOutput } = await packAndInstall([], workDir, "library"));
   }, PACK_TIMEOUT * 3);
 
-  afterAll(() => {
-    if (workDir !== "") rmSync(workDir, { recursive: true, force: true });
+  it("is packed outside the repository, leaving no .tgz in its root, built once", () => {
+    expect(tarballsIn(repoRoot)).toEqual(tarballsBefore);
+    expect(packOutput.match(/tsc -p tsconfig\.build\.json/g)).toHaveLength(1);
   });
 
-  it("is packed outside the repository, leaving no .tgz in its root", () => {
-    expect(tarballsIn(repoRoot)).toEqual(tarballsBefore);
+  it("installs alone: no dependency, no install script", () => {
+    expect(installedPackages(projectDir)).toEqual(["prot-events"]);
+    const manifest = JSON.parse(readFileSync(join(projectDir, "node_modules", "prot-events", "package.json"), "utf8")) as { scripts?: Record<string, string>; bin?: unknown };
+    for (const script of ["preinstall", "install", "postinstall", "prepare"]) expect(manifest.scripts?.[script], script).toBeUndefined();
+    expect(manifest.bin).toBeUndefined();
+    expect(tarball).toMatch(/prot-events-[0-9.]+\.tgz$/);
   });
 
   it("installs with its entry points and declarations", () => {
@@ -212,8 +253,8 @@ describe("the packed tarball", () => {
     ]) {
       expect(existsSync(join(installed, f)), f).toBe(true);
     }
-    // Only what "files" lists is shipped: no sources, tests or configs.
-    for (const f of ["src", "test", "tsconfig.json", "node_modules"]) {
+    // Only what "files" lists is shipped: no sources, tests, configs or the runner.
+    for (const f of ["src", "test", "tsconfig.json", "node_modules", "spec", "conformance", "dist/conformance"]) {
       expect(existsSync(join(installed, f)), f).toBe(false);
     }
   });
@@ -282,9 +323,61 @@ describe("the packed tarball", () => {
     STEP_TIMEOUT,
   );
 
+});
+
+/** A program that drives the suite from code, through the package's public API alone. */
+const RUNNER_MJS = `
+import { loadSuite, render, runCases, startAdapter, succeeded, withQuirkForms } from "prot-conformance";
+
+const adapter = await startAdapter("./my-adapter.mjs");
+try {
+  const report = await runCases(adapter, withQuirkForms(loadSuite().cases, adapter.info.quirks));
+  console.log(JSON.stringify({ name: adapter.info.name, succeeded: succeeded(report), summary: report.summary, last: render(report, "text").trim().split("\\n").at(-1) }));
+} finally {
+  await adapter.close();
+}
+`;
+
+describe("the runner's packed tarball, prot-conformance", () => {
+  let projectDir = "";
+  let libraryTarball = "";
+
+  beforeAll(async () => {
+    ({ projectDir } = await packAndInstall(["--workspace", "prot-conformance"], workDir, "runner"));
+  }, PACK_TIMEOUT * 3);
+
+  it("is packed outside the repository, leaving no .tgz in its root", () => {
+    expect(tarballsIn(repoRoot)).toEqual(tarballsBefore);
+    expect(tarballsIn(join(repoRoot, "conformance"))).toEqual([]);
+  });
+
+  it("installs without the library, with its cases, spec pages and schemas", () => {
+    const installed = installedPackages(projectDir);
+    expect(installed).toContain("prot-conformance");
+    expect(installed).not.toContain("prot-events");
+    for (const dep of ["ajv", "markdown-it", "yaml"]) expect(installed).toContain(dep);
+    const pkg = join(projectDir, "node_modules", "prot-conformance");
+    for (const f of ["bin/prot-conformance.js", "dist/conformance/src/cli.js", "dist/conformance/src/index.d.ts", "dist/spec/05-firing.md", "dist/conformance/cases/firing.yaml", "dist/conformance/schema/protocol-v2.schema.json", "DRIVERS.md"]) {
+      expect(existsSync(join(pkg, f)), f).toBe(true);
+    }
+    for (const f of ["src", "model", "drivers", "faulty", "tsconfig.build.json"]) expect(existsSync(join(pkg, f)), f).toBe(false);
+  });
+
   it(
-    "runs npx prot-conformance on an adapter written outside the repository",
+    "lists the suite with npx prot-conformance, from its own copy of the cases",
     async () => {
+      const { stdout } = await run("npx", ["prot-conformance", "--list"], projectDir);
+      expect(stdout).toMatch(/model-mark-is-absolute/);
+      expect(Number(/^(\d+) cases$/m.exec(stdout)?.[1])).toBeGreaterThanOrEqual(150);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "runs npx prot-conformance on the installed reference, adapted by hand outside the repository",
+    async () => {
+      libraryTarball = join(workDir, "library-pack", tarballsIn(join(workDir, "library-pack"))[0] as string);
+      await installInto(projectDir, [libraryTarball]);
       writeFileSync(join(projectDir, "my-adapter.mjs"), USER_ADAPTER);
       const { stdout } = await run("npx", ["prot-conformance", "--impl", "./my-adapter.mjs", "--reporter", "json"], projectDir);
       const report = JSON.parse(stdout) as { summary: Record<string, number>; implementation: { name: string } };
@@ -299,6 +392,21 @@ describe("the packed tarball", () => {
       );
       expect(failed).toMatch(/FAIL model-mark-is-absolute/);
       expect(failed).toMatch(/passed, [1-9]\d* failed/);
+    },
+    STEP_TIMEOUT,
+  );
+
+  it(
+    "starts the adapter in a process of its own and runs the suite from code, through the public API",
+    async () => {
+      writeFileSync(join(projectDir, "my-adapter.mjs"), USER_ADAPTER);
+      writeFileSync(join(projectDir, "runner.mjs"), RUNNER_MJS);
+      const { stdout } = await run(process.execPath, ["runner.mjs"], projectDir);
+      const result = JSON.parse(stdout.trim()) as { name: string; succeeded: boolean; summary: Record<string, number>; last: string };
+      expect(result.name).toBe("my streams");
+      expect(result.summary.fail).toBe(0);
+      expect(result.succeeded).toBe(true);
+      expect(result.last).toMatch(/passed, 0 failed/);
     },
     STEP_TIMEOUT,
   );

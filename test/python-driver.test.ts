@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadSuite } from "../conformance/src/load.js";
-import { runCases } from "../conformance/src/runner.js";
+import { loadSuite, runCases } from "prot-conformance";
 import { driversClosedAfterAll } from "./helpers.js";
 
 const { cases } = loadSuite();

@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
 import reference from "../conformance/adapters/reference.js";
-import { HORIZON } from "../conformance/src/case.js";
-import { loadSuite } from "../conformance/src/load.js";
-import { FORM_TAG, knownQuirks, withQuirkForms, withReadTimeout } from "../conformance/src/quirks.js";
-import { inProcess, runCases } from "../conformance/src/runner.js";
+import { HORIZON, loadSuite, FORM_TAG, knownQuirks, withQuirkForms, withReadTimeout, inProcess, runCases } from "prot-conformance";
 
 const { cases } = loadSuite();
 

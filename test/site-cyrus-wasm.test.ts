@@ -8,9 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { cyrusBuilds } from "../conformance/drivers/cyrus/builds.js";
 import { CYRUS_WASM_RELEASE, type CyrusWasm } from "../conformance/drivers/cyrus/wasm.js";
 import { buildCyrusWasm, loadCyrusWasm } from "../conformance/drivers/cyrus/wasm-load.js";
-import type { Case } from "../conformance/src/case.js";
-import { loadSuite } from "../conformance/src/load.js";
-import { withQuirkForms } from "../conformance/src/quirks.js";
+import { type Case, loadSuite, withQuirkForms } from "prot-conformance";
 import { driversClosedAfterAll } from "./helpers.js";
 
 const startDriver = driversClosedAfterAll();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CaseResult, Status } from "../conformance/src/runner.js";
+import type { CaseResult, Status } from "prot-conformance";
 import { badgeMessage, badgeSvg, scoreByRequirement, versionHistory } from "../site/implementations.js";
 import type { Column } from "../site/results.js";
 

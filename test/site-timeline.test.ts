@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Case, TraceEntry } from "../conformance/src/case.js";
-import { loadSuite } from "../conformance/src/load.js";
+import { type Case, type TraceEntry, loadSuite } from "prot-conformance";
 import { renderTimeline, timelineLegend, timelineWords } from "../site/timeline.js";
 import { waitsOf } from "../site/waits.js";
 

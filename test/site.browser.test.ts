@@ -8,12 +8,9 @@ import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { checkScenario } from "../conformance/src/check.js";
-import { caseValidator, loadSuite } from "../conformance/src/load.js";
+import { checkScenario, caseValidator, loadSuite, FORM_SUFFIX, withReadTimeout, type Case, type LoadedCase } from "prot-conformance";
 import { serve } from "../site/serve.js";
-import { FORM_SUFFIX, withReadTimeout } from "../conformance/src/quirks.js";
 import { parse as parseYaml } from "yaml";
-import type { Case, LoadedCase } from "../conformance/src/case.js";
 import { buildCyrusWasm, loadCyrusWasm } from "../conformance/drivers/cyrus/wasm-load.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -384,12 +381,12 @@ describe("the site, in a real browser", () => {
         const text = await (await fetch(src)).text();
         const doc = new DOMParser().parseFromString(text, "image/svg+xml");
         return { ok: doc.querySelector("parsererror") === null, label: doc.documentElement.getAttribute("aria-label") };
-      }, (await img.evaluate((i) => (i as HTMLImageElement).src)) as string);
+      }, await img.evaluate((i) => (i as HTMLImageElement).src));
       expect(badge.ok, url).toBe(true);
       expect(alt).toBe(badge.label);
-      const json = await page.evaluate(async (href) => (await fetch(href)).json(), await page.locator(".badge-line a").evaluate((a) => (a as HTMLAnchorElement).href));
+      const json = await page.evaluate(async (href) => (await fetch(href)).json() as Promise<{ report: { results: { id: string }[] }; score: unknown[] }>, await page.locator(".badge-line a").evaluate((a) => (a as HTMLAnchorElement).href));
       // Every case once, and, for an implementation with a quirk, the forms that meet it besides (conformance/src/quirks.ts).
-      const ids: string[] = json.report.results.map((r: { id: string }) => r.id);
+      const ids = json.report.results.map((r) => r.id);
       expect(ids.filter((id) => !id.endsWith(FORM_SUFFIX["events-need-read-timeout"])).length, url).toBe(suite.cases.length);
       expect(json.score.length).toBe(suite.pages.flatMap((p) => p.requirements).length);
       // The score names the requirements and links to them.
@@ -433,7 +430,7 @@ describe("the site, in a real browser", () => {
     await page.goto(`${base}api/index.html`);
     expect(await page.locator("header.site-header a.brand").getAttribute("href")).toBe("../index.html");
     const modules = await page.locator(".col-content a").allTextContents();
-    expect(modules.map((m) => m.trim())).toEqual(expect.arrayContaining(["prot-events", "prot-events/cyrus", "prot-events/conformance"]));
+    expect(modules.map((m) => m.trim())).toEqual(expect.arrayContaining(["prot-events", "prot-events/cyrus", "prot-conformance"]));
     expect(modules.map((m) => m.trim())).not.toContain("src");
     // The site's navigation in the sidebar, above typedoc's own, with the API reference as the current page.
     expect(await page.locator(".col-sidebar nav.site-nav a[href='../playground.html']").count()).toBe(1);

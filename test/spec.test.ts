@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { loadSuite } from "../conformance/src/load.js";
-import { checkTraceability } from "../conformance/src/traceability.js";
+import { loadSuite, checkTraceability } from "prot-conformance";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const suite = loadSuite();

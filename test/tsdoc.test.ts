@@ -23,7 +23,7 @@ function undocumented(file: string): string[] {
     if (sym.flags & (ts.SymbolFlags.Class | ts.SymbolFlags.Interface)) {
       for (const [memberName, member] of sym.members ?? new Map<ts.__String, ts.Symbol>()) {
         const decl = member.declarations?.[0];
-        if (decl === undefined || memberName === "__constructor" || member.flags & ts.SymbolFlags.TypeParameter) continue;
+        if (decl === undefined || memberName === ts.InternalSymbolName.Constructor || member.flags & ts.SymbolFlags.TypeParameter) continue;
         const mods = ts.canHaveModifiers(decl) ? ts.getModifiers(decl) ?? [] : [];
         if (mods.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword)) continue;
         if (ts.isPrivateIdentifier((decl as ts.NamedDeclaration).name ?? decl)) continue;

@@ -287,7 +287,7 @@ describe("removing and adding inside callbacks", () => {
       }
       st.removeWaitEvent(ev);
       return null;
-    }, rock as { n: number });
+    }, rock);
     await clock.runUntil(s.readLine());
     expect(seen).toEqual([{ n: 1 }, { n: 2 }]);
     expect(seen[0]).toBe(rock);

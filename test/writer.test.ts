@@ -83,6 +83,7 @@ class ManualSink extends Writable {
   constructor(highWaterMark = 4, autoDestroy = true) {
     super({ highWaterMark, autoDestroy });
     // Count calls of write() on this instance.
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- applied to this instance below
     const write = Writable.prototype.write as (this: Writable, ...args: unknown[]) => boolean;
     this.write = ((...args: unknown[]): boolean => {
       this.writeCalls++;

@@ -273,6 +273,7 @@ function parseObject(line: string): Record<string, unknown> | string {
  * the start's own time limit.
  */
 export class DriverExecutor implements CaseExecutor {
+  /** Who the implementation is, in its start answer's words (made safe to print): name, profile, deviations, quirks. */
   info: ImplementationInfo = { name: "?", version: "?", language: "?", profile: "core" };
   readonly #command: DriverCommand;
   readonly #startTimeoutMs: number;

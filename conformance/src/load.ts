@@ -26,7 +26,8 @@ export class CaseError extends Error {
 
 /** Where the package's own spec pages, cases and schema are. */
 export function packageRoot(): string {
-  // This file sits at conformance/src/ in the sources and at dist/conformance/src/ when built.
+  // This file sits at conformance/src/ in the sources and at dist/conformance/src/ of the package when
+  // built, the package's data copied beside it (build.mjs).
   const here = fileURLToPath(new URL(".", import.meta.url));
   const source = join(here, "..", "..");
   return existsSync(join(source, "spec")) ? source : join(source, "..");

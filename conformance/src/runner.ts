@@ -65,7 +65,7 @@ export interface RunOptions {
   /** Wall-clock milliseconds a case may take before it counts as hung. Default {@link DEFAULT_CASE_TIMEOUT_MS}. */
   timeoutMs?: number;
   /** Called after each case, for progress output. */
-  onResult?: (r: CaseResult, index: number, total: number) => void;
+  onResult?: ((r: CaseResult, index: number, total: number) => void) | undefined;
 }
 
 /**

@@ -86,7 +86,7 @@ function parsePage(file: string, source: string): SpecPage {
           .map((k) => (k.type === "code_inline" ? `\`${k.content}\`` : k.type === "softbreak" ? " " : k.content))
           .join("")
           .replace(/^[.:]?\s*/, "");
-        page.requirements.push({ id: (id as Token).content, file, line, text });
+        page.requirements.push({ id: id.content, file, line, text });
       } else {
         const m = KEYWORDS.exec(proseOf(t));
         if (m !== null) page.strayKeywords.push({ line, keyword: m[1] as string });

@@ -83,7 +83,7 @@ function update(view: EditorView): void {
   history.replaceState(null, "", `#${scenarioFragment(text)}`);
   const checked = checkScenario(validate, text);
   const found = [
-    ...checked.syntax.map((e) => ({ line: e.line as number | undefined, message: `line ${e.line}: ${e.message}` })),
+    ...checked.syntax.map((e) => ({ line: e.line, message: `line ${e.line}: ${e.message}` })),
     ...checked.problems.map((p) => ({ line: lineOfProblem(p), message: p })),
   ];
   let trace: TraceEntry[] | undefined;
