@@ -25,13 +25,13 @@ describe("the original C implementation through its driver, every build", () => 
       } catch (err) {
         // A release whose source Debian's archive no longer serves is reported, not failed.
         const missing = sourceMissing(err);
-        if (missing !== undefined && build.label !== "shipped") {
-          console.info(`cyrus ${build.label}: not built: ${missing}`);
+        if (missing !== undefined && !build.label.startsWith("shipped")) {
+          console.info(`cyrus ${build.label}: not built from source: the Debian archive reached from here ${missing}`);
           ctx.skip();
         }
         throw err;
       }
-      expect(driver.info).toMatchObject({ version: build.label === "shipped" ? "3.6.1" : build.label, language: "C", profile: build.profile });
+      expect(driver.info).toMatchObject({ version: build.version, language: "C", profile: build.profile });
       // Each case, and its form with a read timeout for the quirk the driver declares.
       expect(driver.info.quirks).toEqual(["events-need-read-timeout"]);
       const report = await runCases(driver, withQuirkForms(cases, driver.info.quirks), { timeoutMs: 20_000 });
