@@ -3,9 +3,11 @@
  * (reports/mutation/mutation.json): the scores per file, and every mutant
  * the conformance tests let live, with its reason. A reason written in the
  * file before (why the mutant is equivalent, or which case should kill it)
- * is kept for the same mutant; a new survivor is listed as not reviewed.
+ * is kept for the same mutant (the same file, mutator, original code and
+ * replacement, wherever the code has moved); a new survivor is listed as not
+ * reviewed.
  *
- *   npx tsx test/mutation/survivors.ts [reports/mutation/mutation.json]
+ *   npx tsx test/mutation/survivors.ts [report.json ...]   (default: reports/mutation/mutation.json)
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -40,22 +42,43 @@ function cell(text: string): string {
   return text.replace(/\s+/g, " ").replace(/\|/g, "\\|").slice(0, 100);
 }
 
+/** A snippet of code as a table cell. */
+function code(text: string): string {
+  return `\`${cell(text).replace(/`/g, "'") || '""'}\``;
+}
+
+/**
+ * The code a mutant replaces, cut from the file's source at its location.
+ * Rows are keyed by it, not by line numbers, so that a reason survives edits
+ * of the file elsewhere.
+ */
+export function original(source: string, m: Mutant): string {
+  const lines = source.split("\n");
+  const { start, end } = m.location;
+  if (start.line === end.line) return (lines[start.line - 1] ?? "").slice(start.column - 1, end.column - 1);
+  const first = (lines[start.line - 1] ?? "").slice(start.column - 1);
+  const last = (lines[end.line - 1] ?? "").slice(0, end.column - 1);
+  return [first, ...lines.slice(start.line, end.line - 1), last].join("\n");
+}
+
 /** The reasons already written, by the row's key (its first three cells). */
 function previousReasons(): Map<string, string> {
   const reasons = new Map<string, string>();
   if (!existsSync(OUT)) return reasons;
   for (const line of readFileSync(OUT, "utf8").split("\n")) {
     const cells = line.split(/(?<!\\)\|/).map((c) => c.trim());
-    if (cells.length >= 6 && /^`src\//.test(cells[1] ?? "")) reasons.set(cells.slice(1, 4).join("|"), cells[4] ?? UNREVIEWED);
+    if (cells.length >= 7 && /^`src\//.test(cells[1] ?? "")) reasons.set(cells.slice(1, 5).join("|"), cells[5] ?? UNREVIEWED);
   }
   return reasons;
 }
 
 function main(): void {
-  const path = resolve(process.argv[2] ?? join(root, "reports", "mutation", "mutation.json"));
-  const report = JSON.parse(readFileSync(path, "utf8")) as Report;
+  // Several reports (runs restricted with --mutate) merge; a file in a later one replaces it in an earlier one.
+  const paths = process.argv.length > 2 ? process.argv.slice(2) : [join(root, "reports", "mutation", "mutation.json")];
+  const merged: Report["files"] = {};
+  for (const path of paths) Object.assign(merged, (JSON.parse(readFileSync(resolve(path), "utf8")) as Report).files);
   const reasons = previousReasons();
-  const files = Object.entries(report.files).map(([file, f]) => [relative(root, resolve(root, file)), f] as const).sort(([a], [b]) => a.localeCompare(b));
+  const files = Object.entries(merged).map(([file, f]) => [relative(root, resolve(root, file)), f] as const).sort(([a], [b]) => a.localeCompare(b));
   const all = files.flatMap(([, f]) => f.mutants);
   const pct = (x: number): string => `${x.toFixed(1)}%`;
   const lines = [
@@ -73,12 +96,12 @@ function main(): void {
       return `| ${file === "all" ? "**all**" : `\`${file}\``} | ${s.total} | ${s.detected} | ${s.survived} | ${s.noCoverage} | ${pct(s.score)} | ${pct(s.covered)} |`;
     }),
     "",
-    "| where | mutator | becomes | reason | status |",
-    "| --- | --- | --- | --- | --- |",
+    "| file | mutator | code | becomes | reason | status |",
+    "| --- | --- | --- | --- | --- | --- |",
   ];
   for (const [file, f] of files) {
     for (const m of f.mutants.filter((x) => x.status === "Survived" || x.status === "NoCoverage")) {
-      const key = [`\`${file}:${m.location.start.line}:${m.location.start.column}\``, cell(m.mutatorName), `\`${cell(m.replacement ?? "") || '""'}\``];
+      const key = [`\`${file}\``, cell(m.mutatorName), code(original(f.source, m)), code(m.replacement ?? "")];
       lines.push(`| ${key.join(" | ")} | ${reasons.get(key.join("|")) ?? UNREVIEWED} | ${m.status} |`);
     }
   }
