@@ -61,15 +61,23 @@ export function original(source: string, m: Mutant): string {
   return [first, ...lines.slice(start.line, end.line - 1), last].join("\n");
 }
 
-/** The reasons already written, by the row's key (its first three cells). */
-function previousReasons(): Map<string, string> {
+/** What survivors.md holds now: the reasons by row key (file, mutator, code, replacement), and every score and survivor row by file. */
+function previous(): { reasons: Map<string, string>; rows: Map<string, { score?: string; survivors: string[] }> } {
   const reasons = new Map<string, string>();
-  if (!existsSync(OUT)) return reasons;
+  const rows = new Map<string, { score?: string; survivors: string[] }>();
+  if (!existsSync(OUT)) return { reasons, rows };
+  const of = (file: string): { score?: string; survivors: string[] } => rows.get(file) ?? rows.set(file, { survivors: [] }).get(file)!;
   for (const line of readFileSync(OUT, "utf8").split("\n")) {
     const cells = line.split(/(?<!\\)\|/).map((c) => c.trim());
-    if (cells.length >= 7 && /^`src\//.test(cells[1] ?? "")) reasons.set(cells.slice(1, 5).join("|"), cells[5] ?? UNREVIEWED);
+    const file = /^`(src\/[^`]+)`$/.exec(cells[1] ?? "")?.[1];
+    if (file === undefined) continue;
+    if (cells.length === 9) of(file).score = line;
+    else if (cells.length === 8) {
+      reasons.set(cells.slice(1, 5).join("|"), cells[5] ?? UNREVIEWED);
+      of(file).survivors.push(line);
+    }
   }
-  return reasons;
+  return { reasons, rows };
 }
 
 function main(): void {
@@ -77,24 +85,34 @@ function main(): void {
   const paths = process.argv.length > 2 ? process.argv.slice(2) : [join(root, "reports", "mutation", "mutation.json")];
   const merged: Report["files"] = {};
   for (const path of paths) Object.assign(merged, (JSON.parse(readFileSync(resolve(path), "utf8")) as Report).files);
-  const reasons = previousReasons();
+  const { reasons, rows } = previous();
+  // A file that no report given covers keeps its rows from the last run that did.
+  const kept = [...rows.keys()].filter((file) => merged[file] === undefined && merged[resolve(root, file)] === undefined).sort();
   const files = Object.entries(merged).map(([file, f]) => [relative(root, resolve(root, file)), f] as const).sort(([a], [b]) => a.localeCompare(b));
   const all = files.flatMap(([, f]) => f.mutants);
   const pct = (x: number): string => `${x.toFixed(1)}%`;
+  type Counts = ReturnType<typeof scores>;
+  const row = (name: string, c: Counts): string => `| ${name} | ${c.total} | ${c.detected} | ${c.survived} | ${c.noCoverage} | ${pct(c.score)} | ${pct(c.covered)} |`;
+  // The counts of the kept files' score rows, added to this run's.
+  const total = kept.reduce((acc: Counts, file) => {
+    const [t, d, sv, nc] = (rows.get(file)?.score ?? "").split("|").slice(2, 6).map((c) => Number(c.trim()) || 0) as [number, number, number, number];
+    const n = { total: acc.total + t, detected: acc.detected + d, survived: acc.survived + sv, noCoverage: acc.noCoverage + nc };
+    return { ...n, score: n.total ? (100 * n.detected) / n.total : 0, covered: n.detected + n.survived ? (100 * n.detected) / (n.detected + n.survived) : 0 };
+  }, scores(all));
   const lines = [
     "# Mutants the conformance tests let live",
     "",
     "Written by `npx tsx test/mutation/survivors.ts` from the report of `npm run mutation` (StrykerJS on the",
     "event core of `src/`, killed only by the conformance tests: the cases and their quirk forms against the",
     "reference, the spec pages' examples, the generated differential run). Each survivor is either to be",
-    "killed by a new case or kept here with the reason it is equivalent.",
+    "killed by a new case or kept here with the reason it is equivalent. A file that the last run did not",
+    "mutate keeps its rows from the run that did.",
     "",
     "| file | mutants | killed or timed out | survived | not covered | score | score of covered |",
     "| --- | --- | --- | --- | --- | --- | --- |",
-    ...[...files.map(([file, f]) => [file, f.mutants] as const), ["all", all] as const].map(([file, ms]) => {
-      const s = scores([...ms]);
-      return `| ${file === "all" ? "**all**" : `\`${file}\``} | ${s.total} | ${s.detected} | ${s.survived} | ${s.noCoverage} | ${pct(s.score)} | ${pct(s.covered)} |`;
-    }),
+    ...files.map(([file, f]) => row(`\`${file}\``, scores(f.mutants))),
+    ...kept.map((file) => rows.get(file)?.score ?? ""),
+    row("**all**", total),
     "",
     "| file | mutator | code | becomes | reason | status |",
     "| --- | --- | --- | --- | --- | --- |",
@@ -105,8 +123,9 @@ function main(): void {
       lines.push(`| ${key.join(" | ")} | ${reasons.get(key.join("|")) ?? UNREVIEWED} | ${m.status} |`);
     }
   }
+  for (const file of kept) lines.push(...(rows.get(file)?.survivors ?? []));
   writeFileSync(OUT, `${lines.join("\n")}\n`);
-  const s = scores(all);
+  const s = total;
   console.log(`mutation score ${pct(s.score)} (${s.detected}/${s.total}), of covered mutants ${pct(s.covered)}; ${s.survived} survived, ${s.noCoverage} not covered; written to ${relative(process.cwd(), OUT)}`);
 }
 

@@ -1,0 +1,78 @@
+/**
+ * The five benchmarks of `npm run bench`, in its order: what each measures,
+ * its goal and the command that runs it. The harness puts the command in
+ * every results file, and the site's performance page explains the
+ * benchmarks from here whether or not results exist.
+ */
+
+/** One benchmark script of bench/. */
+export interface Benchmark {
+  /** The script's name, which is also its results file's (`bench/results/<name>.json`). */
+  name: string;
+  title: string;
+  /** Runs it with its default sizes, from the repository root. */
+  command: string;
+  /** What is measured, against which peers. */
+  measures: string;
+  /** The goal the benchmark is judged by. */
+  goal: string;
+}
+
+export const benchmarks: readonly Benchmark[] = [
+  {
+    name: "line-throughput",
+    title: "Line reading",
+    command: "npx tsx bench/line-throughput.ts",
+    measures:
+      "A generated 200 MB file of IMAP-like CRLF lines (fixed seed), sent through a pipe by cat and over loopback TCP by a C sender, " +
+      "each line counted: the CPU time of the reading process per MB, beside its wall time. Ours (UTF-8 strings, as readline's, and byte views) " +
+      "against Node's readline (on('line') and for await), split2, a hand-written loop (StringDecoder, indexOf, slice), raw 'data' events " +
+      "(the floor of any Node reader), Debian's libcyrus prot_fgets, a C reader with its contract over a 64 KiB buffer, and read() with memchr(). " +
+      "Each Node contender runs in a fresh process each round; the C programs report their own CPU time.",
+    goal: "At most the hand loop's CPU and at most 1.15x raw 'data' events, over the pipe and over TCP; byte views no slower than strings.",
+  },
+  {
+    name: "event-dispatch",
+    title: "Event dispatch",
+    command: "npx tsx bench/event-dispatch.ts",
+    measures:
+      "One stream holding K events (K = 1; 100; 10,000; 100,000), each rescheduling itself so that one fires per tick " +
+      "of virtual time: the cost per firing of our stream, and of the C prot_fill under a virtual clock.",
+    goal:
+      "Our cost per firing grows at most logarithmically with K: within 3x from K = 1 to K = 100,000 (the C list scan grows linearly); " +
+      "at K ≤ 100 no more than C's.",
+  },
+  {
+    name: "timers",
+    title: "Timers in real time",
+    command: "npx tsx bench/timers.ts",
+    measures:
+      "K = 1, 10, 100 events on one stream on the system clock, each rescheduling itself K ms ahead so that about one fires per millisecond: " +
+      "the CPU time of the process per firing and how late each fires, against K setTimeout chains doing the same; each run in a fresh process.",
+    goal: "At most 1.2x the setTimeout chains' CPU per firing.",
+  },
+  {
+    name: "select-scaling",
+    title: "Select scaling",
+    command: "node --expose-gc --import tsx bench/select-scaling.ts",
+    measures:
+      "N read streams (100; 1,000; 10,000; 100,000), one becoming ready at a time: CPU time per wake-up of our select " +
+      "(select, then read the line), and of the C prot_select (write a byte, select, read it), which runs only up to " +
+      "N = 1,000 because select(2) stops at FD_SETSIZE (1,024).",
+    goal: "Flat in N (taken as: our cost per wake-up within 2x from N = 100 to N = 100,000).",
+  },
+  {
+    name: "idle-connections",
+    title: "Idle connections",
+    command: "npx tsx bench/idle-connections.ts",
+    measures:
+      "19,000 loopback TCP clients held open, each server stream with an idle-timeout wait event and a pending line read, " +
+      "against a minimal Node net server (socket.setTimeout and a 'data' listener) and one reading lines with readline; " +
+      "each server in a fresh process each round. Memory per connection, CPU while every connection idles, and how late the idle " +
+      "timeouts fire: spread across 2 s (nine or ten due each millisecond, as connections arriving over time would be), and all due " +
+      "at the same instant, whose batch no single-threaded server fires within a tick.",
+    goal:
+      "Heap per connection within 1.3x the minimal server's and RSS within 1.2x; no CPU while idle (taken as at most 1% of a core); " +
+      "the 99th percentile lateness of the spread timeouts within 1.5x the minimal server's.",
+  },
+];

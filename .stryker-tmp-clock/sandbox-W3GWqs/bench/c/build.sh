@@ -1,0 +1,36 @@
+#!/bin/sh
+# Builds bench/c/build/fgets_count, dispatch and select_scaling against
+# Debian's libcyrus.so.0 and libcyrus_min.so.0, unpacked by
+# conformance/drivers/cyrus/fetch.sh into conformance/drivers/cyrus/.deb/
+# (fetched first if missing), and reader64k, memchr_count and serve_file,
+# which need no library. Rebuilds only what is older than its source,
+# the declarations of the library or this script.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+driver="$here/../../conformance/drivers/cyrus"
+lib="$driver/.deb/usr/lib/x86_64-linux-gnu"
+if [ ! -e "$lib/libcyrus.so.0" ] || [ ! -e "$lib/libcyrus_min.so.0" ]; then
+    "$driver/fetch.sh"
+fi
+lib=$(cd "$lib" && pwd)
+mkdir -p "$here/build"
+for prog in fgets_count dispatch select_scaling; do
+    bin="$here/build/$prog"
+    if [ ! -x "$bin" ] || [ "$here/$prog.c" -nt "$bin" ] || [ "$driver/libcyrus.h" -nt "$bin" ] || [ "$here/input.h" -nt "$bin" ] || [ "$here/build.sh" -nt "$bin" ]; then
+        # -rdynamic: whichever of time(), select(), pselect() and fatal() the
+        # program defines must be the ones the library's calls bind to.
+        gcc -O2 -g -Wall -Wextra -std=gnu11 -rdynamic \
+            -o "$bin.tmp" "$here/$prog.c" \
+            "$lib/libcyrus.so.0" "$lib/libcyrus_min.so.0" \
+            -Wl,-rpath,"$lib"
+        mv "$bin.tmp" "$bin"
+    fi
+done
+# The programs that need no libcyrus.
+for prog in reader64k memchr_count serve_file; do
+    bin="$here/build/$prog"
+    if [ ! -x "$bin" ] || [ "$here/$prog.c" -nt "$bin" ] || [ "$here/input.h" -nt "$bin" ] || [ "$here/build.sh" -nt "$bin" ]; then
+        gcc -O2 -g -Wall -Wextra -std=gnu11 -o "$bin.tmp" "$here/$prog.c"
+        mv "$bin.tmp" "$bin"
+    fi
+done

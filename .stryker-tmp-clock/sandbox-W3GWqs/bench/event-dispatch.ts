@@ -1,0 +1,106 @@
+/**
+ * Wait-event dispatch: one stream holding K events, under a virtual clock.
+ *
+ * Event i is first due at start+1+i; each callback counts a firing and moves
+ * its own mark to now + K, so exactly one event fires per tick whatever K
+ * is, and the cost per firing shows what finding the due event costs as the
+ * list grows. The input is empty and ends after TICKS ticks of virtual time;
+ * a read timeout far in the future is set, as in the C program, so both
+ * layers run their timed wait loop.
+ *
+ *   ours    ProtStream over a ScriptedSource that ends at start+TICKS, read
+ *           with getc() under VirtualClock.runUntil (one macrotask per tick
+ *           is part of what is measured: that is how virtual time advances)
+ *   c-prot  bench/c/dispatch: Debian libcyrus prot_fill with interposed
+ *           time()/select() (virtual clock), K events from prot_addwaitevent
+ *
+ * Only the read is timed in both (adding the K events is not). The C list
+ * scan costs O(K) per tick, so at large K the C run is given fewer ticks
+ * (at most 2e9/K) to keep each round to a couple of seconds; ns/firing is
+ * per firing either way.
+ *
+ * Usage: tsx bench/event-dispatch.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
+ */
+import path from "node:path";
+import { Messages, ProtStream, ScriptedSource, VirtualClock, type WaitEvent } from "../dist/src/index.js";
+import {
+  buildC, fmt, goal, parseOptions, printCase, runCase, runChild, statsOf, timeIt, timePer, writeResults,
+  type CaseResult, type Contender, type Goal, type Sample,
+} from "./lib.js";
+
+const opts = parseOptions();
+const KS = opts.tiny ? [1, 100] : [1, 100, 10_000, 100_000];
+const TICKS = opts.tiny ? 2_000 : 200_000;
+const C_WORK_LIMIT = 2e9; // K * ticks for the C program
+const START = 1000;
+async function ours(k: number, ticks: number): Promise<Sample> {
+  const clock = new VirtualClock(START);
+  const source = new ScriptedSource(clock, [], { at: START + ticks });
+  const s = new ProtStream(source, { clock, timeout: 1_000_000_000 });
+  let firings = 0;
+  const proc = (st: ProtStream, ev: WaitEvent<null>): WaitEvent<null> => {
+    firings++;
+    ev.mark = st.clock.now() + k;
+    return ev;
+  };
+  for (let i = 0; i < k; i++) s.addWaitEvent(START + 1 + i, proc, null);
+  const { ns, value } = await timeIt(() => clock.runUntil(s.getc(), { maxSteps: 4 * ticks + 100 }));
+  if (value !== null || s.error !== Messages.eof) throw new Error(`ours K=${k}: read returned ${String(value)}, error ${s.error}`);
+  if (clock.now() !== START + ticks) throw new Error(`ours K=${k}: ended at ${clock.now()}, not ${START + ticks}`);
+  s.close();
+  return { ns, work: firings, extra: { k, ticks } };
+}
+
+async function cProt(bin: string, k: number, ticks: number): Promise<Sample> {
+  const { ns: wallNs, stdout } = await runChild(bin, [String(k), String(ticks)]);
+  const r = JSON.parse(stdout) as { k: number; ticks: number; firings: number; ns: number; selects: number; error: string };
+  if (r.ticks !== ticks || r.error !== Messages.eof) throw new Error(`c-prot K=${k}: ${stdout.trim()}`);
+  return { ns: r.ns, work: r.firings, extra: { k, ticks, selects: r.selects, wallNs } };
+}
+
+async function main(): Promise<void> {
+  const cdir = await buildC();
+  const bin = path.join(cdir, "dispatch");
+  console.log(`event-dispatch: one event fires per virtual tick; ours ${TICKS} ticks, C min(${TICKS}, ${C_WORK_LIMIT}/K); ` +
+    `${opts.rounds} rounds (+${opts.warmup} warm-up)${opts.tiny ? ", TINY" : ""}`);
+  const cases: CaseResult[] = [];
+  for (const k of KS) {
+    const cTicks = Math.max(1_000, Math.min(TICKS, Math.floor(C_WORK_LIMIT / k)));
+    const contenders: Contender[] = [
+      { name: "ours", run: () => ours(k, TICKS) },
+      { name: "c-prot", run: () => cProt(bin, k, cTicks) },
+    ];
+    const r = await runCase({ name: `K=${k}`, ours: "ours", contenders, metric: timePer("firing"), scale: { name: "K", value: k }, sameCheck: false }, opts);
+    // Both layers fire once per tick but not at the tick the input ends.
+    for (const [name, c] of Object.entries(r.contenders)) {
+      for (const s of c.samples) {
+        const t = (s.extra as { ticks: number }).ticks;
+        if (s.work !== t - 1) throw new Error(`${name} K=${k}: ${s.work} firings in ${t} ticks, expected ${t - 1}`);
+      }
+    }
+    printCase(r);
+    cases.push(r);
+  }
+  const first = cases[0] as CaseResult;
+  const last = cases[cases.length - 1] as CaseResult;
+  const med = (r: CaseResult, n: string): number => statsOf(r, n).median;
+  console.log(`\nns per firing by K (medians):`);
+  console.log(`  ${"K".padStart(7)}  ${"ours".padStart(10)}  ${"c-prot".padStart(10)}`);
+  for (const r of cases) console.log(`  ${r.name.slice(2).padStart(7)}  ${fmt(med(r, "ours")).padStart(10)}  ${fmt(med(r, "c-prot")).padStart(10)}`);
+  const growthOurs = med(last, "ours") / med(first, "ours");
+  const growthC = med(last, "c-prot") / med(first, "c-prot");
+  console.log(`\ngrowth ${last.name} vs ${first.name} (ns/firing ratio): ours ${fmt(growthOurs)}x, c-prot ${fmt(growthC)}x`);
+  const goals: Goal[] = [goal(`ours growth ${last.name} vs ${first.name}`, growthOurs, 3, false)];
+  // At a realistic number of events per connection, no dearer per firing than the C layer.
+  for (const r of cases) {
+    if (r.scale !== undefined && r.scale.value <= 100) goals.push(goal(`${r.name}: ours ÷ C (ns per firing, virtual clock)`, med(r, "ours") / med(r, "c-prot"), 1, false));
+  }
+
+  const out = writeResults("event-dispatch", opts, { ticks: TICKS, cWorkLimit: C_WORK_LIMIT, cases, growth: { ours: growthOurs, c: growthC }, goals });
+  console.log(`\nresults: ${out}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,331 @@
+/**
+ * Line reading: every contender counts the lines of the same file of
+ * IMAP-like CRLF lines, sent through a pipe by `cat` and over loopback TCP
+ * by bench/c/serve_file (each a process of its own), and reports the CPU
+ * time of the reading process (user + system) beside the wall time.
+ *
+ *   ours                ProtStream, utf8: tryReadLine() ?? await readLine()
+ *   ours-bytes          the same with byte views: tryReadLineBytes() ?? await readLineBytes()
+ *   readline-on-line    node:readline, rl.on('line')
+ *   readline-for-await  node:readline, for await (the slowest of its APIs)
+ *   split2              the split2 package, piped
+ *   hand-loop           the 15 lines a user writes: StringDecoder, indexOf, slice
+ *   raw-data            the stream's 'data' events and nothing else: the floor (no line count)
+ *   c-prot_fgets        Debian's libcyrus prot_fgets (bench/c/fgets_count)
+ *   c-reader64k         the same contract over a 64 KiB buffer, memchr and memcpy (bench/c/reader64k.c)
+ *   c-memchr            read() and memchr(), counting LFs only (bench/c/memchr_count.c)
+ *
+ * Every Node contender adds up the length of each line it is given, so no
+ * line can go unmade. Each runs in a fresh Node process every round (this
+ * script with --child), timed from inside once its input is open: in one
+ * process shared with the others, ours lost about a tenth of its speed to
+ * what readline left in the heap and the JIT. The C programs report their
+ * own CPU time (getrusage) from the moment they open their input.
+ *
+ * Usage: tsx bench/line-throughput.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import readline from "node:readline";
+import type { Readable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
+import { fileURLToPath } from "node:url";
+import split2 from "split2";
+import { Messages, ProtStream } from "../dist/src/index.js";
+import {
+  buildC, goal, inFreshProcess, mulberry32, parseOptions, printCase, runAsChild, runChild, runRounds, statsOf, summarize, writeResults,
+  type CaseResult, type Contender, type Goal, type Metric, type Sample,
+} from "./lib.js";
+
+const opts = parseOptions();
+const SIZE = opts.tiny ? 2_000_000 : 200_000_000;
+const FORMAT = 1; // bump when the generator changes, so a stale cached file is not reused
+
+const COMMANDS = [
+  "LOGIN", "SELECT", "EXAMINE", "FETCH", "UID FETCH", "UID STORE", "STORE", "SEARCH", "UID SEARCH",
+  "LIST", "LSUB", "STATUS", "APPEND", "NOOP", "IDLE", "CAPABILITY", "EXPUNGE", "COPY", "UID COPY", "LOGOUT",
+];
+const ATOMS = [
+  "INBOX", "FLAGS", "BODY.PEEK[HEADER]", "RFC822.SIZE", "INTERNALDATE", "ENVELOPE", "UID", "\\Seen",
+  "\\Deleted", "\\Flagged", "(MESSAGES", "UNSEEN)", "1:*", "NIL", "BODYSTRUCTURE", "+FLAGS.SILENT",
+];
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const QCHARS = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,-_@";
+
+/** One line of 10-200 bytes, CRLF included. */
+function makeLine(rnd: () => number, seq: number): string {
+  const len = 10 + Math.floor(rnd() * 191);
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)] as T;
+  let line = rnd() < 0.15 ? (rnd() < 0.7 ? "* " : "+ ") : `A${seq.toString(36).toUpperCase()} `;
+  line += pick(COMMANDS);
+  while (line.length < len - 2) {
+    const r = rnd();
+    if (r < 0.3) line += " " + pick(ATOMS);
+    else if (r < 0.5) line += " " + Math.floor(rnd() * 100000);
+    else if (r < 0.75) {
+      let q = '"';
+      for (let n = 1 + Math.floor(rnd() * 30); n > 0; n--) q += QCHARS[Math.floor(rnd() * QCHARS.length)];
+      line += " " + q + '"';
+    } else {
+      let atom = "";
+      for (let n = 1 + Math.floor(rnd() * 12); n > 0; n--) atom += ALNUM[Math.floor(rnd() * ALNUM.length)];
+      line += " " + atom;
+    }
+  }
+  return line.slice(0, len - 2) + "\r\n";
+}
+
+/** Generates the file once per size and format, in os.tmpdir(); returns its path and line count. */
+function dataFile(size: number): { file: string; lines: number } {
+  const file = path.join(os.tmpdir(), `prot-events-bench-lines-v${FORMAT}-${size}.txt`);
+  const countFile = `${file}.lines`;
+  if (existsSync(file) && existsSync(countFile) && statSync(file).size === size) {
+    return { file, lines: Number(readFileSync(countFile, "utf8")) };
+  }
+  process.stderr.write(`generating ${size} bytes of IMAP-like lines into ${file}\n`);
+  const rnd = mulberry32(0x1a2b3c4d);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, "w");
+  const chunk = Buffer.allocUnsafe(1 << 20);
+  let used = 0;
+  let written = 0;
+  let lines = 0;
+  while (written + used < size) {
+    let line = makeLine(rnd, lines);
+    const room = size - written - used;
+    // The last line is cut to fit the size and still ends in CRLF.
+    if (line.length > room) line = room >= 3 ? line.slice(0, room - 2) + "\r\n" : "\r\n".slice(2 - room);
+    if (used + line.length > chunk.length) {
+      writeSync(fd, chunk, 0, used);
+      written += used;
+      used = 0;
+    }
+    used += chunk.write(line, used, "latin1");
+    if (line.endsWith("\n")) lines++;
+  }
+  writeSync(fd, chunk, 0, used);
+  closeSync(fd);
+  renameSync(tmp, file);
+  const cfd = openSync(countFile, "w");
+  writeSync(cfd, String(lines));
+  closeSync(cfd);
+  return { file, lines };
+}
+
+/** Where the lines come from: `cat file` through a pipe, or bench/c/serve_file over loopback TCP. */
+type Transport = "pipe" | "tcp";
+const TRANSPORTS: readonly Transport[] = ["pipe", "tcp"];
+
+const cBuild = path.join(path.dirname(fileURLToPath(import.meta.url)), "c", "build");
+
+/** Starts the sender of `file`; for TCP, resolves once it listens, with its port. */
+async function sender(transport: Transport, file: string): Promise<{ child: ChildProcess; port?: number }> {
+  if (transport === "pipe") return { child: spawn("cat", [file], { stdio: ["ignore", "pipe", "inherit"] }) };
+  const child = spawn(path.join(cBuild, "serve_file"), [file], { stdio: ["ignore", "pipe", "inherit"] });
+  const out = child.stdout as Readable;
+  let text = "";
+  for await (const piece of out) {
+    text += String(piece);
+    if (text.includes("\n")) break;
+  }
+  const port = Number.parseInt(text, 10);
+  if (!(port > 0)) throw new Error(`serve_file printed no port: ${JSON.stringify(text)}`);
+  return { child, port };
+}
+
+async function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) await once(child, "close");
+  if (child.exitCode !== 0) throw new Error(`${child.spawnfile} exited with ${child.signalCode ?? child.exitCode}`);
+}
+
+/** The input of a Node contender: the Readable to count the lines of, and its sender. */
+async function openInput(transport: Transport, file: string): Promise<{ input: Readable; child: ChildProcess }> {
+  const { child, port } = await sender(transport, file);
+  if (port === undefined) return { input: child.stdout as Readable, child };
+  const socket = net.connect({ host: "127.0.0.1", port });
+  await once(socket, "connect");
+  return { input: socket, child };
+}
+
+/** What a Node contender does with its input: counts its lines and their characters (raw-data: its bytes only). */
+type Reader = (input: Readable) => Promise<{ lines?: number; chars: number }>;
+
+/** Our stream's line reading, by way of `next`: a buffered line, or a promise of the next one. */
+const ours = (next: (s: ProtStream) => unknown): Reader => async (input) => {
+  // UTF-8, readline's encoding too: the same strings from both.
+  const s = new ProtStream(input, { maxLine: 1 << 20 });
+  let n = 0;
+  let chars = 0;
+  for (;;) {
+    // Await only when the line is not buffered: a buffered line costs no promise.
+    let l = next(s);
+    if (l instanceof Promise) l = await l;
+    if (typeof l !== "string" && !(l instanceof Buffer)) break;
+    n++;
+    chars += l.length;
+  }
+  if (s.error !== Messages.eof) throw new Error(`ProtStream failed: ${s.error}`);
+  s.close();
+  return { lines: n, chars };
+};
+
+const readers: Record<string, Reader> = {
+  ours: ours((s) => s.tryReadLine() ?? s.readLine()),
+  "ours-bytes": ours((s) => s.tryReadLineBytes() ?? s.readLineBytes()),
+  "readline-on-line": async (input) => {
+    const rl = readline.createInterface({ input, crlfDelay: Infinity });
+    let n = 0;
+    let chars = 0;
+    rl.on("line", (l: string) => {
+      n++;
+      chars += l.length;
+    });
+    await once(rl, "close");
+    return { lines: n, chars };
+  },
+  "readline-for-await": async (input) => {
+    const rl = readline.createInterface({ input, crlfDelay: Infinity });
+    let n = 0;
+    let chars = 0;
+    for await (const l of rl) {
+      n++;
+      chars += l.length;
+    }
+    return { lines: n, chars };
+  },
+  split2: async (input) => {
+    let n = 0;
+    let chars = 0;
+    const lines = input.pipe(split2());
+    lines.on("data", (l: string) => {
+      n++;
+      chars += l.length;
+    });
+    await once(lines, "end");
+    return { lines: n, chars };
+  },
+  "hand-loop": async (input) => {
+    const decoder = new StringDecoder("utf8");
+    let rest = "";
+    let n = 0;
+    let chars = 0;
+    input.on("data", (chunk: Buffer) => {
+      const text = rest + decoder.write(chunk);
+      let i = 0;
+      for (let j = text.indexOf("\n"); j !== -1; j = text.indexOf("\n", i)) {
+        const line = text.slice(i, j > i && text.charCodeAt(j - 1) === 13 ? j - 1 : j);
+        n++;
+        chars += line.length;
+        i = j + 1;
+      }
+      rest = text.slice(i);
+    });
+    await once(input, "end");
+    rest += decoder.end();
+    if (rest.length > 0) n++;
+    return { lines: n, chars };
+  },
+  "raw-data": async (input) => {
+    let bytes = 0;
+    input.on("data", (chunk: Buffer) => (bytes += chunk.length));
+    await once(input, "end");
+    return { chars: bytes };
+  },
+};
+
+const cPrograms: Record<string, string> = {
+  "c-prot_fgets": "fgets_count",
+  "c-reader64k": "reader64k",
+  "c-memchr": "memchr_count",
+};
+
+function nodeContender(transport: Transport, name: string, read: Reader, file: string, bytes: number): Contender {
+  return {
+    name: `${transport}:${name}`,
+    async run(): Promise<Sample> {
+      const { input, child } = await openInput(transport, file);
+      const cpu0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      const counted = await read(input);
+      const wallNs = Number(process.hrtime.bigint() - t0);
+      const cpu = process.cpuUsage(cpu0);
+      input.destroy();
+      await exited(child);
+      return { ns: (cpu.user + cpu.system) * 1000, work: bytes, ...(counted.lines === undefined ? {} : { check: counted.lines }), extra: { wallNs, ...counted } };
+    },
+  };
+}
+
+function cContender(transport: Transport, name: string, file: string, bytes: number): Contender {
+  const prog = path.join(cBuild, cPrograms[name] as string);
+  return {
+    name,
+    async run(): Promise<Sample> {
+      let ran: { ns: number; stdout: string };
+      if (transport === "pipe") {
+        ran = await runChild("sh", ["-c", 'cat "$1" | "$2"', "sh", file, prog]);
+      } else {
+        const { child, port } = await sender(transport, file);
+        ran = await runChild(prog, [String(port)]);
+        await exited(child);
+      }
+      const [lines, cpuNs] = ran.stdout.trim().split(" ").map(Number) as [number, number];
+      return { ns: cpuNs, work: bytes, check: lines, extra: { wallNs: ran.ns } };
+    },
+  };
+}
+
+/** CPU time of the reading process per MB read. */
+const cpuPerMB: Metric = { label: "ms CPU/MB", of: (s) => s.ns / 1e6 / (s.work / 1e6), higherIsBetter: false };
+/** Wall time per MB read, from the contender's input being open to its last line. */
+const wallPerMB: Metric = { label: "ms wall/MB", of: (s) => Number(s.extra?.wallNs) / 1e6 / (s.work / 1e6), higherIsBetter: false };
+
+async function main(): Promise<void> {
+  const { file, lines: expected } = dataFile(SIZE);
+  const bytes = statSync(file).size;
+  const inNode = TRANSPORTS.flatMap((t) => Object.entries(readers).map(([name, read]) => nodeContender(t, name, read, file, bytes)));
+  if (opts.child !== undefined) return runAsChild(opts.child, inNode);
+  await buildC();
+
+  console.log(`line-throughput: ${(bytes / 1e6).toFixed(1)} MB, ${expected} CRLF lines, through a pipe and over loopback TCP; ` +
+    `CPU time of the reading process; ${opts.rounds} rounds (+${opts.warmup} warm-up), each Node contender in a fresh process${opts.tiny ? ", TINY" : ""}`);
+  const cases: CaseResult[] = [];
+  const goals: Goal[] = [];
+  for (const t of TRANSPORTS) {
+    const contenders: Contender[] = [
+      ...Object.keys(readers).map((name) => {
+        const fresh = inFreshProcess(nodeContender(t, name, readers[name] as Reader, file, bytes));
+        return { name, run: () => fresh.run() };
+      }),
+      ...Object.keys(cPrograms).map((name) => cContender(t, name, file, bytes)),
+    ];
+    const spec = { name: `${t}: ${(bytes / 1e6).toFixed(0)} MB of lines, CPU`, ours: "ours", contenders, metric: cpuPerMB };
+    const samples = await runRounds(spec, opts);
+    // Every contender that counts must have counted the lines the generator wrote.
+    for (const [name, list] of samples) {
+      for (const s of list) if (s.check !== undefined && s.check !== expected) throw new Error(`${t}/${name} counted ${s.check} lines, the file has ${expected}`);
+    }
+    const cpu = summarize(spec, samples);
+    const wall = summarize({ ...spec, name: `${t}: ${(bytes / 1e6).toFixed(0)} MB of lines, wall`, metric: wallPerMB }, samples);
+    printCase(cpu);
+    printCase(wall);
+    cases.push(cpu, wall);
+    const m = (name: string): number => statsOf(cpu, name).median;
+    goals.push(
+      goal(`${t}: ours ÷ hand loop (CPU per MB)`, m("ours") / m("hand-loop"), 1.0, false),
+      goal(`${t}: ours ÷ raw 'data' (CPU per MB)`, m("ours") / m("raw-data"), 1.15, false),
+      goal(`${t}: byte views ÷ strings (CPU per MB)`, m("ours-bytes") / m("ours"), 1.0, false),
+    );
+  }
+  const out = writeResults("line-throughput", opts, { file, bytes, lines: expected, cases, goals });
+  console.log(`\nresults: ${out}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  process.exit(1);
+});

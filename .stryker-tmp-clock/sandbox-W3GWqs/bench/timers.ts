@@ -1,0 +1,118 @@
+/**
+ * Timers in real time, on the system clock (1 ms ticks): K events (1; 10;
+ * 100) on one stream, each rescheduling itself to now + K, so that about
+ * one fires per millisecond, until FIRINGS have fired; the CPU time of the
+ * process per firing, and how late each fired after its mark. The peer is
+ * what a Node user writes instead: K setTimeout chains, each re-arming
+ * itself K ms ahead. Each run is a fresh Node process (--child). The C
+ * layer cannot take part (its marks are whole seconds of time()): the
+ * comparison with it is event-dispatch's, under a virtual clock.
+ *
+ * Usage: tsx bench/timers.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
+ */
+import { Messages, ProtStream, ScriptedSource, systemClock, type WaitEvent } from "../dist/src/index.js";
+import {
+  goal, inFreshProcess, parseOptions, printCase, runAsChild, runCase, statsOf, writeResults,
+  type CaseResult, type Contender, type Goal, type Metric, type Sample,
+} from "./lib.js";
+
+const opts = parseOptions();
+const REAL_KS = opts.tiny ? [1] : [1, 10, 100];
+const FIRINGS = opts.tiny ? 50 : 2_000;
+
+/** The nearest-rank percentile `p` (0-100) of `values`. */
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+}
+
+/** A real-time sample: CPU of this process from `cpu0`, with the lateness of each firing in ms. */
+function realSample(cpu0: NodeJS.CpuUsage, t0: bigint, late: number[], k: number): Sample {
+  const cpu = process.cpuUsage(cpu0);
+  const wallNs = Number(process.hrtime.bigint() - t0);
+  return { ns: (cpu.user + cpu.system) * 1000, work: late.length, extra: { k, wallNs, p50LateMs: percentile(late, 50), p99LateMs: percentile(late, 99) } };
+}
+
+/** K events on one stream on the system clock, each moving its mark to now + K, until FIRINGS fired. */
+async function oursReal(k: number): Promise<Sample> {
+  const s = new ProtStream(new ScriptedSource(systemClock, []));
+  const late: number[] = [];
+  const proc = (st: ProtStream, ev: WaitEvent<null>): WaitEvent<null> | null => {
+    const now = st.clock.now();
+    late.push(now - ev.mark);
+    if (late.length >= FIRINGS) {
+      st.close();
+      return null;
+    }
+    ev.mark = now + k;
+    return ev;
+  };
+  const start = systemClock.now();
+  for (let i = 0; i < k; i++) s.addWaitEvent(start + 1 + i, proc, null);
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const got = await s.getc();
+  if (got !== null || s.error !== Messages.closed) throw new Error(`ours K=${k}: read returned ${String(got)}, error ${s.error}`);
+  return realSample(cpu0, t0, late, k);
+}
+
+/** K setTimeout chains, each re-arming itself K ms ahead, until FIRINGS fired. */
+function setTimeoutReal(k: number): Promise<Sample> {
+  return new Promise((resolve) => {
+    const late: number[] = [];
+    let done = false;
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    const chain = (due: number): void => {
+      setTimeout(() => {
+        if (done) return;
+        const now = Date.now();
+        late.push(now - due);
+        if (late.length >= FIRINGS) {
+          done = true;
+          resolve(realSample(cpu0, t0, late, k));
+        } else chain(now + k);
+      }, due - Date.now());
+    };
+    const start = Date.now();
+    for (let i = 0; i < k; i++) chain(start + 1 + i);
+  });
+}
+
+const realContenders = (k: number): Contender[] => [
+  { name: `ours-k${k}`, run: () => oursReal(k) },
+  { name: `setTimeout-k${k}`, run: () => setTimeoutReal(k) },
+];
+
+const cpuPerFiring: Metric = { label: "ns CPU/firing", of: (s) => s.ns / s.work, higherIsBetter: false };
+
+async function main(): Promise<void> {
+  if (opts.child !== undefined) return runAsChild(opts.child, REAL_KS.flatMap(realContenders));
+  console.log(`timers: ${FIRINGS} firings on the system clock, about one per ms; CPU of the process per firing; ` +
+    `${opts.rounds} rounds (+${opts.warmup} warm-up), each run a fresh process${opts.tiny ? ", TINY" : ""}`);
+  const cases: CaseResult[] = [];
+  const goals: Goal[] = [];
+  for (const k of REAL_KS) {
+    const contenders = realContenders(k).map((c) => {
+      const fresh = inFreshProcess(c);
+      return { name: c.name.replace(/-k\d+$/, ""), run: () => fresh.run() };
+    });
+    const r = await runCase({ name: `K=${k}`, ours: "ours", contenders, metric: cpuPerFiring, sameCheck: false }, opts);
+    printCase(r);
+    const late = (name: string, q: "p50LateMs" | "p99LateMs"): number => {
+      const c = r.contenders[name];
+      return c === undefined ? NaN : percentile(c.samples.map((x) => Number(x.extra?.[q])), 50);
+    };
+    console.log(`  lateness, median over runs: ours p50 ${late("ours", "p50LateMs")} ms, p99 ${late("ours", "p99LateMs")} ms; ` +
+      `setTimeout p50 ${late("setTimeout", "p50LateMs")} ms, p99 ${late("setTimeout", "p99LateMs")} ms`);
+    cases.push(r);
+    goals.push(goal(`K=${k}: ours ÷ setTimeout chains (CPU per firing)`, statsOf(r, "ours").median / statsOf(r, "setTimeout").median, 1.2, false));
+  }
+  const out = writeResults("timers", opts, { firings: FIRINGS, cases, goals });
+  console.log(`\nresults: ${out}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,158 @@
+/**
+ * The conformance case format, version 1: language-neutral data (JSON, or
+ * YAML in the spec's `scenario` blocks and in `conformance/cases/`),
+ * described by `conformance/schema/case-v1.schema.json`. The types here
+ * mirror the schema.
+ */
+
+/** The version of the case format this runner reads. */
+export const CASE_FORMAT_VERSION = 1;
+
+/** Virtual time a case may not pass: a case that needs more is broken. */
+export const HORIZON = 1_000_000;
+
+/** An event's scripts: `on` is one script, or a list of them, one per firing. */
+export function scriptsOf(on: Script | Script[]): Script[] {
+  return on.length > 0 && Array.isArray(on[0]) ? (on as Script[]) : [on as Script];
+}
+
+/** The mark a `MarkSpec` gives at time `now`, for an event whose mark was `old`. */
+export function markFrom(spec: MarkSpec, now: number, old: number): number {
+  if (spec.at !== undefined) return spec.at;
+  if (spec.now !== undefined) return now + spec.now;
+  return old + (spec.mark ?? 0);
+}
+
+/** A value handed to a callback as its rock. */
+export type Rock = string | number | null;
+
+/** One stream of a case. */
+export interface StreamSpec {
+  /** Read timeout in ticks; 0 (default) means none. */
+  timeout?: number;
+  /** Start in non-blocking mode. */
+  nonBlocking?: boolean;
+  /** Bytes arriving at virtual times. `data` holds one byte per character (U+0000 to U+00FF). */
+  input?: Array<{ at: number; data: string }>;
+  /** The virtual time at which the input ends; without it the input stays open. */
+  end?: number;
+  /** Pair a writer that is flushed before the stream sleeps; what it hands on is traced as `flush`. */
+  flushOnRead?: boolean;
+}
+
+/** Where a set-mark or add takes its new mark from: exactly one key. */
+export interface MarkSpec {
+  /** An absolute time. */
+  at?: number;
+  /** Relative to the current time. */
+  now?: number;
+  /** Relative to the event's mark before the change. */
+  mark?: number;
+}
+
+/** One action of a callback script. A script ends at its first `return` (default: return the event). */
+export type Action =
+  | { "set-mark": MarkSpec & { event?: string } }
+  | { remove: string }
+  | { add: MarkSpec & { event: string } }
+  | { rock: Rock }
+  | { "reset-timeout": true }
+  | { throw: string }
+  | { write: string }
+  | { return: "event" | null };
+
+/** A callback script: the actions of one firing. */
+export type Script = Action[];
+
+/** An event of a case; its name is its key in `events`. */
+export interface EventSpec {
+  /** The stream it hangs on. */
+  stream: string;
+  /** With a mark, the event is added when the case starts (in declaration order); without, only by an `add`. */
+  mark?: number;
+  /** Its rock. Default null. */
+  rock?: Rock;
+  /** What the callback does: one script for every firing, or a list whose i-th entry is the i-th firing's (the last repeats). */
+  on: Script | Script[];
+}
+
+/** One operation of a case, run in order. */
+export type Step =
+  | { "read-line": string }
+  | { getc: string }
+  | { read: { stream: string; n: number } }
+  | { select: { streams: string[]; timeout: number | null } }
+  | { advance: number }
+  | { "set-timeout": { stream: string; ticks: number } }
+  | { "reset-timeout": string }
+  | { nonblocking: { stream: string; value: boolean } }
+  | { "add-event": MarkSpec & { event: string } }
+  | { "remove-event": string }
+  | { "set-mark": MarkSpec & { event: string } }
+  | { events: string }
+  | { write: { stream: string; data: string } }
+  | { "read-callback": string }
+  | { close: string };
+
+/** The result part of a read's trace entry: exactly one of these keys. */
+export interface ReadResultEntry {
+  /** A line read, without its LF or CRLF. */
+  line?: string;
+  /** A byte read. */
+  byte?: number;
+  /** Bytes read, one per character. */
+  data?: string;
+  /** The input had ended. */
+  eof?: true;
+  /** The read failed with this text. */
+  error?: string;
+  /** A non-blocking read would have had to wait. */
+  wouldblock?: true;
+  /** The read can never complete: no input, no end, no timer. The case stops there. */
+  blocked?: true;
+}
+
+/** One entry of an observable trace. `t` is the virtual time it happened. */
+export type TraceEntry =
+  | { t: number; fire: string; mark: number; rock?: Rock }
+  | ({ t: number; "read-line": string } & ReadResultEntry)
+  | ({ t: number; getc: string } & ReadResultEntry)
+  | ({ t: number; read: string } & ReadResultEntry)
+  | { t: number; select: string[] }
+  | { t: number; "read-callback": string }
+  | { t: number; flush: string; data: string }
+  | { t: number; events: string; list: string[] };
+
+/** A conformance case. */
+export interface Case {
+  /** Unique, kebab-case. */
+  id: string;
+  /** One line saying what the case shows. */
+  title: string;
+  /** The requirement IDs the case checks. */
+  requirements: string[];
+  /** Feature tags, for filtering and for implementations to declare unsupported features. */
+  tags: string[];
+  /** The streams, by name. */
+  streams: Record<string, StreamSpec>;
+  /** The events, by name. */
+  events?: Record<string, EventSpec>;
+  /** What the case does. */
+  steps: Step[];
+  /** The observable trace a conforming implementation produces. */
+  expect: TraceEntry[];
+}
+
+/** Where a case was written. */
+export interface CaseSource {
+  /** Path relative to the repository root, e.g. `spec/firing.md`. */
+  file: string;
+  /** 1-based line of the case's first line. */
+  line: number;
+}
+
+/** A case as loaded, with where it came from. */
+export interface LoadedCase extends Case {
+  /** Where it was written. */
+  source: CaseSource;
+}

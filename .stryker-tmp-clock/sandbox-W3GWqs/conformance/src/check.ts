@@ -1,0 +1,155 @@
+/**
+ * Checks one case against the JSON Schema of the case format and for
+ * dangling names, and one scenario's YAML text. It needs no file system, so
+ * that the site's playground gives a reader's scenario the very messages the
+ * command line gives (load.ts reads the schema and the files and calls this).
+ */
+import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
+import { LineCounter, parseDocument, isNode, type Document } from "yaml";
+import { scriptsOf, type Action, type Case, type Step } from "./case.js";
+
+/**
+ * The telling errors among ajv's (for the case schema and the protocol's): the errors inside the branches of a
+ * `oneOf` are dropped (the `oneOf` itself is explained instead), and so is
+ * an error whose field another error explains more precisely.
+ */
+export function explain(errors: ErrorObject[]): ErrorObject[] {
+  const kept = errors.filter((e) => !e.schemaPath.includes("/oneOf/") && e.keyword !== "if" && e.keyword !== "$ref");
+  const seen = new Set<string>();
+  return kept.filter((e) => {
+    if (kept.some((o) => o !== e && o.instancePath.startsWith(`${e.instancePath}/`))) return false;
+    const key = `${e.instancePath} ${e.keyword} ${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function describeError(e: ErrorObject): string {
+  const field = e.instancePath === "" ? "(the case)" : e.instancePath;
+  switch (e.keyword) {
+    case "additionalProperties":
+      return `${field}: unknown field "${String(e.params.additionalProperty)}"`;
+    case "enum":
+      return `${field}: must be one of ${JSON.stringify(e.params.allowedValues)}`;
+    case "false schema":
+      return `${field}: a trace entry must name one of fire, read-line, getc, read, select, events, read-callback, flush`;
+    case "minProperties":
+    case "maxProperties":
+      return `${field}: must have exactly one key (one action or one step)`;
+    case "oneOf":
+      if (/\/expect\/\d+$/.test(field)) return `${field}: a read entry needs exactly one result: line, byte, data, eof, error, wouldblock or blocked`;
+      if (/(set-mark|add|add-event)$/.test(field)) return `${field}: give exactly one of at, now (or mark, for set-mark)`;
+      if (/\/on$/.test(field)) return `${field}: must be a script (a list of actions) or a list of scripts`;
+      return `${field}: matches none or several of its allowed forms`;
+    default:
+      return `${field}: ${e.message ?? "is invalid"}`;
+  }
+}
+
+/** Names a case refers to that do not exist. */
+function danglingNames(c: Case): string[] {
+  const problems: string[] = [];
+  const streams = new Set(Object.keys(c.streams));
+  const events = new Set(Object.keys(c.events ?? {}));
+  const needStream = (name: string, field: string): void => {
+    if (!streams.has(name)) problems.push(`${field}: no stream named "${name}"`);
+  };
+  const needEvent = (name: string, field: string): void => {
+    if (!events.has(name)) problems.push(`${field}: no event named "${name}"`);
+  };
+  for (const [name, e] of Object.entries(c.events ?? {})) {
+    needStream(e.stream, `/events/${name}/stream`);
+    const scripts = scriptsOf(e.on);
+    scripts.forEach((script, si) =>
+      script.forEach((a: Action, ai) => {
+        const field = `/events/${name}/on/${Array.isArray(e.on[0]) ? `${si}/` : ""}${ai}`;
+        if ("set-mark" in a && a["set-mark"].event !== undefined) needEvent(a["set-mark"].event, `${field}/set-mark/event`);
+        if ("remove" in a && a.remove !== "self") needEvent(a.remove, `${field}/remove`);
+        if ("add" in a) needEvent(a.add.event, `${field}/add/event`);
+      }),
+    );
+  }
+  c.steps.forEach((s: Step, i) => {
+    const field = `/steps/${i}`;
+    if ("read-line" in s) needStream(s["read-line"], `${field}/read-line`);
+    if ("getc" in s) needStream(s.getc, `${field}/getc`);
+    if ("read" in s) needStream(s.read.stream, `${field}/read/stream`);
+    if ("select" in s) s.select.streams.forEach((n, j) => needStream(n, `${field}/select/streams/${j}`));
+    if ("set-timeout" in s) needStream(s["set-timeout"].stream, `${field}/set-timeout/stream`);
+    if ("reset-timeout" in s) needStream(s["reset-timeout"], `${field}/reset-timeout`);
+    if ("nonblocking" in s) needStream(s.nonblocking.stream, `${field}/nonblocking/stream`);
+    if ("add-event" in s) needEvent(s["add-event"].event, `${field}/add-event/event`);
+    if ("remove-event" in s) needEvent(s["remove-event"], `${field}/remove-event`);
+    if ("set-mark" in s) needEvent(s["set-mark"].event, `${field}/set-mark/event`);
+    if ("events" in s) needStream(s.events, `${field}/events`);
+    if ("close" in s) needStream(s.close, `${field}/close`);
+    if ("write" in s) needStream(s.write.stream, `${field}/write/stream`);
+    if ("read-callback" in s) needStream(s["read-callback"], `${field}/read-callback`);
+  });
+  c.expect.forEach((e, i) => {
+    if ("fire" in e) needEvent(e.fire, `/expect/${i}/fire`);
+  });
+  return problems;
+}
+
+/**
+ * Checks one parsed case with `v` (the case format's schema, compiled);
+ * returns its problems, each naming the field (and its line where known).
+ */
+export function checkCaseWith(v: ValidateFunction, data: unknown, lineOf: (path: string) => number | undefined): string[] {
+  if (!v(data)) {
+    return explain(v.errors ?? []).map((e) => {
+      const line = lineOf(e.instancePath);
+      return `${line === undefined ? "" : `line ${line}: `}${describeError(e)}`;
+    });
+  }
+  return danglingNames(data as Case).map((p) => {
+    const line = lineOf(p.split(":")[0] as string);
+    return `${line === undefined ? "" : `line ${line}: `}${p}`;
+  });
+}
+
+/** A function from a JSON pointer below `base` to the 1-based line of that node in the YAML document. */
+export function lines(doc: Document, counter: LineCounter, base: Array<string | number>, offset: number) {
+  return (pointer: string): number | undefined => {
+    const path = [...base, ...pointer.split("/").filter((p) => p !== "").map((p) => (/^\d+$/.test(p) ? Number(p) : p))];
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range !== undefined && node.range !== null) return counter.linePos(node.range[0]).line + offset;
+    }
+    return undefined;
+  };
+}
+
+
+/** How many alias expansions a case document may make before it is refused. */
+export const MAX_ALIAS_COUNT = 100;
+
+/** What is wrong with a scenario's text: its YAML, or the case it holds. */
+export interface ScenarioCheck {
+  /** The parsed case, when the YAML could be read. */
+  data: unknown;
+  /** YAML syntax errors, each with its 1-based line (offset added). */
+  syntax: Array<{ line: number; message: string }>;
+  /** The case's problems, as {@link checkCaseWith} words them. */
+  problems: string[];
+}
+
+/** Checks a scenario written as YAML whose first line is line `offset + 1` of its file. */
+export function checkScenario(v: ValidateFunction, text: string, offset = 0): ScenarioCheck {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    // Without pretty errors, yaml leaves linePos unset: the line comes from the error's offset.
+    return { data: undefined, syntax: doc.errors.map((e) => ({ line: offset + counter.linePos(e.pos[0]).line, message: e.message })), problems: [] };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // yaml refuses aliases that expand past the limit (a "billion laughs" document) by throwing.
+    return { data: undefined, syntax: [{ line: offset + 1, message: err instanceof Error ? err.message : String(err) }], problems: [] };
+  }
+  return { data, syntax: [], problems: checkCaseWith(v, data, lines(doc, counter, [], offset)) };
+}

@@ -1,0 +1,470 @@
+// @ts-nocheck
+import type { Writable } from "node:stream";
+import { bytesOf, kindOf } from "./bytes.js";
+import { imapForm } from "./imap-quote.js";
+import { describe } from "./messages.js";
+import { formatC } from "./printf.js";
+
+/** Options of {@link ProtWriter}. */
+export interface ProtWriterOptions {
+  /** A name used in error messages. Default `"ProtWriter"`. */
+  name?: string;
+  /** Bytes buffered before they are handed to the sink on their own. Default 4096. */
+  bufferSize?: number;
+  /**
+   * How strings are encoded. Default `"utf8"`. Only encodings that keep
+   * ASCII as it is are offered: the protocol's own punctuation (quotes,
+   * `{n}`, CRLF) goes through the same encoding.
+   */
+  encoding?: "utf8" | "latin1" | "ascii";
+  /**
+   * This end is an IMAP client: literals go out as `{n+}` (LITERAL+,
+   * RFC 7888), which the server takes without a continuation. Default `false`.
+   */
+  isClient?: boolean;
+  /** End the sink on {@link ProtWriter.close}. Default `true`. */
+  endOnClose?: boolean;
+  /**
+   * Bytes waiting for the peer (buffered here or queued in the sink) above
+   * which the writer is {@link ProtWriter.blocked}: a paired
+   * {@link ProtStream} then holds its waiting read, and reads no more input,
+   * until the output drains. Default 1 MiB.
+   */
+  highWaterMark?: number;
+  /**
+   * Bytes waiting for the peer that a write may never go beyond: the write
+   * that would throws {@link ProtOutputLimitError}, the writer fails, what it
+   * holds is released, and a paired stream fails with the same message.
+   * It stops a peer that sends requests but never reads the replies from
+   * filling the server's memory. Default 16 MiB; await
+   * {@link ProtWriter.flush} between larger pieces of output.
+   */
+  maxBuffered?: number;
+}
+
+/**
+ * Thrown by a {@link ProtWriter} whose sink is closed or failed; the message
+ * says which writer and why.
+ */
+export class ProtWriteError extends Error {
+  /** @internal */
+  constructor(message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = "ProtWriteError";
+  }
+}
+
+/**
+ * Thrown by a write that would take the output waiting for the peer past
+ * the writer's `maxBuffered`: the peer is not reading. The writer has failed
+ * with the same message.
+ */
+export class ProtOutputLimitError extends ProtWriteError {
+  /** The writer's `maxBuffered`. */
+  readonly limit: number;
+  /** @internal */
+  constructor(message: string, limit: number) {
+    super(message);
+    this.name = "ProtOutputLimitError";
+    this.limit = limit;
+  }
+}
+
+/**
+ * A buffered protocol write stream over a Node `Writable`: the write side of
+ * the prot layer. Writes go to a buffer and never wait; the buffer is handed
+ * to the sink when it fills, on {@link ProtWriter.flush}, and before a paired
+ * {@link ProtStream} waits for input (see `setFlushOnRead`).
+ *
+ * Backpressure: when the sink asks to slow down, nothing more is handed to it
+ * until it drains; `await writer.flush()` resolves only then, so a producer
+ * that awaits its flushes never outruns its peer. A server that writes
+ * replies without awaiting them is bounded too: past `highWaterMark` bytes
+ * waiting for the peer a paired stream's waiting read holds until they
+ * drain, and past `maxBuffered` the write throws
+ * {@link ProtOutputLimitError} and the connection's read fails.
+ *
+ * Arguments are checked before anything changes: a write of something that
+ * is neither a string nor bytes throws a TypeError and leaves the writer as
+ * it was.
+ */
+export class ProtWriter {
+  /** The name used in error messages. */
+  readonly name: string;
+  /** Whether literals are sent as `{n+}`. */
+  isClient: boolean;
+  #sink: Writable;
+  readonly #size: number;
+  readonly #encoding: "utf8" | "latin1" | "ascii";
+  readonly #endOnClose: boolean;
+  readonly #high: number;
+  readonly #max: number;
+  // Allocated at the first write after a hand-on: an idle connection holds no buffer.
+  #buf: Buffer | null = null;
+  #len = 0;
+  #bytesOut = 0;
+  #error: string | null = null;
+  #closed = false;
+  #drain: Promise<void> | null = null;
+  readonly #held: Buffer[] = [];
+  #heldBytes = 0;
+  #overflow: string | null = null;
+  #inMessage = false;
+  readonly #between: Array<string | Uint8Array> = [];
+
+  /**
+   * @param sink - a Node `Writable`: a socket, a pipe, any `Duplex`.
+   * @param options - see {@link ProtWriterOptions}.
+   */
+  constructor(sink: Writable, options: ProtWriterOptions = {}) {
+    this.name = options.name ?? "ProtWriter";
+    this.isClient = options.isClient ?? false;
+    this.#size = limit(options.bufferSize ?? 4096, "bufferSize");
+    this.#encoding = options.encoding ?? "utf8";
+    if (!["utf8", "latin1", "ascii"].includes(this.#encoding)) {
+      throw new RangeError(`ProtWriter: encoding must be utf8, latin1 or ascii, got ${String(this.#encoding)}`);
+    }
+    this.#endOnClose = options.endOnClose ?? true;
+    this.#high = limit(options.highWaterMark ?? 1024 * 1024, "highWaterMark");
+    this.#max = limit(options.maxBuffered ?? 16 * 1024 * 1024, "maxBuffered");
+    if (this.#max < this.#high) {
+      throw new RangeError(`ProtWriter: maxBuffered (${this.#max}) must not be below highWaterMark (${this.#high})`);
+    }
+    this.#sink = sink;
+    sink.on("error", this.#onSinkError);
+    sink.on("close", this.#onSinkClose);
+  }
+
+  readonly #onSinkError = (err: Error): void => this.#fail(`${this.name}: the sink failed: ${err.message}`);
+  readonly #onSinkClose = (): void => this.#fail(`${this.name}: the sink is closed`);
+
+  /**
+   * Moves the writer onto another sink (the write half of STARTTLS: the TLS
+   * socket wrapping the old one), keeping its counters and settings. The old
+   * sink is left open and without the writer's listeners. Flush first.
+   * @throws Error naming the writer when bytes are still buffered or held
+   * back for a drain, or a message is open.
+   * @throws ProtWriteError when the writer is closed or failed.
+   */
+  switchSink(sink: Writable): void {
+    if (this.#error !== null) throw new ProtWriteError(this.#error);
+    const refuse = (why: string): never => {
+      throw new Error(`${this.name}.switchSink: refused, ${why}`);
+    };
+    if (this.buffered > 0 || this.#drain !== null) refuse("output is still buffered; flush first");
+    if (this.#inMessage) refuse("a message is open");
+    this.#sink.off("error", this.#onSinkError);
+    this.#sink.off("close", this.#onSinkClose);
+    this.#sink = sink;
+    sink.on("error", this.#onSinkError);
+    sink.on("close", this.#onSinkClose);
+  }
+
+  /** Bytes accepted by writes so far. */
+  get bytesOut(): number {
+    return this.#bytesOut;
+  }
+
+  /** Bytes written but not yet handed to the sink. */
+  get buffered(): number {
+    return this.#len + this.#heldBytes;
+  }
+
+  /**
+   * Bytes waiting for the peer: {@link ProtWriter.buffered} plus what the
+   * sink has taken but not yet sent.
+   */
+  get pending(): number {
+    return this.#len + this.#heldBytes + (this.#sink.writableLength ?? 0);
+  }
+
+  /**
+   * True while more than `highWaterMark` bytes wait for the peer: a paired
+   * stream's waiting read holds (its read timeout still counting) until
+   * they drain.
+   */
+  get blocked(): boolean {
+    return this.#error === null && this.pending > this.#high;
+  }
+
+  /**
+   * Set once a write went past `maxBuffered`: the message of the
+   * {@link ProtOutputLimitError}, with which a paired stream fails too.
+   */
+  get fatal(): string | null {
+    return this.#overflow;
+  }
+
+  /** Why writes fail, or `null` while the writer is usable. */
+  get error(): string | null {
+    return this.#error;
+  }
+
+  /**
+   * Appends bytes, or a string in the writer's encoding. Bytes may be any
+   * typed array or DataView, taken by the bytes it covers.
+   * @throws TypeError when `data` is neither; nothing is written.
+   * @throws ProtWriteError when the sink is closed or failed.
+   * @throws ProtOutputLimitError when the write would take the output
+   * waiting for the peer past `maxBuffered`.
+   */
+  write(data: string | ArrayBufferView): this {
+    if (typeof data === "string") {
+      this.#usable();
+      const n = Buffer.byteLength(data, this.#encoding);
+      this.#room(n);
+      if (this.#len + n > this.#size) this.#handOn();
+      if (n > this.#size) this.#send(Buffer.from(data, this.#encoding));
+      else this.#len += (this.#buf ??= Buffer.allocUnsafe(this.#size)).write(data, this.#len, this.#encoding);
+      this.#bytesOut += n;
+    } else {
+      const bytes = bytesOf(data);
+      if (bytes === undefined) throw new TypeError(`${this.name}.write: data must be a string or bytes (a Uint8Array), got ${kindOf(data)}`);
+      this.#usable();
+      const n = bytes.length;
+      this.#room(n);
+      if (this.#len + n > this.#size) this.#handOn();
+      if (n > this.#size) this.#send(Buffer.from(bytes));
+      else {
+        (this.#buf ??= Buffer.allocUnsafe(this.#size)).set(bytes, this.#len);
+        this.#len += n;
+      }
+      this.#bytesOut += n;
+    }
+    return this;
+  }
+
+  /**
+   * Appends `args` formatted by the C format string `fmt` (see
+   * {@link formatC} for what it supports).
+   * @throws RangeError or TypeError naming the offset of a bad conversion.
+   */
+  printf(fmt: string, ...args: unknown[]): this {
+    return this.write(formatC(fmt, args));
+  }
+
+  /**
+   * Writes `data` as an IMAP literal: `{n}\r\n` then the bytes (`{n+}` on a client).
+   * @throws TypeError when `data` is neither a string nor bytes; nothing is written.
+   */
+  printLiteral(data: string | Uint8Array): this {
+    const bytes = this.#bytes(data, "printLiteral", "data");
+    this.write(this.isClient ? `{${bytes.length}+}\r\n` : `{${bytes.length}}\r\n`);
+    return this.write(bytes);
+  }
+
+  /*
+   * The four IMAP print helpers take a string (printed by the bytes of its
+   * encoding) or bytes, and choose the form by those bytes alone, so no
+   * value can come out as an unbalanced quote or an unannounced CR or LF.
+   */
+
+  /**
+   * Writes `s` as `NIL` (null), a quoted string or a literal.
+   * @throws TypeError when `s` is not a string, bytes or null; nothing is written.
+   */
+  printString(s: string | Uint8Array | null): this {
+    return this.#print(s, false, "printString");
+  }
+
+  /**
+   * Writes `s` as `NIL` (null), a bare atom, a quoted string or a literal.
+   * @throws TypeError when `s` is not a string, bytes or null; nothing is written.
+   */
+  printAstring(s: string | Uint8Array | null): this {
+    return this.#print(s, true, "printAstring");
+  }
+
+  /**
+   * Writes bytes as `NIL` (null), a quoted string or a literal; NULs are kept.
+   * A string is printed by the bytes of its encoding.
+   * @throws TypeError when `bytes` is not bytes, a string or null; nothing is written.
+   */
+  printMap(bytes: Uint8Array | string | null): this {
+    return this.#print(bytes, false, "printMap");
+  }
+
+  /**
+   * Writes bytes as `NIL` (null), a bare atom, a quoted string or a literal.
+   * A string is printed by the bytes of its encoding.
+   * @throws TypeError when `bytes` is not bytes, a string or null; nothing is written.
+   */
+  printAmap(bytes: Uint8Array | string | null): this {
+    return this.#print(bytes, true, "printAmap");
+  }
+
+  /**
+   * Hands everything buffered to the sink and resolves once the sink has
+   * taken it without asking to slow down (after its `drain`, if it asked).
+   * @throws ProtWriteError (as a rejection) when the sink is closed or failed.
+   */
+  async flush(): Promise<void> {
+    this.#usable();
+    this.#handOn();
+    while (this.#drain !== null) await this.#drain;
+    if (this.#error !== null) throw new ProtWriteError(this.#error);
+  }
+
+  /**
+   * Flushes, then ends the sink (unless `endOnClose` is false). Closing twice
+   * does nothing.
+   * @throws ProtWriteError (as a rejection) when buffered bytes could not be
+   * delivered because the sink had failed or closed.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#error === null) await this.flush();
+    this.#closed = true;
+    const lost = this.buffered;
+    if (this.#error !== null && lost > 0) {
+      this.#len = 0;
+      this.#held.length = 0;
+      this.#heldBytes = 0;
+      throw new ProtWriteError(`${this.#error}; ${lost} buffered bytes were not delivered`);
+    }
+    this.#error ??= `${this.name}: the writer is closed`;
+    if (this.#endOnClose) this.#sink.end();
+  }
+
+  /** True between {@link ProtWriter.beginMessage} and {@link ProtWriter.endMessage}. */
+  get inMessage(): boolean {
+    return this.#inMessage;
+  }
+
+  /**
+   * Opens a message: a response that one task writes in several steps (a
+   * line, a literal relayed chunk by chunk while it waits for more input).
+   * Until {@link ProtWriter.endMessage}, what {@link ProtWriter.writeBetween}
+   * is given waits, so a wait event that fires meanwhile (the stream it
+   * hangs on waits while the message is written) cannot land inside it.
+   * Plain writes are not held back: they belong to the message.
+   * @throws Error when a message is already open.
+   */
+  beginMessage(): this {
+    if (this.#inMessage) throw new Error(`${this.name}.beginMessage: a message is already open`);
+    this.#inMessage = true;
+    return this;
+  }
+
+  /**
+   * Closes the open message, then writes what {@link ProtWriter.writeBetween}
+   * held back meanwhile, in order.
+   * @throws Error when no message is open.
+   * @throws ProtWriteError when the sink is closed or failed.
+   */
+  endMessage(): this {
+    if (!this.#inMessage) throw new Error(`${this.name}.endMessage: no message is open`);
+    this.#inMessage = false;
+    const held = this.#between.splice(0);
+    for (let i = 0; i < held.length; i++) this.write(held[i] as string | Uint8Array);
+    return this;
+  }
+
+  /**
+   * Writes `data` as a message of its own: at once when no message is open,
+   * else just after the open one ends. What wait events write (a keep-alive,
+   * a notice) goes through here, never through {@link ProtWriter.write}.
+   * @throws ProtWriteError when the sink is closed or failed.
+   */
+  writeBetween(data: string | Uint8Array): this {
+    if (!this.#inMessage) return this.write(data);
+    this.#usable();
+    this.#between.push(data);
+    return this;
+  }
+
+  #bytes(value: unknown, method: string, arg: string): Buffer {
+    if (typeof value === "string") return Buffer.from(value, this.#encoding);
+    const bytes = bytesOf(value);
+    if (bytes === undefined) throw new TypeError(`${this.name}.${method}: ${arg} must be a string or bytes (a Uint8Array), got ${kindOf(value)}`);
+    return bytes;
+  }
+
+  #print(value: unknown, astring: boolean, method: string): this {
+    const bytes = value === null ? null : this.#bytes(value, method, "its argument");
+    switch (imapForm(bytes, astring)) {
+      case "nil":
+        return this.write("NIL");
+      case "atom":
+        return this.write(bytes as Uint8Array);
+      case "quoted":
+        return this.write('"').write(bytes as Uint8Array).write('"');
+      default:
+        return this.printLiteral(bytes as Uint8Array);
+    }
+  }
+
+  /** Fails the writer, releasing what it holds, when `n` more bytes would pass `maxBuffered`. */
+  #room(n: number): void {
+    if (n <= this.#max - this.pending) return;
+    const message = `${this.name}: more than ${this.#max} bytes of output are waiting for the peer (maxBuffered); it is not reading`;
+    this.#overflow = message;
+    this.#fail(message);
+    this.#buf = null;
+    this.#len = 0;
+    this.#held.length = 0;
+    this.#heldBytes = 0;
+    throw new ProtOutputLimitError(message, this.#max);
+  }
+
+  #usable(): void {
+    if (this.#error !== null) throw new ProtWriteError(this.#error);
+    if (this.#sink.destroyed || this.#sink.writableEnded) {
+      this.#fail(`${this.name}: the sink is closed`);
+      throw new ProtWriteError(this.#error as unknown as string);
+    }
+  }
+
+  #handOn(): void {
+    if (this.#len === 0) return;
+    if (this.#buf === null) return;
+    const out = this.#buf.subarray(0, this.#len);
+    this.#buf = null;
+    this.#len = 0;
+    this.#send(out);
+  }
+
+  #send(chunk: Buffer): void {
+    if (this.#error !== null) return;
+    // While the sink drains, hold chunks back rather than pile them into it.
+    if (this.#drain !== null) {
+      this.#held.push(chunk);
+      this.#heldBytes += chunk.length;
+      return;
+    }
+    let ok: boolean;
+    try {
+      ok = this.#sink.write(chunk);
+    } catch (err) {
+      this.#fail(`${this.name}: the sink failed: ${describe(err)}`);
+      return;
+    }
+    if (!ok) {
+      this.#drain = new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.#sink.off("drain", done);
+          this.#sink.off("close", done);
+          this.#sink.off("error", done);
+          this.#drain = null;
+          const held = this.#held.splice(0);
+          this.#heldBytes = 0;
+          for (let i = 0; i < held.length; i++) this.#send(held[i] as Buffer);
+          resolve();
+        };
+        this.#sink.on("drain", done);
+        this.#sink.on("close", done);
+        // A sink without autoDestroy reports a failed write by 'error' alone.
+        this.#sink.on("error", done);
+      });
+    }
+  }
+
+  #fail(message: string): void {
+    this.#error ??= message;
+  }
+}
+
+function limit(n: number, what: string): number {
+  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`ProtWriter: ${what} must be a positive integer, got ${n}`);
+  return n;
+}

@@ -1,0 +1,246 @@
+// @ts-nocheck
+import type { Readable } from "node:stream";
+import { bytesOf, kindOf } from "./bytes.js";
+import type { Clock, Timer } from "./clock.js";
+import { Messages } from "./messages.js";
+
+/**
+ * Where a {@link ByteSource} delivers what it produces. A {@link ProtStream}
+ * is the sink of its source. Call the methods on the sink (`sink.push(chunk)`):
+ * they are not bound, so pass `(c) => sink.push(c)`, not `sink.push`, as a
+ * listener.
+ */
+export interface ByteSink {
+  /** Bytes have arrived. The sink owns `chunk` from now on. */
+  push(chunk: Buffer): void;
+  /** No more bytes will arrive. */
+  end(): void;
+  /** The source failed; `message` says why. No more bytes will arrive. */
+  fail(message: string, cause?: unknown): void;
+}
+
+/**
+ * Anything a {@link ProtStream} can read from. Node streams are adapted with
+ * {@link readableSource}; {@link ScriptedSource} plays bytes at virtual
+ * times. Implement this interface to read from anything else.
+ */
+export interface ByteSource {
+  /** Starts delivering to `sink`; called once, by the stream's constructor. */
+  attach(sink: ByteSink): void;
+  /** Asks the source to stop delivering for now (the stream's buffer is full). */
+  pause(): void;
+  /** Lets a paused source deliver again. */
+  resume(): void;
+  /** Stops delivering for good and releases what the source holds. */
+  close(): void;
+}
+
+/** Options of {@link readableSource}. */
+export interface ReadableSourceOptions {
+  /**
+   * Destroy the Node stream when the source is closed. Default `true`; pass
+   * `false` when the same socket is still written through a {@link ProtWriter}
+   * that closes it.
+   */
+  destroyOnClose?: boolean;
+}
+
+/**
+ * Adapts a Node `Readable` (a `net.Socket`, a pipe, any `Duplex`) into a
+ * {@link ByteSource}. Bytes are taken as the stream emits them; string
+ * chunks (from a Readable with an encoding set) are taken as UTF-8, and
+ * typed arrays by the bytes they cover. Any other chunk (an object from an
+ * objectMode stream) fails the stream with a message naming it; nothing is
+ * thrown into the Readable. A Readable feeds one source at a time.
+ */
+export function readableSource(readable: Readable, options: ReadableSourceOptions = {}): ByteSource {
+  return new ReadableByteSource(readable, options.destroyOnClose ?? true);
+}
+
+// The listeners are shared by every source and find theirs through a tag on
+// the Readable: per connection that is one property instead of a closure per
+// listener, which is most of what an idle connection costs.
+const kSource = Symbol("prot-events.readableSource");
+
+interface Tagged {
+  [kSource]?: ReadableByteSource | undefined;
+}
+
+function onData(this: Readable, chunk: unknown): void {
+  (this as Tagged)[kSource]?.data(chunk);
+}
+
+function onEnd(this: Readable): void {
+  (this as Tagged)[kSource]?.finish(null);
+}
+
+function onError(this: Readable, err: Error): void {
+  (this as Tagged)[kSource]?.finish(err);
+}
+
+// 'close' after 'end' or 'error' finds the source detached; before them, the
+// Readable was destroyed with input still to come, which is no clean end: a
+// partial line must not pass for a whole one.
+function onClose(this: Readable): void {
+  (this as Tagged)[kSource]?.finish(new Error(Messages.closedEarly));
+}
+
+function ignoreError(): void {}
+
+class ReadableByteSource implements ByteSource {
+  readonly #readable: Readable;
+  readonly #destroyOnClose: boolean;
+  #sink: ByteSink | null = null;
+
+  constructor(readable: Readable, destroyOnClose: boolean) {
+    this.#readable = readable;
+    this.#destroyOnClose = destroyOnClose;
+  }
+
+  attach(sink: ByteSink): void {
+    const r = this.#readable;
+    if ((r as Tagged)[kSource] !== undefined) throw new Error("readableSource: this Readable already feeds another source");
+    this.#sink = sink;
+    (r as Tagged)[kSource] = this;
+    r.on("data", onData);
+    r.on("end", onEnd);
+    r.on("error", onError);
+    r.on("close", onClose);
+    if (r.readableEnded) this.finish(null);
+    else if (r.destroyed) this.finish(r.errored ?? new Error(Messages.closedEarly));
+  }
+
+  data(chunk: unknown): void {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : bytesOf(chunk);
+    if (bytes !== undefined) this.#sink?.push(bytes);
+    else this.finish(new Error(`readableSource: the Readable emitted ${kindOf(chunk)}, not bytes or a string (an objectMode stream?)`));
+  }
+
+  /** The input is over: ended when `err` is null, else failed. */
+  finish(err: Error | null): void {
+    const sink = this.#sink;
+    if (sink === null) return;
+    this.#detach();
+    if (err === null) sink.end();
+    else sink.fail(err.message, err);
+  }
+
+  pause(): void {
+    this.#readable.pause();
+  }
+
+  resume(): void {
+    this.#readable.resume();
+  }
+
+  close(): void {
+    this.#detach();
+    if (this.#destroyOnClose) this.#readable.destroy();
+  }
+
+  #detach(): void {
+    const r = this.#readable;
+    this.#sink = null;
+    if ((r as Tagged)[kSource] !== this) return;
+    (r as Tagged)[kSource] = undefined;
+    r.off("data", onData);
+    r.off("end", onEnd);
+    r.off("error", onError);
+    r.off("close", onClose);
+    // Keep a late 'error' from becoming an uncaught exception once we stop listening.
+    if (!r.listeners("error").includes(ignoreError)) r.on("error", ignoreError);
+  }
+}
+
+/** One step of a {@link ScriptedSource}: bytes that arrive at a time. */
+export interface Arrival {
+  /** Absolute clock time of the arrival. */
+  at: number;
+  /** The bytes (any typed array, by the bytes it covers); a string is taken as UTF-8. */
+  data: string | ArrayBufferView;
+}
+
+/** How a {@link ScriptedSource} ends. */
+export interface ScriptEnd {
+  /** Absolute clock time at which the input ends. */
+  at: number;
+  /** When given, the input fails with this message instead of ending cleanly. */
+  error?: string;
+}
+
+/**
+ * An in-memory source that delivers scripted bytes at given clock times,
+ * for tests and for the conformance suite. Use it with a
+ * {@link VirtualClock} to make every arrival exact and repeatable.
+ */
+export class ScriptedSource implements ByteSource {
+  readonly #clock: Clock;
+  readonly #arrivals: Arrival[];
+  readonly #end: ScriptEnd | undefined;
+  readonly #timers: Timer[] = [];
+  readonly #held: Array<() => void> = [];
+  #sink: ByteSink | null = null;
+  #paused = false;
+  #closed = false;
+
+  /**
+   * @param clock - the clock whose time the arrivals are given in.
+   * @param arrivals - bytes and when they arrive; any order.
+   * @param end - when the input ends or fails; without it the input stays open.
+   * @throws RangeError naming the arrival whose time is not a finite number.
+   * @throws TypeError naming the arrival whose data is neither a string nor bytes.
+   */
+  constructor(clock: Clock, arrivals: readonly Arrival[], end?: ScriptEnd) {
+    arrivals.forEach((a, i) => {
+      if (!Number.isFinite(a.at)) throw new RangeError(`ScriptedSource: arrival ${i} has time ${a.at}, not a finite number`);
+      if (typeof a.data !== "string" && bytesOf(a.data) === undefined) {
+        throw new TypeError(`ScriptedSource: arrival ${i} has data ${kindOf(a.data)}, not a string or bytes`);
+      }
+    });
+    if (end !== undefined && !Number.isFinite(end.at)) {
+      throw new RangeError(`ScriptedSource: end time ${end.at} is not a finite number`);
+    }
+    this.#clock = clock;
+    this.#arrivals = [...arrivals].sort((a, b) => a.at - b.at);
+    this.#end = end;
+  }
+
+  /** {@inheritDoc ByteSource.attach} */
+  attach(sink: ByteSink): void {
+    this.#sink = sink;
+    for (const a of this.#arrivals) {
+      // A copy: the script may be played again.
+      const chunk = typeof a.data === "string" ? Buffer.from(a.data, "utf8") : Buffer.from(bytesOf(a.data) as Buffer);
+      this.#timers.push(this.#clock.schedule(a.at, () => this.#deliver(() => sink.push(chunk))));
+    }
+    const end = this.#end;
+    if (end !== undefined) {
+      const finish = end.error === undefined ? () => sink.end() : () => sink.fail(end.error as string);
+      this.#timers.push(this.#clock.schedule(end.at, () => this.#deliver(finish)));
+    }
+  }
+
+  /** {@inheritDoc ByteSource.pause} */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  /** {@inheritDoc ByteSource.resume} */
+  resume(): void {
+    this.#paused = false;
+    while (!this.#paused && this.#held.length > 0) (this.#held.shift() as () => void)();
+  }
+
+  /** {@inheritDoc ByteSource.close} */
+  close(): void {
+    this.#closed = true;
+    for (const t of this.#timers) t.cancel();
+    this.#held.length = 0;
+  }
+
+  #deliver(step: () => void): void {
+    if (this.#closed || this.#sink === null) return;
+    if (this.#paused || this.#held.length > 0) this.#held.push(step);
+    else step();
+  }
+}

@@ -1,0 +1,191 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { SystemClock, VirtualClock } from "prot-events";
+
+describe("VirtualClock", () => {
+  it("runs timers in time order, same-time ones in scheduling order, each at its time", async () => {
+    const clock = new VirtualClock(5);
+    const log: string[] = [];
+    clock.schedule(20, () => log.push(`b@${clock.now()}`));
+    clock.schedule(10, () => log.push(`a@${clock.now()}`));
+    clock.schedule(20, () => log.push(`c@${clock.now()}`));
+    const t = clock.schedule(15, () => log.push("cancelled"));
+    t.cancel();
+    t.cancel();
+    expect(clock.nextTimerAt()).toBe(10);
+    await clock.advanceTo(30);
+    expect(log).toEqual(["a@10", "b@20", "c@20"]);
+    expect(clock.now()).toBe(30);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("keeps scheduling order at one time however the times interleave, and moves a timer by reschedule", async () => {
+    const clock = new VirtualClock(0);
+    const log: string[] = [];
+    const at = (name: string) => () => log.push(`${name}@${clock.now()}`);
+    const a = clock.schedule(10, at("a"));
+    clock.schedule(20, at("b"));
+    clock.schedule(10, at("c"));
+    clock.schedule(20, at("d"));
+    const e = clock.schedule(30, at("e"));
+    // Pending: moved behind c, the last scheduled for 10.
+    a.reschedule?.(10);
+    // Cancelled, then rescheduled: pending again, at 5, now the earliest.
+    e.cancel();
+    e.reschedule?.(5);
+    expect(clock.nextTimerAt()).toBe(5);
+    expect(clock.pendingTimers).toBe(5);
+    await clock.advanceTo(25);
+    expect(log).toEqual(["e@5", "c@10", "a@10", "b@20", "d@20"]);
+    // Ran already: runs again at its new time.
+    a.reschedule?.(40);
+    expect(clock.nextTimerAt()).toBe(40);
+    await clock.advanceTo(50);
+    expect(log.slice(5)).toEqual(["a@40"]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("lets promise callbacks run between timer times", async () => {
+    const clock = new VirtualClock();
+    const seen: number[] = [];
+    const wait = (at: number) => new Promise<void>((r) => clock.schedule(at, r));
+    const task = (async () => {
+      await wait(10);
+      seen.push(clock.now());
+      await wait(clock.now() + 5);
+      seen.push(clock.now());
+    })();
+    await clock.advance(100);
+    await task;
+    expect(seen).toEqual([10, 15]);
+  });
+
+  it("runs a timer scheduled in the past at once, at the current time", async () => {
+    const clock = new VirtualClock(50);
+    const log: number[] = [];
+    clock.schedule(10, () => log.push(clock.now()));
+    await clock.advance(0);
+    expect(log).toEqual([50]);
+  });
+
+  it("refuses to go back in time and reports a stuck or endless run", async () => {
+    const clock = new VirtualClock(10);
+    await expect(clock.advanceTo(5)).rejects.toThrow(/5 is before the current time 10/);
+    await expect(clock.runUntil(new Promise(() => {}))).rejects.toThrow(/stuck at time 10: the promise is pending and no timer is scheduled/);
+    const tick = (): void => void clock.schedule(clock.now() + 1, tick);
+    tick();
+    await expect(clock.runUntil(new Promise(() => {}), { until: 100 })).rejects.toThrow(/still pending at the time limit 100/);
+    await expect(clock.runUntil(new Promise(() => {}), { maxSteps: 3 })).rejects.toThrow(/after 3 timer steps/);
+    expect(() => new VirtualClock(Number.NaN)).toThrow(/not finite/);
+  });
+
+  it("settles with the promise's rejection", async () => {
+    const clock = new VirtualClock();
+    const p = new Promise((_r, j) => clock.schedule(3, () => j(new Error("nope"))));
+    await expect(clock.runUntil(p)).rejects.toThrow("nope");
+  });
+});
+
+describe("SystemClock", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  // Monotonic, and never early at any tick.
+  it("is not moved by steps of the wall clock, back or forward", async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const clock = new SystemClock();
+    const fired: number[] = [];
+    clock.schedule(clock.now() + 300, () => fired.push(1));
+    vi.setSystemTime(1_000_000 - 3000);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(fired).toEqual([1]);
+    clock.schedule(clock.now() + 300, () => fired.push(2));
+    vi.setSystemTime(Date.now() + 10_000);
+    await vi.advanceTimersByTimeAsync(299);
+    expect(fired).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fired).toEqual([1, 2]);
+  });
+
+  it("with tick 1000, a mark set to now() + 3 late in a second fires after 3 seconds, not 2.03", async () => {
+    vi.useFakeTimers({ now: 5_000_000 });
+    const clock = new SystemClock({ tick: 1000 });
+    await vi.advanceTimersByTimeAsync(970);
+    const start = performance.now();
+    let firedAfter = -1;
+    clock.schedule(clock.now() + 3, () => (firedAfter = performance.now() - start));
+    await vi.advanceTimersByTimeAsync(2999);
+    expect(firedAfter).toBe(-1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(firedAfter).toBe(3000);
+  });
+
+  it("runs timers due at one tick in the order they were scheduled", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const clock = new SystemClock({ tick: 1000 });
+    const log: string[] = [];
+    await vi.advanceTimersByTimeAsync(900);
+    clock.schedule(3, () => log.push("first"));
+    await vi.advanceTimersByTimeAsync(200);
+    clock.schedule(3, () => log.push("second"));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(log).toEqual(["first", "second"]);
+  });
+
+  it("counts milliseconds, or whole seconds with a tick of 1000, and fires on time", async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const ms = new SystemClock();
+    const sec = new SystemClock({ tick: 1000 });
+    expect(ms.now()).toBe(1_000_000);
+    expect(sec.now()).toBe(1000);
+    const log: string[] = [];
+    ms.schedule(1_000_250, () => log.push(`ms@${Date.now()}`));
+    sec.schedule(1002, () => log.push(`sec@${Date.now()}`));
+    ms.schedule(1_000_100, () => log.push(`first@${Date.now()}`));
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(log).toEqual(["first@1000100", "ms@1000250", "sec@1002000"]);
+    expect(() => new SystemClock({ tick: 0 })).toThrow(/tick must be a positive number/);
+  });
+
+  it("keeps its other timers running after a callback throws", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const clock = new SystemClock();
+    const log: number[] = [];
+    clock.schedule(10, () => {
+      throw new Error("boom");
+    });
+    clock.schedule(10, () => log.push(10));
+    clock.schedule(80, () => log.push(80));
+    // The throw escapes the Node timer, as a throwing setTimeout callback's would.
+    await expect(vi.advanceTimersByTimeAsync(10)).rejects.toThrow("boom");
+    clock.schedule(50, () => log.push(50));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(log).toEqual([10, 50, 80]);
+  });
+
+  it("keeps a single Node timer for all its timers and none once they are cancelled", () => {
+    vi.useFakeTimers({ now: 0 });
+    const clock = new SystemClock();
+    const timers = Array.from({ length: 1000 }, (_, i) => clock.schedule(100 + i, () => {}));
+    expect(vi.getTimerCount()).toBe(1);
+    for (const t of timers) t.cancel();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("re-arms its Node timer when a rescheduled timer becomes the earliest or stops being it", () => {
+    vi.useFakeTimers({ now: 0 });
+    const clock = new SystemClock();
+    const log: number[] = [];
+    const late = clock.schedule(500, () => log.push(500));
+    const early = clock.schedule(100, () => log.push(Date.now()));
+    early.reschedule?.(700);
+    vi.advanceTimersByTime(499);
+    expect(log).toEqual([]);
+    late.reschedule?.(50);
+    vi.advanceTimersByTime(1);
+    expect(log).toEqual([500]);
+    vi.advanceTimersByTime(200);
+    expect(log).toEqual([500, 700]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * Writes test/mutation/survivors.md from the report of `npm run mutation`
+ * (reports/mutation/mutation.json): the scores per file, and every mutant
+ * the conformance tests let live, with its reason. A reason written in the
+ * file before (why the mutant is equivalent, or which case should kill it)
+ * is kept for the same mutant (the same file, mutator, original code and
+ * replacement, wherever the code has moved); a new survivor is listed as not
+ * reviewed.
+ *
+ *   npx tsx test/mutation/survivors.ts [report.json ...]   (default: reports/mutation/mutation.json)
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "..", "..");
+const OUT = join(here, "survivors.md");
+const UNREVIEWED = "not reviewed";
+
+interface Mutant {
+  mutatorName: string;
+  replacement?: string;
+  status: string;
+  location: { start: { line: number; column: number }; end: { line: number; column: number } };
+}
+interface Report {
+  files: Record<string, { source: string; mutants: Mutant[] }>;
+}
+
+/** Scores as Stryker counts them: detected (killed, timed out) over valid mutants, and over covered ones. */
+export function scores(mutants: Mutant[]): { total: number; detected: number; survived: number; noCoverage: number; score: number; covered: number } {
+  const n = (s: string): number => mutants.filter((m) => m.status === s).length;
+  const detected = n("Killed") + n("Timeout");
+  const survived = n("Survived");
+  const noCoverage = n("NoCoverage");
+  const valid = detected + survived + noCoverage;
+  return { total: valid, detected, survived, noCoverage, score: valid ? (100 * detected) / valid : 0, covered: detected + survived ? (100 * detected) / (detected + survived) : 0 };
+}
+
+function cell(text: string): string {
+  return text.replace(/\s+/g, " ").replace(/\|/g, "\\|").slice(0, 100);
+}
+
+/** A snippet of code as a table cell. */
+function code(text: string): string {
+  return `\`${cell(text).replace(/`/g, "'") || '""'}\``;
+}
+
+/**
+ * The code a mutant replaces, cut from the file's source at its location.
+ * Rows are keyed by it, not by line numbers, so that a reason survives edits
+ * of the file elsewhere.
+ */
+export function original(source: string, m: Mutant): string {
+  const lines = source.split("\n");
+  const { start, end } = m.location;
+  if (start.line === end.line) return (lines[start.line - 1] ?? "").slice(start.column - 1, end.column - 1);
+  const first = (lines[start.line - 1] ?? "").slice(start.column - 1);
+  const last = (lines[end.line - 1] ?? "").slice(0, end.column - 1);
+  return [first, ...lines.slice(start.line, end.line - 1), last].join("\n");
+}
+
+/** The reasons already written, by the row's key (its first three cells). */
+function previousReasons(): Map<string, string> {
+  const reasons = new Map<string, string>();
+  if (!existsSync(OUT)) return reasons;
+  for (const line of readFileSync(OUT, "utf8").split("\n")) {
+    const cells = line.split(/(?<!\\)\|/).map((c) => c.trim());
+    if (cells.length >= 7 && /^`src\//.test(cells[1] ?? "")) reasons.set(cells.slice(1, 5).join("|"), cells[5] ?? UNREVIEWED);
+  }
+  return reasons;
+}
+
+function main(): void {
+  // Several reports (runs restricted with --mutate) merge; a file in a later one replaces it in an earlier one.
+  const paths = process.argv.length > 2 ? process.argv.slice(2) : [join(root, "reports", "mutation", "mutation.json")];
+  const merged: Report["files"] = {};
+  for (const path of paths) Object.assign(merged, (JSON.parse(readFileSync(resolve(path), "utf8")) as Report).files);
+  const reasons = previousReasons();
+  const files = Object.entries(merged).map(([file, f]) => [relative(root, resolve(root, file)), f] as const).sort(([a], [b]) => a.localeCompare(b));
+  const all = files.flatMap(([, f]) => f.mutants);
+  const pct = (x: number): string => `${x.toFixed(1)}%`;
+  const lines = [
+    "# Mutants the conformance tests let live",
+    "",
+    "Written by `npx tsx test/mutation/survivors.ts` from the report of `npm run mutation` (StrykerJS on the",
+    "event core of `src/`, killed only by the conformance tests: the cases and their quirk forms against the",
+    "reference, the spec pages' examples, the generated differential run). Each survivor is either to be",
+    "killed by a new case or kept here with the reason it is equivalent.",
+    "",
+    "| file | mutants | killed or timed out | survived | not covered | score | score of covered |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...[...files.map(([file, f]) => [file, f.mutants] as const), ["all", all] as const].map(([file, ms]) => {
+      const s = scores([...ms]);
+      return `| ${file === "all" ? "**all**" : `\`${file}\``} | ${s.total} | ${s.detected} | ${s.survived} | ${s.noCoverage} | ${pct(s.score)} | ${pct(s.covered)} |`;
+    }),
+    "",
+    "| file | mutator | code | becomes | reason | status |",
+    "| --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const [file, f] of files) {
+    for (const m of f.mutants.filter((x) => x.status === "Survived" || x.status === "NoCoverage")) {
+      const key = [`\`${file}\``, cell(m.mutatorName), code(original(f.source, m)), code(m.replacement ?? "")];
+      lines.push(`| ${key.join(" | ")} | ${reasons.get(key.join("|")) ?? UNREVIEWED} | ${m.status} |`);
+    }
+  }
+  writeFileSync(OUT, `${lines.join("\n")}\n`);
+  const s = scores(all);
+  console.log(`mutation score ${pct(s.score)} (${s.detected}/${s.total}), of covered mutants ${pct(s.covered)}; ${s.survived} survived, ${s.noCoverage} not covered; written to ${relative(process.cwd(), OUT)}`);
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

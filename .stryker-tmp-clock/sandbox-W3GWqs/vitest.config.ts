@@ -1,0 +1,42 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+
+// Tests and examples import the package by its name, as users do; here that
+// name resolves to the sources, so no build is needed to run them.
+const alias = [
+  { find: /^prot-events\/cyrus$/, replacement: fileURLToPath(new URL("./src/cyrus.ts", import.meta.url)) },
+  { find: /^prot-events$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+];
+
+// Every test file belongs to exactly one project; a file not named below is
+// a unit test, so a new file always runs. The time limits are hang guards
+// sized to each kind of work on a busy 2-core machine, never a measure.
+const SUITE = ["conformance-reference", "faulty", "generated", "model", "spec", "examples", "tsdoc", "abuse"];
+const PROCESSES = ["cli", "close", "driver", "fault-matrix", "hostile-peer", "python-driver", "cyrus-driver", "generated-cyrus", "generated-driver", "package", "bench-smoke", "site-bench"];
+const BROWSER = ["site.browser"];
+const SOAK = ["soak"];
+const files = (names: string[]): string[] => names.map((n) => `test/${n}.test.ts`);
+
+const project = (name: string, include: string[], testTimeout: number, extra: TestProjectInlineConfiguration["test"] = {}): TestProjectInlineConfiguration => ({
+  extends: true,
+  test: { name, include, testTimeout, hookTimeout: testTimeout, ...extra },
+});
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    reporters: ["default", "./test/closing-line-reporter.ts"],
+    projects: [
+      // Virtual time and in-process streams: seconds at most; `npm run test:unit` runs these alone.
+      project("unit", ["test/**/*.test.ts"], 60_000, { exclude: files([...SUITE, ...PROCESSES, ...BROWSER, ...SOAK]) }),
+      // Every case and generated case against models and the reference, in process; megabytes of hostile input.
+      project("suite", files(SUITE), 300_000),
+      // Child processes: the built CLI, drivers (the C one may fetch and build first), npm pack.
+      // One file at a time: npm pack rebuilds the dist/ the others start.
+      project("processes", files(PROCESSES), 900_000, { globalSetup: ["./test/setup/processes.ts"], maxWorkers: 1 }),
+      // The built site in Debian's Chromium.
+      project("browser", files(BROWSER), 900_000, { globalSetup: ["./test/setup/chromium.ts"] }),
+      project("soak", files(SOAK), 900_000),
+    ],
+  },
+});
