@@ -69,8 +69,8 @@ export function bundled(): Contender[] {
     },
     ...cyrusBuilds().map((b) => ({
       label: b.title,
-      short: b.label === "shipped" ? "Cyrus 3.6.1 as shipped" : `Cyrus ${b.label}`,
-      slug: b.label === "shipped" ? "cyrus-3.6.1" : `cyrus-${b.label}-source`,
+      short: b.label.startsWith("shipped") ? `Cyrus ${b.version} as shipped` : `Cyrus ${b.label}`,
+      slug: b.label.startsWith("shipped") ? `cyrus-${b.version}` : `cyrus-${b.label}-source`,
       command: shellCommand(b),
       start: () => DriverExecutor.start(b.command, 600_000),
     })),

@@ -3,9 +3,11 @@
  * (reports/mutation/mutation.json): the scores per file, and every mutant
  * the conformance tests let live, with its reason. A reason written in the
  * file before (why the mutant is equivalent, or which case should kill it)
- * is kept for the same mutant; a new survivor is listed as not reviewed.
+ * is kept for the same mutant (the same file, mutator, original code and
+ * replacement, wherever the code has moved); a new survivor is listed as not
+ * reviewed.
  *
- *   npx tsx test/mutation/survivors.ts [reports/mutation/mutation.json]
+ *   npx tsx test/mutation/survivors.ts [report.json ...]   (default: reports/mutation/mutation.json)
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -40,50 +42,90 @@ function cell(text: string): string {
   return text.replace(/\s+/g, " ").replace(/\|/g, "\\|").slice(0, 100);
 }
 
-/** The reasons already written, by the row's key (its first three cells). */
-function previousReasons(): Map<string, string> {
+/** A snippet of code as a table cell. */
+function code(text: string): string {
+  return `\`${cell(text).replace(/`/g, "'") || '""'}\``;
+}
+
+/**
+ * The code a mutant replaces, cut from the file's source at its location.
+ * Rows are keyed by it, not by line numbers, so that a reason survives edits
+ * of the file elsewhere.
+ */
+export function original(source: string, m: Mutant): string {
+  const lines = source.split("\n");
+  const { start, end } = m.location;
+  if (start.line === end.line) return (lines[start.line - 1] ?? "").slice(start.column - 1, end.column - 1);
+  const first = (lines[start.line - 1] ?? "").slice(start.column - 1);
+  const last = (lines[end.line - 1] ?? "").slice(0, end.column - 1);
+  return [first, ...lines.slice(start.line, end.line - 1), last].join("\n");
+}
+
+/** What survivors.md holds now: the reasons by row key (file, mutator, code, replacement), and every score and survivor row by file. */
+function previous(): { reasons: Map<string, string>; rows: Map<string, { score?: string; survivors: string[] }> } {
   const reasons = new Map<string, string>();
-  if (!existsSync(OUT)) return reasons;
+  const rows = new Map<string, { score?: string; survivors: string[] }>();
+  if (!existsSync(OUT)) return { reasons, rows };
+  const of = (file: string): { score?: string; survivors: string[] } => rows.get(file) ?? rows.set(file, { survivors: [] }).get(file)!;
   for (const line of readFileSync(OUT, "utf8").split("\n")) {
     const cells = line.split(/(?<!\\)\|/).map((c) => c.trim());
-    if (cells.length >= 6 && /^`src\//.test(cells[1] ?? "")) reasons.set(cells.slice(1, 4).join("|"), cells[4] ?? UNREVIEWED);
+    const file = /^`(src\/[^`]+)`$/.exec(cells[1] ?? "")?.[1];
+    if (file === undefined) continue;
+    if (cells.length === 9) of(file).score = line;
+    else if (cells.length === 8) {
+      reasons.set(cells.slice(1, 5).join("|"), cells[5] ?? UNREVIEWED);
+      of(file).survivors.push(line);
+    }
   }
-  return reasons;
+  return { reasons, rows };
 }
 
 function main(): void {
-  const path = resolve(process.argv[2] ?? join(root, "reports", "mutation", "mutation.json"));
-  const report = JSON.parse(readFileSync(path, "utf8")) as Report;
-  const reasons = previousReasons();
-  const files = Object.entries(report.files).map(([file, f]) => [relative(root, resolve(root, file)), f] as const).sort(([a], [b]) => a.localeCompare(b));
+  // Several reports (runs restricted with --mutate) merge; a file in a later one replaces it in an earlier one.
+  const paths = process.argv.length > 2 ? process.argv.slice(2) : [join(root, "reports", "mutation", "mutation.json")];
+  const merged: Report["files"] = {};
+  for (const path of paths) Object.assign(merged, (JSON.parse(readFileSync(resolve(path), "utf8")) as Report).files);
+  const { reasons, rows } = previous();
+  // A file that no report given covers keeps its rows from the last run that did.
+  const kept = [...rows.keys()].filter((file) => merged[file] === undefined && merged[resolve(root, file)] === undefined).sort();
+  const files = Object.entries(merged).map(([file, f]) => [relative(root, resolve(root, file)), f] as const).sort(([a], [b]) => a.localeCompare(b));
   const all = files.flatMap(([, f]) => f.mutants);
   const pct = (x: number): string => `${x.toFixed(1)}%`;
+  type Counts = ReturnType<typeof scores>;
+  const row = (name: string, c: Counts): string => `| ${name} | ${c.total} | ${c.detected} | ${c.survived} | ${c.noCoverage} | ${pct(c.score)} | ${pct(c.covered)} |`;
+  // The counts of the kept files' score rows, added to this run's.
+  const total = kept.reduce((acc: Counts, file) => {
+    const [t, d, sv, nc] = (rows.get(file)?.score ?? "").split("|").slice(2, 6).map((c) => Number(c.trim()) || 0) as [number, number, number, number];
+    const n = { total: acc.total + t, detected: acc.detected + d, survived: acc.survived + sv, noCoverage: acc.noCoverage + nc };
+    return { ...n, score: n.total ? (100 * n.detected) / n.total : 0, covered: n.detected + n.survived ? (100 * n.detected) / (n.detected + n.survived) : 0 };
+  }, scores(all));
   const lines = [
     "# Mutants the conformance tests let live",
     "",
     "Written by `npx tsx test/mutation/survivors.ts` from the report of `npm run mutation` (StrykerJS on the",
     "event core of `src/`, killed only by the conformance tests: the cases and their quirk forms against the",
     "reference, the spec pages' examples, the generated differential run). Each survivor is either to be",
-    "killed by a new case or kept here with the reason it is equivalent.",
+    "killed by a new case or kept here with the reason it is equivalent. A file that the last run did not",
+    "mutate keeps its rows from the run that did.",
     "",
     "| file | mutants | killed or timed out | survived | not covered | score | score of covered |",
     "| --- | --- | --- | --- | --- | --- | --- |",
-    ...[...files.map(([file, f]) => [file, f.mutants] as const), ["all", all] as const].map(([file, ms]) => {
-      const s = scores([...ms]);
-      return `| ${file === "all" ? "**all**" : `\`${file}\``} | ${s.total} | ${s.detected} | ${s.survived} | ${s.noCoverage} | ${pct(s.score)} | ${pct(s.covered)} |`;
-    }),
+    ...files.map(([file, f]) => row(`\`${file}\``, scores(f.mutants))),
+    ...kept.map((file) => rows.get(file)?.score ?? ""),
+    row("**all**", total),
     "",
-    "| where | mutator | becomes | reason | status |",
-    "| --- | --- | --- | --- | --- |",
+    "| file | mutator | code | becomes | reason | status |",
+    "| --- | --- | --- | --- | --- | --- |",
   ];
   for (const [file, f] of files) {
     for (const m of f.mutants.filter((x) => x.status === "Survived" || x.status === "NoCoverage")) {
-      const key = [`\`${file}:${m.location.start.line}:${m.location.start.column}\``, cell(m.mutatorName), `\`${cell(m.replacement ?? "") || '""'}\``];
+      const key = [`\`${file}\``, cell(m.mutatorName), code(original(f.source, m)), code(m.replacement ?? "")];
       lines.push(`| ${key.join(" | ")} | ${reasons.get(key.join("|")) ?? UNREVIEWED} | ${m.status} |`);
     }
   }
+  for (const file of kept) lines.push(...(rows.get(file)?.survivors ?? []));
   writeFileSync(OUT, `${lines.join("\n")}\n`);
-  const s = scores(all);
+  const s = total;
   console.log(`mutation score ${pct(s.score)} (${s.detected}/${s.total}), of covered mutants ${pct(s.covered)}; ${s.survived} survived, ${s.noCoverage} not covered; written to ${relative(process.cwd(), OUT)}`);
 }
 

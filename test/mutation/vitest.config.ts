@@ -7,13 +7,17 @@ import base from "../../vitest.config.js";
  * its quirk forms, the spec pages' examples, the generated differential run
  * against the model). A mutant these miss is a blind spot of the suite,
  * whatever the unit tests of src/ would catch.
+ *
+ * Only the base's aliases are taken: its projects would run every test of
+ * every project (the browser's included) in place of these files.
  */
-// Spread, not mergeConfig: that would add these files to the base's include.
 export default defineConfig({
-  ...base,
+  resolve: base.resolve,
   test: {
-    ...base.test,
     include: ["test/conformance-reference.test.ts", "test/quirks.test.ts", "test/spec.test.ts", "test/generated.test.ts"],
+    // A hang guard sized for a busy 2-core machine, as the suite project's.
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     reporters: ["default"],
   },
 });

@@ -1,17 +1,41 @@
 #!/bin/sh
-# Builds the driver into build/ beside this script, against Debian's
-# libcyrus.so.0 and libcyrus_min.so.0 unpacked by fetch.sh into .deb/.
+# Usage: build.sh [bookworm|bullseye]
+#
+# Builds the driver against the libcyrus.so.0 and libcyrus_min.so.0 that
+# Debian ships, unpacked by fetch.sh: Debian 12's (3.6.1, the default) from
+# .deb/ into build/driver, Debian 11's (3.2.6) from .deb-bullseye/ into
+# build/shipped-bullseye/driver.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-lib="$here/.deb/usr/lib/x86_64-linux-gnu"
+suite=${1:-bookworm}
+case "$suite" in
+    bookworm)
+        lib="$here/.deb/usr/lib/x86_64-linux-gnu"
+        out="$here/build"
+        set --
+        ;;
+    bullseye)
+        lib="$here/.deb-bullseye/usr/lib/x86_64-linux-gnu"
+        out="$here/build/shipped-bullseye"
+        # Debian 11's struct protstream keeps its event list's head at 0xf0,
+        # as its prot_addwaitevent() reads it (Debian 12's: 0x100); the other
+        # offsets are Debian 12's. The start-up check tests every one.
+        set -- -DOFF_WAITEVENT=0xf0 -DDRIVER_VERSION='"3.2.6"' -DDRIVER_PROFILE='"cyrus-3.2"' \
+            -DDRIVER_NAME='"cyrus-imapd prot layer, as Debian 11 ships it compiled"'
+        ;;
+    *) echo "usage: build.sh [bookworm|bullseye]" >&2; exit 2 ;;
+esac
 if [ ! -e "$lib/libcyrus.so.0" ] || [ ! -e /usr/include/jansson.h ] || ! command -v valgrind >/dev/null 2>&1 || ! command -v gcc >/dev/null 2>&1; then
-    "$here/fetch.sh"
+    "$here/fetch.sh" "$suite"
 fi
-mkdir -p "$here/build"
+mkdir -p "$out"
 # The executable must export time, select, pselect, read and fatal so that
-# the library's calls bind to them: -rdynamic makes sure of it.
-gcc -O2 -g -Wall -Wextra -std=gnu11 -rdynamic \
-    -o "$here/build/driver.tmp" "$here/driver.c" \
+# the library's calls bind to them: -rdynamic makes sure of it. The rpath is
+# an old-style DT_RPATH (--disable-new-dtags), which also serves the
+# libraries' own dependencies: Debian 11's libcyrus.so.0 finds the libicu67
+# and libssl1.1 unpacked beside it.
+gcc -O2 -g -Wall -Wextra -std=gnu11 -rdynamic "$@" \
+    -o "$out/driver.tmp" "$here/driver.c" \
     "$lib/libcyrus.so.0" "$lib/libcyrus_min.so.0" \
-    -Wl,-rpath,"$lib" -ljansson
-mv "$here/build/driver.tmp" "$here/build/driver"
+    -Wl,--disable-new-dtags,-rpath,"$lib" -ljansson
+mv "$out/driver.tmp" "$out/driver"

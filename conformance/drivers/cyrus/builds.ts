@@ -1,6 +1,6 @@
 /**
- * The builds of the C prot layer that the suite runs: Debian 12's compiled
- * library as it ships, and `lib/prot.c` of every cyrus-imapd release whose
+ * The builds of the C prot layer that the suite runs: the compiled library
+ * as Debian 12 (3.6.1) and Debian 11 (3.2.6) ship it, and `lib/prot.c` of every cyrus-imapd release whose
  * source Debian's archive carries, each built from its own source by
  * `build-source.sh` (see README.md beside this file). One list, read by the
  * tests, the site's matrix and the compatibility page's figures.
@@ -8,8 +8,10 @@
 
 /** One build of the C prot layer, and the command line that runs it under the suite. */
 export interface CyrusBuild {
-  /** Short label: `shipped` or the release number. */
+  /** Short label: `shipped`, `shipped-3.2.6` or the release number. */
   label: string;
+  /** The release the driver says it runs. */
+  version: string;
   /** What it is, for a column or a row. */
   title: string;
   /** The driver command, started without a shell. */
@@ -18,7 +20,7 @@ export interface CyrusBuild {
   profile: string;
 }
 
-/** The run script; `CYRUS_RELEASE` and `CYRUS_SOURCE` choose the build. */
+/** The run script; `CYRUS_SHIPPED`, `CYRUS_RELEASE` and `CYRUS_SOURCE` choose the build. */
 export const CYRUS_RUN = "conformance/drivers/cyrus/run";
 
 /** The release of each Debian suite whose deb-src lines `fetch-source.sh` keeps. */
@@ -29,12 +31,20 @@ export const CYRUS_RELEASES: readonly { release: string; suite: string }[] = [
   { release: "3.12.4", suite: "sid" },
 ];
 
-/** Debian 12's binary first, then each release built from source. */
+/** Debian's binaries first, then each release built from source. */
 export function cyrusBuilds(): CyrusBuild[] {
   return [
-    { label: "shipped", title: "Cyrus 3.6.1 (C), as Debian 12 ships it", command: CYRUS_RUN, profile: "cyrus-3.6" },
+    { label: "shipped", version: "3.6.1", title: "Cyrus 3.6.1 (C), as Debian 12 ships it", command: CYRUS_RUN, profile: "cyrus-3.6" },
+    {
+      label: "shipped-3.2.6",
+      version: "3.2.6",
+      title: "Cyrus 3.2.6 (C), as Debian 11 ships it",
+      command: `env CYRUS_SHIPPED=bullseye ${CYRUS_RUN}`,
+      profile: "cyrus-3.2",
+    },
     ...CYRUS_RELEASES.map(({ release, suite }) => ({
       label: release,
+      version: release,
       title: `Cyrus ${release} (C), built from Debian's source (${suite})`,
       command: `env CYRUS_RELEASE=${release} ${CYRUS_RUN}`,
       profile: `cyrus-${release.split(".").slice(0, 2).join(".")}`,

@@ -74,24 +74,31 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # One file of the given kind (orig or debian), from the first revision whose
 # mirror still has it. apt prints "'URI' name size SHA256:hash" per file;
-# apt-helper downloads through apt's own transport and checks the hash.
+# apt-helper downloads through apt's own transport and checks the hash. Each
+# refusal (its URL and the archive's answer) goes to $tmp/refused.
 fetch_kind() {
     for v in $revs; do
         apt-get source --print-uris -qq "cyrus-imapd=$v" 2>/dev/null | grep "\.$1\.tar\.[a-z0-9]*' " || true
     done > "$tmp/$1.uris"
     while read -r uri name _size hash; do
-        if /usr/lib/apt/apt-helper -qq download-file "$(echo "$uri" | tr -d "'")" "$tmp/$name" "$hash" >/dev/null 2>&1; then
+        uri=$(echo "$uri" | tr -d "'")
+        if /usr/lib/apt/apt-helper -qq download-file "$uri" "$tmp/$name" "$hash" > "$tmp/answer" 2>&1; then
             echo "$name"
             return 0
         fi
+        # apt-helper ends its error with the HTTP answer: "... 404  Not Found [IP: ...]".
+        answer=$(sed 's/ *\[IP:.*//; s/  */ /g' "$tmp/answer" | grep -o ' [0-9][0-9][0-9] [A-Z].*' | head -n1)
+        answer=${answer# }
+        echo "$uri: ${answer:-$(tail -n1 "$tmp/answer")}" >> "$tmp/refused"
     done < "$tmp/$1.uris"
     return 1
 }
+: > "$tmp/refused"
 orig=$(fetch_kind orig) || orig=
 debian=$(fetch_kind debian) || debian=
 if [ -z "$orig" ] || [ -z "$debian" ]; then
     missing=${orig:+Debian}; missing=${missing:-upstream}
-    echo "fetch-source.sh: the Debian archive reached from here serves no $missing tarball of cyrus-imapd $release (revisions tried: $(echo $revs))" >&2
+    echo "fetch-source.sh: the Debian archive reached from here serves no $missing tarball of cyrus-imapd $release (revisions in apt's signed source index: $(echo $revs); answers: $(paste -s -d';' "$tmp/refused" | sed 's/;/; /g'))" >&2
     exit 1
 fi
 rm -rf "$dest"

@@ -1,7 +1,18 @@
 #!/bin/sh
-# Obtains the compiled Cyrus prot layer that Debian 12 ships (package
-# cyrus-common, 3.6.1) without installing Cyrus: the package is downloaded
-# and unpacked into .deb/ beside this script (git-ignored). Also installs,
+# Usage: fetch.sh [bookworm|bullseye]
+#
+# Obtains the compiled Cyrus prot layer that Debian ships (package
+# cyrus-common) without installing Cyrus: the package is downloaded and
+# unpacked beside this script (git-ignored), Debian 12's (bookworm, 3.6.1,
+# the default) into .deb/, Debian 11's (bullseye, 3.2.6) into
+# .deb-bullseye/. Debian 11's library links libraries that Debian 12 no
+# longer has (libicu67, libssl1.1): their bullseye packages are unpacked
+# beside it. Bullseye's packages come through an apt of their own (its
+# sources list, lists and cache under .deb-bullseye/apt/, the signatures
+# checked against debian-archive-keyring), so that the system's apt never
+# sees bullseye. Only bullseye's main pool: its security suite lists
+# 3.2.6-2+deb11u4+b1, whose files the archive reached from here does not
+# serve (404). Also installs,
 # through apt (.ci/need, which says so in one line or names the command to
 # run), what the library needs at run time and what the driver needs to
 # build (gcc, libjansson-dev) and to run under valgrind (valgrind, whose
@@ -10,7 +21,12 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-deb_dir="$here/.deb"
+suite=${1:-bookworm}
+case "$suite" in
+    bookworm) deb_dir="$here/.deb" ;;
+    bullseye) deb_dir="$here/.deb-bullseye" ;;
+    *) echo "usage: fetch.sh [bookworm|bullseye]" >&2; exit 2 ;;
+esac
 lib_dir="$deb_dir/usr/lib/x86_64-linux-gnu"
 export DEBIAN_FRONTEND=noninteractive
 
@@ -31,19 +47,37 @@ apt_update_once() {
 packages="libpcre3 libicu72 libsasl2-2 libssl3 libkrb5-3 libpq5 zlib1g libsqlite3-0 libjansson-dev valgrind:valgrind gcc:gcc libc6-dev"
 "$here/../../../.ci/need" "the C driver" $packages
 
+# apt-get download writes into the current directory.
+download() {
+    if [ "$suite" = bookworm ]; then
+        if ! (cd "$1" && apt-get download -qq cyrus-common >/dev/null 2>&1); then
+            apt_update_once
+            (cd "$1" && apt-get download -qq cyrus-common)
+        fi
+        return
+    fi
+    apt_root="$1/apt"
+    mkdir -p "$apt_root/lists/partial" "$apt_root/cache/archives/partial"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bullseye main" > "$apt_root/sources.list"
+    set -- "$1" -o Dir::Etc::SourceList="$apt_root/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
+        -o Dir::State::Lists="$apt_root/lists" -o Dir::Cache="$apt_root/cache" -o APT::Sandbox::User=root
+    dir=$1
+    shift
+    apt-get "$@" update -qq
+    (cd "$dir" && apt-get "$@" download -qq cyrus-common libicu67 libssl1.1)
+}
+
 if [ ! -e "$lib_dir/libcyrus.so.0" ] || [ ! -e "$lib_dir/libcyrus_min.so.0" ]; then
-    echo "prot-events: downloading cyrus-common, Debian's compiled Cyrus prot layer, for the C driver (apt-get download cyrus-common)" >&2
+    echo "prot-events: downloading cyrus-common of Debian $suite, Debian's compiled Cyrus prot layer, for the C driver (apt-get download cyrus-common)" >&2
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT
-    # apt-get download writes into the current directory.
-    if ! (cd "$tmp" && apt-get download -qq cyrus-common >/dev/null 2>&1); then
-        apt_update_once
-        (cd "$tmp" && apt-get download -qq cyrus-common)
-    fi
+    download "$tmp"
     rm -rf "$deb_dir"
     mkdir -p "$deb_dir"
-    dpkg -x "$tmp"/cyrus-common_*.deb "$deb_dir"
-    ls "$tmp"/cyrus-common_*.deb | sed 's|.*/||' > "$deb_dir/PACKAGE"
+    for deb in "$tmp"/*.deb; do
+        dpkg -x "$deb" "$deb_dir"
+    done
+    ls "$tmp"/*.deb | sed 's|.*/||' > "$deb_dir/PACKAGE"
 fi
 
 # Every library the two need must resolve.

@@ -55,8 +55,11 @@ extern struct protstream *protgroup_getelement(struct protgroup *group, size_t e
  * The head of a stream's event list: its offset in Debian 12's struct
  * protstream (built with TLS and zlib), read from the machine code of
  * prot_addwaitevent(). The driver and the dispatch benchmark each check it
- * at start-up against what the library itself does.
+ * at start-up against what the library itself does. A build against another
+ * release's library defines its own (build.sh: Debian 11's is 0xf0).
  */
+#ifndef OFF_WAITEVENT
 #define OFF_WAITEVENT 0x100 /* struct prot_waitevent * */
+#endif
 
 #endif
