@@ -12,7 +12,7 @@ import base from "../../vitest.config.js";
  * every project (the browser's included) in place of these files.
  */
 export default defineConfig({
-  resolve: base.resolve,
+  resolve: base.resolve ?? {},
   test: {
     include: ["test/conformance-reference.test.ts", "test/quirks.test.ts", "test/spec.test.ts", "test/generated.test.ts"],
     // A hang guard sized for a busy 2-core machine, as the suite project's.
