@@ -16,7 +16,17 @@ export default {
   htmlReporter: { fileName: "reports/mutation/mutation.html" },
   tempDirName: ".stryker-tmp",
   // The sandbox needs the sources and tests, not the C sources and builds.
-  ignorePatterns: ["conformance/drivers/cyrus/build", "conformance/drivers/cyrus/.deb", "conformance/drivers/cyrus/.deb-bullseye", "bench/c/build", "dist", "_site", "reports", "screenshots", "coverage"],
+  ignorePatterns: [
+    "conformance/drivers/cyrus/build",
+    "conformance/drivers/cyrus/.deb",
+    "conformance/drivers/cyrus/.deb-bullseye",
+    "bench/c/build",
+    "dist",
+    "_site",
+    "reports",
+    "screenshots",
+    "coverage",
+  ],
   disableTypeChecks: "src/**/*.ts",
   // A mutant that never lets the virtual clock settle hangs; it counts as killed (timed out).
   timeoutMS: 5000,

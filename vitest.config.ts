@@ -13,7 +13,21 @@ const alias = [
 // a unit test, so a new file always runs. The time limits are hang guards
 // sized to each kind of work on a busy 2-core machine, never a measure.
 const SUITE = ["conformance-reference", "faulty", "generated", "model", "spec", "examples", "tsdoc", "abuse"];
-const PROCESSES = ["cli", "close", "driver", "fault-matrix", "hostile-peer", "python-driver", "cyrus-driver", "generated-cyrus", "generated-driver", "package", "bench-smoke", "site-bench", "site-cyrus-wasm"];
+const PROCESSES = [
+  "cli",
+  "close",
+  "driver",
+  "fault-matrix",
+  "hostile-peer",
+  "python-driver",
+  "cyrus-driver",
+  "generated-cyrus",
+  "generated-driver",
+  "package",
+  "bench-smoke",
+  "site-bench",
+  "site-cyrus-wasm",
+];
 const BROWSER = ["site.browser"];
 const SOAK = ["soak"];
 const files = (names: string[]): string[] => names.map((n) => `test/${n}.test.ts`);

@@ -38,9 +38,7 @@ export const benchmarks: readonly Benchmark[] = [
     measures:
       "One stream holding K events (K = 1; 100; 10,000; 100,000), each rescheduling itself so that one fires per tick " +
       "of virtual time: the cost per firing of our stream, and of the C prot_fill under a virtual clock.",
-    goal:
-      "Our cost per firing grows at most logarithmically with K: within 3x from K = 1 to K = 100,000 (the C list scan grows linearly); " +
-      "at K ≤ 100 no more than C's.",
+    goal: "Our cost per firing grows at most logarithmically with K: within 3x from K = 1 to K = 100,000 (the C list scan grows linearly); " + "at K ≤ 100 no more than C's.",
   },
   {
     name: "timers",

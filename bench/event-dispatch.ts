@@ -23,10 +23,7 @@
  */
 import path from "node:path";
 import { Messages, ProtStream, ScriptedSource, VirtualClock, type WaitEvent } from "../dist/src/index.js";
-import {
-  buildC, fmt, goal, parseOptions, printCase, runBenchCase, runChild, statsOf, timeIt, timePer, writeResults,
-  type BenchCaseResult, type Contender, type Goal, type Sample,
-} from "./lib.js";
+import { buildC, fmt, goal, parseOptions, printCase, runBenchCase, runChild, statsOf, timeIt, timePer, writeResults, type BenchCaseResult, type Contender, type Goal, type Sample } from "./lib.js";
 
 const opts = parseOptions();
 const KS = opts.tiny ? [1, 100] : [1, 100, 10_000, 100_000];
@@ -61,8 +58,9 @@ async function cProt(bin: string, k: number, ticks: number): Promise<Sample> {
 async function main(): Promise<void> {
   const cdir = await buildC();
   const bin = path.join(cdir, "dispatch");
-  console.log(`event-dispatch: one event fires per virtual tick; ours ${TICKS} ticks, C min(${TICKS}, ${C_WORK_LIMIT}/K); ` +
-    `${opts.rounds} rounds (+${opts.warmup} warm-up)${opts.tiny ? ", TINY" : ""}`);
+  console.log(
+    `event-dispatch: one event fires per virtual tick; ours ${TICKS} ticks, C min(${TICKS}, ${C_WORK_LIMIT}/K); ` + `${opts.rounds} rounds (+${opts.warmup} warm-up)${opts.tiny ? ", TINY" : ""}`,
+  );
   const cases: BenchCaseResult[] = [];
   for (const k of KS) {
     const cTicks = Math.max(1_000, Math.min(TICKS, Math.floor(C_WORK_LIMIT / k)));
@@ -101,6 +99,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
 });

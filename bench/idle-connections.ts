@@ -31,8 +31,21 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import readline from "node:readline";
 import {
-  childArgs, fmt, goal, inFreshProcess, parseOptions, printCase, runAsChild, runRounds, statsOf, summarize, writeResults,
-  type BenchCaseResult, type Contender, type Metric, type Sample,
+  childArgs,
+  fmt,
+  goal,
+  inFreshProcess,
+  parseOptions,
+  printCase,
+  runAsChild,
+  runRounds,
+  statsOf,
+  summarize,
+  writeResults,
+  type BenchCaseResult,
+  type Contender,
+  type Metric,
+  type Sample,
 } from "./lib.js";
 
 const opts = parseOptions(process.argv.slice(2), { rounds: 3, warmup: 0 });
@@ -62,7 +75,12 @@ interface Run {
   fireCpuMs: number;
 }
 
-interface Lateness { min: number; p50: number; p99: number; max: number }
+interface Lateness {
+  min: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
 
 function lateness(ms: number[]): Lateness {
   const lat = [...ms].sort((a, b) => a - b);
@@ -87,13 +105,28 @@ function gcHard(): void {
 /** Waits for the next message of `type` from `child`, within a bound. */
 function expect(child: ChildProcess, type: string): Promise<Msg> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => { cleanup(); reject(new Error(`clients: no "${type}" within ${STEP_TIMEOUT_MS} ms`)); }, STEP_TIMEOUT_MS);
+    const t = setTimeout(() => {
+      cleanup();
+      reject(new Error(`clients: no "${type}" within ${STEP_TIMEOUT_MS} ms`));
+    }, STEP_TIMEOUT_MS);
     const onMsg = (m: Msg): void => {
-      if (m.type === "error") { cleanup(); reject(new Error(`clients: ${String(m.message)}`)); }
-      else if (m.type === type) { cleanup(); resolve(m); }
+      if (m.type === "error") {
+        cleanup();
+        reject(new Error(`clients: ${String(m.message)}`));
+      } else if (m.type === type) {
+        cleanup();
+        resolve(m);
+      }
     };
-    const onExit = (code: number | null): void => { cleanup(); reject(new Error(`clients: exited (${code}) before "${type}"`)); };
-    const cleanup = (): void => { clearTimeout(t); child.off("message", onMsg); child.off("exit", onExit); };
+    const onExit = (code: number | null): void => {
+      cleanup();
+      reject(new Error(`clients: exited (${code}) before "${type}"`));
+    };
+    const cleanup = (): void => {
+      clearTimeout(t);
+      child.off("message", onMsg);
+      child.off("exit", onExit);
+    };
     child.on("message", onMsg);
     child.on("exit", onExit);
   });
@@ -122,12 +155,18 @@ function server(kind: Kind): Contender {
           // The idle timeout: the event fires at its mark while readLine waits.
           // In a real server it would close the connection; here it records how
           // late it ran and parks itself until it is re-armed.
-          const ev = input.addWaitEvent(Date.now() + 30_000, (_s, e) => {
-            late.push(Date.now() - e.mark);
-            e.mark = Infinity;
-            return e;
-          }, null);
-          rearm.push((due) => { ev.mark = due; });
+          const ev = input.addWaitEvent(
+            Date.now() + 30_000,
+            (_s, e) => {
+              late.push(Date.now() - e.mark);
+              e.mark = Infinity;
+              return e;
+            },
+            null,
+          );
+          rearm.push((due) => {
+            ev.mark = due;
+          });
           closers.push(() => void conn.close());
           void (async () => {
             for (;;) {
@@ -152,8 +191,13 @@ function server(kind: Kind): Contender {
             socket.on("data", () => {});
           }
           socket.on("error", () => {});
-          socket.on("close", () => { closed++; });
-          rearm.push((d) => { due = d; socket.setTimeout(Math.max(0, d - Date.now())); });
+          socket.on("close", () => {
+            closed++;
+          });
+          rearm.push((d) => {
+            due = d;
+            socket.setTimeout(Math.max(0, d - Date.now()));
+          });
           closers.push(() => socket.destroy());
         }
       });
@@ -234,11 +278,13 @@ async function clientsMain(): Promise<void> {
         for (let i = 0; i < count; i += BATCH) {
           const batch: Array<Promise<void>> = [];
           for (let j = i; j < Math.min(count, i + BATCH); j++) {
-            batch.push(new Promise<void>((resolve, reject) => {
-              const s = net.connect({ port: m.port as number, host: HOST }, () => resolve());
-              s.on("error", reject);
-              sockets.push(s);
-            }));
+            batch.push(
+              new Promise<void>((resolve, reject) => {
+                const s = net.connect({ port: m.port as number, host: HOST }, () => resolve());
+                s.on("error", reject);
+                sockets.push(s);
+              }),
+            );
           }
           await Promise.all(batch);
         }
@@ -262,8 +308,10 @@ const METRICS: Array<{ name: string; metric: Metric }> = [
 ];
 
 async function main(): Promise<void> {
-  console.log(`idle-connections: ${CONNECTIONS} loopback connections, idle ${IDLE_MS} ms, timeouts re-armed to fire in ${FIRE_MS} ms; ` +
-    `${opts.rounds} rounds (+${opts.warmup} warm-up), each server in a fresh process${opts.tiny ? ", TINY" : ""}`);
+  console.log(
+    `idle-connections: ${CONNECTIONS} loopback connections, idle ${IDLE_MS} ms, timeouts re-armed to fire in ${FIRE_MS} ms; ` +
+      `${opts.rounds} rounds (+${opts.warmup} warm-up), each server in a fresh process${opts.tiny ? ", TINY" : ""}`,
+  );
   const contenders = KINDS.map((k) => inFreshProcess(server(k), ["--expose-gc"]));
   const [first] = METRICS as [(typeof METRICS)[number]];
   const samples = await runRounds({ name: first.name, ours: "ours", contenders, metric: first.metric, sameCheck: false }, opts);

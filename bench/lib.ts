@@ -47,10 +47,7 @@ export interface Options {
 }
 
 /** Reads the flags; `defaults` are a benchmark's own round counts, which the flags override. */
-export function parseOptions(
-  argv: readonly string[] = process.argv.slice(2),
-  defaults: { rounds?: number; warmup?: number } = {},
-): Options {
+export function parseOptions(argv: readonly string[] = process.argv.slice(2), defaults: { rounds?: number; warmup?: number } = {}): Options {
   let tiny = process.env.BENCH_TINY === "1" || process.env.BENCH_TINY === "true";
   let rounds: number | undefined;
   let warmup: number | undefined;
@@ -58,7 +55,7 @@ export function parseOptions(
   let child: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    const [flag, inline] = a.includes("=") ? a.split("=", 2) as [string, string] : [a, undefined];
+    const [flag, inline] = a.includes("=") ? (a.split("=", 2) as [string, string]) : [a, undefined];
     const text = (): string => {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`${flag} needs a value`);
@@ -79,7 +76,7 @@ export function parseOptions(
   }
   rounds ??= defaults.rounds ?? 5;
   if (rounds < 1) throw new Error("--rounds must be at least 1");
-  warmup ??= tiny ? 0 : defaults.warmup ?? 1;
+  warmup ??= tiny ? 0 : (defaults.warmup ?? 1);
   return child === undefined ? { rounds, warmup, tiny, results } : { rounds, warmup, tiny, results, child };
 }
 
@@ -359,13 +356,7 @@ export function ratioHeading(r: BenchCaseResult): string {
 export function printCase(r: BenchCaseResult): void {
   const rows: string[][] = [["contender", `median ${r.metric}`, "min-max", "IQR", ratioHeading(r)]];
   for (const [name, { stats: s }] of Object.entries(r.contenders)) {
-    rows.push([
-      name + (name === r.ours ? " (ours)" : ""),
-      fmt(s.median),
-      `${fmt(s.min)}-${fmt(s.max)}`,
-      `${fmt(s.q1)}-${fmt(s.q3)}`,
-      name === r.ours ? "" : `${fmt(r.ratio[name] ?? null)}x`,
-    ]);
+    rows.push([name + (name === r.ours ? " (ours)" : ""), fmt(s.median), `${fmt(s.min)}-${fmt(s.max)}`, `${fmt(s.q1)}-${fmt(s.q3)}`, name === r.ours ? "" : `${fmt(r.ratio[name] ?? null)}x`]);
   }
   const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length)));
   console.log(`\n${r.name}`);
@@ -442,4 +433,3 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-

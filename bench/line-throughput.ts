@@ -37,8 +37,23 @@ import { fileURLToPath } from "node:url";
 import split2 from "split2";
 import { Messages, ProtStream } from "../dist/src/index.js";
 import {
-  buildC, goal, inFreshProcess, mulberry32, parseOptions, printCase, runAsChild, runChild, runRounds, statsOf, summarize, writeResults,
-  type BenchCaseResult, type Contender, type Goal, type Metric, type Sample,
+  buildC,
+  goal,
+  inFreshProcess,
+  mulberry32,
+  parseOptions,
+  printCase,
+  runAsChild,
+  runChild,
+  runRounds,
+  statsOf,
+  summarize,
+  writeResults,
+  type BenchCaseResult,
+  type Contender,
+  type Goal,
+  type Metric,
+  type Sample,
 } from "./lib.js";
 
 const opts = parseOptions();
@@ -46,12 +61,44 @@ const SIZE = opts.tiny ? 2_000_000 : 200_000_000;
 const FORMAT = 1; // bump when the generator changes, so a stale cached file is not reused
 
 const COMMANDS = [
-  "LOGIN", "SELECT", "EXAMINE", "FETCH", "UID FETCH", "UID STORE", "STORE", "SEARCH", "UID SEARCH",
-  "LIST", "LSUB", "STATUS", "APPEND", "NOOP", "IDLE", "CAPABILITY", "EXPUNGE", "COPY", "UID COPY", "LOGOUT",
+  "LOGIN",
+  "SELECT",
+  "EXAMINE",
+  "FETCH",
+  "UID FETCH",
+  "UID STORE",
+  "STORE",
+  "SEARCH",
+  "UID SEARCH",
+  "LIST",
+  "LSUB",
+  "STATUS",
+  "APPEND",
+  "NOOP",
+  "IDLE",
+  "CAPABILITY",
+  "EXPUNGE",
+  "COPY",
+  "UID COPY",
+  "LOGOUT",
 ];
 const ATOMS = [
-  "INBOX", "FLAGS", "BODY.PEEK[HEADER]", "RFC822.SIZE", "INTERNALDATE", "ENVELOPE", "UID", "\\Seen",
-  "\\Deleted", "\\Flagged", "(MESSAGES", "UNSEEN)", "1:*", "NIL", "BODYSTRUCTURE", "+FLAGS.SILENT",
+  "INBOX",
+  "FLAGS",
+  "BODY.PEEK[HEADER]",
+  "RFC822.SIZE",
+  "INTERNALDATE",
+  "ENVELOPE",
+  "UID",
+  "\\Seen",
+  "\\Deleted",
+  "\\Flagged",
+  "(MESSAGES",
+  "UNSEEN)",
+  "1:*",
+  "NIL",
+  "BODYSTRUCTURE",
+  "+FLAGS.SILENT",
 ];
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const QCHARS = "abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,-_@";
@@ -155,23 +202,25 @@ async function openInput(transport: Transport, file: string): Promise<{ input: R
 type Reader = (input: Readable) => Promise<{ lines?: number; chars: number }>;
 
 /** Our stream's line reading, by way of `next`: a buffered line, or a promise of the next one. */
-const ours = (next: (s: ProtStream) => unknown): Reader => async (input) => {
-  // UTF-8, readline's encoding too: the same strings from both.
-  const s = new ProtStream(input, { maxLine: 1 << 20 });
-  let n = 0;
-  let chars = 0;
-  for (;;) {
-    // Await only when the line is not buffered: a buffered line costs no promise.
-    let l = next(s);
-    if (l instanceof Promise) l = await l;
-    if (typeof l !== "string" && !(l instanceof Buffer)) break;
-    n++;
-    chars += l.length;
-  }
-  if (s.error !== Messages.eof) throw new Error(`ProtStream failed: ${s.error}`);
-  s.close();
-  return { lines: n, chars };
-};
+const ours =
+  (next: (s: ProtStream) => unknown): Reader =>
+  async (input) => {
+    // UTF-8, readline's encoding too: the same strings from both.
+    const s = new ProtStream(input, { maxLine: 1 << 20 });
+    let n = 0;
+    let chars = 0;
+    for (;;) {
+      // Await only when the line is not buffered: a buffered line costs no promise.
+      let l = next(s);
+      if (l instanceof Promise) l = await l;
+      if (typeof l !== "string" && !(l instanceof Buffer)) break;
+      n++;
+      chars += l.length;
+    }
+    if (s.error !== Messages.eof) throw new Error(`ProtStream failed: ${s.error}`);
+    s.close();
+    return { lines: n, chars };
+  };
 
 const readers: Record<string, Reader> = {
   ours: ours((s) => s.tryReadLine() ?? s.readLine()),
@@ -291,8 +340,10 @@ async function main(): Promise<void> {
   if (opts.child !== undefined) return runAsChild(opts.child, inNode);
   await buildC();
 
-  console.log(`line-throughput: ${(bytes / 1e6).toFixed(1)} MB, ${expected} CRLF lines, through a pipe and over loopback TCP; ` +
-    `CPU time of the reading process; ${opts.rounds} rounds (+${opts.warmup} warm-up), each Node contender in a fresh process${opts.tiny ? ", TINY" : ""}`);
+  console.log(
+    `line-throughput: ${(bytes / 1e6).toFixed(1)} MB, ${expected} CRLF lines, through a pipe and over loopback TCP; ` +
+      `CPU time of the reading process; ${opts.rounds} rounds (+${opts.warmup} warm-up), each Node contender in a fresh process${opts.tiny ? ", TINY" : ""}`,
+  );
   const cases: BenchCaseResult[] = [];
   const goals: Goal[] = [];
   for (const t of TRANSPORTS) {
@@ -326,6 +377,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
 });

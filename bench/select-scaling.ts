@@ -44,8 +44,23 @@ import path from "node:path";
 import { once } from "node:events";
 import { ProtGroup, ProtStream, ScriptedSource, VirtualClock, select, type Arrival } from "../dist/src/index.js";
 import {
-  buildC, fmt, goal, mulberry32, parseOptions, printCase, runChild, runRounds, stats, statsOf, summarize, timePer, writeResults,
-  type BenchCaseResult, type Contender, type Metric, type Sample,
+  buildC,
+  fmt,
+  goal,
+  mulberry32,
+  parseOptions,
+  printCase,
+  runChild,
+  runRounds,
+  stats,
+  statsOf,
+  summarize,
+  timePer,
+  writeResults,
+  type BenchCaseResult,
+  type Contender,
+  type Metric,
+  type Sample,
 } from "./lib.js";
 
 const opts = parseOptions();
@@ -79,7 +94,7 @@ interface Group {
 function buildGroup(n: number, totalWakeups: number): Group {
   const rand = mulberry32(SEED ^ n);
   const order = new Int32Array(totalWakeups);
-  for (let k = 0; k < totalWakeups; ) {
+  for (let k = 0; k < totalWakeups;) {
     for (const i of shuffled(n, rand)) {
       if (k >= totalWakeups) break;
       order[k++] = i;
@@ -244,8 +259,10 @@ function cProt(bin: string, n: number, transport: "pipe" | "tcp" = "pipe"): Cont
 async function main(): Promise<void> {
   const bin = path.join(await buildC(), "select_scaling");
   const gc = (globalThis as { gc?: () => void }).gc;
-  console.log(`select-scaling: N = ${SIZES.join(", ")}; ${WAKEUPS} wake-ups per round (ours), ${C_ITERATIONS} iterations per round (C, N <= ${C_MAX_N}); ` +
-    `${opts.rounds} rounds (+${opts.warmup} warm-up)${opts.tiny ? ", TINY" : ""}`);
+  console.log(
+    `select-scaling: N = ${SIZES.join(", ")}; ${WAKEUPS} wake-ups per round (ours), ${C_ITERATIONS} iterations per round (C, N <= ${C_MAX_N}); ` +
+      `${opts.rounds} rounds (+${opts.warmup} warm-up)${opts.tiny ? ", TINY" : ""}`,
+  );
   const cases: BenchCaseResult[] = [];
   const groups: Array<{ n: number; setupMs: number; heapMB: number | null }> = [];
   for (const n of SIZES) {
@@ -264,8 +281,10 @@ async function main(): Promise<void> {
     for (const s of g.streams) s.close();
     const r = summarize(spec, samples);
     printCase(r);
-    console.log(`  (group built in ${setupMs.toFixed(0)} ms${heapMB === null ? "" : `, heap +${heapMB.toFixed(1)} MB`}` +
-      `${n <= C_MAX_N ? `; C prot_select alone ${fmt(cSelectUs(r))} µs` : "; no C: prot_select's read fds must be < FD_SETSIZE (1024)"})`);
+    console.log(
+      `  (group built in ${setupMs.toFixed(0)} ms${heapMB === null ? "" : `, heap +${heapMB.toFixed(1)} MB`}` +
+        `${n <= C_MAX_N ? `; C prot_select alone ${fmt(cSelectUs(r))} µs` : "; no C: prot_select's read fds must be < FD_SETSIZE (1024)"})`,
+    );
     cases.push(r);
   }
 
@@ -287,18 +306,28 @@ async function main(): Promise<void> {
   const last = cases[cases.length - 1] as BenchCaseResult;
   const lastC = [...cases].reverse().find((r) => r.contenders["c-prot_select"] !== undefined) as BenchCaseResult;
   const growth = med(last, "ours") / med(first, "ours");
-  console.log(`\ngrowth of the cost per wake-up: ours ${last.name} vs ${first.name} ${fmt(growth)}x; ` +
-    `C ${lastC.name} vs ${first.name} ${fmt(med(lastC, "c-prot_select") / med(first, "c-prot_select"))}x (prot_select alone ${fmt(cSelectUs(lastC) / cSelectUs(first))}x)`);
+  console.log(
+    `\ngrowth of the cost per wake-up: ours ${last.name} vs ${first.name} ${fmt(growth)}x; ` +
+      `C ${lastC.name} vs ${first.name} ${fmt(med(lastC, "c-prot_select") / med(first, "c-prot_select"))}x (prot_select alone ${fmt(cSelectUs(lastC) / cSelectUs(first))}x)`,
+  );
   const tcpFirst = tcpCases[0] as BenchCaseResult;
   const tcpLast = tcpCases[tcpCases.length - 1] as BenchCaseResult;
   const tcpC = tcpCases.filter((r) => r.contenders["c-prot_select-tcp"] !== undefined);
-  console.log(`over loopback TCP: ours ${tcpLast.name} vs ${tcpFirst.name} ${fmt(med(tcpLast, "ours-tcp") / med(tcpFirst, "ours-tcp"))}x; ` +
-    tcpC.map((r) => `${r.name} ours ÷ C ${fmt(med(r, "ours-tcp") / med(r, "c-prot_select-tcp"))}`).join(", ") + "; " +
-    tcpCases.map((r) => `${r.name} ours ÷ node 'data' ${fmt(med(r, "ours-tcp") / med(r, "node-data-tcp"))}`).join(", "));
+  console.log(
+    `over loopback TCP: ours ${tcpLast.name} vs ${tcpFirst.name} ${fmt(med(tcpLast, "ours-tcp") / med(tcpFirst, "ours-tcp"))}x; ` +
+      tcpC.map((r) => `${r.name} ours ÷ C ${fmt(med(r, "ours-tcp") / med(r, "c-prot_select-tcp"))}`).join(", ") +
+      "; " +
+      tcpCases.map((r) => `${r.name} ours ÷ node 'data' ${fmt(med(r, "ours-tcp") / med(r, "node-data-tcp"))}`).join(", "),
+  );
   const goals = [goal(`ours ${last.name} ÷ ${first.name} (µs/wake-up)`, growth, 2, false)];
   const out = writeResults("select-scaling", opts, {
-    wakeupsPerRound: WAKEUPS, cIterationsPerRound: C_ITERATIONS, tcpWakeupsPerRound: TCP_WAKEUPS, cTcpIterationsPerRound: C_TCP_ITERATIONS,
-    groups, cases: [...cases, ...tcpCases], goals,
+    wakeupsPerRound: WAKEUPS,
+    cIterationsPerRound: C_ITERATIONS,
+    tcpWakeupsPerRound: TCP_WAKEUPS,
+    cTcpIterationsPerRound: C_TCP_ITERATIONS,
+    groups,
+    cases: [...cases, ...tcpCases],
+    goals,
   });
   console.log(`\nresults: ${out}`);
 }
@@ -309,6 +338,6 @@ function cSelectUs(r: BenchCaseResult, name = "c-prot_select"): number {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
 });

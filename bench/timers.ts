@@ -11,10 +11,7 @@
  * Usage: tsx bench/timers.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  */
 import { Messages, ProtStream, ScriptedSource, systemClock, type WaitEvent } from "../dist/src/index.js";
-import {
-  goal, inFreshProcess, parseOptions, printCase, runAsChild, runBenchCase, statsOf, writeResults,
-  type BenchCaseResult, type Contender, type Goal, type Metric, type Sample,
-} from "./lib.js";
+import { goal, inFreshProcess, parseOptions, printCase, runAsChild, runBenchCase, statsOf, writeResults, type BenchCaseResult, type Contender, type Goal, type Metric, type Sample } from "./lib.js";
 
 const opts = parseOptions();
 const REAL_KS = opts.tiny ? [1] : [1, 10, 100];
@@ -88,8 +85,10 @@ const cpuPerFiring: Metric = { label: "ns CPU/firing", of: (s) => s.ns / s.work,
 
 async function main(): Promise<void> {
   if (opts.child !== undefined) return runAsChild(opts.child, REAL_KS.flatMap(realContenders));
-  console.log(`timers: ${FIRINGS} firings on the system clock, about one per ms; CPU of the process per firing; ` +
-    `${opts.rounds} rounds (+${opts.warmup} warm-up), each run a fresh process${opts.tiny ? ", TINY" : ""}`);
+  console.log(
+    `timers: ${FIRINGS} firings on the system clock, about one per ms; CPU of the process per firing; ` +
+      `${opts.rounds} rounds (+${opts.warmup} warm-up), each run a fresh process${opts.tiny ? ", TINY" : ""}`,
+  );
   const cases: BenchCaseResult[] = [];
   const goals: Goal[] = [];
   for (const k of REAL_KS) {
@@ -101,10 +100,17 @@ async function main(): Promise<void> {
     printCase(r);
     const late = (name: string, q: "p50LateMs" | "p99LateMs"): number => {
       const c = r.contenders[name];
-      return c === undefined ? NaN : percentile(c.samples.map((x) => Number(x.extra?.[q])), 50);
+      return c === undefined
+        ? NaN
+        : percentile(
+            c.samples.map((x) => Number(x.extra?.[q])),
+            50,
+          );
     };
-    console.log(`  lateness, median over runs: ours p50 ${late("ours", "p50LateMs")} ms, p99 ${late("ours", "p99LateMs")} ms; ` +
-      `setTimeout p50 ${late("setTimeout", "p50LateMs")} ms, p99 ${late("setTimeout", "p99LateMs")} ms`);
+    console.log(
+      `  lateness, median over runs: ours p50 ${late("ours", "p50LateMs")} ms, p99 ${late("ours", "p99LateMs")} ms; ` +
+        `setTimeout p50 ${late("setTimeout", "p50LateMs")} ms, p99 ${late("setTimeout", "p99LateMs")} ms`,
+    );
     cases.push(r);
     goals.push(goal(`K=${k}: ours ÷ setTimeout chains (CPU per firing)`, statsOf(r, "ours").median / statsOf(r, "setTimeout").median, 1.2, false));
   }
@@ -113,6 +119,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
 });

@@ -58,7 +58,12 @@ export async function everyIdleStory(scene: Scene, x = 10): Promise<string[]> {
   const server = await listen(scene, everyIdleServer(scene, x, tl));
   const client = await dial(scene, server.port);
   const seen: string[] = [];
-  for (const [t, cmd] of [[0, "a1 NOOP"], [7, "a2 NOOP"], [12, "a3 NOOP"], [40, "a4 LOGOUT"]] as const) {
+  for (const [t, cmd] of [
+    [0, "a1 NOOP"],
+    [7, "a2 NOOP"],
+    [12, "a3 NOOP"],
+    [40, "a4 LOGOUT"],
+  ] as const) {
     await tl.until(t);
     seen.push(...(await command(client, cmd)));
   }

@@ -105,9 +105,12 @@ export async function idleBackendReaper(scene: Scene, idle = 30): Promise<string
   const client = await dial(scene, proxy.port);
   const seen: string[] = [];
   const script: Array<[number, string]> = [
-    [0, "a1 USE alpha"], [0, "a2 NOOP"],
-    [10, "a3 USE beta"], [10, "a4 NOOP"],
-    [50, "a5 USE alpha"], [50, "a6 NOOP"],
+    [0, "a1 USE alpha"],
+    [0, "a2 NOOP"],
+    [10, "a3 USE beta"],
+    [10, "a4 NOOP"],
+    [50, "a5 USE alpha"],
+    [50, "a6 NOOP"],
     [100, "a7 LOGOUT"],
   ];
   for (const [t, cmd] of script) {

@@ -96,8 +96,17 @@ function literalOf(line: Buffer): Literal | null {
 /** Starts a proxy on 127.0.0.1 (port 0: any free port). */
 export async function startImapProxy(options: ImapProxyOptions, port = 0): Promise<ImapProxy> {
   const stats: ImapProxyStats = {
-    sessions: 0, open: 0, reaps: 0, reconnects: 0, keepAlives: 0, timeouts: 0, deadlines: 0, refused: 0,
-    reapLateness: [], keepAliveLateness: [], timeoutLateness: [],
+    sessions: 0,
+    open: 0,
+    reaps: 0,
+    reconnects: 0,
+    keepAlives: 0,
+    timeouts: 0,
+    deadlines: 0,
+    refused: 0,
+    reapLateness: [],
+    keepAliveLateness: [],
+    timeoutLateness: [],
   };
   const live = new Set<Session>();
   const idle: Array<() => void> = [];
@@ -162,8 +171,14 @@ class Session {
     this.#socket = socket;
     this.#port = socket.remotePort;
     this.#o = {
-      clock: systemClock, backendIdle: 60_000, keepAlive: 0, clientTimeout: 1_800_000, commandDeadline: 60_000,
-      maxLine: 65_536, maxLiteral: 50 * 1024 * 1024, ...o,
+      clock: systemClock,
+      backendIdle: 60_000,
+      keepAlive: 0,
+      clientTimeout: 1_800_000,
+      commandDeadline: 60_000,
+      maxLine: 65_536,
+      maxLiteral: 50 * 1024 * 1024,
+      ...o,
     };
     this.#clock = this.#o.clock;
     this.#stats = stats;
@@ -308,7 +323,7 @@ class Session {
         return false;
       }
       await out.flush();
-      for (let rest = l.size; rest > 0; ) {
+      for (let rest = l.size; rest > 0;) {
         const chunk = await input.read(Math.min(rest, RELAY_CHUNK));
         if (typeof chunk !== "object" || chunk === null) return false;
         out.write(chunk);
@@ -372,7 +387,9 @@ class Session {
     const first = parts[0] as Buffer;
     const rest = first.subarray(first.indexOf(0x20));
     // The literals are replayed as LITERAL+ ({n+}), which needs no continuation; sync ones are rewritten.
-    const text = Buffer.concat([Buffer.from(tag), rest, ...parts.slice(1)]).toString("latin1").replace(/(~?\{\d+)\}\r\n/g, "$1+}\r\n");
+    const text = Buffer.concat([Buffer.from(tag), rest, ...parts.slice(1)])
+      .toString("latin1")
+      .replace(/(~?\{\d+)\}\r\n/g, "$1+}\r\n");
     be.conn.output.write(Buffer.from(text, "latin1"));
     await be.conn.output.flush();
     for (;;) {
@@ -403,7 +420,7 @@ class Session {
           output.write(line).write(CRLF);
           const lit = literalOf(line);
           if (lit === null) break;
-          for (let rest = lit.size; rest > 0; ) {
+          for (let rest = lit.size; rest > 0;) {
             const chunk = await bin.read(Math.min(rest, RELAY_CHUNK));
             if (typeof chunk !== "object" || chunk === null) return;
             output.write(chunk);

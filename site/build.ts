@@ -151,7 +151,7 @@ function joinApiToSite(nav: NavItem[]): void {
       .replace(/<summary class="tsd-accordion-summary"[\s\S]*?<\/summary>/g, (m) => m.replace(/<a href="#[^"]*" aria-label="Permalink" class="tsd-anchor-icon">[\s\S]*?<\/a>/g, ""))
       .replace('<div class="col-content">', '<div class="col-content" data-pagefind-body>')
       .replace(/<code class="tsd-tag">/g, '<code class="tsd-tag" data-pagefind-ignore>')
-      .replace(/<h1>(\w+) /, '<h1><span data-pagefind-ignore>$1 </span>');
+      .replace(/<h1>(\w+) /, "<h1><span data-pagefind-ignore>$1 </span>");
     writeFileSync(f, text);
   }
 }
@@ -200,9 +200,7 @@ function namedBadges(columns: Column[], resultOf: (col: Column) => CaseResult | 
     const key = col.report === undefined || r === undefined ? "none" : r.status;
     groups.set(key, [...(groups.get(key) ?? []), col.short]);
   }
-  return [...groups]
-    .map(([k, names]) => `<span class="st st-named st-${k}">${k === "none" ? "not run" : STATUS_TEXT[k as Status]}: ${names.map(escapeHtml).join(", ")}</span>`)
-    .join(" ");
+  return [...groups].map(([k, names]) => `<span class="st st-named st-${k}">${k === "none" ? "not run" : STATUS_TEXT[k as Status]}: ${names.map(escapeHtml).join(", ")}</span>`).join(" ");
 }
 
 async function main(): Promise<void> {
@@ -308,13 +306,18 @@ ${others.join("\n")}
 <details class="case-data" data-pagefind-ignore><summary>The case as data</summary><pre class="plain"><code>${escapeHtml(yaml)}</code></pre></details>
 </figure>`;
   };
-  const requirementNote = (page: string) => (id: string): string => {
-    const cs = casesOf.get(id) ?? [];
-    if (cs.length === 0) return "";
-    const shown = cs.slice(0, 8).map((c) => `<a href="${relative(page, caseHome(c))}">${escapeHtml(c.id)}</a>`).join(", ");
-    const more = cs.length > 8 ? `, and <a href="${relative(page, reqIndex.get(id) ?? "requirements.html")}">${cs.length - 8} more</a>` : "";
-    return `<p class="req-cases">Checked by ${shown}${more}.</p>`;
-  };
+  const requirementNote =
+    (page: string) =>
+    (id: string): string => {
+      const cs = casesOf.get(id) ?? [];
+      if (cs.length === 0) return "";
+      const shown = cs
+        .slice(0, 8)
+        .map((c) => `<a href="${relative(page, caseHome(c))}">${escapeHtml(c.id)}</a>`)
+        .join(", ");
+      const more = cs.length > 8 ? `, and <a href="${relative(page, reqIndex.get(id) ?? "requirements.html")}">${cs.length - 8} more</a>` : "";
+      return `<p class="req-cases">Checked by ${shown}${more}.</p>`;
+    };
 
   // Markdown pages.
   for (const p of [...specPages, ...guides]) {
@@ -344,19 +347,39 @@ ${others.join("\n")}
     const doc = parseYaml(readFileSync(join(root, file), "utf8")) as { cases: unknown[] };
     cs.forEach((c, i) => yamlOfFileCase.set(c.id, stringifyYaml(doc.cases[i], { flowCollectionPadding: false })));
     const rows = cs
-      .map((c) => `<tr id="${escapeHtml(c.id)}"><th scope="row"><a href="${relative(item.path, caseOwnPage(c.id))}">${escapeHtml(c.id)}</a></th><td>${escapeHtml(c.title)}</td><td data-pagefind-ignore>${c.requirements.map((id) => `<a href="${relative(item.path, reqHome.get(id) ?? "requirements.html")}">${id}</a>`).join(", ")}</td><td>${namedBadges(columns, (col) => result(col, c.id))}</td></tr>`)
+      .map(
+        (c) =>
+          `<tr id="${escapeHtml(c.id)}"><th scope="row"><a href="${relative(item.path, caseOwnPage(c.id))}">${escapeHtml(c.id)}</a></th><td>${escapeHtml(c.title)}</td><td data-pagefind-ignore>${c.requirements.map((id) => `<a href="${relative(item.path, reqHome.get(id) ?? "requirements.html")}">${id}</a>`).join(", ")}</td><td>${namedBadges(columns, (col) => result(col, c.id))}</td></tr>`,
+      )
       .join("");
-    emit(item.path, layout({ page: item, nav, content: `<h1>${escapeHtml(item.title)}</h1><p>The edge cases kept out of the spec's prose, from <code>${escapeHtml(file)}</code>: ${cs.length} cases. Each has its own page, with its timeline, what each implementation did, and its data.</p><div class="table-wrap" tabindex="0" role="group" aria-label="Cases of ${escapeHtml(basename(file))}"><table class="matrix"><thead><tr><th scope="col">case</th><th scope="col">what it checks</th><th scope="col">requirements</th><th scope="col">results</th></tr></thead><tbody>${rows}</tbody></table></div>` }));
+    emit(
+      item.path,
+      layout({
+        page: item,
+        nav,
+        content: `<h1>${escapeHtml(item.title)}</h1><p>The edge cases kept out of the spec's prose, from <code>${escapeHtml(file)}</code>: ${cs.length} cases. Each has its own page, with its timeline, what each implementation did, and its data.</p><div class="table-wrap" tabindex="0" role="group" aria-label="Cases of ${escapeHtml(basename(file))}"><table class="matrix"><thead><tr><th scope="col">case</th><th scope="col">what it checks</th><th scope="col">requirements</th><th scope="col">results</th></tr></thead><tbody>${rows}</tbody></table></div>`,
+      }),
+    );
   }
 
   // A page per case.
   for (const c of suite.cases) {
     const path = caseOwnPage(c.id);
-    const where = c.source.file.startsWith("spec/") ? `<a href="${relative(path, `${pages.get(c.source.file) ?? ""}#${c.id}`)}">${escapeHtml(specPages.find((p) => p.repo === c.source.file)?.title ?? c.source.file)}</a>` : `<a href="${relative(path, casePage(c.source.file))}">${escapeHtml(basename(c.source.file))}</a>`;
+    const where = c.source.file.startsWith("spec/")
+      ? `<a href="${relative(path, `${pages.get(c.source.file) ?? ""}#${c.id}`)}">${escapeHtml(specPages.find((p) => p.repo === c.source.file)?.title ?? c.source.file)}</a>`
+      : `<a href="${relative(path, casePage(c.source.file))}">${escapeHtml(basename(c.source.file))}</a>`;
     const yaml = caseYaml.get(c.id) ?? yamlOfFileCase.get(c.id) ?? stringifyYaml(c);
     const page: NavItem = { path, title: `Case ${c.id}`, section: "Conformance" };
     const figure = caseFigure(c, path, yaml, true);
-    emit(path, layout({ page, nav, head: TIMELINES_SCRIPT(path), content: `<h1>Case <code>${escapeHtml(c.id)}</code></h1><p>${escapeHtml(c.title)}. Written in ${where} (<code>${escapeHtml(c.source.file)}:${c.source.line}</code>).</p>${figure}` }));
+    emit(
+      path,
+      layout({
+        page,
+        nav,
+        head: TIMELINES_SCRIPT(path),
+        content: `<h1>Case <code>${escapeHtml(c.id)}</code></h1><p>${escapeHtml(c.title)}. Written in ${where} (<code>${escapeHtml(c.source.file)}:${c.source.line}</code>).</p>${figure}`,
+      }),
+    );
   }
 
   // The requirement index: a page per spec page, and a page listing them.
@@ -373,12 +396,27 @@ ${others.join("\n")}
         return `<section class="req-entry" id="${r.id}"><h2 data-pagefind-weight="10"><a href="${rel(reqHome.get(r.id) ?? "")}">${r.id}</a></h2><p>${escapeHtml(r.text)}</p><p class="req-source">Stated in <a href="${rel(`${pages.get(p.file)}#${r.id}`)}">${escapeHtml(p.title)}</a>.</p><ul class="req-case-list">${list}</ul></section>`;
       });
       const toc = p.requirements.map((r) => ({ id: r.id, text: r.id, level: 2 }));
-      emit(path, layout({ page, nav, toc, content: `<h1>Requirements: ${escapeHtml(p.title)}</h1><p>The normative statements of <a href="${rel(pages.get(p.file) ?? "")}">${escapeHtml(p.title)}</a>, each with the cases that check it and every implementation's result for each case. <a href="${rel("requirements.html")}">All requirements</a>.</p>${rows.join("\n")}` }));
+      emit(
+        path,
+        layout({
+          page,
+          nav,
+          toc,
+          content: `<h1>Requirements: ${escapeHtml(p.title)}</h1><p>The normative statements of <a href="${rel(pages.get(p.file) ?? "")}">${escapeHtml(p.title)}</a>, each with the cases that check it and every implementation's result for each case. <a href="${rel("requirements.html")}">All requirements</a>.</p>${rows.join("\n")}`,
+        }),
+      );
     }
     const list = chapters
       .map((p) => `<li><a href="${reqPageOf(p.file)}">${escapeHtml(p.title)}</a>: ${p.requirements.map((r) => `<a href="${reqIndex.get(r.id)}">${r.id}</a>`).join(", ")}</li>`)
       .join("");
-    emit(item.path, layout({ page: item, nav, content: `<h1>Requirements</h1><p>Every normative statement of the specification has an ID; here they are by the page that states them. Each page of this index gives every requirement's text, the cases that check it, and each case's result for ${columns.map((c) => escapeHtml(c.label)).join(", ")}.</p><ul class="req-chapters">${list}</ul>` }));
+    emit(
+      item.path,
+      layout({
+        page: item,
+        nav,
+        content: `<h1>Requirements</h1><p>Every normative statement of the specification has an ID; here they are by the page that states them. Each page of this index gives every requirement's text, the cases that check it, and each case's result for ${columns.map((c) => escapeHtml(c.label)).join(", ")}.</p><ul class="req-chapters">${list}</ul>`,
+      }),
+    );
   }
 
   // The conformance matrix.
@@ -407,12 +445,18 @@ ${others.join("\n")}
       .join("");
     const caseHead = `<tr><th scope="col">case</th>${ran.map((c) => `<th scope="col">${escapeHtml(c.label)}</th>`).join("")}</tr>`;
     const byCase = suite.cases
-      .map((c) => `<tr${agree(ran.map((col) => result(col, c.id)?.status ?? "none"))}><th scope="row"><a href="${caseHome(c)}">${escapeHtml(c.id)}</a></th>${ran.map((col) => `<td>${badge(result(col, c.id), col)}</td>`).join("")}</tr>`)
+      .map(
+        (c) =>
+          `<tr${agree(ran.map((col) => result(col, c.id)?.status ?? "none"))}><th scope="row"><a href="${caseHome(c)}">${escapeHtml(c.id)}</a></th>${ran.map((col) => `<td>${badge(result(col, c.id), col)}</td>`).join("")}</tr>`,
+      )
       .join("");
     const runs = columns
       .map((c) => {
         const info = c.report?.implementation;
-        const what = info === undefined ? `not available: ${escapeHtml(c.unavailable ?? "")}` : `${escapeHtml(info.name)} ${escapeHtml(info.version)} (${escapeHtml(info.language)}), profile <code>${escapeHtml(info.profile)}</code>; ${c.report === undefined ? "" : summaryText(c.report)}`;
+        const what =
+          info === undefined
+            ? `not available: ${escapeHtml(c.unavailable ?? "")}`
+            : `${escapeHtml(info.name)} ${escapeHtml(info.version)} (${escapeHtml(info.language)}), profile <code>${escapeHtml(info.profile)}</code>; ${c.report === undefined ? "" : summaryText(c.report)}`;
         return `<li><strong>${escapeHtml(c.label)}</strong>: ${what}.<br>Reproduce: <code>${escapeHtml(c.command)}</code></li>`;
       })
       .join("");
@@ -425,7 +469,18 @@ ${others.join("\n")}
 <div class="table-wrap" tabindex="0" role="group" aria-label="Conformance results"><table class="matrix"><thead>${head}</thead><tbody>${byReq}</tbody></table></div>
 <h2 id="by-case">By case</h2>
 <div class="table-wrap" tabindex="0" role="group" aria-label="Conformance results"><table class="matrix"><thead>${caseHead}</thead><tbody>${byCase}</tbody></table></div>`;
-    emit(item.path, layout({ page: item, nav, content, toc: [{ id: "by-requirement", text: "By requirement", level: 2 }, { id: "by-case", text: "By case", level: 2 }] }));
+    emit(
+      item.path,
+      layout({
+        page: item,
+        nav,
+        content,
+        toc: [
+          { id: "by-requirement", text: "By requirement", level: 2 },
+          { id: "by-case", text: "By case", level: 2 },
+        ],
+      }),
+    );
   }
 
   // A page per implementation, its run as JSON and its badge; a page listing them.
@@ -444,21 +499,35 @@ ${others.join("\n")}
       const { message, color } = badgeMessage(score);
       emit(`impl/${col.slug}.svg`, badgeSvg("prot-events", message, color));
       emit(`impl/${col.slug}.json`, `${JSON.stringify({ label: col.label, command: col.command, unavailable: col.unavailable, score, report: col.report }, null, 1)}\n`);
-      const content = implementationPage(col, score, {
-        req: (id) => relative(path, reqIndex.get(id) ?? "requirements.html"),
-        // A quirk form has no page of its own: its written case's page stands for it.
-        case: (id) => relative(path, caseOwnPage(writtenCaseId(id))),
-        badge: `${col.slug}.svg`,
-        json: `${col.slug}.json`,
-        badgeUrl: `impl/${col.slug}.svg`,
-      }, /cyrus/i.test(col.label) ? versionHistory(cVersions, col.slug) : "");
+      const content = implementationPage(
+        col,
+        score,
+        {
+          req: (id) => relative(path, reqIndex.get(id) ?? "requirements.html"),
+          // A quirk form has no page of its own: its written case's page stands for it.
+          case: (id) => relative(path, caseOwnPage(writtenCaseId(id))),
+          badge: `${col.slug}.svg`,
+          json: `${col.slug}.json`,
+          badgeUrl: `impl/${col.slug}.svg`,
+        },
+        /cyrus/i.test(col.label) ? versionHistory(cVersions, col.slug) : "",
+      );
       emit(path, layout({ page: item, nav, content, toc: headings(content) }));
     }
     const item = nav.find((n) => n.path === "implementations.html") as NavItem;
     const rows = columns
-      .map((col) => `<li><a href="impl/${col.slug}.html">${escapeHtml(col.label)}</a> <img src="impl/${col.slug}.svg" alt="prot-events: ${escapeHtml(badgeMessage(scores.get(col.slug)).message)}"></li>`)
+      .map(
+        (col) => `<li><a href="impl/${col.slug}.html">${escapeHtml(col.label)}</a> <img src="impl/${col.slug}.svg" alt="prot-events: ${escapeHtml(badgeMessage(scores.get(col.slug)).message)}"></li>`,
+      )
       .join("");
-    emit(item.path, layout({ page: item, nav, content: `<h1>Implementations</h1><p>Every implementation the site build ran the suite against, each with its page: its score requirement by requirement, its declared deviations with their reasons, how to reproduce its run, a badge for its README, and the run itself as JSON (<code>impl/&lt;name&gt;.json</code>, beside the page). Add yours to a build with <code>npm run site -- --impl &lt;module&gt;</code> or <code>--driver "&lt;command&gt;"</code>.</p><ul class="impl-list">${rows}</ul>` }));
+    emit(
+      item.path,
+      layout({
+        page: item,
+        nav,
+        content: `<h1>Implementations</h1><p>Every implementation the site build ran the suite against, each with its page: its score requirement by requirement, its declared deviations with their reasons, how to reproduce its run, a badge for its README, and the run itself as JSON (<code>impl/&lt;name&gt;.json</code>, beside the page). Add yours to a build with <code>npm run site -- --impl &lt;module&gt;</code> or <code>--driver "&lt;command&gt;"</code>.</p><ul class="impl-list">${rows}</ul>`,
+      }),
+    );
   }
 
   // The playground: its page, the data the build knows (the cases, the C original's runs), the bundles.
@@ -484,7 +553,15 @@ ${others.join("\n")}
     await bundleScript(root, "client/timelines.ts", out, "timelines.js");
     const first = suite.cases.find((c) => c.id === "pattern-keepalive") ?? suite.cases[0];
     const content = playgroundPage(first === undefined ? "" : (caseYaml.get(first.id) ?? ""), timelineLegend());
-    emit(item.path, layout({ page: item, nav, content, head: `<script src="playground/data.js" defer></script>${"file" in wasm ? `<script src="playground/cyrus-prot.js" defer></script>` : ""}<script src="playground/playground.js" defer></script>` }));
+    emit(
+      item.path,
+      layout({
+        page: item,
+        nav,
+        content,
+        head: `<script src="playground/data.js" defer></script>${"file" in wasm ? `<script src="playground/cyrus-prot.js" defer></script>` : ""}<script src="playground/playground.js" defer></script>`,
+      }),
+    );
   }
 
   // The home page.

@@ -38,8 +38,7 @@ export function scoreByRequirement(ids: string[], casesOf: (id: string) => strin
       if (r !== undefined) counts[r.status]++;
     }
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    const verdict: Verdict =
-      total === 0 ? "untested" : counts.fail + counts.xpass > 0 ? "fails" : counts.xfail > 0 ? "deviates" : counts.pass > 0 ? "met" : "skipped";
+    const verdict: Verdict = total === 0 ? "untested" : counts.fail + counts.xpass > 0 ? "fails" : counts.xfail > 0 ? "deviates" : counts.pass > 0 ? "met" : "skipped";
     return { id, verdict, counts };
   });
 }
@@ -79,7 +78,10 @@ export function versionHistory(versions: Array<{ col: Column; scores: Requiremen
   const rows = versions
     .map(({ col, scores }) => {
       const name = col.slug === current ? `<strong>${escapeHtml(col.label)}</strong> (this page)` : `<a href="${escapeHtml(col.slug)}.html">${escapeHtml(col.label)}</a>`;
-      const summary = col.report === undefined ? `not run: ${escapeHtml(col.unavailable ?? "")}` : `${col.report.summary.pass} pass, ${col.report.summary.xfail} deviate, ${col.report.summary.fail + col.report.summary.xpass} fail, ${col.report.summary.skip} skipped`;
+      const summary =
+        col.report === undefined
+          ? `not run: ${escapeHtml(col.unavailable ?? "")}`
+          : `${col.report.summary.pass} pass, ${col.report.summary.xfail} deviate, ${col.report.summary.fail + col.report.summary.xpass} fail, ${col.report.summary.skip} skipped`;
       return `<tr><th scope="row">${name}</th><td>${summary}</td><td>${escapeHtml(badgeMessage(scores).message)}</td></tr>`;
     })
     .join("");
@@ -118,7 +120,10 @@ export function implementationPage(
       byReason.set(reason, [...(byReason.get(reason) ?? []), r]);
     }
     return `<ul class="deviation-list">${[...byReason]
-      .map(([reason, rs]) => `<li><p>${escapeHtml(reason)}</p><p class="deviation-cases">${rs.length} case${rs.length === 1 ? "" : "s"}: ${rs.map((r) => `<a href="${escapeHtml(links.case(r.id))}">${escapeHtml(r.id)}</a>`).join(", ")}</p></li>`)
+      .map(
+        ([reason, rs]) =>
+          `<li><p>${escapeHtml(reason)}</p><p class="deviation-cases">${rs.length} case${rs.length === 1 ? "" : "s"}: ${rs.map((r) => `<a href="${escapeHtml(links.case(r.id))}">${escapeHtml(r.id)}</a>`).join(", ")}</p></li>`,
+      )
       .join("")}</ul>`;
   };
   const declared = (info.deviations ?? []).map((d) => `<li><code>${escapeHtml(d.id)}</code>: ${escapeHtml(d.reason)}</li>`).join("");

@@ -53,7 +53,15 @@ export function siteHeader(rel: (path: string) => string): string {
 export function siteNav(nav: NavItem[], rel: (path: string) => string, current: string): string {
   const link = (path: string, title: string): string => `<li><a href="${rel(path)}"${path === current ? ' aria-current="page"' : ""}>${escapeHtml(title)}</a></li>`;
   const sections = [...new Set(nav.map((n) => n.section))];
-  const items = sections.map((s) => `<li><span class="nav-section">${escapeHtml(s)}</span><ul>${nav.filter((n) => n.section === s).map((n) => link(n.path, n.title)).join("")}</ul></li>`).join("");
+  const items = sections
+    .map(
+      (s) =>
+        `<li><span class="nav-section">${escapeHtml(s)}</span><ul>${nav
+          .filter((n) => n.section === s)
+          .map((n) => link(n.path, n.title))
+          .join("")}</ul></li>`,
+    )
+    .join("");
   return `<details class="site-nav-fold" open>
     <summary>Pages</summary>
     <nav class="site-nav" aria-label="Site"><ul>${items}<li><span class="nav-section">Reference</span><ul>${link("api/index.html", "API reference")}</ul></li></ul></nav>

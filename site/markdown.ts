@@ -37,7 +37,6 @@ export function relative(from: string, to: string): string {
   return [...a.slice(i).map(() => ".."), ...b.slice(i)].join("/") || ".";
 }
 
-
 /** Makes an anchor id from heading text, as GitHub does. */
 function slug(text: string): string {
   return text

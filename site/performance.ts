@@ -49,7 +49,10 @@ function loadResults(collected: Collected, b: Benchmark): Loaded {
   const doc = collected.file.benchmarks.find((d) => (d as Partial<ResultsDoc> | null)?.benchmark === b.name) as Partial<ResultsDoc> | undefined;
   if (doc === undefined) return { why: "none" };
   const usable =
-    Array.isArray(doc.cases) && doc.cases.length > 0 && Array.isArray(doc.goals) && typeof doc.command === "string" &&
+    Array.isArray(doc.cases) &&
+    doc.cases.length > 0 &&
+    Array.isArray(doc.goals) &&
+    typeof doc.command === "string" &&
     doc.cases.every((c) => typeof c?.contenders === "object" && typeof c.ratio === "object");
   return usable ? { doc: doc as ResultsDoc } : { why: `its results were written by an older version of the benchmark` };
 }

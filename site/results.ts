@@ -92,7 +92,11 @@ export function configured(impls: string[], drivers: string[]): Contender[] {
 
 /** A name for a site path, made of the label's letters, digits, dots and dashes. */
 function slugOf(label: string): string {
-  return label.toLowerCase().replace(/[^a-z0-9.]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60);
+  return label
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 60);
 }
 
 /** Runs every contender on `cases`, reporting progress through `log`. */

@@ -53,7 +53,10 @@ const shots = [
   ["api-reference", "api/index.html"],
 ] as const;
 for (const [name, path] of shots) {
-  for (const [label, width] of [["desktop", 1280], ["phone", 375]] as const) {
+  for (const [label, width] of [
+    ["desktop", 1280],
+    ["phone", 375],
+  ] as const) {
     const page = await browser.newPage({ viewport: { width, height: 900 } });
     await page.goto(`${base}${path}`, { waitUntil: "load" });
     const playground = name === "playground";

@@ -333,9 +333,7 @@ function sentence(e: TraceEntry): string {
       return `the read callback of ${showName(k.stream!, 40)} runs`;
     case "events": {
       const list = (e as { list: string[] }).list;
-      return list.length === 0
-        ? `${showName(k.stream!, 40)} has no events`
-        : `the events of ${showName(k.stream!, 40)} are ${list.map((x) => showName(x, 30)).join(", ")}`;
+      return list.length === 0 ? `${showName(k.stream!, 40)} has no events` : `the events of ${showName(k.stream!, 40)} are ${list.map((x) => showName(x, 30)).join(", ")}`;
     }
     default:
       return readSentence(k.op!, k.stream!, e as ReadResult);
@@ -485,9 +483,7 @@ function attrs(a: Record<string, string | number | undefined>): string {
 
 /** A text with a white halo so that it stays legible over lines. */
 function label(x: number, y: number, spans: Span[], fill: string, anchor: "start" | "end"): string {
-  const body = spans
-    .map((s) => (s.bold ? `<tspan font-weight="600">${escapeHtml(s.text)}</tspan>` : escapeHtml(s.text)))
-    .join("");
+  const body = spans.map((s) => (s.bold ? `<tspan font-weight="600">${escapeHtml(s.text)}</tspan>` : escapeHtml(s.text))).join("");
   return `<text${attrs({ x, y, fill, "font-size": FONT, "text-anchor": anchor === "end" ? "end" : undefined, stroke: C.background, "stroke-width": 3, "stroke-linejoin": "round", "paint-order": "stroke" })}>${body}</text>`;
 }
 
@@ -642,7 +638,15 @@ export function renderTimeline(c: Case, o: TimelineOptions = {}): string {
       case "select": {
         const ready = (e as { select: string[] }).select;
         const given = selectSteps[selects++] ?? ready;
-        items.push({ ...base, kind: "select", lane: -1, selected: given, ready, label: [{ text: "select → " }, { text: ready.length === 0 ? "none" : listText(ready), bold: ready.length > 0 }], palette: C.select });
+        items.push({
+          ...base,
+          kind: "select",
+          lane: -1,
+          selected: given,
+          ready,
+          label: [{ text: "select → " }, { text: ready.length === 0 ? "none" : listText(ready), bold: ready.length > 0 }],
+          palette: C.select,
+        });
         break;
       }
       case "flush":
@@ -722,12 +726,22 @@ export function renderTimeline(c: Case, o: TimelineOptions = {}): string {
     `<svg${attrs({ xmlns: "http://www.w3.org/2000/svg", viewBox: `0 0 ${width} ${f(height)}`, width: "100%", role: "img", "aria-labelledby": `${titleId} ${descId}`, "font-family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "font-size": FONT, class: "prot-timeline", "data-case": showText(c.id) })}>`,
   );
   out.push(`<title id="${escapeHtml(titleId)}">${escapeHtml(showText(c.title))}</title>`);
-  out.push(`<desc id="${escapeHtml(descId)}">${escapeHtml(describe(c, lanes.map((l) => l.name), o))}</desc>`);
+  out.push(
+    `<desc id="${escapeHtml(descId)}">${escapeHtml(
+      describe(
+        c,
+        lanes.map((l) => l.name),
+        o,
+      ),
+    )}</desc>`,
+  );
   out.push(`<rect${attrs({ width, height, fill: C.background })}/>`);
 
   // Lane backgrounds.
   if (strip.length > 0) {
-    out.push(`<rect${attrs({ x: 2, y: stripTop, width: width - 4, height: LANE_HEADER + stripRows * ROW + LANE_PAD_BOTTOM, rx: 6, fill: C.background, stroke: C.laneBorder, "stroke-dasharray": "4 3" })}/>`);
+    out.push(
+      `<rect${attrs({ x: 2, y: stripTop, width: width - 4, height: LANE_HEADER + stripRows * ROW + LANE_PAD_BOTTOM, rx: 6, fill: C.background, stroke: C.laneBorder, "stroke-dasharray": "4 3" })}/>`,
+    );
   }
   for (const lane of lanes) {
     out.push(`<rect${attrs({ x: 2, y: lane.top, width: width - 4, height: lane.bottom - lane.top, rx: 6, fill: C.lane, stroke: C.laneBorder })}/>`);
@@ -766,7 +780,9 @@ export function renderTimeline(c: Case, o: TimelineOptions = {}): string {
     for (const i of [...new Set(involved)].sort((a, b) => a - b)) {
       const lane = lanes[i]!;
       const isReady = it.ready?.includes(lane.name) ?? false;
-      parts.push(`<circle${attrs({ cx: x, cy: lane.top, r: 4, fill: isReady ? C.select.fill : C.background, stroke: C.select.stroke, "stroke-width": 1.5, "data-ready": isReady ? "true" : "false", "data-stream": showName(lane.name, 200) })}/>`);
+      parts.push(
+        `<circle${attrs({ cx: x, cy: lane.top, r: 4, fill: isReady ? C.select.fill : C.background, stroke: C.select.stroke, "stroke-width": 1.5, "data-ready": isReady ? "true" : "false", "data-stream": showName(lane.name, 200) })}/>`,
+      );
     }
     parts.push(shape(it, x, y0));
     parts.push(label(it.textX, y0 + 4, it.label, it.palette.text, it.anchor));
@@ -796,7 +812,9 @@ export function renderTimeline(c: Case, o: TimelineOptions = {}): string {
         } else {
           const dir = it.markClipped === "left" ? -1 : 1;
           const tip = it.markX;
-          parts.push(`<path${attrs({ d: `M${f(tip - dir * 5)} ${f(yy - 4)}L${f(tip)} ${f(yy)}L${f(tip - dir * 5)} ${f(yy + 4)}`, fill: "none", stroke: it.palette.stroke, "stroke-width": 1.2, "data-mark": String(it.mark) })}/>`);
+          parts.push(
+            `<path${attrs({ d: `M${f(tip - dir * 5)} ${f(yy - 4)}L${f(tip)} ${f(yy)}L${f(tip - dir * 5)} ${f(yy + 4)}`, fill: "none", stroke: it.palette.stroke, "stroke-width": 1.2, "data-mark": String(it.mark) })}/>`,
+          );
         }
       }
       const differs = o.differsFrom !== undefined && it.entry !== undefined && it.entry >= o.differsFrom;
@@ -835,10 +853,8 @@ export function renderTimeline(c: Case, o: TimelineOptions = {}): string {
  * means. The signs are drawn by the same code as the timelines.
  */
 export function timelineLegend(): string {
-  const item = (kind: Kind, palette: Palette, outcome?: string): Item =>
-    ({ kind, palette, outcome, t: 0, lane: 0, label: [], x: 0, textX: 0, anchor: "start", from: 0, to: 0, row: 0 }) as Item;
-  const icon = (body: string, width = 24): string =>
-    `<svg viewBox="0 0 ${width} 24" width="${width}" height="24" aria-hidden="true" focusable="false">${body}</svg>`;
+  const item = (kind: Kind, palette: Palette, outcome?: string): Item => ({ kind, palette, outcome, t: 0, lane: 0, label: [], x: 0, textX: 0, anchor: "start", from: 0, to: 0, row: 0 }) as Item;
+  const icon = (body: string, width = 24): string => `<svg viewBox="0 0 ${width} 24" width="${width}" height="24" aria-hidden="true" focusable="false">${body}</svg>`;
   const entries: Array<[string, string]> = [
     [icon(shape(item("input", C.input), 12, 12)), "input arrives on the stream"],
     [icon(shape(item("end", C.end), 12, 12)), "the stream's input ends"],

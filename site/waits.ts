@@ -45,8 +45,7 @@ export function waitsOf(c: Case): Wait[] {
     sleeps: (_w, s) => void asleep.set(s.name, { taken: s.taken }),
     woke: (w, s) => {
       const before = asleep.get(s.name);
-      const why: WakeReason =
-        before !== undefined && s.taken !== before.taken ? "input" : s.ended ? "end" : s.timeout > 0 && w.now >= s.timeoutMark ? "timeout" : "mark";
+      const why: WakeReason = before !== undefined && s.taken !== before.taken ? "input" : s.ended ? "end" : s.timeout > 0 && w.now >= s.timeoutMark ? "timeout" : "mark";
       open.get(s.name)?.wakes.push({ t: w.now, why });
     },
     readEnds: (w, s) => close(w, s),

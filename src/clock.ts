@@ -397,8 +397,14 @@ export class VirtualClock implements Clock {
     const until = options.until ?? Infinity;
     let settled = false;
     const observed = promise.then(
-      (v) => { settled = true; return v; },
-      (e: unknown) => { settled = true; throw e; },
+      (v) => {
+        settled = true;
+        return v;
+      },
+      (e: unknown) => {
+        settled = true;
+        throw e;
+      },
     );
     // Swallow here so an early rejection is not reported as unhandled while we step.
     observed.catch(() => {});

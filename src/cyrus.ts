@@ -52,11 +52,7 @@ export interface Timeval {
 export function prot_new(source: Readable | ByteSource, write: 0 | false, options?: ProtStreamOptions): ProtStream;
 /** `prot_new(fd, 1)`: a writer over `sink`. */
 export function prot_new(sink: Writable, write: 1 | true, options?: ProtWriterOptions): ProtWriter;
-export function prot_new(
-  io: Readable | Writable | ByteSource,
-  write: 0 | 1 | boolean,
-  options: ProtStreamOptions | ProtWriterOptions = {},
-): ProtStream | ProtWriter {
+export function prot_new(io: Readable | Writable | ByteSource, write: 0 | 1 | boolean, options: ProtStreamOptions | ProtWriterOptions = {}): ProtStream | ProtWriter {
   if (write) return new ProtWriter(io as Writable, options as ProtWriterOptions);
   return new ProtStream(io as Readable | ByteSource, { clock: cyrusClock, ...(options as ProtStreamOptions) });
 }
@@ -332,11 +328,7 @@ export interface SelectResult {
  * `prot_select(readstreams, PROT_NO_FD, &out, NULL, timeout)`. Extra file
  * descriptors are not supported: pass {@link PROT_NO_FD}.
  */
-export async function prot_select(
-  readstreams: ProtGroup,
-  extra_read_fd: null,
-  timeout: Timeval | null,
-): Promise<SelectResult> {
+export async function prot_select(readstreams: ProtGroup, extra_read_fd: null, timeout: Timeval | null): Promise<SelectResult> {
   if (extra_read_fd !== null) throw new TypeError("prot_select: extra file descriptors are not supported; pass PROT_NO_FD");
   const ticks = timeout === null ? null : timeout.tv_sec + (timeout.tv_usec ?? 0) / 1e6;
   const ready = await select(readstreams, ticks);

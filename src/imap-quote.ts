@@ -22,10 +22,7 @@ function isQuotable(b: number): boolean {
 }
 
 function isAtomChar(b: number): boolean {
-  return !(
-    b >= 0x80 || b <= 0x1f || b === 0x7f || b === 0x20 || b === 0x7b || b === 0x28 ||
-    b === 0x29 || b === 0x22 || b === 0x25 || b === 0x2a || b === 0x5c
-  );
+  return !(b >= 0x80 || b <= 0x1f || b === 0x7f || b === 0x20 || b === 0x7b || b === 0x28 || b === 0x29 || b === 0x22 || b === 0x25 || b === 0x2a || b === 0x5c);
 }
 
 /**

@@ -78,7 +78,9 @@ export function formatC(fmt: string, args: readonly unknown[]): string {
         body = BigInt.asUintN(64, integer(v, fmt, at)).toString(16);
         break;
       case "X":
-        body = BigInt.asUintN(64, integer(v, fmt, at)).toString(16).toUpperCase();
+        body = BigInt.asUintN(64, integer(v, fmt, at))
+          .toString(16)
+          .toUpperCase();
         break;
       default: // "o"
         body = BigInt.asUintN(64, integer(v, fmt, at)).toString(8);

@@ -344,9 +344,7 @@ export class ProtStream<out B extends boolean = boolean> {
     this.#blockingOnly = options.blockingOnly ?? false;
     if (this.#blockingOnly && this.#nonBlocking) throw new RangeError("ProtStream: nonBlocking and blockingOnly cannot both be true");
     this.#events = new WaitEventList(this);
-    this.#source = isByteSource(source)
-      ? source
-      : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
+    this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
     this.#source.attach(new ProtStream.#Sink(this));
   }
@@ -742,7 +740,7 @@ export class ProtStream<out B extends boolean = boolean> {
     if (avail === 0) return undefined;
     const k = n < avail ? n : avail;
     const out = Buffer.allocUnsafe(k);
-    for (let got = 0; got < k; ) {
+    for (let got = 0; got < k;) {
       const pos = this.#pos;
       const take = Math.min(k - got, this.#end - pos);
       this.#buf.copy(out, got, pos, pos + take);

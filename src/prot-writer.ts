@@ -137,8 +137,7 @@ export class ProtWriter {
 
   // One closure for both events, as an idle connection pays for each: 'error'
   // brings what failed, 'close' nothing or (a socket's) whether it had an error.
-  readonly #onSink = (err?: unknown): void =>
-    this.#fail(err === undefined || typeof err === "boolean" ? `${this.name}: the sink is closed` : `${this.name}: the sink failed: ${describe(err)}`);
+  readonly #onSink = (err?: unknown): void => this.#fail(err === undefined || typeof err === "boolean" ? `${this.name}: the sink is closed` : `${this.name}: the sink failed: ${describe(err)}`);
 
   /**
    * Moves the writer onto another sink (the write half of STARTTLS: the TLS
@@ -391,7 +390,9 @@ export class ProtWriter {
       case "atom":
         return this.write(bytes as Uint8Array);
       case "quoted":
-        return this.write('"').write(bytes as Uint8Array).write('"');
+        return this.write('"')
+          .write(bytes as Uint8Array)
+          .write('"');
       default:
         return this.printLiteral(bytes as Uint8Array);
     }

@@ -15,8 +15,7 @@ class Member implements HeapItem {
   }
 }
 
-const byDeadlineThenSeq = (a: Member, b: Member): boolean =>
-  a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
+const byDeadlineThenSeq = (a: Member, b: Member): boolean => a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
 
 const bySeq = (a: Member, b: Member): number => a.seq - b.seq;
 

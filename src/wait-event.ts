@@ -24,11 +24,7 @@ import type { ProtStream } from "./prot-stream.js";
  * `"wait event callback failed: <message>"` and
  * {@link ProtStream.errorCause} is what was thrown.
  */
-export type WaitEventProc<R = unknown> = (
-  stream: ProtStream,
-  event: WaitEvent<R>,
-  rock: R,
-) => WaitEvent<R> | null;
+export type WaitEventProc<R = unknown> = (stream: ProtStream, event: WaitEvent<R>, rock: R) => WaitEvent<R> | null;
 
 /**
  * Checks that `mark` is a usable clock value.
@@ -90,8 +86,7 @@ export class WaitEvent<R = unknown> {
   }
 }
 
-const byMarkThenSeq = (a: WaitEvent, b: WaitEvent): boolean =>
-  a.mark < b.mark || (a.mark === b.mark && a.seq < b.seq);
+const byMarkThenSeq = (a: WaitEvent, b: WaitEvent): boolean => a.mark < b.mark || (a.mark === b.mark && a.seq < b.seq);
 
 const bySeq = (a: WaitEvent, b: WaitEvent): number => a.seq - b.seq;
 

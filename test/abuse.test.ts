@@ -23,17 +23,25 @@ describe("a callback that throws (WE-CB-9)", () => {
     const conn = protSocket(server, { input: { clock } });
     const boom = new Error("backend went away");
     let pings = 0;
-    conn.input.addWaitEvent(10, (st, ev) => {
-      if (++pings === 3) throw boom;
-      conn.output.write(`* OK ping ${pings}\r\n`);
-      ev.mark = st.clock.now() + 10;
-      return ev;
-    }, null);
+    conn.input.addWaitEvent(
+      10,
+      (st, ev) => {
+        if (++pings === 3) throw boom;
+        conn.output.write(`* OK ping ${pings}\r\n`);
+        ev.mark = st.clock.now() + 10;
+        return ev;
+      },
+      null,
+    );
     let laterRan = false;
-    conn.input.addWaitEvent(30, (_st, ev) => {
-      laterRan = true;
-      return ev;
-    }, null);
+    conn.input.addWaitEvent(
+      30,
+      (_st, ev) => {
+        laterRan = true;
+        return ev;
+      },
+      null,
+    );
     client.setEncoding("latin1");
     let heard = "";
     client.on("data", (d: string) => (heard += d));
@@ -67,9 +75,13 @@ describe("a callback that throws (WE-CB-9)", () => {
     const thrown: unknown[] = [undefined, null, "a string", 42, Symbol("sym"), { code: 7, toString: () => "an object" }];
     for (const value of thrown) {
       const { clock, s } = scripted([{ at: 20, data: "never read\n" }]);
-      s.addWaitEvent(5, () => {
-        throw value;
-      }, null);
+      s.addWaitEvent(
+        5,
+        () => {
+          throw value;
+        },
+        null,
+      );
       // Dropped on purpose: a failed callback must settle the read, not reject it.
       void s.readLine();
       await clock.advanceTo(30);
@@ -83,9 +95,13 @@ describe("a callback that throws (WE-CB-9)", () => {
   it("fails a non-blocking read the same way", async () => {
     const { s } = scripted([]);
     s.nonBlocking = true;
-    s.addWaitEvent(0, () => {
-      throw new RangeError("nb");
-    }, null);
+    s.addWaitEvent(
+      0,
+      () => {
+        throw new RangeError("nb");
+      },
+      null,
+    );
     expect(await s.readLine()).toBeNull();
     expect(s.error).toBe("wait event callback failed: nb");
     expect(s.waitEvents).toEqual([]);
@@ -97,10 +113,14 @@ describe("a callback that throws (WE-CB-9)", () => {
   it("runs no event once the read callback has thrown", async () => {
     const { clock, s } = scripted([{ at: 5, data: "x\n" }]);
     let eventRan = false;
-    s.addWaitEvent(0, (_st, ev) => {
-      eventRan = true;
-      return ev;
-    }, null);
+    s.addWaitEvent(
+      0,
+      (_st, ev) => {
+        eventRan = true;
+        return ev;
+      },
+      null,
+    );
     s.setReadCallback(() => {
       throw new Error("rc");
     });
@@ -112,13 +132,24 @@ describe("a callback that throws (WE-CB-9)", () => {
   // String() itself throws for these values: the message that reports the
   // failure must not become a second failure that escapes the pass.
   it("fails the stream even for a thrown value that cannot be turned into text", async () => {
-    const unprintable = [Object.create(null) as object, Object.defineProperty(new Error("x"), "message", { get: () => { throw new Error("no message"); } })];
+    const unprintable = [
+      Object.create(null) as object,
+      Object.defineProperty(new Error("x"), "message", {
+        get: () => {
+          throw new Error("no message");
+        },
+      }),
+    ];
     for (const value of unprintable) {
       const { clock, s } = scripted([{ at: 20, data: "late\n" }]);
-      s.addWaitEvent(5, () => {
-        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a thrown value that is no Error, on purpose
-        throw value;
-      }, null);
+      s.addWaitEvent(
+        5,
+        () => {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- a thrown value that is no Error, on purpose
+          throw value;
+        },
+        null,
+      );
       const read = s.readLine().catch((e: unknown) => `rejected: ${String(e)}`);
       await clock.advanceTo(30);
       expect(await read).toBeNull();
@@ -136,14 +167,18 @@ describe("events that will not stop", () => {
     let fires = 0;
     let skipped = 0;
     let last = -1;
-    s.addWaitEvent(0, (st, ev) => {
-      const now = st.clock.now();
-      if (now !== last + 1) skipped++;
-      last = now;
-      fires++;
-      ev.mark = ev.mark - 1;
-      return ev;
-    }, null);
+    s.addWaitEvent(
+      0,
+      (st, ev) => {
+        const now = st.clock.now();
+        if (now !== last + 1) skipped++;
+        last = now;
+        fires++;
+        ev.mark = ev.mark - 1;
+        return ev;
+      },
+      null,
+    );
     const reading = (async () => {
       const got: string[] = [];
       for (;;) {
@@ -183,7 +218,10 @@ describe("events that will not stop", () => {
 
   it("an event that replaces itself every tick for 200,000 ticks keeps memory flat", async () => {
     const TICKS = 200_000;
-    const { clock, s } = scripted([{ at: 1_000, data: "early\n" }, { at: TICKS, data: "late\n" }]);
+    const { clock, s } = scripted([
+      { at: 1_000, data: "early\n" },
+      { at: TICKS, data: "late\n" },
+    ]);
     let fires = 0;
     const successor = (st: ProtStream, ev: WaitEvent<{ pad: number[] }>): null => {
       fires++;
@@ -289,50 +327,54 @@ describe("input in 1-byte chunks", () => {
   // 16 MiB by default, a few seconds; PROT_EVENTS_ABUSE_FULL=1 sends the full 1 GiB (minutes).
   const FULL = process.env.PROT_EVENTS_ABUSE_FULL === "1";
   const TOTAL = FULL ? 1024 * MiB : 16 * MiB;
-  it(`delivers ${mib(TOTAL)} sent a byte at a time, every line intact, with memory bounded`, async () => {
-    const src = new DripSource(TOTAL, 256);
-    const s = new ProtStream(src, { clock: new VirtualClock(), encoding: "latin1" });
-    const baseline = liveBytes();
-    let peak = 0;
-    let lines = 0;
-    let bytes = 0;
-    let bad: string | null = null;
-    const started = performance.now();
-    let nextSample = 0;
-    let nextStall = MiB;
-    for (;;) {
-      const line = s.tryReadLine() ?? (await s.readLine());
-      if (typeof line !== "string") break;
-      if (bad === null && line !== dripLine(lines)) bad = `line ${lines}: ${JSON.stringify(line.slice(0, 60))}`;
-      bytes += line.length + (lines % 3 === 0 ? 2 : 1);
-      lines++;
-      if (s.bytesIn >= nextSample) {
-        peak = Math.max(peak, liveBytes() - baseline);
-        nextSample += Math.max(MiB, TOTAL / 64);
+  it(
+    `delivers ${mib(TOTAL)} sent a byte at a time, every line intact, with memory bounded`,
+    async () => {
+      const src = new DripSource(TOTAL, 256);
+      const s = new ProtStream(src, { clock: new VirtualClock(), encoding: "latin1" });
+      const baseline = liveBytes();
+      let peak = 0;
+      let lines = 0;
+      let bytes = 0;
+      let bad: string | null = null;
+      const started = performance.now();
+      let nextSample = 0;
+      let nextStall = MiB;
+      for (;;) {
+        const line = s.tryReadLine() ?? (await s.readLine());
+        if (typeof line !== "string") break;
+        if (bad === null && line !== dripLine(lines)) bad = `line ${lines}: ${JSON.stringify(line.slice(0, 60))}`;
+        bytes += line.length + (lines % 3 === 0 ? 2 : 1);
+        lines++;
+        if (s.bytesIn >= nextSample) {
+          peak = Math.max(peak, liveBytes() - baseline);
+          nextSample += Math.max(MiB, TOTAL / 64);
+        }
+        if (s.bytesIn >= nextStall) {
+          // A reader that falls behind: the drip piles up until the stream pauses it.
+          while (!src.paused) await new Promise((r) => setImmediate(r));
+          peak = Math.max(peak, liveBytes() - baseline);
+          nextStall += 8 * MiB;
+        }
       }
-      if (s.bytesIn >= nextStall) {
-        // A reader that falls behind: the drip piles up until the stream pauses it.
-        while (!src.paused) await new Promise((r) => setImmediate(r));
-        peak = Math.max(peak, liveBytes() - baseline);
-        nextStall += 8 * MiB;
-      }
-    }
-    const ms = performance.now() - started;
-    expect(bad).toBeNull();
-    expect(s.error).toBe("end of file reached");
-    expect(bytes).toBe(src.sent);
-    expect(s.bytesIn).toBe(src.sent);
-    expect(src.sent).toBeGreaterThanOrEqual(TOTAL);
-    expect(src.pauses).toBeGreaterThanOrEqual(TOTAL / (8 * MiB));
-    console.log(
-      `abuse: 1-byte chunks: ${mib(src.sent)} in ${lines} lines, ${(ms / 1000).toFixed(1)} s ` +
-        `(${mib((src.sent / ms) * 1000)}/s), source paused ${src.pauses} times, live memory peak +${mib(peak)}`,
-    );
-    // The stream holds a high-water mark (64 KiB) plus a line; the input is 16 MiB or more.
-    expect(peak).toBeLessThan(4 * MiB);
-    s.close();
-    expect(src.closed).toBe(true);
-  }, FULL ? 1_800_000 : undefined);
+      const ms = performance.now() - started;
+      expect(bad).toBeNull();
+      expect(s.error).toBe("end of file reached");
+      expect(bytes).toBe(src.sent);
+      expect(s.bytesIn).toBe(src.sent);
+      expect(src.sent).toBeGreaterThanOrEqual(TOTAL);
+      expect(src.pauses).toBeGreaterThanOrEqual(TOTAL / (8 * MiB));
+      console.log(
+        `abuse: 1-byte chunks: ${mib(src.sent)} in ${lines} lines, ${(ms / 1000).toFixed(1)} s ` +
+          `(${mib((src.sent / ms) * 1000)}/s), source paused ${src.pauses} times, live memory peak +${mib(peak)}`,
+      );
+      // The stream holds a high-water mark (64 KiB) plus a line; the input is 16 MiB or more.
+      expect(peak).toBeLessThan(4 * MiB);
+      s.close();
+      expect(src.closed).toBe(true);
+    },
+    FULL ? 1_800_000 : undefined,
+  );
 });
 
 describe("a peer that resets the connection mid-line", () => {

@@ -28,14 +28,21 @@ describe("benchmarks, on a tiny size", () => {
     ["timers", ["--import", "tsx", "bench/timers.ts"], ["setTimeout"]],
     ["select-scaling", ["--expose-gc", "--import", "tsx", "bench/select-scaling.ts"], ["c-prot_select"]],
     ["idle-connections", ["--import", "tsx", "bench/idle-connections.ts"], ["minimal", "readline"]],
-  ])("%s runs and writes its results", async (name, args, peers) => {
-    const out = await tiny(args);
-    expect(out).toMatch(/(ours ÷ peer|peer ÷ ours)/);
-    const doc = JSON.parse(readFileSync(path.join(results, `${name}.tiny.json`), "utf8")) as ResultsDoc;
-    expect(doc.command.startsWith(benchmarks.find((b) => b.name === name)?.command ?? "?")).toBe(true);
-    expect(doc.goals.length).toBeGreaterThan(0);
-    for (const peer of peers) {
-      expect(doc.cases.some((c) => peer in c.ratio), `${name}: a ratio of ours to ${peer}`).toBe(true);
-    }
-  }, 300_000);
+  ])(
+    "%s runs and writes its results",
+    async (name, args, peers) => {
+      const out = await tiny(args);
+      expect(out).toMatch(/(ours ÷ peer|peer ÷ ours)/);
+      const doc = JSON.parse(readFileSync(path.join(results, `${name}.tiny.json`), "utf8")) as ResultsDoc;
+      expect(doc.command.startsWith(benchmarks.find((b) => b.name === name)?.command ?? "?")).toBe(true);
+      expect(doc.goals.length).toBeGreaterThan(0);
+      for (const peer of peers) {
+        expect(
+          doc.cases.some((c) => peer in c.ratio),
+          `${name}: a ratio of ours to ${peer}`,
+        ).toBe(true);
+      }
+    },
+    300_000,
+  );
 });

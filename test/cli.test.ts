@@ -73,7 +73,10 @@ describe("prot-conformance", () => {
     expect(byId.get("flush-before-sleeping")?.message).toMatch(/^crashed: the adapter exited with code 3/);
     // A read that never settles runs out of virtual time: the trace shows it blocked where it should have failed.
     expect(byId.get("err-failed-stream-stays-failed")?.message).toMatch(/\+ \{ t: 30, read-line: "s", blocked: true \}/);
-    const failed = report.results.filter((x) => x.status === "fail").map((x) => x.id).sort();
+    const failed = report.results
+      .filter((x) => x.status === "fail")
+      .map((x) => x.id)
+      .sort();
     expect(failed).toEqual(["err-failed-stream-stays-failed", "fire-input-at-the-very-mark", "flush-before-sleeping", "read-line-in-pieces-runs-events"]);
   });
 

@@ -7,11 +7,8 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 describe("closing", () => {
   it("lets a process with pending reads, events, timeouts and a select exit on its own", async () => {
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(
-        process.execPath,
-        ["--import", "tsx", "test/fixtures/close-exits.ts"],
-        { cwd: root, timeout: 20_000 },
-        (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+      const child = execFile(process.execPath, ["--import", "tsx", "test/fixtures/close-exits.ts"], { cwd: root, timeout: 20_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
       );
       child.stdin?.end();
     });

@@ -38,7 +38,9 @@ describe("the original C implementation through its driver, every build", () => 
       expect(undeclared).toEqual([]);
       const forms = report.results.filter((r) => r.id.endsWith(FORM_SUFFIX["events-need-read-timeout"]));
       const count = (rs: typeof forms, s: string): number => rs.filter((r) => r.status === s).length;
-      console.info(`cyrus ${build.label}: ${JSON.stringify(report.summary)}; forms with a read timeout: ${forms.length}, ${count(forms, "pass")} pass, ${count(forms, "xfail")} expected failures, ${count(forms, "skip")} skipped`);
+      console.info(
+        `cyrus ${build.label}: ${JSON.stringify(report.summary)}; forms with a read timeout: ${forms.length}, ${count(forms, "pass")} pass, ${count(forms, "xfail")} expected failures, ${count(forms, "skip")} skipped`,
+      );
       expect(count(forms, "pass")).toBeGreaterThan(0);
       expect(report.summary.pass).toBeGreaterThan(0);
       expect(report.summary.xfail).toBeGreaterThan(0);

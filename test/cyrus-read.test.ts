@@ -49,7 +49,11 @@ describe("the C facade, read side", () => {
   it("ports backend_timeout from imap/proxy.c line for line", async () => {
     // static struct prot_waitevent *backend_timeout(s, ev, rock) { ... } restated over the facade.
     const IDLE_TIMEOUT = 30;
-    interface Backend { name: string; current: Backend | null; down: boolean; }
+    interface Backend {
+      name: string;
+      current: Backend | null;
+      down: boolean;
+    }
     const log: string[] = [];
     const clock = new VirtualClock(1000);
     const s = open(clock, [{ at: 1100, data: "done\n" }]);
@@ -88,8 +92,8 @@ describe("the C facade, read side", () => {
     expect(s.waitEvents).toEqual([]);
     expect(await clock.runUntil(prot_fgets(64, s))).toBe("x\n");
     expect(fired).toEqual([]);
-    prot_free(s);
-    prot_free(other);
+    await prot_free(s);
+    await prot_free(other);
   });
 
   it("reads bytes and pieces of lines like prot_getc, prot_fgets and prot_read", async () => {

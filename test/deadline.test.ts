@@ -25,7 +25,9 @@ describe("the overall read deadline", () => {
   it("keeps a trickling client forever without it: the read timeout keeps restarting", async () => {
     const { clock, s } = slowClient();
     let settled = false;
-    void s.readLine().then(() => { settled = true; });
+    void s.readLine().then(() => {
+      settled = true;
+    });
     await clock.advanceTo(50_000);
     expect(settled).toBe(false);
     expect(s.error).toBeNull();
@@ -38,7 +40,14 @@ describe("the overall read deadline", () => {
     s.setDeadline(100);
     expect(s.deadline).toBe(100);
     const events: number[] = [];
-    s.addWaitEvent(100, (_s, ev) => { events.push(clock.now()); return ev.stream?.removeWaitEvent(ev) ?? null; }, null);
+    s.addWaitEvent(
+      100,
+      (_s, ev) => {
+        events.push(clock.now());
+        return ev.stream?.removeWaitEvent(ev) ?? null;
+      },
+      null,
+    );
     expect(await clock.runUntil(s.readLine())).toBeNull();
     expect(clock.now()).toBe(100);
     expect(s.error).toBe("deadline passed");

@@ -22,15 +22,7 @@ describe("examples, over loopback sockets on a virtual clock", () => {
       "[70] proxy: backend_timeout drops beta, idle since 10",
       '[100] proxy: got "a7 LOGOUT"',
     ]);
-    expect(seen).toEqual([
-      "a1 OK using alpha",
-      "a2 OK NOOP on alpha",
-      "a3 OK using beta",
-      "a4 OK NOOP on beta",
-      "a5 OK using alpha",
-      "a6 OK NOOP on alpha",
-      "a7 OK LOGOUT completed",
-    ]);
+    expect(seen).toEqual(["a1 OK using alpha", "a2 OK NOOP on alpha", "a3 OK using beta", "a4 OK NOOP on beta", "a5 OK using alpha", "a6 OK NOOP on alpha", "a7 OK LOGOUT completed"]);
   });
 
   it("keep-alive pings every 15 units of silence", async () => {
@@ -43,15 +35,7 @@ describe("examples, over loopback sockets on a virtual clock", () => {
       "[50] server: client idle, sent a keep-alive",
       '[52.5] server: got "a2 LOGOUT"',
     ]);
-    expect(seen).toEqual([
-      "* OK ready",
-      "a1 OK NOOP completed",
-      "* OK keep-alive",
-      "* OK keep-alive",
-      "* OK keep-alive",
-      "* BYE",
-      "a2 OK LOGOUT completed",
-    ]);
+    expect(seen).toEqual(["* OK ready", "a1 OK NOOP completed", "* OK keep-alive", "* OK keep-alive", "* OK keep-alive", "* BYE", "a2 OK LOGOUT completed"]);
   });
 
   it("calls back after every 10 units of idle time", async () => {

@@ -166,7 +166,10 @@ describe("fault class 6: malformed claims end in exit 2 and one line, not a stac
     mkdirSync(join(root, "conformance", "cases"), { recursive: true });
     cpSync("conformance/schema", join(root, "conformance", "schema"), { recursive: true });
     let yaml = "format: 1\na0: &a0 [x, x, x, x, x, x, x, x, x]\n";
-    for (let i = 1; i < 9; i++) yaml += `a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(", ")}]\n`;
+    for (let i = 1; i < 9; i++)
+      yaml += `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(", ")}]\n`;
     writeFileSync(join(root, "conformance", "cases", "bomb.yaml"), `${yaml}cases: [*a8]\n`);
     expect(() => loadSuite(root)).toThrow(CaseError);
     expect(() => loadSuite(root)).toThrow(/conformance\/cases\/bomb\.yaml:1: Excessive alias count/);

@@ -6,17 +6,7 @@ import net from "node:net";
 import { once } from "node:events";
 import { readdirSync } from "node:fs";
 import { Readable, Writable } from "node:stream";
-import {
-  LineTooLongError,
-  ProtGroup,
-  ProtOutputLimitError,
-  ProtStream,
-  ProtWriter,
-  VirtualClock,
-  protSocket,
-  select,
-  type ProtConnection,
-} from "prot-events";
+import { LineTooLongError, ProtGroup, ProtOutputLimitError, ProtStream, ProtWriter, VirtualClock, protSocket, select, type ProtConnection } from "prot-events";
 import { prot_fgets, prot_write } from "prot-events/cyrus";
 import { leaveNoUnhandledRejections, loopback, scripted, type LoopbackPair } from "./helpers.js";
 
@@ -167,7 +157,10 @@ describe("bounded close", () => {
 describe("over-long lines", () => {
   it("skipLine discards the tail of a line cut by LineTooLongError: padding cannot smuggle a command", async () => {
     const padded = `${"x".repeat(65_536)}A1 DELETE INBOX\r\nB1 NOOP\r\n`;
-    const { clock, s } = scripted([{ at: 1, data: padded.slice(0, 40_000) }, { at: 2, data: padded.slice(40_000) }]);
+    const { clock, s } = scripted([
+      { at: 1, data: padded.slice(0, 40_000) },
+      { at: 2, data: padded.slice(40_000) },
+    ]);
     await expect(clock.runUntil(s.readLine())).rejects.toBeInstanceOf(LineTooLongError);
     expect(await clock.runUntil(s.skipLine())).toBe(true);
     expect(await clock.runUntil(s.readLine())).toBe("B1 NOOP");
@@ -207,9 +200,13 @@ describe("checked arguments", () => {
 describe("callbacks and sources that would have crashed the process", () => {
   it("an async wait-event callback fails the stream, and its rejection reaches nobody", async () => {
     const { clock, s } = scripted([], { at: 50 });
-    s.addWaitEvent(10, (async () => {
-      throw new Error("backend gone");
-    }) as unknown as () => null, null);
+    s.addWaitEvent(
+      10,
+      (async () => {
+        throw new Error("backend gone");
+      }) as unknown as () => null,
+      null,
+    );
     expect(await clock.runUntil(s.readLine())).toBeNull();
     expect(s.error).toMatch(/^wait event callback failed: it returned a Promise/);
     expect(s.waitEvents).toEqual([]);
@@ -260,10 +257,14 @@ describe("silent results made loud", () => {
 
   it("ungetc after close throws; ungetc inside a callback ends the wait with what it put back", async () => {
     const { clock, s } = scripted([{ at: 1, data: "abc" }]);
-    s.addWaitEvent(5, (st) => {
-      st.ungetc(10);
-      return null;
-    }, null);
+    s.addWaitEvent(
+      5,
+      (st) => {
+        st.ungetc(10);
+        return null;
+      },
+      null,
+    );
     // The LF put back comes first: an empty line, read at once; "abc" stays buffered.
     expect(await clock.runUntil(s.readLine(), { until: 6 })).toBe("");
     expect(clock.now()).toBe(5);

@@ -10,11 +10,7 @@ import { DriverExecutor } from "prot-conformance";
 import { ProtStream, ScriptedSource, VirtualClock, type Arrival, type ProtStreamOptions, type ScriptEnd } from "prot-events";
 
 /** A stream over scripted input on a fresh virtual clock. */
-export function scripted(
-  arrivals: Arrival[],
-  end?: ScriptEnd,
-  options: ProtStreamOptions = {},
-): { clock: VirtualClock; s: ProtStream } {
+export function scripted(arrivals: Arrival[], end?: ScriptEnd, options: ProtStreamOptions = {}): { clock: VirtualClock; s: ProtStream } {
   const clock = new VirtualClock();
   const s = new ProtStream(new ScriptedSource(clock, arrivals, end), { clock, ...options });
   return { clock, s };

@@ -86,7 +86,10 @@ async function connect(port: number, read = true): Promise<Peer> {
 function lineFrom(peer: Peer, prefix: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const look = (): boolean => {
-      const line = peer.got().split("\r\n").find((l) => l.startsWith(prefix));
+      const line = peer
+        .got()
+        .split("\r\n")
+        .find((l) => l.startsWith(prefix));
       if (line === undefined) return false;
       peer.sock.off("data", onData);
       peer.sock.off("close", onClose);
@@ -111,7 +114,6 @@ async function served(port: number, tag: string): Promise<void> {
   peer.sock.destroy();
 }
 
-
 const NASTY = [0, 10, 13, 0x22, 0x5c, 0x7b, 0x7d, 0x25, 0x80, 0xc3, 0xff, 0xfe, 0xed, 0xa0, 0x20];
 
 /** Random and adversarial bytes: runs of one byte, CR/LF storms, invalid UTF-8, literal syntax, long lines. */
@@ -133,7 +135,7 @@ function garbage(rand: () => number): Buffer {
 
 /** Writes `data` in random-sized pieces, as a peer's segments would come. */
 async function trickle(sock: net.Socket, data: Buffer, rand: () => number): Promise<void> {
-  for (let at = 0; at < data.length && !sock.destroyed; ) {
+  for (let at = 0; at < data.length && !sock.destroyed;) {
     const n = 1 + Math.floor(rand() * 70_000);
     // The server may drop the connection meanwhile (its write then fails with EPIPE, which is no test failure).
     if (!sock.write(data.subarray(at, at + n))) await new Promise((r) => (sock.once("drain", r), sock.once("close", r)));

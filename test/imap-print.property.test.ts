@@ -42,7 +42,7 @@ function parseValue(b: Buffer, astring: boolean): { value: Buffer | null; end: n
   let i = 0;
   while (i < b.length) {
     const c = b[i] as number;
-    if (c <= 0x20 || c >= 0x7f || "(){%*\"\\".includes(String.fromCharCode(c))) break;
+    if (c <= 0x20 || c >= 0x7f || '(){%*"\\'.includes(String.fromCharCode(c))) break;
     i++;
   }
   if (i === 0) throw new Error(`no value at byte ${b[0]}`);
@@ -60,7 +60,11 @@ function capture(isClient = false): { w: ProtWriter; out: () => Promise<Buffer> 
 }
 
 const nasty = fc.constantFrom("\r", "\n", "\r\n", '"', "\\", "\0", "%", "{5}", "\ud800", "\udfff", "\u00e9", "\u0080", "NIL", " ", "(", "*");
-const strings = fc.oneof(fc.string({ unit: "binary" }), fc.array(fc.oneof(nasty, fc.string()), { maxLength: 8 }).map((a) => a.join("")), fc.string({ minLength: 1000, maxLength: 1100 }));
+const strings = fc.oneof(
+  fc.string({ unit: "binary" }),
+  fc.array(fc.oneof(nasty, fc.string()), { maxLength: 8 }).map((a) => a.join("")),
+  fc.string({ minLength: 1000, maxLength: 1100 }),
+);
 const bytes = fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ minLength: 1020, maxLength: 1030 }), fc.constantFrom(Buffer.from("NIL"), Buffer.alloc(0)));
 
 type Helper = (w: ProtWriter, v: string | Uint8Array | null) => unknown;

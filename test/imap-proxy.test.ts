@@ -32,7 +32,12 @@ function messages(): Array<[string, Buffer]> {
   return [
     ["plain", Buffer.from("From: a@example.org\nTo: b@example.org\nSubject: plain\n\nHello.\n")],
     ["utf8", Buffer.from("From: Zoë <z@example.org>\nSubject: =?UTF-8?B?w6lsw6h2ZQ==?= Grüße\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nGrüße, 日本語, émoji 🎉\n")],
-    ["multipart", Buffer.from(`From: a@example.org\nSubject: attachment\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain\n\nSee attached.\n--b1\nContent-Type: application/octet-stream; name="x.bin"\nContent-Disposition: attachment; filename="x.bin"\nContent-Transfer-Encoding: base64\n\n${attachment}\n--b1--\n`)],
+    [
+      "multipart",
+      Buffer.from(
+        `From: a@example.org\nSubject: attachment\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain\n\nSee attached.\n--b1\nContent-Type: application/octet-stream; name="x.bin"\nContent-Disposition: attachment; filename="x.bin"\nContent-Transfer-Encoding: base64\n\n${attachment}\n--b1--\n`,
+      ),
+    ],
     ["300 KB", Buffer.from(`From: a@example.org\nSubject: big\n\n${big}\n`)],
     ["5,000-character line", Buffer.from(`From: a@example.org\nSubject: long line\n\n${"x".repeat(5000)}\n`)],
     ["NUL bytes", Buffer.concat([Buffer.from("From: a@example.org\nSubject: nul\n\nbefore"), Buffer.from([0, 0, 1, 0]), Buffer.from("after\n")])],
@@ -184,7 +189,6 @@ describe("the IMAP proxy relays Dovecot byte for byte", () => {
     }
   }, 60_000);
 });
-
 
 describe("the demo's story", () => {
   it("on a virtual clock: what npm run demo shows, at its exact times", async () => {

@@ -1,14 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { MAX_QUOTED, ProtWriter, type ProtWriterOptions, imapForm } from "prot-events";
-import {
-  prot_printamap,
-  prot_printastring,
-  prot_printliteral,
-  prot_printmap,
-  prot_printstring,
-  prot_setisclient,
-} from "prot-events/cyrus";
+import { prot_printamap, prot_printastring, prot_printliteral, prot_printmap, prot_printstring, prot_setisclient } from "prot-events/cyrus";
 
 /** A Writable that keeps every chunk it is given. */
 class Collector extends Writable {
@@ -159,15 +152,11 @@ describe("ProtWriter.printString", () => {
     ["NUL", "a\0b"],
   ])("sends a string with %s as a literal", async (_name, s) => {
     const bytes = enc(s);
-    expect(await output((w) => w.printString(s))).toEqual(
-      Buffer.concat([latin1(`{${bytes.length}}\r\n`), bytes]),
-    );
+    expect(await output((w) => w.printString(s))).toEqual(Buffer.concat([latin1(`{${bytes.length}}\r\n`), bytes]));
   });
 
   it("sends 8-bit text as a literal counted in bytes", async () => {
-    expect(await output((w) => w.printString("café"))).toEqual(
-      Buffer.concat([latin1("{5}\r\n"), Buffer.from([0x63, 0x61, 0x66, 0xc3, 0xa9])]),
-    );
+    expect(await output((w) => w.printString("café"))).toEqual(Buffer.concat([latin1("{5}\r\n"), Buffer.from([0x63, 0x61, 0x66, 0xc3, 0xa9])]));
   });
 
   it("quotes 1023 quotable bytes and sends 1024 as a literal", async () => {
@@ -183,18 +172,14 @@ describe("ProtWriter.printString", () => {
   });
 
   it("sends {n+} literals when isClient is set", async () => {
-    expect((await output((w) => w.printString("a\r\nb"), { isClient: true })).toString("latin1")).toBe(
-      "{4+}\r\na\r\nb",
-    );
+    expect((await output((w) => w.printString("a\r\nb"), { isClient: true })).toString("latin1")).toBe("{4+}\r\na\r\nb");
     // Quoted strings and NIL are the same on a client.
     expect((await output((w) => w.printString("ab"), { isClient: true })).toString("latin1")).toBe('"ab"');
     expect((await output((w) => w.printString(null), { isClient: true })).toString("latin1")).toBe("NIL");
   });
 
   it("encodes strings in the writer's encoding", async () => {
-    expect(await output((w) => w.printString("café"), { encoding: "latin1" })).toEqual(
-      Buffer.concat([latin1("{4}\r\n"), Buffer.from([0x63, 0x61, 0x66, 0xe9])]),
-    );
+    expect(await output((w) => w.printString("café"), { encoding: "latin1" })).toEqual(Buffer.concat([latin1("{4}\r\n"), Buffer.from([0x63, 0x61, 0x66, 0xe9])]));
   });
 
   it("counts the bytes in bytesOut", async () => {
@@ -250,9 +235,7 @@ describe("ProtWriter.printAstring", () => {
     ["8-bit", "Grüße"],
   ])("sends a value with %s as a literal", async (_name, s) => {
     const bytes = enc(s);
-    expect(await output((w) => w.printAstring(s))).toEqual(
-      Buffer.concat([latin1(`{${bytes.length}}\r\n`), bytes]),
-    );
+    expect(await output((w) => w.printAstring(s))).toEqual(Buffer.concat([latin1(`{${bytes.length}}\r\n`), bytes]));
   });
 
   it("prints 1023 atom bytes bare and 1024 as a literal", async () => {
@@ -270,9 +253,7 @@ describe("ProtWriter.printAstring", () => {
   });
 
   it("sends {n+} literals when isClient is set", async () => {
-    expect((await output((w) => w.printAstring("a%b"), { isClient: true })).toString("latin1")).toBe(
-      "{3+}\r\na%b",
-    );
+    expect((await output((w) => w.printAstring("a%b"), { isClient: true })).toString("latin1")).toBe("{3+}\r\na%b");
     expect((await output((w) => w.printAstring("abc"), { isClient: true })).toString("latin1")).toBe("abc");
   });
 });
@@ -294,16 +275,12 @@ describe("ProtWriter.printMap", () => {
 
   it("keeps NUL bytes, in a literal", async () => {
     const bytes = Uint8Array.of(0x61, 0x00, 0x62, 0x00);
-    expect(await output((w) => w.printMap(bytes))).toEqual(
-      Buffer.concat([latin1("{4}\r\n"), Buffer.from(bytes)]),
-    );
+    expect(await output((w) => w.printMap(bytes))).toEqual(Buffer.concat([latin1("{4}\r\n"), Buffer.from(bytes)]));
   });
 
   it("sends raw 8-bit bytes unchanged in a literal", async () => {
     const bytes = Uint8Array.of(0x80, 0xff, 0xfe, 0x41);
-    expect(await output((w) => w.printMap(bytes))).toEqual(
-      Buffer.concat([latin1("{4}\r\n"), Buffer.from(bytes)]),
-    );
+    expect(await output((w) => w.printMap(bytes))).toEqual(Buffer.concat([latin1("{4}\r\n"), Buffer.from(bytes)]));
   });
 
   it.each([
@@ -314,9 +291,7 @@ describe("ProtWriter.printMap", () => {
     ["\\", 0x5c],
   ])("sends bytes with %s as a literal", async (_name, b) => {
     const bytes = Uint8Array.of(0x78, b);
-    expect(await output((w) => w.printMap(bytes))).toEqual(
-      Buffer.concat([latin1("{2}\r\n"), Buffer.from(bytes)]),
-    );
+    expect(await output((w) => w.printMap(bytes))).toEqual(Buffer.concat([latin1("{2}\r\n"), Buffer.from(bytes)]));
   });
 
   it("quotes 1023 bytes and sends 1024 as a literal", async () => {
@@ -332,9 +307,7 @@ describe("ProtWriter.printMap", () => {
   });
 
   it("sends {n+} literals when isClient is set", async () => {
-    expect(await output((w) => w.printMap(Uint8Array.of(0)), { isClient: true })).toEqual(
-      Buffer.concat([latin1("{1+}\r\n"), Buffer.from([0])]),
-    );
+    expect(await output((w) => w.printMap(Uint8Array.of(0)), { isClient: true })).toEqual(Buffer.concat([latin1("{1+}\r\n"), Buffer.from([0])]));
   });
 });
 
@@ -370,9 +343,7 @@ describe("ProtWriter.printAmap", () => {
   });
 
   it("sends {n+} literals when isClient is set", async () => {
-    expect((await output((w) => w.printAmap(enc("a\\b")), { isClient: true })).toString("latin1")).toBe(
-      "{3+}\r\na\\b",
-    );
+    expect((await output((w) => w.printAmap(enc("a\\b")), { isClient: true })).toString("latin1")).toBe("{3+}\r\na\\b");
   });
 });
 
@@ -387,9 +358,7 @@ describe("ProtWriter.printLiteral", () => {
   });
 
   it("counts encoded bytes for strings", async () => {
-    expect(await output((w) => w.printLiteral("€"))).toEqual(
-      Buffer.concat([latin1("{3}\r\n"), Buffer.from([0xe2, 0x82, 0xac])]),
-    );
+    expect(await output((w) => w.printLiteral("€"))).toEqual(Buffer.concat([latin1("{3}\r\n"), Buffer.from([0xe2, 0x82, 0xac])]));
   });
 
   it("writes raw bytes unchanged", async () => {
@@ -411,9 +380,7 @@ describe("ProtWriter.printLiteral", () => {
 
   it("is not limited by the buffer size", async () => {
     const big = Buffer.alloc(10_000, "L");
-    expect(await output((w) => w.printLiteral(big), { bufferSize: 16 })).toEqual(
-      Buffer.concat([latin1("{10000}\r\n"), big]),
-    );
+    expect(await output((w) => w.printLiteral(big), { bufferSize: 16 })).toEqual(Buffer.concat([latin1("{10000}\r\n"), big]));
   });
 });
 
@@ -431,9 +398,7 @@ describe("cyrus facade print helpers", () => {
     expect(prot_printamap(w, null)).toBe(0);
     expect(prot_printliteral(w, "xy")).toBe(0);
     await w.flush();
-    expect(sink.bytes).toEqual(
-      Buffer.concat([latin1('"a b"NILINBOX"NIL"""{2}\r\nA'), Buffer.from([0]), latin1("atomNIL{2}\r\nxy")]),
-    );
+    expect(sink.bytes).toEqual(Buffer.concat([latin1('"a b"NILINBOX"NIL"""{2}\r\nA'), Buffer.from([0]), latin1("atomNIL{2}\r\nxy")]));
   });
 
   it("prot_printmap and prot_printamap print only the first n bytes", async () => {

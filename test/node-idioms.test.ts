@@ -48,11 +48,15 @@ describe("ProtWriter message boundaries", () => {
     const w = new ProtWriter(out);
     const client = new ProtStream(new ScriptedSource(clock, [{ at: 100, data: "a LOGOUT\r\n" }]), { clock });
     client.setFlushOnRead(w);
-    client.addWaitEvent(1, (_s, ev) => {
-      w.writeBetween("* OK Still here\r\n");
-      ev.mark += 1;
-      return ev;
-    }, null);
+    client.addWaitEvent(
+      1,
+      (_s, ev) => {
+        w.writeBetween("* OK Still here\r\n");
+        ev.mark += 1;
+        return ev;
+      },
+      null,
+    );
     const relay = (async () => {
       w.beginMessage().write("* 1 FETCH (BODY[] {40}\r\n");
       for (let i = 0; i < 4; i++) {
@@ -111,7 +115,13 @@ describe("ProtStream.readExactly", () => {
 
 describe("for await over lines", () => {
   it("yields each line until the input ends", async () => {
-    const { clock, s } = scripted([{ at: 1, data: "a\r\nb\n" }, { at: 5, data: "c" }], { at: 6 });
+    const { clock, s } = scripted(
+      [
+        { at: 1, data: "a\r\nb\n" },
+        { at: 5, data: "c" },
+      ],
+      { at: 6 },
+    );
     const lines: string[] = [];
     const done = (async () => {
       for await (const line of s) lines.push(`${s.clock.now()} ${line}`);
@@ -132,9 +142,11 @@ describe("for await over lines", () => {
     await long.clock.advanceTo(1);
     await loop;
     const nb = scripted([], undefined, { nonBlocking: true });
-    await expect((async () => {
-      for await (const line of nb.s) void line;
-    })()).rejects.toThrow("a non-blocking stream cannot be iterated");
+    await expect(
+      (async () => {
+        for await (const line of nb.s) void line;
+      })(),
+    ).rejects.toThrow("a non-blocking stream cannot be iterated");
   });
 });
 
@@ -142,11 +154,15 @@ describe("AbortSignal on waiting reads", () => {
   it("cancels a waiting read with the signal's reason; nothing is consumed and the stream goes on", async () => {
     const { clock, s } = scripted([{ at: 10, data: "hello\r\n" }], undefined, { timeout: 100 });
     const fired: number[] = [];
-    s.addWaitEvent(3, (st, ev) => {
-      fired.push(st.clock.now());
-      ev.mark += 3;
-      return ev;
-    }, null);
+    s.addWaitEvent(
+      3,
+      (st, ev) => {
+        fired.push(st.clock.now());
+        ev.mark += 3;
+        return ev;
+      },
+      null,
+    );
     const controller = new AbortController();
     const read = s.readLine({ signal: controller.signal });
     await clock.advanceTo(5);
@@ -207,7 +223,13 @@ describe("the read timeout while a command is in flight", () => {
   // it again from the last reply.
   async function serve(pattern: boolean): Promise<string> {
     const clock = new VirtualClock();
-    const s = new ProtStream(new ScriptedSource(clock, [{ at: 0, data: "a FETCH\r\n" }, { at: 300, data: "b NOOP\r\n" }]), { clock, timeout: 100 });
+    const s = new ProtStream(
+      new ScriptedSource(clock, [
+        { at: 0, data: "a FETCH\r\n" },
+        { at: 300, data: "b NOOP\r\n" },
+      ]),
+      { clock, timeout: 100 },
+    );
     const first = s.readLine();
     await clock.advanceTo(0);
     expect(await first).toBe("a FETCH");
@@ -236,11 +258,15 @@ describe("drift-free rescheduling", () => {
     const arrivals = Array.from({ length: 7 }, (_, i) => ({ at: 15 * i + 9, data: "c\r\n" }));
     const s = new ProtStream(new ScriptedSource(clock, arrivals, { at: 105 }), { clock });
     const fired: number[] = [];
-    s.addWaitEvent(10, (st, ev) => {
-      fired.push(st.clock.now());
-      ev.mark = form === "now" ? st.clock.now() + 10 : ev.mark + 10;
-      return ev;
-    }, null);
+    s.addWaitEvent(
+      10,
+      (st, ev) => {
+        fired.push(st.clock.now());
+        ev.mark = form === "now" ? st.clock.now() + 10 : ev.mark + 10;
+        return ev;
+      },
+      null,
+    );
     const run = (async () => {
       for (;;) {
         const line = await s.readLine();
@@ -326,4 +352,3 @@ async function socketPair(): Promise<[net.Socket, net.Socket]> {
   server.close();
   return [a, b];
 }
-

@@ -40,26 +40,20 @@ interface RunResult {
 /** Runs a command; rejects with its output when it fails or times out. */
 function run(file: string, args: string[], cwd: string, timeout = STEP_TIMEOUT): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    execFile(
-      file,
-      args,
-      { cwd, timeout, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" },
-      (error, stdout, stderr) => {
-        if (error) {
-          reject(
-            new Error(
-              `${file} ${args.join(" ")} (in ${cwd}) failed: ${error.message}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`,
-            ),
-          );
-        } else {
-          resolvePromise({ stdout, stderr });
-        }
-      },
-    );
+    execFile(file, args, { cwd, timeout, maxBuffer: 64 * 1024 * 1024, encoding: "utf8" }, (error, stdout, stderr) => {
+      if (error) {
+        reject(new Error(`${file} ${args.join(" ")} (in ${cwd}) failed: ${error.message}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
+      } else {
+        resolvePromise({ stdout, stderr });
+      }
+    });
   });
 }
 
-const tarballsIn = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith(".tgz")).sort();
+const tarballsIn = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".tgz"))
+    .sort();
 
 /** The program a user writes: plain ESM, no TypeScript, no bundler. */
 const MAIN_MJS = `
@@ -244,13 +238,7 @@ describe("the library's packed tarball, prot-events", () => {
 
   it("installs with its entry points and declarations", () => {
     const installed = join(projectDir, "node_modules", "prot-events");
-    for (const f of [
-      "package.json",
-      "dist/src/index.js",
-      "dist/src/index.d.ts",
-      "dist/src/cyrus.js",
-      "dist/src/cyrus.d.ts",
-    ]) {
+    for (const f of ["package.json", "dist/src/index.js", "dist/src/index.d.ts", "dist/src/cyrus.js", "dist/src/cyrus.d.ts"]) {
       expect(existsSync(join(installed, f)), f).toBe(true);
     }
     // Only what "files" lists is shipped: no sources, tests, configs or the runner.
@@ -322,7 +310,6 @@ describe("the library's packed tarball, prot-events", () => {
     },
     STEP_TIMEOUT,
   );
-
 });
 
 /** A program that drives the suite from code, through the package's public API alone. */
@@ -357,7 +344,15 @@ describe("the runner's packed tarball, prot-conformance", () => {
     expect(installed).not.toContain("prot-events");
     for (const dep of ["ajv", "markdown-it", "yaml"]) expect(installed).toContain(dep);
     const pkg = join(projectDir, "node_modules", "prot-conformance");
-    for (const f of ["bin/prot-conformance.js", "dist/conformance/src/cli.js", "dist/conformance/src/index.d.ts", "dist/spec/05-firing.md", "dist/conformance/cases/firing.yaml", "dist/conformance/schema/protocol-v2.schema.json", "DRIVERS.md"]) {
+    for (const f of [
+      "bin/prot-conformance.js",
+      "dist/conformance/src/cli.js",
+      "dist/conformance/src/index.d.ts",
+      "dist/spec/05-firing.md",
+      "dist/conformance/cases/firing.yaml",
+      "dist/conformance/schema/protocol-v2.schema.json",
+      "DRIVERS.md",
+    ]) {
       expect(existsSync(join(pkg, f)), f).toBe(true);
     }
     for (const f of ["src", "model", "drivers", "faulty", "tsconfig.build.json"]) expect(existsSync(join(pkg, f)), f).toBe(false);

@@ -16,14 +16,7 @@ import { describe, expect, it } from "vitest";
 import { ProtStream, VirtualClock, type ByteSink } from "prot-events";
 import { generatedRuns, generatedSeed } from "../conformance/model/differential.js";
 
-type Op =
-  | { k: "push"; bytes: number[] }
-  | { k: "line" }
-  | { k: "lineBytes" }
-  | { k: "getc" }
-  | { k: "ungetc"; byte: number }
-  | { k: "read"; n: number }
-  | { k: "skip" };
+type Op = { k: "push"; bytes: number[] } | { k: "line" } | { k: "lineBytes" } | { k: "getc" } | { k: "ungetc"; byte: number } | { k: "read"; n: number } | { k: "skip" };
 
 // Bytes that make lines interesting: ASCII, CR and LF, and the parts of multi-byte UTF-8 characters.
 const byte = fc.oneof(
@@ -104,7 +97,17 @@ describe("the read path against a byte-array model", () => {
       fc.assert(
         fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
           let sink: ByteSink | undefined;
-          const s = new ProtStream({ attach: (k) => { sink = k; }, pause() {}, resume() {}, close() {} }, { clock: new VirtualClock(), encoding, highWaterMark: 1 << 20 });
+          const s = new ProtStream(
+            {
+              attach: (k) => {
+                sink = k;
+              },
+              pause() {},
+              resume() {},
+              close() {},
+            },
+            { clock: new VirtualClock(), encoding, highWaterMark: 1 << 20 },
+          );
           const rest: number[] = [];
           const seen: Array<{ views: Buffer; copy: Buffer }> = [];
           for (const o of ops) {

@@ -14,14 +14,7 @@ describe("line reading", () => {
       ],
       { at: 5 },
     );
-    expect(await clock.runUntil(readAll(s))).toEqual([
-      "3 a001 LOGIN joe secret",
-      "3 a002 NOOP",
-      "4 bc",
-      "4 ",
-      "4 ",
-      "null: end of file reached",
-    ]);
+    expect(await clock.runUntil(readAll(s))).toEqual(["3 a001 LOGIN joe secret", "3 a002 NOOP", "4 bc", "4 ", "4 ", "null: end of file reached"]);
     expect(s.eof).toBe(true);
     expect(s.bytesIn).toBe(40);
   });
@@ -37,7 +30,14 @@ describe("line reading", () => {
   });
 
   it("fails an over-long line with the first maxLine bytes and keeps the rest", async () => {
-    const { clock, s } = scripted([{ at: 1, data: "abcdefgh" }, { at: 2, data: "ij\nok\n" }], { at: 3 }, { maxLine: 4 });
+    const { clock, s } = scripted(
+      [
+        { at: 1, data: "abcdefgh" },
+        { at: 2, data: "ij\nok\n" },
+      ],
+      { at: 3 },
+      { maxLine: 4 },
+    );
     const err = await clock.runUntil(s.readLine()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LineTooLongError);
     const e = err as LineTooLongError;
@@ -51,7 +51,14 @@ describe("line reading", () => {
   });
 
   it("accepts a line of exactly maxLine bytes with its CRLF, even split before the LF", async () => {
-    const { clock, s } = scripted([{ at: 1, data: "abcd\r" }, { at: 2, data: "\n" }], { at: 3 }, { maxLine: 4 });
+    const { clock, s } = scripted(
+      [
+        { at: 1, data: "abcd\r" },
+        { at: 2, data: "\n" },
+      ],
+      { at: 3 },
+      { maxLine: 4 },
+    );
     expect(await clock.runUntil(s.readLine())).toBe("abcd");
   });
 
@@ -79,7 +86,13 @@ describe("line reading", () => {
 
 describe("bytes", () => {
   it("reads with getc, peek, ungetc and read(n)", async () => {
-    const { clock, s } = scripted([{ at: 1, data: "xyz" }, { at: 2, data: "12345" }], { at: 3 });
+    const { clock, s } = scripted(
+      [
+        { at: 1, data: "xyz" },
+        { at: 2, data: "12345" },
+      ],
+      { at: 3 },
+    );
     expect(await clock.runUntil(s.peek())).toBe(0x78);
     expect(await s.getc()).toBe(0x78);
     s.ungetc(0x78);
@@ -250,7 +263,9 @@ describe("flush on read", () => {
     const s = new ProtStream(pipe, { clock: new VirtualClock() });
     let out = "";
     s.setFlushOnRead({
-      get buffered() { return out.length; },
+      get buffered() {
+        return out.length;
+      },
       flush: async () => {
         pipe.write(out);
         out = "";
@@ -286,7 +301,14 @@ describe("closing", () => {
 
 describe("line reading as bytes (the fast path)", () => {
   it("returns the same lines as views, which later reads never change", async () => {
-    const { clock, s } = scripted([{ at: 1, data: "a1 NOOP\r\nb2" }, { at: 2, data: Buffer.from([0x20, 0x58, 0x0a, 0xff, 0x00, 0x0d, 0x0a]) }, { at: 3, data: "tail" }], { at: 4 });
+    const { clock, s } = scripted(
+      [
+        { at: 1, data: "a1 NOOP\r\nb2" },
+        { at: 2, data: Buffer.from([0x20, 0x58, 0x0a, 0xff, 0x00, 0x0d, 0x0a]) },
+        { at: 3, data: "tail" },
+      ],
+      { at: 4 },
+    );
     const first = await clock.runUntil(s.readLineBytes());
     expect(first).toEqual(Buffer.from("a1 NOOP"));
     s.ungetc(0x21);
@@ -302,7 +324,17 @@ describe("line reading as bytes (the fast path)", () => {
 
   it("keeps views intact while later chunks are appended after them", () => {
     let sink: ByteSink | undefined;
-    const s = new ProtStream({ attach: (k) => { sink = k; }, pause() {}, resume() {}, close() {} }, { clock: new VirtualClock() });
+    const s = new ProtStream(
+      {
+        attach: (k) => {
+          sink = k;
+        },
+        pause() {},
+        resume() {},
+        close() {},
+      },
+      { clock: new VirtualClock() },
+    );
     const k = sink as ByteSink;
     k.push(Buffer.from("x\nabcd"));
     const x = s.tryReadLineBytes();
@@ -319,7 +351,17 @@ describe("line reading as bytes (the fast path)", () => {
 
   it("copies a line that arrives a byte at a time a bounded number of times, not once per byte", () => {
     let sink: ByteSink | undefined;
-    const s = new ProtStream({ attach: (k) => { sink = k; }, pause() {}, resume() {}, close() {} }, { clock: new VirtualClock(), highWaterMark: 1 << 20 });
+    const s = new ProtStream(
+      {
+        attach: (k) => {
+          sink = k;
+        },
+        pause() {},
+        resume() {},
+        close() {},
+      },
+      { clock: new VirtualClock(), highWaterMark: 1 << 20 },
+    );
     const k = sink as ByteSink;
     const line = Buffer.alloc(60_000, 0x61);
     const allocs = vi.spyOn(Buffer, "allocUnsafe");

@@ -103,9 +103,7 @@ describe("select", () => {
   it("scales to 10,000 streams, one becoming ready at a time", async () => {
     const clock = new VirtualClock();
     const N = 10_000;
-    const ss = Array.from({ length: N }, (_, i) =>
-      new ProtStream(new ScriptedSource(clock, [{ at: 1 + ((i * 7) % N), data: `${i}\n` }]), { clock, name: `${i}` }),
-    );
+    const ss = Array.from({ length: N }, (_, i) => new ProtStream(new ScriptedSource(clock, [{ at: 1 + ((i * 7) % N), data: `${i}\n` }]), { clock, name: `${i}` }));
     const g = new ProtGroup(ss);
     let got = 0;
     let last = 0;

@@ -47,7 +47,15 @@ function doc(benchmark: string, cases: ResultsDoc["cases"], goals: ResultsDoc["g
 // 2 MB read in 1, 2 and 4 ms: 2000, 1000 and 500 MB/s; the peer 500, 500 and 250.
 const throughput = doc(
   "line-throughput",
-  [summarize({ name: CASE, ours: "ours", metric: mbPerSecond }, new Map([["ours", samples(2e6, [1e6, 2e6, 4e6])], [HOSTILE, samples(2e6, [4e6, 4e6, 8e6])]]))],
+  [
+    summarize(
+      { name: CASE, ours: "ours", metric: mbPerSecond },
+      new Map([
+        ["ours", samples(2e6, [1e6, 2e6, 4e6])],
+        [HOSTILE, samples(2e6, [4e6, 4e6, 8e6])],
+      ]),
+    ),
+  ],
   [{ description: `ours ÷ ${HOSTILE}`, value: 2, target: 2, higherIsBetter: true, holds: true }],
 );
 
@@ -56,7 +64,13 @@ const perWakeup = timePer("wake-up", "µs");
 const scaling = doc(
   "select-scaling",
   [
-    summarize({ name: "N=100", ours: "ours", metric: perWakeup, scale: { name: "N", value: 100 } }, new Map([["ours", samples(1000, [2e6, 2e6, 2e6])], [HOSTILE, samples(1000, [4e6, 4e6, 4e6])]])),
+    summarize(
+      { name: "N=100", ours: "ours", metric: perWakeup, scale: { name: "N", value: 100 } },
+      new Map([
+        ["ours", samples(1000, [2e6, 2e6, 2e6])],
+        [HOSTILE, samples(1000, [4e6, 4e6, 4e6])],
+      ]),
+    ),
     summarize({ name: "N=1000", ours: "ours", metric: perWakeup, scale: { name: "N", value: 1000 } }, new Map([["ours", samples(1000, [3e6, 3e6, 3e6])]])),
   ],
   [{ description: "ours N=1000 ÷ N=100", value: 1.5, target: 2, higherIsBetter: false, holds: true }],

@@ -60,7 +60,16 @@ describe(`Cyrus ${CYRUS_WASM_RELEASE} in WebAssembly`, () => {
 
   it("reports a step or an action it does not know as unsupported, and runs on", (ctx) => {
     const w = built((why) => ctx.skip(why));
-    const base: Case = { id: "x", title: "x", requirements: [], tags: [], streams: { s: { timeout: 5, input: [{ at: 1, data: "a\n" }] } }, events: { e: { stream: "s", mark: 0, on: [{ frobnicate: 1 } as never] } }, steps: [{ "read-line": "s" }], expect: [] };
+    const base: Case = {
+      id: "x",
+      title: "x",
+      requirements: [],
+      tags: [],
+      streams: { s: { timeout: 5, input: [{ at: 1, data: "a\n" }] } },
+      events: { e: { stream: "s", mark: 0, on: [{ frobnicate: 1 } as never] } },
+      steps: [{ "read-line": "s" }],
+      expect: [],
+    };
     expect(w.answer({ ...base, events: {} })).toEqual({ trace: [{ t: 1, "read-line": "s", line: "a" }] });
     expect(w.answer(base)).toEqual({ unsupported: "the action frobnicate in the script of e is not known to this build of the driver" });
     expect(w.answer({ ...base, events: {}, steps: [{ "wait-for-godot": "s" } as never] })).toEqual({ unsupported: "the step wait-for-godot is not known to this build of the driver" });

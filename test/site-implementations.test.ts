@@ -55,7 +55,13 @@ describe("an implementation's score and badge", () => {
         : { unavailable: "no such package" }),
     });
     expect(versionHistory([{ col: col("3.6.1", true), scores }], "cyrus-3.6.1")).toBe("");
-    const html = versionHistory([{ col: col("3.2.6", false), scores: undefined }, { col: col("3.6.1", true), scores }], "cyrus-3.6.1");
+    const html = versionHistory(
+      [
+        { col: col("3.2.6", false), scores: undefined },
+        { col: col("3.6.1", true), scores },
+      ],
+      "cyrus-3.6.1",
+    );
     expect(html).toContain('<a href="cyrus-3.2.6.html">Cyrus 3.2.6</a>');
     expect(html).toContain("not run: no such package");
     expect(html).toContain("<strong>Cyrus 3.6.1</strong> (this page)");

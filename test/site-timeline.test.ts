@@ -412,7 +412,14 @@ describe("untrusted case data", () => {
     requirements: [],
     tags: [],
     streams: {
-      [evil]: { input: [{ at: 3, data: `${evil}\r\n` }, { at: 5, data: "\u0000\u0007\u007f\u0085\r\n" }], end: 20, timeout: 50 },
+      [evil]: {
+        input: [
+          { at: 3, data: `${evil}\r\n` },
+          { at: 5, data: "\u0000\u0007\u007f\u0085\r\n" },
+        ],
+        end: 20,
+        timeout: 50,
+      },
       "s'\"": { flushOnRead: true },
     },
     events: { [evil]: { stream: evil, mark: 2, rock: evil, on: [] } },
@@ -437,7 +444,22 @@ describe("untrusted case data", () => {
     expect(svg).toContain("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co");
     const root = parseXml(svg);
     expect(all(root, (e) => e.name === "script")).toHaveLength(0);
-    expect(all(root, (e) => e.name !== "svg" && e.name !== "title" && e.name !== "desc" && e.name !== "g" && e.name !== "text" && e.name !== "tspan" && e.name !== "rect" && e.name !== "line" && e.name !== "circle" && e.name !== "path")).toHaveLength(0);
+    expect(
+      all(
+        root,
+        (e) =>
+          e.name !== "svg" &&
+          e.name !== "title" &&
+          e.name !== "desc" &&
+          e.name !== "g" &&
+          e.name !== "text" &&
+          e.name !== "tspan" &&
+          e.name !== "rect" &&
+          e.name !== "line" &&
+          e.name !== "circle" &&
+          e.name !== "path",
+      ),
+    ).toHaveLength(0);
     expect(text(all(root, (e) => e.name === "title")[0]!)).toBe(`Title ${evil}`);
     const desc = text(all(root, (e) => e.name === "desc")[0]!);
     expect(desc).toContain(`t=3: read-line on ${evil} returns "${evil}"; select returns [`);
@@ -522,7 +544,24 @@ describe("waits, differences, the legend and the width", () => {
     const legend = timelineLegend();
     const items = legend.match(/<li>/g) ?? [];
     expect(items.length).toBe(16);
-    for (const words of ["input arrives", "input ends", "fires", "returns a line", "end of file", "fails", "flushed", "read callback", "listed", "select returns", "a read waits", "input came", "a mark was due", "timeout was due", "the input ended", "differs from the expected trace"]) {
+    for (const words of [
+      "input arrives",
+      "input ends",
+      "fires",
+      "returns a line",
+      "end of file",
+      "fails",
+      "flushed",
+      "read callback",
+      "listed",
+      "select returns",
+      "a read waits",
+      "input came",
+      "a mark was due",
+      "timeout was due",
+      "the input ended",
+      "differs from the expected trace",
+    ]) {
       expect(legend).toContain(words);
     }
     // Each icon is well-formed SVG.

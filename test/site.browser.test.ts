@@ -149,13 +149,19 @@ describe("the site, in a real browser", () => {
 
   it("finds a requirement by its ID, and an API name, with the search", async () => {
     const page = await context.newPage();
-    for (const [query, expected] of [["WE-FIRE-2", /spec\/05-firing\.html|requirements\/05-firing\.html/], ["addWaitEvent", /ProtStream|addwaitevent/i]] as const) {
+    for (const [query, expected] of [
+      ["WE-FIRE-2", /spec\/05-firing\.html|requirements\/05-firing\.html/],
+      ["addWaitEvent", /ProtStream|addwaitevent/i],
+    ] as const) {
       await page.goto(`${base}search.html`);
       await page.locator(".pagefind-ui__search-input").fill(query);
       const first = page.locator(".pagefind-ui__result-link").first();
       await first.waitFor();
       const hrefs = await page.locator(".pagefind-ui__result-link").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
-      expect(hrefs.some((h) => expected.test(h)), `${query}: ${hrefs.join(", ")}`).toBe(true);
+      expect(
+        hrefs.some((h) => expected.test(h)),
+        `${query}: ${hrefs.join(", ")}`,
+      ).toBe(true);
     }
     await page.close();
   });
@@ -163,30 +169,50 @@ describe("the site, in a real browser", () => {
   it("holds its layout at 375 px, and draws its timelines to fit", async () => {
     const page = await context.newPage();
     await page.setViewportSize({ width: 375, height: 800 });
-    const paths = ["index.html", "spec/05-firing.html", "conformance.html", "requirements.html", "requirements/05-firing.html", "cases/firing.html", "case/model-events-run-only-while-waiting.html", "implementations.html", "impl/cyrus-3.6.1.html", "playground.html#case=pattern-keepalive", "search.html"];
+    const paths = [
+      "index.html",
+      "spec/05-firing.html",
+      "conformance.html",
+      "requirements.html",
+      "requirements/05-firing.html",
+      "cases/firing.html",
+      "case/model-events-run-only-while-waiting.html",
+      "implementations.html",
+      "impl/cyrus-3.6.1.html",
+      "playground.html#case=pattern-keepalive",
+      "search.html",
+    ];
     for (const path of paths) {
       await page.goto(`${base}${path}`, { waitUntil: "load" });
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, path).toBeLessThanOrEqual(0);
       // Every timeline is drawn as wide as its box: nothing to scroll, one unit a pixel.
       const timelines = await page.evaluate(() =>
-        [...document.querySelectorAll<HTMLElement>(".timeline")].filter((box) => box.querySelector("svg.prot-timeline") !== null).map((box) => {
-          const svg = box.querySelector("svg.prot-timeline") as SVGSVGElement;
-          return { scroll: box.scrollWidth - box.clientWidth, units: svg.viewBox.baseVal.width, px: svg.getBoundingClientRect().width };
-        }),
+        [...document.querySelectorAll<HTMLElement>(".timeline")]
+          .filter((box) => box.querySelector("svg.prot-timeline") !== null)
+          .map((box) => {
+            const svg = box.querySelector("svg.prot-timeline") as SVGSVGElement;
+            return { scroll: box.scrollWidth - box.clientWidth, units: svg.viewBox.baseVal.width, px: svg.getBoundingClientRect().width };
+          }),
       );
       for (const t of timelines) {
         expect(t.scroll, path).toBeLessThanOrEqual(0);
         expect(t.units / t.px, path).toBeGreaterThan(0.95);
         expect(t.units / t.px, path).toBeLessThan(1.05);
       }
-      if (!path.startsWith("conformance") && !path.startsWith("requirements") && !path.startsWith("cases/") && !path.startsWith("impl") && !path.startsWith("search")) expect(timelines.length, path).toBeGreaterThan(0);
+      if (!path.startsWith("conformance") && !path.startsWith("requirements") && !path.startsWith("cases/") && !path.startsWith("impl") && !path.startsWith("search"))
+        expect(timelines.length, path).toBeGreaterThan(0);
     }
     // Back to a wide screen, the usual drawing returns.
     await page.goto(`${base}spec/05-firing.html`);
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.waitForFunction(() => document.querySelector(".timeline.narrow") === null);
-    expect(await page.locator(".timeline svg.prot-timeline").first().evaluate((svg) => (svg as SVGSVGElement).viewBox.baseVal.width)).toBe(800);
+    expect(
+      await page
+        .locator(".timeline svg.prot-timeline")
+        .first()
+        .evaluate((svg) => (svg as SVGSVGElement).viewBox.baseVal.width),
+    ).toBe(800);
     await page.close();
   });
 
@@ -270,7 +296,7 @@ describe("the site, in a real browser", () => {
       "tags: [playground]",
       "streams:",
       "  s:",
-      "    input: [{at: 35, data: \"hello\\n\"}]",
+      '    input: [{at: 35, data: "hello\\n"}]',
       "events:",
       "  ping: {stream: s, mark: 10, on: [{set-mark: {now: 10}}, {return: event}]}",
       "steps:",
@@ -299,7 +325,12 @@ describe("the site, in a real browser", () => {
       const asWritten = cWasm.run(edited).trace;
       const form = withReadTimeout({ ...edited, source: { file: "playground", line: 1 } }) as LoadedCase;
       const withTimeout = cWasm.run(form).trace;
-      const cFires = (nth: number): Promise<string[]> => page.locator("#c-timeline svg.prot-timeline").nth(nth).locator('[data-kind="fire"]').evaluateAll((gs) => gs.map((g) => g.getAttribute("data-t") ?? ""));
+      const cFires = (nth: number): Promise<string[]> =>
+        page
+          .locator("#c-timeline svg.prot-timeline")
+          .nth(nth)
+          .locator('[data-kind="fire"]')
+          .evaluateAll((gs) => gs.map((g) => g.getAttribute("data-t") ?? ""));
       await page.waitForFunction(() => document.querySelectorAll("#c-timeline svg.prot-timeline").length === 2 && !document.querySelector("#c-timeline")?.classList.contains("stale"));
       expect(asWritten.filter((e) => "fire" in e)).toEqual([]);
       expect(await cFires(0)).toEqual([]);
@@ -377,14 +408,20 @@ describe("the site, in a real browser", () => {
       const img = page.locator(".badge-line img");
       expect(await img.evaluate((i) => (i as HTMLImageElement).naturalWidth), url).toBeGreaterThan(50);
       const alt = (await img.getAttribute("alt")) ?? "";
-      const badge = await page.evaluate(async (src) => {
-        const text = await (await fetch(src)).text();
-        const doc = new DOMParser().parseFromString(text, "image/svg+xml");
-        return { ok: doc.querySelector("parsererror") === null, label: doc.documentElement.getAttribute("aria-label") };
-      }, await img.evaluate((i) => (i as HTMLImageElement).src));
+      const badge = await page.evaluate(
+        async (src) => {
+          const text = await (await fetch(src)).text();
+          const doc = new DOMParser().parseFromString(text, "image/svg+xml");
+          return { ok: doc.querySelector("parsererror") === null, label: doc.documentElement.getAttribute("aria-label") };
+        },
+        await img.evaluate((i) => (i as HTMLImageElement).src),
+      );
       expect(badge.ok, url).toBe(true);
       expect(alt).toBe(badge.label);
-      const json = await page.evaluate(async (href) => (await fetch(href)).json() as Promise<{ report: { results: { id: string }[] }; score: unknown[] }>, await page.locator(".badge-line a").evaluate((a) => (a as HTMLAnchorElement).href));
+      const json = await page.evaluate(
+        async (href) => (await fetch(href)).json() as Promise<{ report: { results: { id: string }[] }; score: unknown[] }>,
+        await page.locator(".badge-line a").evaluate((a) => (a as HTMLAnchorElement).href),
+      );
       // Every case once, and, for an implementation with a quirk, the forms that meet it besides (conformance/src/quirks.ts).
       const ids = json.report.results.map((r) => r.id);
       expect(ids.filter((id) => !id.endsWith(FORM_SUFFIX["events-need-read-timeout"])).length, url).toBe(suite.cases.length);

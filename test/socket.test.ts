@@ -109,12 +109,16 @@ describe("over real loopback sockets", () => {
     const clock = new VirtualClock();
     const conn = protSocket(server, { input: { clock } });
     const pings: number[] = [];
-    conn.input.addWaitEvent(10, (st, ev) => {
-      pings.push(st.clock.now());
-      conn.output.write("* OK still here\r\n");
-      ev.mark = st.clock.now() + 10;
-      return ev;
-    }, null);
+    conn.input.addWaitEvent(
+      10,
+      (st, ev) => {
+        pings.push(st.clock.now());
+        conn.output.write("* OK still here\r\n");
+        ev.mark = st.clock.now() + 10;
+        return ev;
+      },
+      null,
+    );
     const reading = conn.input.readLine();
     await clock.advanceTo(35);
     expect(pings).toEqual([10, 20, 30]);
@@ -140,12 +144,16 @@ describe("over real loopback sockets", () => {
       const conn = protSocket(sock, { input: { clock } });
       conns.push(conn);
       const idx = conns.length;
-      conn.input.addWaitEvent(100 + (idx % 10), (st, ev) => {
-        conn.output.write(`* BYE idle ${idx}\r\n`);
-        st.removeWaitEvent(ev);
-        void conn.close();
-        return null;
-      }, null);
+      conn.input.addWaitEvent(
+        100 + (idx % 10),
+        (st, ev) => {
+          conn.output.write(`* BYE idle ${idx}\r\n`);
+          st.removeWaitEvent(ev);
+          void conn.close();
+          return null;
+        },
+        null,
+      );
       served.push(
         (async () => {
           const line = await conn.input.readLine();

@@ -13,9 +13,7 @@ function undocumented(file: string): string[] {
   const moduleSymbol = checker.getSymbolAtLocation(source);
   if (moduleSymbol === undefined) throw new Error(`${file} is not a module`);
   const missing: string[] = [];
-  const hasDoc = (s: ts.Symbol): boolean =>
-    s.getDocumentationComment(checker).length > 0 ||
-    (s.declarations ?? []).some((d) => ts.getJSDocCommentsAndTags(d).length > 0);
+  const hasDoc = (s: ts.Symbol): boolean => s.getDocumentationComment(checker).length > 0 || (s.declarations ?? []).some((d) => ts.getJSDocCommentsAndTags(d).length > 0);
   for (let sym of checker.getExportsOfModule(moduleSymbol)) {
     const name = sym.getName();
     if (sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym);
@@ -24,7 +22,7 @@ function undocumented(file: string): string[] {
       for (const [memberName, member] of sym.members ?? new Map<ts.__String, ts.Symbol>()) {
         const decl = member.declarations?.[0];
         if (decl === undefined || memberName === ts.InternalSymbolName.Constructor || member.flags & ts.SymbolFlags.TypeParameter) continue;
-        const mods = ts.canHaveModifiers(decl) ? ts.getModifiers(decl) ?? [] : [];
+        const mods = ts.canHaveModifiers(decl) ? (ts.getModifiers(decl) ?? []) : [];
         if (mods.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword)) continue;
         if (ts.isPrivateIdentifier((decl as ts.NamedDeclaration).name ?? decl)) continue;
         if (ts.getJSDocTags(decl).some((t) => t.tagName.text === "internal")) continue;

@@ -23,7 +23,13 @@ function once(log: string[], name: string) {
 
 describe("when events fire", () => {
   it("fires at the mark, not before, and only while a read waits", async () => {
-    const { clock, s } = scripted([{ at: 0, data: "early\n" }, { at: 30, data: "late\n" }], { at: 40 });
+    const { clock, s } = scripted(
+      [
+        { at: 0, data: "early\n" },
+        { at: 30, data: "late\n" },
+      ],
+      { at: 40 },
+    );
     const log: string[] = [];
     s.addWaitEvent(10, once(log, "e"), null);
     await clock.advanceTo(20);
@@ -129,12 +135,16 @@ describe("rescheduling", () => {
     const { clock, s } = scripted([{ at: 5, data: "in\n" }]);
     const log: string[] = [];
     let n = 0;
-    s.addWaitEvent(0, (st, ev) => {
-      n++;
-      log.push(`${st.clock.now()}`);
-      ev.mark = n % 2 === 0 ? st.clock.now() : st.clock.now() - 1000;
-      return ev;
-    }, null);
+    s.addWaitEvent(
+      0,
+      (st, ev) => {
+        n++;
+        log.push(`${st.clock.now()}`);
+        ev.mark = n % 2 === 0 ? st.clock.now() : st.clock.now() - 1000;
+        return ev;
+      },
+      null,
+    );
     expect(await clock.runUntil(s.readLine())).toBe("in");
     expect(log).toEqual(["0", "1", "2", "3", "4"]);
     s.close();
@@ -157,12 +167,16 @@ describe("rescheduling", () => {
     const log: string[] = [];
     const later = s.addWaitEvent(0, once(log, "later"), null);
     s.removeWaitEvent(later);
-    const first = s.addWaitEvent(0, (st, ev) => {
-      log.push(`${st.clock.now()} first`);
-      second.mark = 20;
-      st.removeWaitEvent(ev);
-      return null;
-    }, null);
+    const first = s.addWaitEvent(
+      0,
+      (st, ev) => {
+        log.push(`${st.clock.now()} first`);
+        second.mark = 20;
+        st.removeWaitEvent(ev);
+        return null;
+      },
+      null,
+    );
     const second = s.addWaitEvent(0, once(log, "second"), null);
     await clock.runUntil(s.readLine());
     expect(first.stream).toBeNull();
@@ -188,12 +202,16 @@ describe("removing and adding inside callbacks", () => {
   it("never fires a later event that a callback removed", async () => {
     const { clock, s } = scripted([], { at: 30 });
     const log: string[] = [];
-    s.addWaitEvent(0, (st, ev) => {
-      log.push("killer");
-      st.removeWaitEvent(victim);
-      st.removeWaitEvent(ev);
-      return null;
-    }, null);
+    s.addWaitEvent(
+      0,
+      (st, ev) => {
+        log.push("killer");
+        st.removeWaitEvent(victim);
+        st.removeWaitEvent(ev);
+        return null;
+      },
+      null,
+    );
     const victim = s.addWaitEvent(0, once(log, "victim"), null);
     s.addWaitEvent(0, once(log, "bystander"), null);
     await clock.runUntil(s.readLine());
@@ -205,12 +223,16 @@ describe("removing and adding inside callbacks", () => {
     const { clock, s } = scripted([], { at: 30 });
     const log: string[] = [];
     const early = s.addWaitEvent(0, every(log, "early", 10), null);
-    s.addWaitEvent(5, (st, ev) => {
-      log.push(`${st.clock.now()} remover`);
-      st.removeWaitEvent(early);
-      st.removeWaitEvent(ev);
-      return null;
-    }, null);
+    s.addWaitEvent(
+      5,
+      (st, ev) => {
+        log.push(`${st.clock.now()} remover`);
+        st.removeWaitEvent(early);
+        st.removeWaitEvent(ev);
+        return null;
+      },
+      null,
+    );
     await clock.runUntil(s.readLine());
     expect(log).toEqual(["0 early", "5 remover"]);
   });
@@ -218,13 +240,17 @@ describe("removing and adding inside callbacks", () => {
   it("runs an event added by a callback at the next pass, not in the same one", async () => {
     const { clock, s } = scripted([], { at: 30 });
     const log: string[] = [];
-    s.addWaitEvent(10, (st, ev) => {
-      log.push(`${st.clock.now()} parent`);
-      st.addWaitEvent(st.clock.now(), once(log, "due child"), null);
-      st.addWaitEvent(st.clock.now() + 5, once(log, "later child"), null);
-      st.removeWaitEvent(ev);
-      return null;
-    }, null);
+    s.addWaitEvent(
+      10,
+      (st, ev) => {
+        log.push(`${st.clock.now()} parent`);
+        st.addWaitEvent(st.clock.now(), once(log, "due child"), null);
+        st.addWaitEvent(st.clock.now() + 5, once(log, "later child"), null);
+        st.removeWaitEvent(ev);
+        return null;
+      },
+      null,
+    );
     s.addWaitEvent(10, once(log, "sibling"), null);
     await clock.runUntil(s.readLine());
     expect(log).toEqual(["10 parent", "10 sibling", "11 due child", "15 later child"]);
@@ -248,10 +274,14 @@ describe("removing and adding inside callbacks", () => {
   it("removes an event whose callback returns null without removing it", async () => {
     const { clock, s } = scripted([], { at: 30 });
     const log: string[] = [];
-    const ev = s.addWaitEvent(0, (st) => {
-      log.push(`${st.clock.now()} forgetful`);
-      return null;
-    }, null);
+    const ev = s.addWaitEvent(
+      0,
+      (st) => {
+        log.push(`${st.clock.now()} forgetful`);
+        return null;
+      },
+      null,
+    );
     await clock.runUntil(s.readLine());
     expect(log).toEqual(["0 forgetful"]);
     expect(ev.stream).toBeNull();
@@ -278,16 +308,20 @@ describe("removing and adding inside callbacks", () => {
     const { clock, s } = scripted([], { at: 30 });
     const seen: unknown[] = [];
     const rock = { n: 1 };
-    s.addWaitEvent(0, (st, ev, r) => {
-      seen.push(r);
-      if (seen.length === 1) {
-        ev.rock = { n: 2 };
-        ev.mark = st.clock.now() + 10;
-        return ev;
-      }
-      st.removeWaitEvent(ev);
-      return null;
-    }, rock);
+    s.addWaitEvent(
+      0,
+      (st, ev, r) => {
+        seen.push(r);
+        if (seen.length === 1) {
+          ev.rock = { n: 2 };
+          ev.mark = st.clock.now() + 10;
+          return ev;
+        }
+        st.removeWaitEvent(ev);
+        return null;
+      },
+      rock,
+    );
     await clock.runUntil(s.readLine());
     expect(seen).toEqual([{ n: 1 }, { n: 2 }]);
     expect(seen[0]).toBe(rock);
@@ -300,9 +334,13 @@ describe("a callback that throws", () => {
     const { clock, s } = scripted([{ at: 20, data: "never seen\n" }]);
     const boom = new Error("boom");
     const log: string[] = [];
-    s.addWaitEvent(5, () => {
-      throw boom;
-    }, null);
+    s.addWaitEvent(
+      5,
+      () => {
+        throw boom;
+      },
+      null,
+    );
     s.addWaitEvent(5, once(log, "after"), null);
     expect(await clock.runUntil(s.readLine())).toBeNull();
     expect(s.error).toBe("wait event callback failed: boom");
@@ -336,7 +374,11 @@ describe("non-blocking mode", () => {
 
 describe("the read callback and flush on read", () => {
   it("runs the read callback once, when a read is about to wait", async () => {
-    const { clock, s } = scripted([{ at: 0, data: "a\n" }, { at: 10, data: "b\n" }, { at: 20, data: "c\n" }]);
+    const { clock, s } = scripted([
+      { at: 0, data: "a\n" },
+      { at: 10, data: "b\n" },
+      { at: 20, data: "c\n" },
+    ]);
     const calls: string[] = [];
     await clock.advanceTo(1);
     s.setReadCallback((st, rock: string) => calls.push(`${st.clock.now()} ${rock}`), "rock");
@@ -349,7 +391,10 @@ describe("the read callback and flush on read", () => {
   });
 
   it("flushes the paired writer before waiting, not while input is buffered", async () => {
-    const { clock, s } = scripted([{ at: 0, data: "cmd1\ncmd2\n" }, { at: 10, data: "cmd3\n" }]);
+    const { clock, s } = scripted([
+      { at: 0, data: "cmd1\ncmd2\n" },
+      { at: 10, data: "cmd3\n" },
+    ]);
     const sink = new PassThrough();
     const out = new ProtWriter(sink);
     s.setFlushOnRead(out);
@@ -378,7 +423,14 @@ describe("read timeout", () => {
   });
 
   it("is restarted by input", async () => {
-    const { clock, s } = scripted([{ at: 20, data: "a\n" }, { at: 45, data: "b\n" }], undefined, { timeout: 30 });
+    const { clock, s } = scripted(
+      [
+        { at: 20, data: "a\n" },
+        { at: 45, data: "b\n" },
+      ],
+      undefined,
+      { timeout: 30 },
+    );
     const lines = await clock.runUntil(readAll(s));
     expect(lines).toEqual(["20 a", "45 b", "null: idle for too long"]);
     expect(clock.now()).toBe(75);
@@ -397,11 +449,15 @@ describe("read timeout", () => {
   it("can be extended by a callback that resets it", async () => {
     const { clock, s } = scripted([], undefined, { timeout: 30 });
     let resets = 2;
-    s.addWaitEvent(25, (st, ev) => {
-      if (resets-- > 0) st.resetTimeout();
-      ev.mark = st.clock.now() + 25;
-      return ev;
-    }, null);
+    s.addWaitEvent(
+      25,
+      (st, ev) => {
+        if (resets-- > 0) st.resetTimeout();
+        ev.mark = st.clock.now() + 25;
+        return ev;
+      },
+      null,
+    );
     expect(await clock.runUntil(s.readLine())).toBeNull();
     // Reset at 25 (to 55) and at 50 (to 80); the event at 75 does not reset.
     expect(clock.now()).toBe(80);
@@ -435,11 +491,15 @@ describe("many events", () => {
     const order: number[] = [];
     const N = 100_000;
     for (let i = 0; i < N; i++) {
-      s.addWaitEvent((i * 7919) % 500, (st, ev, rock: number) => {
-        order.push(rock);
-        st.removeWaitEvent(ev);
-        return null;
-      }, i);
+      s.addWaitEvent(
+        (i * 7919) % 500,
+        (st, ev, rock: number) => {
+          order.push(rock);
+          st.removeWaitEvent(ev);
+          return null;
+        },
+        i,
+      );
     }
     await clock.advanceTo(500);
     await clock.runUntil(s.readLine());

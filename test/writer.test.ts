@@ -653,13 +653,7 @@ describe("cyrus facade: write side", () => {
     expect(prot_printamap(w, null, 0)).toBe(0);
     expect(sink.chunks).toHaveLength(0);
     await expect(prot_flush(w)).resolves.toBe(0);
-    const want = Buffer.concat([
-      latin1("abcde"),
-      Buffer.from([0x00, 0xff, 0x31, 0x32]),
-      latin1("|puts|A"),
-      Buffer.from([0xff]),
-      latin1('T1 007\r\n{3}\r\nlit"s"a"m"NIL'),
-    ]);
+    const want = Buffer.concat([latin1("abcde"), Buffer.from([0x00, 0xff, 0x31, 0x32]), latin1("|puts|A"), Buffer.from([0xff]), latin1('T1 007\r\n{3}\r\nlit"s"a"m"NIL')]);
     expect(sink.bytes).toEqual(want);
     expect(prot_bytes_out(w)).toBe(want.length);
     expect(prot_error(w)).toBeNull();

@@ -73,8 +73,7 @@ export const FOUND: Readonly<Record<never, string>> = {};
 export const UNDEFINED = {
   R_REMOVE_NEXT: "a callback removes the event that prot_fill()'s walk holds as the next one (deviations.h)",
   FREED_HANDLE:
-    "a handle whose event prot_removewaitevent() has freed is used again: re-marked, given a rock, returned (the driver " +
-    "refuses these), or removed once an event added since may have its address",
+    "a handle whose event prot_removewaitevent() has freed is used again: re-marked, given a rock, returned (the driver " + "refuses these), or removed once an event added since may have its address",
 } as const;
 
 /** A way the C layer parts from the model. */

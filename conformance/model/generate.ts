@@ -108,10 +108,7 @@ const lineText = fc.string({ unit: fc.constantFrom("a", "b", "x", " ", "1"), max
 const outText = fc.constantFrom("* OK\r\n", "+ go\r\n", "x");
 
 function rawStream(g: GeneratorName): fc.Arbitrary<RawStream> {
-  const timeout =
-    g === "core"
-      ? fc.option(fc.oneof(fc.constant(0), fc.integer({ min: 5, max: 60 })), { nil: undefined })
-      : fc.option(fc.integer({ min: 5, max: 60 }), { nil: undefined, freq: 9 });
+  const timeout = g === "core" ? fc.option(fc.oneof(fc.constant(0), fc.integer({ min: 5, max: 60 })), { nil: undefined }) : fc.option(fc.integer({ min: 5, max: 60 }), { nil: undefined, freq: 9 });
   return fc.record({
     timeout,
     // The C select leaves out the events of non-blocking streams.
@@ -138,10 +135,7 @@ const markOf = (now: fc.Arbitrary<number>, mark: fc.Arbitrary<number>, at: fc.Ar
 
 const anyMark = markOf(fc.integer({ min: -3, max: 20 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: -5, max: 90 }));
 // The C layer spins on a mark at the current second and fails on one in the past: mostly forward.
-const forwardMark = fc.oneof(
-  { arbitrary: markOf(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 90 })), weight: 6 },
-  { arbitrary: anyMark, weight: 1 },
-);
+const forwardMark = fc.oneof({ arbitrary: markOf(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 90 })), weight: 6 }, { arbitrary: anyMark, weight: 1 });
 
 function rawAction(g: GeneratorName): fc.Arbitrary<RawAction> {
   const w = (core: number, cyrus: number): number => (g === "core" ? core : cyrus);
@@ -186,7 +180,10 @@ function rawStep(g: GeneratorName): fc.Arbitrary<RawStep> {
       arbitrary: fc.record({
         k: fc.constant("add-event" as const),
         e: fc.nat({ max: 4 }),
-        spec: fc.oneof(fc.integer({ min: -5, max: 90 }).map((at) => ({ at })), fc.integer({ min: 0, max: 20 }).map((now) => ({ now }))),
+        spec: fc.oneof(
+          fc.integer({ min: -5, max: 90 }).map((at) => ({ at })),
+          fc.integer({ min: 0, max: 20 }).map((now) => ({ now })),
+        ),
       }),
       weight: 1,
     },
@@ -399,7 +396,6 @@ export const caseArbitrary: fc.Arbitrary<Case> = raw("core").map(build);
 
 /** The seed the generated tests run with by default. */
 export const DEFAULT_SEED = 20_240_601;
-
 
 /**
  * The cases of the `cyrus` generator, with the model's expected trace, before

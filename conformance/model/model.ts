@@ -517,12 +517,12 @@ function read(w: World, key: ReadKind, name: string, take: Take, n = 1): Flow {
   };
   for (;;) {
     const got = attempt();
-    if (got !== undefined) return record(got), "go";
+    if (got !== undefined) return (record(got), "go");
     const outcome = wait(w, s);
-    if (outcome === "block") return record({ wouldblock: true }), "go";
+    if (outcome === "block") return (record({ wouldblock: true }), "go");
     if (outcome === "stuck") return blocked(w, record);
     // WE-ERR-2: what arrived before the end is read before the end is reported.
-    if (outcome === "end") return record(attempt() ?? ending(s)), "go";
+    if (outcome === "end") return (record(attempt() ?? ending(s)), "go");
     // "data": WE-READ-2, e.g. part of a line came; take again, and wait again if need be.
   }
 }

@@ -74,11 +74,7 @@ export interface EventHandle {
 export type EventCallback = (event: EventHandle, rock: Rock) => EventHandle | null;
 
 /** The outcome of a read. */
-export type ReadOutcome<T> =
-  | { kind: "data"; value: T }
-  | { kind: "eof" }
-  | { kind: "error"; message: string }
-  | { kind: "wouldblock" };
+export type ReadOutcome<T> = { kind: "data"; value: T } | { kind: "eof" } | { kind: "error"; message: string } | { kind: "wouldblock" };
 
 /** A read stream of the implementation, as the adapter exposes it. */
 export interface StreamUnderTest {

@@ -102,10 +102,7 @@ export type Step =
  * What a `meanwhile` step does from outside at its time, whatever the case is
  * doing then (a read waiting, a select, an advance).
  */
-export type OutsideStep =
-  | { "add-event": MarkSpec & { event: string } }
-  | { "remove-event": string | { event: string; stream: string } }
-  | { "set-mark": MarkSpec & { event: string } };
+export type OutsideStep = { "add-event": MarkSpec & { event: string } } | { "remove-event": string | { event: string; stream: string } } | { "set-mark": MarkSpec & { event: string } };
 
 /** The event a `remove-event` step removes, and the stream it asks (default: the event's own). */
 export function removeTarget(arg: string | { event: string; stream: string }, events: Record<string, EventSpec>): { event: string; stream: string | undefined } {

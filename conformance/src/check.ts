@@ -137,7 +137,13 @@ export function checkCaseWith(v: ValidateFunction, data: unknown, lineOf: (path:
 /** A function from a JSON pointer below `base` to the 1-based line of that node in the YAML document. */
 export function lines(doc: Document, counter: LineCounter, base: Array<string | number>, offset: number) {
   return (pointer: string): number | undefined => {
-    const path = [...base, ...pointer.split("/").filter((p) => p !== "").map((p) => (/^\d+$/.test(p) ? Number(p) : p))];
+    const path = [
+      ...base,
+      ...pointer
+        .split("/")
+        .filter((p) => p !== "")
+        .map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+    ];
     for (let n = path.length; n >= 0; n--) {
       const node = doc.getIn(path.slice(0, n), true);
       if (isNode(node) && node.range !== undefined && node.range !== null) return counter.linePos(node.range[0]).line + offset;
@@ -145,7 +151,6 @@ export function lines(doc: Document, counter: LineCounter, base: Array<string | 
     return undefined;
   };
 }
-
 
 /** How many alias expansions a case document may make before it is refused. */
 export const MAX_ALIAS_COUNT = 100;

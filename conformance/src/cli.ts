@@ -99,10 +99,7 @@ async function main(): Promise<void> {
 
   let exec: DriverExecutor;
   try {
-    exec =
-      args.impl !== undefined
-        ? await startAdapter(resolve(process.cwd(), args.impl), startTimeoutMs)
-        : await DriverExecutor.start(args.driver as string, startTimeoutMs);
+    exec = args.impl !== undefined ? await startAdapter(resolve(process.cwd(), args.impl), startTimeoutMs) : await DriverExecutor.start(args.driver as string, startTimeoutMs);
   } catch (err) {
     const what = args.impl !== undefined ? `the adapter ${args.impl}` : `the driver ${args.driver as string}`;
     fail(`cannot load ${what}: ${err instanceof Error ? err.message : String(err)}`, false);
@@ -111,8 +108,7 @@ async function main(): Promise<void> {
     fail(`${exec.info.name} claims the profile "${exec.info.profile}"; --profile can be that one or "core"`);
   }
   // Judged by the core rules, an implementation's declared deviations do not count.
-  const executor: CaseExecutor =
-    args.profile === undefined || args.profile === exec.info.profile ? exec : { info: { ...exec.info, profile: "core", deviations: [] }, run: (c, ms) => exec.run(c, ms) };
+  const executor: CaseExecutor = args.profile === undefined || args.profile === exec.info.profile ? exec : { info: { ...exec.info, profile: "core", deviations: [] }, run: (c, ms) => exec.run(c, ms) };
   try {
     cases = withQuirkForms(cases, exec.info.quirks);
   } catch (err) {
@@ -138,7 +134,12 @@ async function main(): Promise<void> {
 // A reader that went away (a pipe into head) ends the run, without a stack trace.
 process.stdout.on("error", () => exit(EXIT.unusable));
 // Interrupted, it takes its drivers with it: they run in process groups of their own, out of the terminal's reach.
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) process.once(signal, () => exit(code));
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+  ["SIGHUP", 129],
+] as const)
+  process.once(signal, () => exit(code));
 
 try {
   await main();

@@ -6,7 +6,28 @@ import type { TraceEntry } from "./case.js";
 
 /** Renders an entry as a one-line flow mapping, keys in a fixed order. */
 function formatEntry(e: TraceEntry): string {
-  const order = ["t", "fire", "mark", "rock", "read-line", "getc", "read", "peek", "select", "events", "list", "read-callback", "flush", "line", "byte", "data", "eof", "error", "wouldblock", "blocked"];
+  const order = [
+    "t",
+    "fire",
+    "mark",
+    "rock",
+    "read-line",
+    "getc",
+    "read",
+    "peek",
+    "select",
+    "events",
+    "list",
+    "read-callback",
+    "flush",
+    "line",
+    "byte",
+    "data",
+    "eof",
+    "error",
+    "wouldblock",
+    "blocked",
+  ];
   const rec = e as unknown as Record<string, unknown>;
   const keys = Object.keys(rec).sort((a, b) => order.indexOf(a) - order.indexOf(b));
   return `{ ${keys.map((k) => `${k}: ${JSON.stringify(rec[k])}`).join(", ")} }`;

@@ -22,7 +22,23 @@
  * @packageDocumentation
  */
 export type { Adapter, ImplementationInfo, Deviation, Unsupported, ScriptedInput, EventHandle, EventCallback, ReadOutcome, StreamUnderTest, OpenOptions, GroupUnderTest } from "./adapter.js";
-export { CASE_FORMAT_VERSION, HORIZON, type Case, type LoadedCase, type CaseSource, type StreamSpec, type EventSpec, type Step, type OutsideStep, type Action, type Script, type MarkSpec, type TraceEntry, type ReadResultEntry, type Rock } from "./case.js";
+export {
+  CASE_FORMAT_VERSION,
+  HORIZON,
+  type Case,
+  type LoadedCase,
+  type CaseSource,
+  type StreamSpec,
+  type EventSpec,
+  type Step,
+  type OutsideStep,
+  type Action,
+  type Script,
+  type MarkSpec,
+  type TraceEntry,
+  type ReadResultEntry,
+  type Rock,
+} from "./case.js";
 export { checkScenario, type ScenarioCheck } from "./check.js";
 export { loadSuite, packageRoot, caseValidator, checkCase, CaseError, type Suite } from "./load.js";
 export { interpret, type Run } from "./interpreter.js";

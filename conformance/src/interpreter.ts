@@ -8,7 +8,6 @@ import type { Adapter, EventHandle, GroupUnderTest, ReadOutcome, StreamUnderTest
 import type { CaseRequest } from "./protocol.js";
 import { HORIZON, markFrom, removeTarget, scriptsOf, type Action, type EventSpec, type OutsideStep, type ReadResultEntry, type Rock, type Script, type Step, type TraceEntry } from "./case.js";
 
-
 /** What running a case produced. */
 export interface Run {
   /** The trace, as far as it got. */
@@ -155,7 +154,8 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
     switch (out.kind) {
       case "data":
         if (op === "readLine()") return typeof out.value === "string" ? { line: out.value } : bad("a line must be a string");
-        if (op === "getc()" || op === "peek()") return Number.isInteger(out.value) && (out.value as number) >= 0 && (out.value as number) <= 255 ? { byte: out.value as number } : bad("a byte must be an integer from 0 to 255");
+        if (op === "getc()" || op === "peek()")
+          return Number.isInteger(out.value) && (out.value as number) >= 0 && (out.value as number) <= 255 ? { byte: out.value as number } : bad("a byte must be an integer from 0 to 255");
         if (!(out.value instanceof Uint8Array)) return bad("data must be a Uint8Array");
         return out.value.length >= 1 && out.value.length <= (n ?? Infinity) ? { data: latin1(out.value) } : bad(`a read of ${n} bytes returns 1 to ${n} bytes`);
       case "eof":
@@ -169,12 +169,7 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
     }
   };
 
-  const read = async (
-    key: "read-line" | "getc" | "read" | "peek",
-    name: string,
-    op: () => Promise<ReadOutcome<string | number | Uint8Array>>,
-    n?: number,
-  ): Promise<void> => {
+  const read = async (key: "read-line" | "getc" | "read" | "peek", name: string, op: () => Promise<ReadOutcome<string | number | Uint8Array>>, n?: number): Promise<void> => {
     try {
       const o = await settle(op());
       const what = key === "read-line" ? "readLine()" : key === "read" ? `read(${n})` : `${key}()`;
@@ -216,7 +211,7 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
     if ("peek" in s) return read("peek", s.peek, () => stream(s.peek).peek());
     if ("select" in s) {
       const list = s.select.streams.map(stream);
-      const ready: unknown = await settle(selectOn(s.select, s.select.timeout) as Promise<unknown>);
+      const ready: unknown = await settle(selectOn(s.select, s.select.timeout));
       if (!Array.isArray(ready) || ready.some((r) => !list.includes(r as StreamUnderTest))) {
         throw new AdapterFault(`select returned ${describeValue(ready)}: it must return some of the streams it was given`);
       }

@@ -134,7 +134,9 @@ export function loadSuite(root = packageRoot()): Suite {
   const pages = readSpec(join(root, "spec"));
   const cases = casesFromSpec(pages, problems);
   const dir = join(root, "conformance", "cases");
-  for (const f of readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((f) => /\.(ya?ml|json)$/.test(f))
+    .sort()) {
     cases.push(...casesFromFile(`conformance/cases/${f}`, readFileSync(join(dir, f), "utf8"), problems));
   }
   const seen = new Map<string, string>();

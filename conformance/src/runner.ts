@@ -113,13 +113,11 @@ export async function runCase(exec: CaseExecutor, c: LoadedCase, timeoutMs = DEF
   const ms = Math.round(performance.now() - started);
   const mismatch = describeDifference(c.expect, run.trace);
   const ok = run.crash === undefined && mismatch === "";
-  const difference = ok ? "" : (run.crash === undefined ? mismatch : `${run.crash}\n${mismatch}`.trimEnd());
+  const difference = ok ? "" : run.crash === undefined ? mismatch : `${run.crash}\n${mismatch}`.trimEnd();
   const deviation = deviationFor(exec.info, c);
   const ran = { actual: run.trace, ...(run.output === undefined ? {} : { output: run.output }), ms };
   if (deviation !== undefined) {
-    return ok
-      ? { ...base, status: "xpass", message: `declared deviation, but the case passes: ${deviation}`, ...ran }
-      : { ...base, status: "xfail", message: `${deviation}\n${difference}`, ...ran };
+    return ok ? { ...base, status: "xpass", message: `declared deviation, but the case passes: ${deviation}`, ...ran } : { ...base, status: "xfail", message: `${deviation}\n${difference}`, ...ran };
   }
   return ok ? { ...base, status: "pass", ...ran } : { ...base, status: "fail", message: difference, ...ran };
 }

@@ -78,8 +78,7 @@ function parsePage(file: string, source: string): SpecPage {
       // markdown-it opens an inline run with an empty text token.
       const kids = (t.children ?? []).filter((k, j) => !(j === 0 && k.type === "text" && k.content === ""));
       const [open, id, close] = kids;
-      const isRequirement =
-        open?.type === "strong_open" && id?.type === "text" && REQUIREMENT_ID.test(id.content) && close?.type === "strong_close";
+      const isRequirement = open?.type === "strong_open" && id?.type === "text" && REQUIREMENT_ID.test(id.content) && close?.type === "strong_close";
       if (isRequirement) {
         const text = kids
           .slice(3)

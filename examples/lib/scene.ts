@@ -61,10 +61,7 @@ export class Timeline {
  * that is gone, a peer that does not read its replies) ends that connection
  * alone, never the process.
  */
-export async function listen(
-  scene: Scene,
-  serve: (conn: ProtConnection) => Promise<void>,
-): Promise<{ port: number; close: () => Promise<void> }> {
+export async function listen(scene: Scene, serve: (conn: ProtConnection) => Promise<void>): Promise<{ port: number; close: () => Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((sock) => {
     sockets.add(sock);

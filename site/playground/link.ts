@@ -32,6 +32,14 @@ export function scenarioFromFragment(fragment: string): string | undefined {
  */
 export function runKey(c: Pick<Case, "streams" | "events" | "steps">): string {
   const sorted = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+    Array.isArray(v)
+      ? v.map(sorted)
+      : v !== null && typeof v === "object"
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+          )
+        : v;
   return JSON.stringify(sorted({ streams: c.streams, events: c.events ?? {}, steps: c.steps }));
 }

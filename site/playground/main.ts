@@ -82,10 +82,7 @@ function update(view: EditorView): void {
   const text = view.state.doc.toString();
   history.replaceState(null, "", `#${scenarioFragment(text)}`);
   const checked = checkScenario(validate, text);
-  const found = [
-    ...checked.syntax.map((e) => ({ line: e.line, message: `line ${e.line}: ${e.message}` })),
-    ...checked.problems.map((p) => ({ line: lineOfProblem(p), message: p })),
-  ];
+  const found = [...checked.syntax.map((e) => ({ line: e.line, message: `line ${e.line}: ${e.message}` })), ...checked.problems.map((p) => ({ line: lineOfProblem(p), message: p }))];
   let trace: TraceEntry[] | undefined;
   const c = checked.data as Case;
   if (found.length === 0) {
@@ -107,12 +104,20 @@ function update(view: EditorView): void {
   modelOut.innerHTML = renderTimeline(run, { waits: waitsOf(c), traceName: "Trace of the model", idSuffix: "model", width: fitsPhone(modelOut) });
   traceOut.textContent = stringify(trace, { flowCollectionPadding: false }).trimEnd() || "[]";
   const diff = describeDifference(trace, c.expect);
-  expectOut.innerHTML = diff === "" ? `<p class="agrees">The scenario's <code>expect</code> is the model's trace.</p>` : `<p>The scenario's <code>expect</code> is not the model's trace (the model's first):</p><pre>${escapeHtml(diff)}</pre>`;
+  expectOut.innerHTML =
+    diff === ""
+      ? `<p class="agrees">The scenario's <code>expect</code> is the model's trace.</p>`
+      : `<p>The scenario's <code>expect</code> is not the model's trace (the model's first):</p><pre>${escapeHtml(diff)}</pre>`;
   if (cWasm !== undefined) {
     cOut.innerHTML = wasmRuns(cWasm, c, trace);
     return;
   }
-  const absent = data.wasm !== undefined && "absent" in data.wasm ? `<p>${escapeHtml(wasmWhy ?? `The C original is not compiled into this page: the site build could not compile it to WebAssembly (${data.wasm.absent}).`)}</p>` : wasmWhy === undefined ? "" : `<p>${escapeHtml(wasmWhy)}</p>`;
+  const absent =
+    data.wasm !== undefined && "absent" in data.wasm
+      ? `<p>${escapeHtml(wasmWhy ?? `The C original is not compiled into this page: the site build could not compile it to WebAssembly (${data.wasm.absent}).`)}</p>`
+      : wasmWhy === undefined
+        ? ""
+        : `<p>${escapeHtml(wasmWhy)}</p>`;
   const known = data.c?.runs.find((r) => r.key === runKey(c));
   if (data.c === undefined || known === undefined) {
     cOut.innerHTML = `${absent}<p>No run of this scenario by the C original is known: ${data.c === undefined ? "it could not be run when this site was built" : "the site build runs it on the suite's cases, and this scenario is none of them (change it back to a case of the suite to see its run)"}.</p>`;

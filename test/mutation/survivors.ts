@@ -88,14 +88,19 @@ function main(): void {
   const { reasons, rows } = previous();
   // A file that no report given covers keeps its rows from the last run that did.
   const kept = [...rows.keys()].filter((file) => merged[file] === undefined && merged[resolve(root, file)] === undefined).sort();
-  const files = Object.entries(merged).map(([file, f]) => [relative(root, resolve(root, file)), f] as const).sort(([a], [b]) => a.localeCompare(b));
+  const files = Object.entries(merged)
+    .map(([file, f]) => [relative(root, resolve(root, file)), f] as const)
+    .sort(([a], [b]) => a.localeCompare(b));
   const all = files.flatMap(([, f]) => f.mutants);
   const pct = (x: number): string => `${x.toFixed(1)}%`;
   type Counts = ReturnType<typeof scores>;
   const row = (name: string, c: Counts): string => `| ${name} | ${c.total} | ${c.detected} | ${c.survived} | ${c.noCoverage} | ${pct(c.score)} | ${pct(c.covered)} |`;
   // The counts of the kept files' score rows, added to this run's.
   const total = kept.reduce((acc: Counts, file) => {
-    const [t, d, sv, nc] = (rows.get(file)?.score ?? "").split("|").slice(2, 6).map((c) => Number(c.trim()) || 0) as [number, number, number, number];
+    const [t, d, sv, nc] = (rows.get(file)?.score ?? "")
+      .split("|")
+      .slice(2, 6)
+      .map((c) => Number(c.trim()) || 0) as [number, number, number, number];
     const n = { total: acc.total + t, detected: acc.detected + d, survived: acc.survived + sv, noCoverage: acc.noCoverage + nc };
     return { ...n, score: n.total ? (100 * n.detected) / n.total : 0, covered: n.detected + n.survived ? (100 * n.detected) / (n.detected + n.survived) : 0 };
   }, scores(all));
@@ -126,7 +131,9 @@ function main(): void {
   for (const file of kept) lines.push(...(rows.get(file)?.survivors ?? []));
   writeFileSync(OUT, `${lines.join("\n")}\n`);
   const s = total;
-  console.log(`mutation score ${pct(s.score)} (${s.detected}/${s.total}), of covered mutants ${pct(s.covered)}; ${s.survived} survived, ${s.noCoverage} not covered; written to ${relative(process.cwd(), OUT)}`);
+  console.log(
+    `mutation score ${pct(s.score)} (${s.detected}/${s.total}), of covered mutants ${pct(s.covered)}; ${s.survived} survived, ${s.noCoverage} not covered; written to ${relative(process.cwd(), OUT)}`,
+  );
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

@@ -28,7 +28,13 @@ export default function setup(): void {
   needPackages("the Python driver's tests", "python3:python3");
   // The runner's package and the reference's adapter, each older than none of their sources.
   const built = [join(root, "conformance", "dist", "conformance", "src", "cli.js"), join(root, "dist", "conformance", "adapters", "reference.js")];
-  const sources = Math.max(newest(join(root, "src")), newest(join(root, "conformance", "src")), newest(join(root, "conformance", "model")), newest(join(root, "conformance", "adapters")), statSync(join(root, "tsconfig.build.json")).mtimeMs);
+  const sources = Math.max(
+    newest(join(root, "src")),
+    newest(join(root, "conformance", "src")),
+    newest(join(root, "conformance", "model")),
+    newest(join(root, "conformance", "adapters")),
+    statSync(join(root, "tsconfig.build.json")).mtimeMs,
+  );
   if (built.every((f) => existsSync(f) && statSync(f).mtimeMs >= sources)) return;
   process.stderr.write("prot-events: building dist/ and conformance/dist/ for the tests that start the CLI (npm run build)\n");
   execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });

@@ -31,15 +31,7 @@ import { CYRUS_RUN } from "./builds.js";
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The functions of prot.c that make up the event code. */
-export const EVENT_FUNCTIONS = [
-  "prot_addwaitevent",
-  "prot_removewaitevent",
-  "prot_fill",
-  "prot_select",
-  "prot_settimeout",
-  "prot_resettimeout",
-  "prot_setflushonread",
-] as const;
+export const EVENT_FUNCTIONS = ["prot_addwaitevent", "prot_removewaitevent", "prot_fill", "prot_select", "prot_settimeout", "prot_resettimeout", "prot_setflushonread"] as const;
 
 /** The region of prot_fill() that waits and runs events, reported on its own. */
 export const WAIT_LOOP = "prot_fill: the wait loop";
@@ -129,8 +121,14 @@ export function totals(cs: Coverage[]): { lines: string; branches: string } {
   const sum = (f: (c: Coverage) => number): number => cs.reduce((n, c) => n + f(c), 0);
   const pct = (a: number, b: number): string => (b === 0 ? "n/a" : `${((100 * a) / b).toFixed(1)}%`);
   return {
-    lines: `${sum((c) => c.linesRun)}/${sum((c) => c.linesTotal)} (${pct(sum((c) => c.linesRun), sum((c) => c.linesTotal))})`,
-    branches: `${sum((c) => c.branchesTaken)}/${sum((c) => c.branchesTotal)} (${pct(sum((c) => c.branchesTaken), sum((c) => c.branchesTotal))})`,
+    lines: `${sum((c) => c.linesRun)}/${sum((c) => c.linesTotal)} (${pct(
+      sum((c) => c.linesRun),
+      sum((c) => c.linesTotal),
+    )})`,
+    branches: `${sum((c) => c.branchesTaken)}/${sum((c) => c.branchesTotal)} (${pct(
+      sum((c) => c.branchesTaken),
+      sum((c) => c.branchesTotal),
+    )})`,
   };
 }
 
