@@ -98,6 +98,11 @@
     "outside counts only when the sleep computed before ends, and a select wakes for the mark of an " \
     "event removed meanwhile and reports its stream (WE-API-3; the C layer allows changes only " \
     "between reads and from callbacks)"
+#define R_STALE_HANDLE \
+    "an event is removed a second time after a new event was added: the first removal freed it, " \
+    "malloc() gives the new event the same memory, and the second removal, through the freed " \
+    "pointer, finds the new event and frees it; the handle cannot tell the two apart (the driver " \
+    "refuses the case outside valgrind, whose allocator does not reuse the memory at once) (WE-API-5)"
 #define R_CLOSE \
     "the C layer closes a stream with prot_free(), which frees it and leaves its events allocated: " \
     "there is no closed stream left to list events of or to read, and using it is a use after free " \
@@ -362,6 +367,7 @@
 {"input-fails-after-an-unterminated-line", R_FGETS_PARTIAL},
 {"input-fails-while-a-read-waits-with-read-timeout", R_FGETS_PARTIAL},
 {"err-line-cut-off-by-a-failure", R_FGETS_PARTIAL},
+{"edge-stale-handle-after-a-new-event", R_STALE_HANDLE},
 
 /* Requirements whose every case fails because of that requirement's own difference */
 {"WE-TIMEOUT-3", R_TIMEOUT_INSTANT},

@@ -1397,8 +1397,14 @@ static void answer(json_t *msg) {
 
 static json_t *implementation(void) {
     json_t *dev = json_array();
-    for (size_t i = 0; DEVIATIONS[i].id; i++)
+    for (size_t i = 0; DEVIATIONS[i].id; i++) {
+#ifdef HAVE_VALGRIND_H
+        /* valgrind's allocator does not hand a freed block out again at once, so there a stale handle
+           finds nothing and the C trace follows the rule: declaring it would make an unexpected pass. */
+        if (RUNNING_ON_VALGRIND && strcmp(DEVIATIONS[i].reason, R_STALE_HANDLE) == 0) continue;
+#endif
         json_array_append_new(dev, json_pack("{ss ss}", "id", DEVIATIONS[i].id, "reason", DEVIATIONS[i].reason));
+    }
     json_t *uns = json_array();
     for (size_t i = 0; i < sizeof UNSUPPORTED / sizeof *UNSUPPORTED; i++)
         json_array_append_new(uns, json_pack("{ss ss}", "tag", UNSUPPORTED[i].id, "reason", UNSUPPORTED[i].reason));
