@@ -269,7 +269,13 @@ async function main(): Promise<void> {
   const caseFigure = (c: LoadedCase, page: string, yaml: string, full: boolean): string => {
     caseYaml.set(c.id, yaml);
     const reqs = c.requirements.map((id) => `<a href="${relative(page, reqHome.get(id) ?? "requirements.html")}">${id}</a>`).join(", ");
-    const results = columns.map((col) => `<li><span class="col-label">${escapeHtml(full ? col.label : col.short)}</span> ${badge(result(col, c.id), col, full)}</li>`).join("");
+    // In full, one line per implementation with its reason; elsewhere the implementations that ran, grouped by status.
+    const results = full
+      ? `<ul class="results">${columns.map((col) => `<li><span class="col-label">${escapeHtml(col.label)}</span> ${badge(result(col, c.id), col, true)}</li>`).join("")}</ul>`
+      : `<p class="results">${namedBadges(
+          columns.filter((col) => col.report !== undefined),
+          (col) => result(col, c.id),
+        )}</p>`;
     const differing = columns.flatMap((col) => {
       const r = result(col, c.id);
       if (r?.actual === undefined || (r.status !== "xfail" && r.status !== "fail")) return [];
@@ -302,7 +308,7 @@ async function main(): Promise<void> {
 ${timelineBox(c, `Timeline of ${c.id}`, true)}
 <details class="tl-words"><summary>The timeline in words</summary><p>${escapeHtml(timelineWords(c, { waits }))}</p></details>
 ${others.join("\n")}
-<ul class="results">${results}</ul>
+${results}
 <details class="case-data" data-pagefind-ignore><summary>The case as data</summary><pre class="plain"><code>${escapeHtml(yaml)}</code></pre></details>
 </figure>`;
   };
@@ -424,8 +430,14 @@ ${others.join("\n")}
     const item = nav.find((n) => n.path === "conformance.html") as NavItem;
     const ids = suite.pages.flatMap((p) => p.requirements.map((r) => r.id));
     // An implementation that could not be run has no column (a column of "not run" only weighs): the list above the tables says why.
-    const ran = columns.filter((c) => c.report !== undefined);
-    const head = `<tr><th scope="col">requirement</th>${ran.map((c) => `<th scope="col">${escapeHtml(c.label)}</th>`).join("")}</tr>`;
+    // Implementations with the same status on every case share one column headed by all their names: builds that agree weigh as one.
+    const shared = new Map<string, Column[]>();
+    for (const col of columns.filter((c) => c.report !== undefined)) {
+      const key = suite.cases.map((c) => result(col, c.id)?.status ?? "none").join(" ");
+      shared.set(key, [...(shared.get(key) ?? []), col]);
+    }
+    const ran = [...shared.values()].map((group) => ({ col: group[0] as Column, label: group.map((c) => escapeHtml(c.label)).join("; ") }));
+    const head = `<tr><th scope="col">requirement</th>${ran.map((g) => `<th scope="col">${g.label}</th>`).join("")}</tr>`;
     const cell = (col: Column, cs: LoadedCase[]): string => {
       const counts: Record<Status, number> = { pass: 0, fail: 0, xfail: 0, xpass: 0, skip: 0 };
       for (const c of cs) {
@@ -439,15 +451,15 @@ ${others.join("\n")}
     const agree = (cells: string[]): string => (new Set(cells).size <= 1 ? ` class="same"` : "");
     const byReq = ids
       .map((id) => {
-        const cells = ran.map((c) => cell(c, casesOf.get(id) ?? []));
+        const cells = ran.map((g) => cell(g.col, casesOf.get(id) ?? []));
         return `<tr${agree(cells)}><th scope="row"><a href="${reqIndex.get(id)}">${id}</a></th>${cells.join("")}</tr>`;
       })
       .join("");
-    const caseHead = `<tr><th scope="col">case</th>${ran.map((c) => `<th scope="col">${escapeHtml(c.label)}</th>`).join("")}</tr>`;
+    const caseHead = `<tr><th scope="col">case</th>${ran.map((g) => `<th scope="col">${g.label}</th>`).join("")}</tr>`;
     const byCase = suite.cases
       .map(
         (c) =>
-          `<tr${agree(ran.map((col) => result(col, c.id)?.status ?? "none"))}><th scope="row"><a href="${caseHome(c)}">${escapeHtml(c.id)}</a></th>${ran.map((col) => `<td>${badge(result(col, c.id), col)}</td>`).join("")}</tr>`,
+          `<tr${agree(ran.map((g) => result(g.col, c.id)?.status ?? "none"))}><th scope="row"><a href="${caseHome(c)}">${escapeHtml(c.id)}</a></th>${ran.map((g) => `<td>${badge(result(g.col, c.id), g.col)}</td>`).join("")}</tr>`,
       )
       .join("");
     const runs = columns
@@ -463,7 +475,7 @@ ${others.join("\n")}
     const when = new Date().toISOString().replace(/\.\d+Z$/, "Z");
     const content = `<h1>Conformance matrix</h1>
 <p>Made while this site was built, on ${when}, with Node ${escapeHtml(process.version)}, by <code>npm run site</code>. Expected failures are the declared deviations of an implementation's profile; a case's page gives the reason and draws what the implementation did under what was expected, and each implementation's page lists its deviations by reason.</p>
-<ul class="runs">${runs}</ul>${ran.length < columns.length ? `<p>An implementation that could not be run has no column in the tables below.</p>` : ""}
+<ul class="runs">${runs}</ul><p>In the tables below, implementations with the same result on every case share a column${columns.some((c) => c.report === undefined) ? `, and an implementation that could not be run has none` : ""}.</p>
 <p class="diff-filter"><label><input type="checkbox" id="differences-only"> Differences only: hide the rows where every implementation that ran agrees</label></p>
 <h2 id="by-requirement">By requirement</h2>
 <div class="table-wrap" tabindex="0" role="group" aria-label="Conformance results"><table class="matrix"><thead>${head}</thead><tbody>${byReq}</tbody></table></div>

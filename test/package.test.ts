@@ -416,9 +416,13 @@ const outcome = (s, r) =>
   r === WOULD_BLOCK ? { kind: "wouldblock" } : r !== null ? { kind: "data", value: r } : s.eof ? { kind: "eof" } : { kind: "error", message: s.error };
 
 export default {
-  info: { name: "my streams", version: "1.0.0", language: "JavaScript", profile: "core" },
+  info: {
+    name: "my streams", version: "1.0.0", language: "JavaScript", profile: "core",
+    unsupported: [{ tag: "echo", reason: "the writer of these streams does not loop back into their input" }],
+  },
   openStream({ clock, input, timeout, nonBlocking, name, flushSink }) {
-    const source = new ScriptedSource(clock, input.arrivals.map((a) => ({ at: a.at, data: a.bytes })), input.end === undefined ? undefined : { at: input.end });
+    const end = input.end === undefined ? undefined : input.error === undefined ? { at: input.end } : { at: input.end, error: input.error };
+    const source = new ScriptedSource(clock, input.arrivals.map((a) => ({ at: a.at, data: a.bytes })), end);
     const stream = new ProtStream(source, { clock, name, encoding: "latin1", timeout, nonBlocking });
     const writer = flushSink ? new ProtWriter(new Writable({ write(chunk, _e, done) { flushSink(chunk); done(); } })) : null;
     if (writer) stream.setFlushOnRead(writer);
@@ -430,6 +434,7 @@ export default {
       readLine: async () => outcome(stream, await stream.readLine()),
       getc: async () => outcome(stream, await stream.getc()),
       read: async (n) => outcome(stream, await stream.read(n)),
+      peek: async () => outcome(stream, await stream.peek()),
       setTimeout: (t) => stream.setTimeout(t),
       resetTimeout: () => stream.resetTimeout(),
       setNonBlocking: (v) => { stream.nonBlocking = v; },
@@ -443,6 +448,10 @@ export default {
     const ready = await select(group, timeout);
     for (const s of streams) group.delete(s.stream);
     return ready.map((r) => streams.find((s) => s.stream === r));
+  },
+  group(streams) {
+    const group = new ProtGroup(streams.map((s) => s.stream));
+    return { select: async (timeout) => (await select(group, timeout)).map((r) => streams.find((s) => s.stream === r)) };
   },
 };
 `;
