@@ -7,7 +7,24 @@ import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { DriverExecutor } from "prot-conformance";
-import { ProtStream, ScriptedSource, VirtualClock, type Arrival, type ProtStreamOptions, type ScriptEnd } from "prot-events";
+import { ProtStream, ScriptedSource, VirtualClock, type Arrival, type ByteSink, type ProtStreamOptions, type ScriptEnd } from "prot-events";
+
+/** A stream whose input the test pushes by hand, chunk by chunk, through the sink it returns. */
+export function handFed(options: ProtStreamOptions = {}): { s: ProtStream; sink: ByteSink } {
+  let sink: ByteSink | undefined;
+  const s = new ProtStream(
+    {
+      attach: (k) => {
+        sink = k;
+      },
+      pause() {},
+      resume() {},
+      close() {},
+    },
+    { clock: new VirtualClock(), ...options },
+  );
+  return { s, sink: sink as ByteSink };
+}
 
 /** A stream over scripted input on a fresh virtual clock. */
 export function scripted(arrivals: Arrival[], end?: ScriptEnd, options: ProtStreamOptions = {}): { clock: VirtualClock; s: ProtStream } {

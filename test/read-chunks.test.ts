@@ -13,8 +13,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ProtStream, VirtualClock, type ByteSink } from "prot-events";
+import { ProtStream, type ByteSink } from "prot-events";
 import { generatedRuns, generatedSeed } from "../conformance/model/differential.js";
+import { handFed } from "./helpers.js";
 
 type Op = { k: "push"; bytes: number[] } | { k: "line" } | { k: "lineBytes" } | { k: "getc" } | { k: "ungetc"; byte: number } | { k: "read"; n: number } | { k: "skip" };
 
@@ -96,22 +97,11 @@ describe("the read path against a byte-array model", () => {
     it(`gives the model's results for every chunking and mix of reads (${encoding})`, () => {
       fc.assert(
         fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
-          let sink: ByteSink | undefined;
-          const s = new ProtStream(
-            {
-              attach: (k) => {
-                sink = k;
-              },
-              pause() {},
-              resume() {},
-              close() {},
-            },
-            { clock: new VirtualClock(), encoding, highWaterMark: 1 << 20 },
-          );
+          const { s, sink } = handFed({ encoding, highWaterMark: 1 << 20 });
           const rest: number[] = [];
           const seen: Array<{ views: Buffer; copy: Buffer }> = [];
           for (const o of ops) {
-            const got = streamStep(s, sink as ByteSink, o);
+            const got = streamStep(s, sink, o);
             expect(got).toEqual(modelStep(rest, o, encoding));
             if (o.k === "lineBytes" && got instanceof Buffer) seen.push({ views: got, copy: Buffer.from(got) });
             expect(s.buffered).toBe(rest.length);

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { LineTooLongError, ProtStream, ScriptedSource, VirtualClock, WOULD_BLOCK, type ByteSink, type ByteSource } from "prot-events";
 import { PassThrough } from "node:stream";
-import { readAll, scripted } from "./helpers.js";
+import { handFed, readAll, scripted } from "./helpers.js";
 
 describe("line reading", () => {
   it("joins lines split across chunks and takes LF and CRLF", async () => {
@@ -323,19 +323,7 @@ describe("line reading as bytes (the fast path)", () => {
   });
 
   it("keeps views intact while later chunks are appended after them", () => {
-    let sink: ByteSink | undefined;
-    const s = new ProtStream(
-      {
-        attach: (k) => {
-          sink = k;
-        },
-        pause() {},
-        resume() {},
-        close() {},
-      },
-      { clock: new VirtualClock() },
-    );
-    const k = sink as ByteSink;
+    const { s, sink: k } = handFed();
     k.push(Buffer.from("x\nabcd"));
     const x = s.tryReadLineBytes();
     // "abcd" is joined with what follows into a buffer with room to spare...
@@ -350,19 +338,7 @@ describe("line reading as bytes (the fast path)", () => {
   });
 
   it("copies a line that arrives a byte at a time a bounded number of times, not once per byte", () => {
-    let sink: ByteSink | undefined;
-    const s = new ProtStream(
-      {
-        attach: (k) => {
-          sink = k;
-        },
-        pause() {},
-        resume() {},
-        close() {},
-      },
-      { clock: new VirtualClock(), highWaterMark: 1 << 20 },
-    );
-    const k = sink as ByteSink;
+    const { s, sink: k } = handFed({ highWaterMark: 1 << 20 });
     const line = Buffer.alloc(60_000, 0x61);
     const allocs = vi.spyOn(Buffer, "allocUnsafe");
     try {
