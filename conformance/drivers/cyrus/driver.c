@@ -158,7 +158,19 @@ struct rock_token {
     unsigned magic;
     size_t rec;
     json_t *value;           /* the case's rock, borrowed; NULL for null */
-    struct rock_token *next_alloc;
+};
+
+/*
+ * Tokens come from blocks of the driver's own, not one malloc() each: a
+ * malloc() of the driver's between the library's free() of an event and its
+ * malloc() of the next would change which memory the next event gets, and
+ * so whether a stale handle finds it, from one allocator to another.
+ */
+#define TOKENS_PER_BLOCK 256
+struct token_block {
+    struct token_block *next;
+    size_t used;
+    struct rock_token t[TOKENS_PER_BLOCK];
 };
 
 /* A group kept across the selects that name it. */
@@ -186,7 +198,7 @@ static struct {
     size_t nevents;
     struct handle_rec *handles;
     size_t nhandles, cap_handles;
-    struct rock_token *tokens; /* every token of the case, to free at its end */
+    struct token_block *tokens; /* every token of the case, to free at its end */
     struct group *groups;
     size_t ngroups;
     struct outside *outside;   /* in time order; the first `done_outside` are done */
@@ -586,9 +598,13 @@ static struct handle_rec *rec_of(struct prot_waitevent *p) {
 }
 
 static struct rock_token *new_token(size_t rec, json_t *value) {
-    struct rock_token *t = zcalloc(1, sizeof *t);
-    *t = (struct rock_token){.magic = TOKEN_MAGIC, .rec = rec, .value = value, .next_alloc = C.tokens};
-    C.tokens = t;
+    if (!C.tokens || C.tokens->used == TOKENS_PER_BLOCK) {
+        struct token_block *b = zcalloc(1, sizeof *b);
+        b->next = C.tokens;
+        C.tokens = b;
+    }
+    struct rock_token *t = &C.tokens->t[C.tokens->used++];
+    *t = (struct rock_token){.magic = TOKEN_MAGIC, .rec = rec, .value = value};
     return t;
 }
 
@@ -1162,9 +1178,9 @@ static void teardown(void) {
     free(C.events);
     free(C.handles);
     while (C.tokens) {
-        struct rock_token *t = C.tokens;
-        C.tokens = t->next_alloc;
-        free(t);
+        struct token_block *b = C.tokens;
+        C.tokens = b->next;
+        free(b);
     }
     C.streams = NULL;
     C.events = NULL;

@@ -398,8 +398,10 @@ struct stream {
     long end;
     int ended;               /* the end of input was delivered */
     size_t total_in;
-    unsigned char *q;        /* delivered input not yet read */
-    size_t qlen, qoff;
+    int fail_errno;          /* the input fails at `end` with this error instead of ending, or 0 */
+    int echo;                /* what the paired writer hands on comes back as input */
+    struct sb q;             /* delivered input; read up to qoff */
+    size_t qoff;
     struct sb out;           /* what the paired writer wrote, not yet traced */
     struct protstream *ps;
     struct protstream *writer;
@@ -427,7 +429,29 @@ struct rock_token {
     unsigned magic;
     size_t rec;
     const jv *value;
-    struct rock_token *next_alloc;
+};
+
+/*
+ * Tokens come from blocks of the driver's own, not one malloc() each: a
+ * malloc() of the driver's between the library's free() of an event and its
+ * malloc() of the next would change which memory the next event gets, and
+ * so whether a stale handle finds it, from one allocator to another.
+ */
+#define TOKENS_PER_BLOCK 256
+struct token_block {
+    struct token_block *next;
+    size_t used;
+    struct rock_token t[TOKENS_PER_BLOCK];
+};
+
+struct group {
+    const char *name;
+    struct protgroup *g;
+};
+
+struct outside {
+    long at;
+    const jv *what;
 };
 
 /* The descriptor table: a stream's input, or its paired writer's output. */
@@ -459,7 +483,13 @@ static struct {
     size_t nevents;
     struct handle_rec *handles;
     size_t nhandles, cap_handles;
-    struct rock_token *tokens;
+    struct token_block *tokens; /* every token of the case, to free at its end */
+    struct group *groups;
+    size_t ngroups;
+    struct outside *outside;   /* in time order; the first `done_outside` are done */
+    size_t noutside, done_outside;
+    int echoing;
+    struct protgroup *step_group;
     struct vfd fds[FD_COUNT];
     jmp_buf jb;
     char error[1024];
@@ -569,6 +599,8 @@ static void drain_writers(void) {
             C.pending_t = C.now;
         }
         sb_add(&C.pending_data, s->out.p, s->out.len);
+        /* The peer echoes at once: the bytes are input from this instant. */
+        if (s->echo && !s->ended) sb_add(&s->q, s->out.p, s->out.len);
         s->out.len = 0;
     }
 }
@@ -584,8 +616,7 @@ static void deliver_until(long t) {
         while (s->next_arr < s->narr && s->arr[s->next_arr].at <= t &&
                !(s->has_end && s->arr[s->next_arr].at > s->end)) {
             struct arrival *a = &s->arr[s->next_arr++];
-            memcpy(s->q + s->qlen, a->data, a->len);
-            s->qlen += a->len;
+            sb_add(&s->q, a->data, a->len);
         }
         if (s->has_end && s->end <= t) s->ended = 1;
     }
@@ -599,9 +630,21 @@ static long next_change(const struct stream *s) {
     return t;
 }
 
+static void outside_step(const jv *st);
+
 static void advance_clock(long t) {
     if (t <= C.now) return;
     drain_writers();
+    /* As driver.c: what meanwhile steps do on the way, each at its time, after the input due then. */
+    while (C.done_outside < C.noutside && C.outside[C.done_outside].at <= t) {
+        struct outside *o = &C.outside[C.done_outside++];
+        if (o->at > C.now) {
+            C.now = o->at;
+            g_now = o->at;
+        }
+        deliver_until(C.now);
+        outside_step(o->what);
+    }
     C.now = t;
     g_now = t;
     deliver_until(t);
@@ -643,7 +686,7 @@ static int vfd_open(int stream, int out) {
 /* Readable: input waiting, or its end reached (as a pipe whose writer closed). */
 static int vfd_readable(const struct vfd *v) {
     const struct stream *s = &C.streams[v->stream];
-    return !v->out && (s->qlen > s->qoff || s->ended);
+    return !v->out && (s->q.len > s->qoff || s->ended);
 }
 
 time_t time(time_t *t) {
@@ -686,6 +729,8 @@ static int ready_now(int nfds, fd_set *r, fd_set *w, fd_set *e, int narrow) {
 static int wait_ready(int nfds, fd_set *r, fd_set *w, fd_set *e, long deadline) {
     if (!C.active) return ready_now(nfds, r, w, e, 1);
     int zero_timeout = deadline == C.now;
+    /* A flush the library made before it waits may bring input back (echo). */
+    if (C.echoing) drain_writers();
     for (;;) {
         int n = ready_now(nfds, r, w, e, 0);
         if (n < 0) return -1;
@@ -756,6 +801,12 @@ ssize_t read(int fd, void *buf, size_t n) {
         return -1;
     }
     struct stream *s = &C.streams[v->stream];
+    if (C.echoing) drain_writers();
+    if (s->ended && s->fail_errno && s->q.len == s->qoff) {
+        /* Everything that came before the failure has been read. */
+        errno = s->fail_errno;
+        return -1;
+    }
     while (!vfd_readable(v)) {
         if (v->nonblock) {
             errno = EAGAIN;
@@ -765,9 +816,13 @@ ssize_t read(int fd, void *buf, size_t n) {
         if (t < 0 || t > HORIZON) blocked();
         advance_clock(t);
     }
-    size_t have = s->qlen - s->qoff;
+    if (s->ended && s->fail_errno && s->q.len == s->qoff) {
+        errno = s->fail_errno;
+        return -1;
+    }
+    size_t have = s->q.len - s->qoff;
     if (n > have) n = have;
-    memcpy(buf, s->q + s->qoff, n);
+    if (n) memcpy(buf, s->q.p + s->qoff, n);
     s->qoff += n;
     return (ssize_t)n;
 }
@@ -798,9 +853,13 @@ static struct handle_rec *rec_of(struct prot_waitevent *p) {
 }
 
 static struct rock_token *new_token(size_t rec, const jv *value) {
-    struct rock_token *t = zcalloc(1, sizeof *t);
-    *t = (struct rock_token){.magic = TOKEN_MAGIC, .rec = rec, .value = value, .next_alloc = C.tokens};
-    C.tokens = t;
+    if (!C.tokens || C.tokens->used == TOKENS_PER_BLOCK) {
+        struct token_block *b = zcalloc(1, sizeof *b);
+        b->next = C.tokens;
+        C.tokens = b;
+    }
+    struct rock_token *t = &C.tokens->t[C.tokens->used++];
+    *t = (struct rock_token){.magic = TOKEN_MAGIC, .rec = rec, .value = value};
     return t;
 }
 
@@ -959,6 +1018,7 @@ static struct prot_waitevent *on_event(struct protstream *ps, struct prot_waitev
             size_t len;
             unsigned char *b = latin1_of(v, &len);
             prot_write(own->writer, (const char *)b, (unsigned)len);
+            if (own->echo) own->total_in += len; /* it comes back: a line read's buffer must hold it */
             free(b);
         } else if (jget(a, "throw")) {
             abort_case("a C callback cannot throw (the case should be tagged throw)");
@@ -1070,11 +1130,31 @@ static void step_read(const jv *spec) {
     free(buf);
 }
 
+/* The group a select names, made by its first select; NULL for a select without one. */
+static struct group *kept_group(const jv *spec) {
+    const char *name = jstr(jget(spec, "group"));
+    if (!name) return NULL;
+    for (size_t k = 0; k < C.ngroups; k++)
+        if (strcmp(C.groups[k].name, name) == 0) return &C.groups[k];
+    C.groups = realloc(C.groups, (C.ngroups + 1) * sizeof *C.groups);
+    if (!C.groups) abort();
+    C.groups[C.ngroups] = (struct group){.name = name, .g = NULL};
+    return &C.groups[C.ngroups++];
+}
+
 static void step_select(const jv *spec) {
     const jv *names = jget(spec, "streams");
     const jv *to = jget(spec, "timeout");
-    struct protgroup *g = protgroup_new(0);
-    for (size_t i = 0; i < jlen(names); i++) protgroup_insert(g, live(stream_named(jstr(jat(names, i))), "select"));
+    struct group *kept = kept_group(spec);
+    struct protgroup *g = kept ? kept->g : NULL;
+    if (g) {
+        for (size_t i = 0; i < jlen(names); i++) live(stream_named(jstr(jat(names, i))), "select");
+    } else {
+        g = protgroup_new(0);
+        for (size_t i = 0; i < jlen(names); i++) protgroup_insert(g, live(stream_named(jstr(jat(names, i))), "select"));
+        if (kept) kept->g = g;
+        else C.step_group = g; /* freed at teardown if a callback ends the run inside the select */
+    }
     struct timeval tv = {0, 0};
     struct timeval *tvp = NULL;
     if (to && !jnull(to)) {
@@ -1085,7 +1165,10 @@ static void step_select(const jv *spec) {
     begin_read(NULL, NULL);
     int r = prot_select(g, PROT_NO_FD, &out, NULL, tvp);
     end_read();
-    protgroup_free(g);
+    if (!kept) {
+        protgroup_free(g);
+        C.step_group = NULL;
+    }
     if (r < 0) {
         int err = errno;
         if (out) protgroup_free(out);
@@ -1114,6 +1197,20 @@ static void step_select(const jv *spec) {
     drain_writers();
     push(m.p);
     sb_free(&m);
+}
+
+/* Peek as prot.h's prot_peek() does it: a byte read, then given back. */
+static void step_peek(const char *name) {
+    struct stream *s = stream_named(name);
+    struct protstream *ps = live(s, "peek");
+    begin_read("peek", name);
+    int c = prot_getc(ps);
+    if (c != EOF) prot_ungetc(c, ps);
+    end_read();
+    if (c == EOF) return push_failure("peek", name, ps);
+    char m[32];
+    snprintf(m, sizeof m, "\"byte\":%d", c);
+    push_read("peek", name, m);
 }
 
 static void step_events(const char *name) {
@@ -1146,6 +1243,25 @@ static void on_read_callback(struct protstream *ps, void *rock) {
     sb_free(&m);
 }
 
+/* A step that may also come from outside, through meanwhile: add-event, remove-event or set-mark. */
+static void outside_step(const jv *st) {
+    const jv *v;
+    if ((v = jget(st, "add-event"))) {
+        add_event(event_index(jstr(jget(v, "event"))), mark_from(v, C.now, 0));
+    } else if ((v = jget(st, "remove-event"))) {
+        /* A name, or {event, stream}: removed through that stream, which may not hold it. */
+        const char *name = v->type == J_STR ? jstr(v) : jstr(jget(v, "event"));
+        struct stream *via = v->type == J_STR ? &C.streams[C.events[event_index(name)].stream] : stream_named(jstr(jget(v, "stream")));
+        remove_event(via, handle_of(name));
+    } else if ((v = jget(st, "set-mark"))) {
+        const char *name = jstr(jget(v, "event"));
+        struct prot_waitevent *h = touch(handle_of(name), name, "set-mark writes the mark of");
+        h->mark = (time_t)mark_from(v, C.now, (long)h->mark);
+    } else {
+        unsupported("the step %s is not known to this build of the driver from outside", kind_of(st));
+    }
+}
+
 static void run_step(const jv *st) {
     const jv *v;
     C.spins = 0;
@@ -1164,16 +1280,25 @@ static void run_step(const jv *st) {
     } else if ((v = jget(st, "nonblocking"))) {
         struct stream *s = stream_named(jstr(jget(v, "stream")));
         FIELD(live(s, "nonblocking"), OFF_DONTBLOCK, int) = jtrue(jget(v, "value")) ? 1 : 0;
-    } else if ((v = jget(st, "add-event"))) {
-        add_event(event_index(jstr(jget(v, "event"))), mark_from(v, C.now, 0));
-    } else if ((v = jget(st, "remove-event"))) {
-        const char *name = jstr(v);
-        remove_event(&C.streams[C.events[event_index(name)].stream], handle_of(name));
-    } else if ((v = jget(st, "set-mark"))) {
-        const char *name = jstr(jget(v, "event"));
-        struct prot_waitevent *h = touch(handle_of(name), name, "set-mark writes the mark of");
-        h->mark = (time_t)mark_from(v, C.now, (long)h->mark);
-    } else if ((v = jget(st, "events"))) step_events(jstr(v));
+    } else if (jget(st, "add-event") || jget(st, "remove-event") || jget(st, "set-mark")) {
+        outside_step(st);
+    } else if ((v = jget(st, "meanwhile"))) {
+        long at = jint(jget(v, "at"));
+        const jv *what = jget(v, "do");
+        if (at <= C.now) {
+            outside_step(what);
+        } else {
+            C.outside = realloc(C.outside, (C.noutside + 1) * sizeof *C.outside);
+            if (!C.outside) abort();
+            size_t k = C.noutside++;
+            while (k > C.done_outside && C.outside[k - 1].at > at) {
+                C.outside[k] = C.outside[k - 1];
+                k--;
+            }
+            C.outside[k] = (struct outside){.at = at, .what = what};
+        }
+    } else if ((v = jget(st, "peek"))) step_peek(jstr(v));
+    else if ((v = jget(st, "events"))) step_events(jstr(v));
     else if ((v = jget(st, "write"))) {
         struct stream *s = stream_named(jstr(jget(v, "stream")));
         live(s, "write");
@@ -1181,6 +1306,7 @@ static void run_step(const jv *st) {
         size_t len;
         unsigned char *b = latin1_of(jget(v, "data"), &len);
         prot_write(s->writer, (const char *)b, (unsigned)len);
+        if (s->echo) s->total_in += len;
         free(b);
     } else if ((v = jget(st, "read-callback"))) {
         struct stream *s = stream_named(jstr(v));
@@ -1222,9 +1348,19 @@ static void setup(const jv *c) {
             s->has_end = 1;
             s->end = jint(end);
         }
+        const jv *error = jget(sp, "error");
+        if (error) {
+            /* The library reports a failed read() as strerror(errno): find the errno with this text. */
+            const char *want = jstr(error);
+            for (int e = 1; e < 200 && !s->fail_errno; e++)
+                if (want && strcmp(strerror(e), want) == 0) s->fail_errno = e;
+            if (!s->fail_errno) abort_case("the input of %s fails with \"%s\", which is the text of no errno here", s->name, want ? want : "");
+        }
+        s->echo = jtrue(jget(sp, "echo"));
+        if (s->echo) C.echoing = 1;
         /* The same bound as a pipe of driver.c. */
         if (s->total_in > 1048576) abort_case("the input of %s is larger than a pipe can hold", s->name);
-        s->q = zcalloc(s->total_in + 1, 1);
+        sb_need(&s->q, s->total_in);
         s->in_fd = vfd_open((int)i, 0);
         s->ps = prot_new(s->in_fd, 0);
         long timeout = jint(jget(sp, "timeout"));
@@ -1259,6 +1395,7 @@ static void setup(const jv *c) {
 }
 
 static void teardown(void) {
+    if (C.step_group) protgroup_free(C.step_group);
     for (size_t i = 0; i < C.nstreams; i++) {
         struct stream *s = &C.streams[i];
         if (s->ps && !s->closed) {
@@ -1273,7 +1410,7 @@ static void teardown(void) {
         if (s->writer) prot_free(s->writer);
         for (size_t k = 0; k < s->narr; k++) free(s->arr[k].data);
         free(s->arr);
-        free(s->q);
+        sb_free(&s->q);
         sb_free(&s->out);
     }
     for (size_t i = 0; i < C.nhandles; i++)
@@ -1281,13 +1418,17 @@ static void teardown(void) {
             C.handles[i].alive = 0;
             free(C.handles[i].ptr);
         }
+    for (size_t k = 0; k < C.ngroups; k++)
+        if (C.groups[k].g) protgroup_free(C.groups[k].g);
+    free(C.groups);
+    free(C.outside);
     free(C.streams);
     free(C.events);
     free(C.handles);
     while (C.tokens) {
-        struct rock_token *t = C.tokens;
-        C.tokens = t->next_alloc;
-        free(t);
+        struct token_block *b = C.tokens;
+        C.tokens = b->next;
+        free(b);
     }
 }
 
