@@ -1,13 +1,10 @@
 import { fileURLToPath } from "node:url";
+import { sourceAliases } from "./site/aliases.js";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 
 // Tests and examples import the packages by their names, as users do; here
 // the names resolve to the sources, so no build is needed to run them.
-const alias = [
-  { find: /^prot-events\/cyrus$/, replacement: fileURLToPath(new URL("./src/cyrus.ts", import.meta.url)) },
-  { find: /^prot-events$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
-  { find: /^prot-conformance$/, replacement: fileURLToPath(new URL("./conformance/src/index.ts", import.meta.url)) },
-];
+const alias = sourceAliases(fileURLToPath(new URL("./tsconfig.json", import.meta.url)));
 
 // Every test file belongs to exactly one project; a file not named below is
 // a unit test, so a new file always runs. The time limits are hang guards

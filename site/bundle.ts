@@ -8,10 +8,12 @@
  * command line uses.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { builtinModules } from "node:module";
+import { join, relative, resolve } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import * as standalone from "ajv/dist/standalone/index.js";
 import { build, type Plugin } from "vite";
+import { sourceAliases } from "./aliases.js";
 
 const VIRTUAL = "virtual:case-validator";
 
@@ -32,19 +34,37 @@ function caseValidator(root: string): Plugin {
   };
 }
 
-/** Bundles the browser module `entry` (relative to site/) into `outDir/fileName`, one classic script. */
+/**
+ * Fails the bundle at the first import of a Node module: vite would stand an
+ * empty module in for it, and the page would fail only when it ran.
+ */
+function browserOnly(root: string): Plugin {
+  return {
+    name: "browser-only",
+    enforce: "pre",
+    resolveId(id, importer) {
+      if (id.startsWith("node:") || builtinModules.includes(id))
+        this.error(`${importer === undefined ? "the entry" : relative(root, importer)} imports the Node module "${id}", which a browser does not have`);
+      return undefined;
+    },
+  };
+}
+
+/** Bundles the browser module `entry` (relative to site/, or absolute) into `outDir/fileName`, one classic script. */
 export async function bundleScript(root: string, entry: string, outDir: string, fileName: string): Promise<void> {
   await build({
     configFile: false,
     logLevel: "warn",
     root: join(root, "site"),
-    plugins: [caseValidator(root)],
+    plugins: [browserOnly(root), caseValidator(root)],
+    // The runner by its browser entry, prot-conformance/browser, from its sources.
+    resolve: { alias: sourceAliases(join(root, "tsconfig.json")) },
     build: {
       outDir,
       emptyOutDir: false,
       minify: true,
       reportCompressedSize: false,
-      lib: { entry: join(root, "site", entry), formats: ["iife"], name: "protSite", fileName: () => fileName },
+      lib: { entry: resolve(root, "site", entry), formats: ["iife"], name: "protSite", fileName: () => fileName },
     },
   });
 }

@@ -10,7 +10,7 @@
  * elided) and XML-escaped. The output is deterministic and needs nothing but
  * the case.
  */
-import type { Case, Rock, StreamSpec, TraceEntry } from "prot-conformance";
+import type { Case, Rock, StreamSpec, TraceEntry } from "prot-conformance/browser";
 import { escapeHtml } from "./escape.js";
 import type { WakeReason, Wait } from "./waits.js";
 

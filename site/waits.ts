@@ -4,8 +4,7 @@
  * woke each time. The trace of a case shows only what the waits produced;
  * the timelines draw the waits themselves from this.
  */
-import type { Case } from "prot-conformance";
-import { expectedTrace, type Stream, type World } from "../conformance/model/model.js";
+import { expectedTrace, type Case, type Stream, type World } from "prot-conformance/browser";
 
 /** Why a sleeping wait woke. */
 export type WakeReason = "input" | "end" | "mark" | "timeout";

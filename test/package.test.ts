@@ -315,11 +315,14 @@ describe("the library's packed tarball, prot-events", () => {
 /** A program that drives the suite from code, through the package's public API alone. */
 const RUNNER_MJS = `
 import { loadSuite, render, runCases, startAdapter, succeeded, withQuirkForms } from "prot-conformance";
+import { expectedTrace, firstDifference } from "prot-conformance/browser";
 
+// The browser entry's model gives every written case its expected trace.
+const modelAgrees = loadSuite().cases.every((c) => firstDifference(c.expect, expectedTrace(c)) < 0);
 const adapter = await startAdapter("./my-adapter.mjs");
 try {
   const report = await runCases(adapter, withQuirkForms(loadSuite().cases, adapter.info.quirks));
-  console.log(JSON.stringify({ name: adapter.info.name, succeeded: succeeded(report), summary: report.summary, last: render(report, "text").trim().split("\\n").at(-1) }));
+  console.log(JSON.stringify({ modelAgrees, name: adapter.info.name, succeeded: succeeded(report), summary: report.summary, last: render(report, "text").trim().split("\\n").at(-1) }));
 } finally {
   await adapter.close();
 }
@@ -348,6 +351,8 @@ describe("the runner's packed tarball, prot-conformance", () => {
       "bin/prot-conformance.js",
       "dist/conformance/src/cli.js",
       "dist/conformance/src/index.d.ts",
+      "dist/conformance/src/browser.js",
+      "dist/conformance/src/browser.d.ts",
       "dist/spec/05-firing.md",
       "dist/conformance/cases/firing.yaml",
       "dist/conformance/schema/protocol-v2.schema.json",
@@ -397,7 +402,8 @@ describe("the runner's packed tarball, prot-conformance", () => {
       writeFileSync(join(projectDir, "my-adapter.mjs"), USER_ADAPTER);
       writeFileSync(join(projectDir, "runner.mjs"), RUNNER_MJS);
       const { stdout } = await run(process.execPath, ["runner.mjs"], projectDir);
-      const result = JSON.parse(stdout.trim()) as { name: string; succeeded: boolean; summary: Record<string, number>; last: string };
+      const result = JSON.parse(stdout.trim()) as { modelAgrees: boolean; name: string; succeeded: boolean; summary: Record<string, number>; last: string };
+      expect(result.modelAgrees).toBe(true);
       expect(result.name).toBe("my streams");
       expect(result.summary.fail).toBe(0);
       expect(result.succeeded).toBe(true);

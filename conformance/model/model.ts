@@ -26,7 +26,9 @@ export interface Ev {
   readonly name: string;
   /** The stream whose list it was added to. */
   readonly stream: string;
+  /** The absolute time it is due. */
   mark: number;
+  /** The value its callback is given. */
   rock: Rock;
 }
 
@@ -38,6 +40,7 @@ interface Arrival {
 
 /** One stream of the case and everything the rules need to know of it. */
 export interface Stream {
+  /** The case's name for it. */
   readonly name: string;
   /** Buffered bytes, one per character (latin1). */
   buf: string;
@@ -51,13 +54,17 @@ export interface Stream {
   inputError: string | null;
   /** How many arrivals were taken in: a wait compares it to see whether input came. */
   taken: number;
+  /** The input's end (or its failure) came. */
   ended: boolean;
+  /** The case closed the stream. */
   closed: boolean;
   /** The stream's own failure (timeout, callback, close); reads report it. */
   error: string | null;
   /** Read timeout in ticks, 0 for none. */
   timeout: number;
+  /** When the read timeout runs out, while the stream has one. */
   timeoutMark: number;
+  /** Reads return at once rather than wait. */
   nonBlocking: boolean;
   /** The list of wait events, in list order. */
   events: Ev[];
@@ -71,14 +78,19 @@ export interface Stream {
 
 /** The whole state of a case being run. */
 export interface World {
+  /** The case being run. */
   readonly c: Case;
+  /** The virtual time. */
   now: number;
+  /** The streams, by the case's names. */
   readonly streams: Map<string, Stream>;
   /** Per event name, the handle the case's name refers to: the latest added. */
   readonly handles: Map<string, Ev>;
   /** Per event name, how many times it was called (selects the script). */
   readonly firings: Map<string, number>;
+  /** The trace so far. */
   readonly trace: TraceEntry[];
+  /** Who watches the run. */
   readonly obs: ModelObserver | undefined;
   /** What `meanwhile` steps will do from outside, in time order (ties: in the order given). */
   readonly outside: Array<{ at: number; do: OutsideStep }>;
@@ -96,8 +108,11 @@ export type ReadKind = "read-line" | "getc" | "read" | "peek";
 
 /** Where an action sits in a case: its event, the script (-1 for a single script) and the action's index. */
 export interface ActionPlace {
+  /** The event's name. */
   event: string;
+  /** The index of the script, -1 for a single script. */
   script: number;
+  /** The index of the action in its script. */
   action: number;
 }
 

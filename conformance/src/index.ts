@@ -21,33 +21,10 @@
  *
  * @packageDocumentation
  */
-export type { Adapter, ImplementationInfo, Deviation, Unsupported, ScriptedInput, EventHandle, EventCallback, ReadOutcome, StreamUnderTest, OpenOptions, GroupUnderTest } from "./adapter.js";
-export {
-  CASE_FORMAT_VERSION,
-  HORIZON,
-  type Case,
-  type LoadedCase,
-  type CaseSource,
-  type StreamSpec,
-  type EventSpec,
-  type Step,
-  type OutsideStep,
-  type Action,
-  type Script,
-  type MarkSpec,
-  type TraceEntry,
-  type ReadResultEntry,
-  type Rock,
-} from "./case.js";
-export { checkScenario, type ScenarioCheck } from "./check.js";
+export * from "./browser.js";
 export { loadSuite, packageRoot, caseValidator, checkCase, CaseError, type Suite } from "./load.js";
-export { interpret, type Run } from "./interpreter.js";
 export { PROTOCOL_VERSION, caseRequest, protocolProblem, printable, type CaseRequest, type MessageKind } from "./protocol.js";
 export { DEFAULT_START_TIMEOUT_MS, DriverExecutor, DriverStartError, killAllDrivers, splitCommand, type DriverCommand } from "./driver.js";
 export { startAdapter } from "./isolated.js";
 export { serveAdapter } from "./serve-adapter.js";
-export { QUIRKS, FORM_SUFFIX, FORM_TAG, knownQuirks, withQuirkForms, withReadTimeout, writtenCaseId, type Quirk } from "./quirks.js";
-export { DEFAULT_CASE_TIMEOUT_MS, runCase, runCases, inProcess, succeeded, type CaseExecutor, type CaseResult, type RunReport, type RunOptions, type Status } from "./runner.js";
-export { firstDifference, describeDifference } from "./compare.js";
-export { render, REPORTERS, type ReporterName } from "./reporters.js";
 export { checkTraceability } from "./traceability.js";

@@ -8,7 +8,7 @@
  * this draws it again as wide as its box, one unit a pixel, so that every
  * label reads without scrolling. Back on a wide screen, the original returns.
  */
-import type { Case } from "../../conformance/src/case.js";
+import type { Case } from "prot-conformance/browser";
 import { renderTimeline, type TimelineOptions } from "../timeline.js";
 import { waitsOf } from "../waits.js";
 import { fitsPhone, NARROW_QUERY } from "./narrow.js";

@@ -3,7 +3,7 @@
  * is recognised in a reader's scenario. Used by the site build (for the
  * "Try it" links and the data of known results) and by the page itself.
  */
-import type { Case } from "../../conformance/src/case.js";
+import type { Case } from "prot-conformance/browser";
 
 /** The playground's URL fragment that carries `yaml`: UTF-8, base64url. */
 export function scenarioFragment(yaml: string): string {

@@ -14,12 +14,8 @@ import { linter, lintGutter, setDiagnostics, type Diagnostic } from "@codemirror
 import { EditorView, basicSetup } from "codemirror";
 import { stringify } from "yaml";
 import validate from "virtual:case-validator";
-import { expectedTrace } from "../../conformance/model/model.js";
-import type { Case, TraceEntry } from "../../conformance/src/case.js";
-import { checkScenario } from "../../conformance/src/check.js";
-import { withReadTimeout } from "../../conformance/src/quirks.js";
+import { checkScenario, describeDifference, expectedTrace, firstDifference, withReadTimeout, type Case, type TraceEntry } from "prot-conformance/browser";
 import { cyrusWasm, type CyrusWasm, type CyrusWasmModule } from "../../conformance/drivers/cyrus/wasm.js";
-import { describeDifference, firstDifference } from "../../conformance/src/compare.js";
 import { escapeHtml } from "../escape.js";
 import { renderTimeline } from "../timeline.js";
 import { waitsOf } from "../waits.js";

@@ -22,10 +22,7 @@ import { declaredDeviations } from "../../model/cyrus.js";
 import { cyrusCaseArbitrary } from "../../model/cyrus-repair.js";
 import { DEFAULT_SEED } from "../../model/generate.js";
 import { loaded } from "../../model/differential.js";
-import type { LoadedCase } from "../../src/case.js";
-import { DriverExecutor } from "../../src/driver.js";
-import { loadSuite } from "../../src/load.js";
-import { withQuirkForms } from "../../src/quirks.js";
+import { DriverExecutor, loadSuite, withQuirkForms, type LoadedCase } from "prot-conformance";
 import { CYRUS_RUN } from "./builds.js";
 
 const here = dirname(fileURLToPath(import.meta.url));

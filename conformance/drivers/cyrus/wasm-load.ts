@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { packageRoot } from "../../src/load.js";
+import { packageRoot } from "prot-conformance";
 import { CYRUS_WASM_RELEASE, cyrusWasm, type CyrusWasm, type CyrusWasmModule } from "./wasm.js";
 
 /** The build's file, or why there is none. */

@@ -5,9 +5,7 @@
  * reader's scenario against the C original. Works in a browser and in Node;
  * `wasm-load.ts` loads the build in Node.
  */
-import type { ImplementationInfo } from "../../src/adapter.js";
-import type { Case, TraceEntry } from "../../src/case.js";
-import type { Run } from "../../src/interpreter.js";
+import type { Case, ImplementationInfo, Run, TraceEntry } from "prot-conformance/browser";
 
 /** The release whose `lib/prot.c` the site's playground runs. */
 export const CYRUS_WASM_RELEASE = "3.6.1";
