@@ -50,6 +50,13 @@ function run(file: string, args: string[], cwd: string, timeout = STEP_TIMEOUT):
   });
 }
 
+/** The relative links of the Markdown file `file` in `dir` (Markdown's and HTML's) to what `dir` does not hold. */
+function deadLinks(dir: string, file: string): string[] {
+  const text = readFileSync(join(dir, file), "utf8");
+  const targets = [...text.matchAll(/\]\(([^)\s]+)\)|href="([^"]+)"/g)].map((m) => (m[1] ?? m[2] ?? "").split("#")[0] ?? "");
+  return targets.filter((t) => t !== "" && !/^[a-z]+:/i.test(t) && !existsSync(join(dir, dirname(file), t))).map((t) => `${file}: ${t}`);
+}
+
 const tarballsIn = (dir: string): string[] =>
   readdirSync(dir)
     .filter((f) => f.endsWith(".tgz"))
@@ -245,6 +252,11 @@ describe("the library's packed tarball, prot-events", () => {
     for (const f of ["src", "test", "tsconfig.json", "node_modules", "spec", "conformance", "dist/conformance"]) {
       expect(existsSync(join(installed, f)), f).toBe(false);
     }
+  });
+
+  it("ships a README whose every relative link reaches a file it ships", () => {
+    const installed = join(projectDir, "node_modules", "prot-events");
+    expect(deadLinks(installed, "README.md")).toEqual([]);
   });
 
   it(
