@@ -5,20 +5,21 @@
  * the `cyrus` generator (conformance/model/generate.ts) run through the C
  * driver, one process for the whole run. Every difference from the model's
  * trace must come at or after the first trigger of a deviation that
- * conformance/drivers/cyrus/deviations.h declares, as
+ * conformance/drivers/cyrus/deviations.yaml declares, as
  * conformance/model/cyrus.ts places it; the counts of full matches and of
  * divergences by deviation are printed. Failures are reported as in
  * test/generated.test.ts.
  *
  * The same placing is checked first on the written cases, whose deviations
- * deviations.h declares by case ID: each difference must come after the
+ * deviations.yaml declares by case ID: each difference must come after the
  * trigger of a deviation declared for that very case.
  *
  * PROT_EVENTS_GENERATED=<n> runs n cases instead of the default;
  * PROT_EVENTS_SEED=<s> another seed.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { declaredDeviations, deviationTable, deviationsHeader, FOUND } from "../conformance/model/cyrus.js";
+import { FOUND } from "../conformance/model/cyrus.js";
+import { declaredDeviations, deviationTable } from "../conformance/drivers/cyrus/deviations.js";
 import { cyrusJudge, generatedRuns, generatedSeed, runDifferential } from "../conformance/model/differential.js";
 import { cyrusCaseArbitrary } from "../conformance/model/cyrus-repair.js";
 import { type DriverExecutor, loadSuite, withQuirkForms } from "prot-conformance";
@@ -35,10 +36,10 @@ beforeAll(async () => {
 
 describe("the C implementation through its driver against the model", () => {
   it("places the difference of every written case, in both forms, after a deviation declared for it", async () => {
-    const table = deviationTable(deviationsHeader());
+    const table = deviationTable();
     const judge = cyrusJudge(driver);
     // The shadow does not follow changes from outside during a wait, input that fails or echoes:
-    // deviations.h declares their cases by ID, and test/cyrus-driver.test.ts holds the driver to them.
+    // deviations.yaml declares their cases by ID, and test/cyrus-driver.test.ts holds the driver to them.
     const unsupported = ["throw", "read-callback", "undefined-in-c", "meanwhile", "input-error", "echo"];
     const wrong: string[] = [];
     // Each written case, and its form with a read timeout (the quirk the driver declares).
@@ -49,7 +50,7 @@ describe("the C implementation through its driver against the model", () => {
       const declared = [c.id, ...c.requirements].flatMap((id) => table.get(id) ?? []);
       const after = v.ok ? /^after (R_[A-Z_]+)/.exec(v.outcome)?.[1] : undefined;
       if (!v.ok) wrong.push(`${c.id}: ${v.why}`);
-      else if (after !== undefined && !declared.includes(after)) wrong.push(`${c.id}: ${v.outcome}, but deviations.h declares ${declared.join(", ") || "nothing"}`);
+      else if (after !== undefined && !declared.includes(after)) wrong.push(`${c.id}: ${v.outcome}, but deviations.yaml declares ${declared.join(", ") || "nothing"}`);
     }
     expect(wrong).toEqual([]);
   });
@@ -64,7 +65,7 @@ describe("the C implementation through its driver against the model", () => {
       .filter(([name]) => !declared.has(name))
       .map(([name, reason]) => `  ${name}: ${String(reason)}`);
     console.log(`C implementation, ${report.runs} generated cases:\n${lines.join("\n")}`);
-    if (avoided.length > 0) console.log(`cut out of the generated cases, as deviations.h does not declare them:\n${avoided.join("\n")}`);
+    if (avoided.length > 0) console.log(`cut out of the generated cases, as deviations.yaml does not declare them:\n${avoided.join("\n")}`);
     if (report.failure !== undefined) expect.fail(report.failure);
     expect(report.runs).toBe(runs);
     expect(report.outcomes["match, events ran"]).toBeGreaterThan(0);

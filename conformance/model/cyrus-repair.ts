@@ -1,6 +1,6 @@
 /**
  * The repair of generated cases for the C layer: what would reach undefined
- * behaviour in C, or a difference that deviations.h does not declare, is cut
+ * behaviour in C, or a difference that deviations.yaml does not declare, is cut
  * out of a case, as the shadow observer of ./cyrus.ts places it.
  */
 import type fc from "fast-check";
@@ -51,7 +51,7 @@ function without(c: Case, p: CasePlace): Case {
 /**
  * Cases for the C layer: the `cyrus` generator's cases, repaired so that
  * none reaches undefined behaviour in C or a difference outside `declared`
- * (the R_* macros deviations.h declares).
+ * (the deviations deviations.yaml declares).
  */
 export function cyrusCaseArbitrary(declared: ReadonlySet<string>): fc.Arbitrary<Case> {
   return cyrusRawCaseArbitrary.map((c) => repairForCyrus(c, declared));

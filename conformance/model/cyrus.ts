@@ -4,7 +4,7 @@
  * run of generated cases against it (test/generated-cyrus.test.ts).
  *
  * Generated cases carry no case ID, so the deviations that
- * conformance/drivers/cyrus/deviations.h declares by case ID cannot be
+ * conformance/drivers/cyrus/deviations.yaml declares by case ID cannot be
  * looked up for them. Instead `analyseForCyrus` runs the model with an
  * observer that follows, beside the model's state, the little more the C
  * code keeps (what prot_fill() has read into its buffer and what still waits
@@ -12,11 +12,11 @@
  * the sleep it computes on the way) and reports the first point of the
  * trace where one of those deviations starts to act: the trigger. The C
  * trace must equal the model's before the trigger; after it, anything may
- * differ. Each deviation is named by its reason's macro in deviations.h
- * (`R_NO_TIMEOUT`, ...), so that a reader finds the reason and the cases
- * that show it.
+ * differ. Each deviation is named as deviations.yaml names it (`R_NO_TIMEOUT`,
+ * ..., the macro of its reason in the driver), so that a reader finds the
+ * reason and the cases that show it.
  *
- * A difference that the generated cases find before deviations.h declares
+ * A difference that the generated cases find before deviations.yaml declares
  * it goes in `FOUND` until it is declared, and some things the C code does
  * are undefined behaviour that its driver refuses to run (`UNDEFINED`). The
  * generator for the C layer cuts whatever reaches those (and R_SPIN) out of
@@ -28,14 +28,11 @@
  * can change, sometimes earlier (a callback that writes triggers at the
  * write, although the trace shows it only at the flush).
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Action, Case, ReadResultEntry, Step, TraceEntry } from "../src/case.js";
-import { packageRoot } from "../src/load.js";
 import { expectedTrace, type ActionPlace, type Ev, type ModelObserver, type ReadKind, type Stream, type World } from "./model.js";
 
 /**
- * The deviations of deviations.h that the observer places, by the macro of
+ * The deviations of deviations.yaml that the observer places, by the macro of
  * their reason (R_REMOVE_NEXT is undefined behaviour, below; R_CLOSE needs
  * a `close` and R_OUTSIDE_CHANGE a `meanwhile`, which the C cases never have).
  */
@@ -62,7 +59,7 @@ export const DECLARED = [
 ] as const;
 
 /**
- * Differences found by the generated cases that deviations.h does not
+ * Differences found by the generated cases that deviations.yaml does not
  * declare yet: the name a declaration would take, and its reason. Empty
  * while every difference found is declared; the C generator cuts out what
  * reaches one listed here, and the test prints them.
@@ -71,7 +68,7 @@ export const FOUND: Readonly<Record<never, string>> = {};
 
 /** Undefined behaviour in the C code, which its driver refuses to run. */
 export const UNDEFINED = {
-  R_REMOVE_NEXT: "a callback removes the event that prot_fill()'s walk holds as the next one (deviations.h)",
+  R_REMOVE_NEXT: "a callback removes the event that prot_fill()'s walk holds as the next one (deviations.yaml)",
   FREED_HANDLE:
     "a handle whose event prot_removewaitevent() has freed is used again: re-marked, given a rock, returned (the driver " + "refuses these), or removed once an event added since may have its address",
 } as const;
@@ -116,26 +113,6 @@ export function analyseForCyrus(c: Case): CyrusAnalysis {
   const shadow = new CyrusShadow();
   const trace = expectedTrace(c, shadow);
   return { trace, ...(shadow.trigger === undefined ? {} : { trigger: shadow.trigger }), ...(shadow.lost === undefined ? {} : { lost: shadow.lost }) };
-}
-
-/**
- * The table of deviations.h: per case or requirement ID, in the table's
- * order, the R_* macros of its reason.
- */
-export function deviationTable(text: string): Map<string, string[]> {
-  const table = new Map<string, string[]>();
-  for (const m of text.matchAll(/^\s*\{"([^"]+)",\s*([^}]*)\}/gm)) table.set(m[1] as string, (m[2] as string).match(/\bR_[A-Z_]+\b/g) ?? []);
-  return table;
-}
-
-/** conformance/drivers/cyrus/deviations.h as it is now. */
-export function deviationsHeader(): string {
-  return readFileSync(join(packageRoot(), "conformance", "drivers", "cyrus", "deviations.h"), "utf8");
-}
-
-/** The deviations the C driver declares now: the R_* macros its table uses. */
-export function declaredDeviations(): Set<string> {
-  return new Set([...deviationTable(deviationsHeader()).values()].flat());
 }
 
 // ---- what the C code keeps beside the model's state ---------------------------

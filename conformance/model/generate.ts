@@ -21,7 +21,7 @@
  *   out), marks mostly move ahead, and scripts mostly end by moving the mark
  *   ahead or by removing the event before returning null. Each case is then
  *   repaired (`repairForCyrus` in ./cyrus-repair.ts): what would be
- *   undefined behaviour in C, or a difference deviations.h does not declare,
+ *   undefined behaviour in C, or a difference deviations.yaml does not declare,
  *   is cut out of it.
  *
  * What both keep away from, so that every case ends and means one thing:

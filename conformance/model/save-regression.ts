@@ -10,7 +10,7 @@
  * appended to conformance/cases/regressions.yaml (created with `format: 1`
  * if missing). Save a case once the reference implementation passes it; the
  * C driver's run of the suite (test/cyrus-driver.test.ts) reports a saved
- * case that the C code fails as undeclared until deviations.h declares it.
+ * case that the C code fails as undeclared until deviations.yaml declares it.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,7 +19,7 @@ import fc from "fast-check";
 import { isMap, isSeq, parseDocument, YAMLSeq } from "yaml";
 import type { Case } from "../src/case.js";
 import { checkCase, packageRoot } from "../src/load.js";
-import { declaredDeviations } from "./cyrus.js";
+import { declaredDeviations } from "../drivers/cyrus/deviations.js";
 import { cyrusCaseArbitrary } from "./cyrus-repair.js";
 import { caseArbitrary, type GeneratorName } from "./generate.js";
 import { expectedTrace } from "./model.js";

@@ -18,7 +18,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import fc from "fast-check";
-import { declaredDeviations } from "../../model/cyrus.js";
+import { declaredDeviations } from "./deviations.js";
 import { cyrusCaseArbitrary } from "../../model/cyrus-repair.js";
 import { DEFAULT_SEED } from "../../model/generate.js";
 import { loaded } from "../../model/differential.js";

@@ -1488,15 +1488,7 @@ EMSCRIPTEN_KEEPALIVE const char *wd_run(const char *json) {
     return g_answer.p;
 }
 
-struct declared {
-    const char *id;
-    const char *reason;
-};
-
-static const struct declared DEVIATIONS[] = {
 #include "deviations.h"
-    {NULL, NULL}
-};
 
 /*
  * What the start answer of driver.c says of a build from source: name,
