@@ -24,6 +24,7 @@
  *
  * Usage: tsx bench/line-throughput.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  */
+import { Buffer } from "node:buffer";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";

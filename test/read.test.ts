@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { LineTooLongError, ProtStream, ScriptedSource, VirtualClock, WOULD_BLOCK, type ByteSink, type ByteSource } from "prot-events";
 import { PassThrough } from "node:stream";
+import { inspect } from "node:util";
 import { handFed, readAll, scripted } from "./helpers.js";
 
 describe("line reading", () => {
@@ -320,6 +321,20 @@ describe("line reading as bytes (the fast path)", () => {
     expect(await clock.runUntil(s.readLineBytes())).toEqual(Buffer.from("tail"));
     expect(await s.readLineBytes()).toBeNull();
     expect(s.bytesIn).toBe(22);
+  });
+
+  it("hands out views that are Buffers to every check a user makes", () => {
+    const { s, sink: k } = handFed();
+    k.push(Buffer.from("héllo\nrest\n"));
+    const view = s.tryReadLineBytes() as Buffer;
+    expect(Buffer.isBuffer(view)).toBe(true);
+    expect(view).toBeInstanceOf(Buffer);
+    expect(view.constructor).toBe(Buffer);
+    expect(view.toString("utf8")).toBe("héllo");
+    expect(view.equals(Buffer.from("héllo"))).toBe(true);
+    expect(inspect(view)).toBe(inspect(Buffer.from("héllo")));
+    expect(Buffer.isBuffer(view.subarray(1))).toBe(true);
+    expect(JSON.stringify(view)).toBe(JSON.stringify(Buffer.from("héllo")));
   });
 
   it("keeps views intact while later chunks are appended after them", () => {
