@@ -213,14 +213,18 @@ async function main(): Promise<void> {
     const legend = legendOn.has(page) ? "" : timelineLegend();
     legendOn.add(page);
     const own = full ? "" : ` <a class="case-page" href="${relative(page, caseOwnPage(c.id))}">Its page<span class="visually-hidden">: ${escapeHtml(c.id)}</span></a>`;
+    // The timeline's SVG is described by the words under it rather than carry them twice.
+    const wordsId = `${c.id}-words`;
+    // The case as data is on its own page (and in the playground, a click away): a spec page with many scenarios stays light.
+    const data = full ? `<details class="case-data" data-pagefind-ignore><summary>The case as data</summary><pre class="plain"><code>${escapeHtml(yaml)}</code></pre></details>` : "";
     return `${legend}<figure class="case" id="${escapeHtml(c.id)}">
 <figcaption><a class="case-id" href="#${escapeHtml(c.id)}">${escapeHtml(c.id)}</a> <span class="case-title">${escapeHtml(c.title)}</span> <span class="case-reqs" data-pagefind-ignore>checks ${reqs}</span> <a class="try-it" href="${relative(page, "playground.html")}#case=${encodeURIComponent(c.id)}">Try it<span class="visually-hidden">: ${escapeHtml(c.id)} in the playground</span></a>${own}</figcaption>
 <p class="timeline-hint">The timeline scrolls sideways; it is also told in words below it.</p>
-${timelineBox(c, `Timeline of ${c.id}`, true)}
-<details class="tl-words"><summary>The timeline in words</summary><p>${escapeHtml(timelineWords(c, { waits }))}</p></details>
+${timelineBox(c, `Timeline of ${c.id}`, true, { describedBy: wordsId })}
+<details class="tl-words"><summary>The timeline in words</summary><p id="${escapeHtml(wordsId)}">${escapeHtml(timelineWords(c, { waits }))}</p></details>
 ${others.join("\n")}
 ${results}
-<details class="case-data" data-pagefind-ignore><summary>The case as data</summary><pre class="plain"><code>${escapeHtml(yaml)}</code></pre></details>
+${data}
 </figure>`;
   };
   const requirementNote =
