@@ -10,14 +10,14 @@
  *                     [--bench-results <file>]  (default bench/results.json)
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative as relativePath, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Application, ReflectionKind } from "typedoc";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { type Case, type LoadedCase, loadSuite, type CaseResult, type Status, firstDifference, writtenCaseId } from "prot-conformance";
-import { headings, layout, siteHeader, siteNav, type NavItem } from "./layout.js";
+import { headings, layout, type NavItem } from "./layout.js";
+import { apiReference } from "./api.js";
 import { escapeHtml } from "./escape.js";
 import { getHighlighter, markdown, relative, type LinkContext } from "./markdown.js";
 import { performancePage } from "./performance.js";
@@ -67,93 +67,6 @@ function emit(path: string, html: string): void {
   const file = join(out, path);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, html);
-}
-
-/** Runs typedoc into api/ and returns API names → site paths whose anchors exist. */
-async function apiReference(): Promise<Map<string, string>> {
-  const app = await Application.bootstrapWithPlugins({
-    entryPoints: [join(root, "src/index.ts"), join(root, "src/cyrus.ts"), join(root, "conformance/src/index.ts")],
-    // The one config that holds both packages' entry points; npm run typecheck checks the types.
-    tsconfig: join(root, "tsconfig.json"),
-    skipErrorChecking: true,
-    excludeInternal: true,
-    readme: "none",
-    name: "prot-events API",
-    logLevel: "Error",
-    disableSources: true,
-    // One flat list of the three modules, not a "prot-events" folder beside the prot-events module.
-    navigation: { includeFolders: false },
-  });
-  const project = await app.convert();
-  if (project === undefined) throw new Error("typedoc could not convert the sources");
-  // Modules are named as they are imported, not by their folders.
-  for (const mod of project.children ?? []) mod.name = mod.name.includes("conformance") ? "prot-conformance" : mod.name.includes("cyrus") ? "prot-events/cyrus" : "prot-events";
-  const apiDir = join(out, "api");
-  await app.generateDocs(project, apiDir);
-  const folder: Partial<Record<ReflectionKind, string>> = {
-    [ReflectionKind.Class]: "classes",
-    [ReflectionKind.Interface]: "interfaces",
-    [ReflectionKind.Function]: "functions",
-    [ReflectionKind.Variable]: "variables",
-    [ReflectionKind.TypeAlias]: "types",
-  };
-  // Names of the reference implementation win; within one module, a name
-  // that means two things (a method of two classes) links nowhere.
-  const map = new Map<string, string>();
-  const ambiguous = new Set<string>();
-  let fromEarlierModules = new Set<string>();
-  const put = (name: string, path: string): void => {
-    if (ambiguous.has(name) || fromEarlierModules.has(name)) return;
-    const had = map.get(name);
-    if (had !== undefined && had !== path) {
-      map.delete(name);
-      ambiguous.add(name);
-    } else map.set(name, path);
-  };
-  const html = new Map<string, string>();
-  const hasAnchor = (file: string, anchor: string): boolean => {
-    if (!html.has(file)) html.set(file, existsSync(join(apiDir, file)) ? readFileSync(join(apiDir, file), "utf8") : "");
-    return (html.get(file) as string).includes(`id="${anchor}"`);
-  };
-  const order = (name: string): number => (name.includes("conformance") ? 2 : name.includes("cyrus") ? 1 : 0);
-  for (const mod of [...(project.children ?? [])].sort((a, b) => order(a.name) - order(b.name))) {
-    fromEarlierModules = new Set([...map.keys(), ...ambiguous]);
-    for (const r of mod.children ?? []) {
-      const dir = folder[r.kind];
-      if (dir === undefined) continue;
-      const file = `${dir}/${mod.name.replace(/[^\w.-]/g, "_")}.${r.name}.html`;
-      if (!existsSync(join(apiDir, file))) continue;
-      put(r.name, `api/${file}`);
-      for (const m of r.children ?? []) {
-        const anchor = m.name.toLowerCase();
-        if (hasAnchor(file, anchor)) put(m.name, `api/${file}#${anchor}`);
-      }
-    }
-  }
-  return map;
-}
-
-/**
- * typedoc's pages get the site's header, and its navigation above typedoc's
- * own in their sidebar; the search indexes their content (they have no
- * data-pagefind-body of their own) without the kind and flag labels around names.
- */
-function joinApiToSite(nav: NavItem[]): void {
-  for (const f of walk(join(out, "api"))) {
-    if (!f.endsWith(".html")) continue;
-    const page = relativePath(out, f);
-    const rel = (to: string): string => relative(page, to);
-    const text = readFileSync(f, "utf8")
-      .replace("<head>", `<head><link rel="stylesheet" href="${rel("style.css")}">`)
-      .replace(/<body([^>]*)>/, (m) => `${m}${siteHeader(rel)}`)
-      .replace('<div class="site-menu">', `<div class="site-menu">${siteNav(nav, rel, "api/index.html")}`)
-      // A permalink inside an accordion's summary is a control inside a control (axe: nested-interactive); the heading keeps its id.
-      .replace(/<summary class="tsd-accordion-summary"[\s\S]*?<\/summary>/g, (m) => m.replace(/<a href="#[^"]*" aria-label="Permalink" class="tsd-anchor-icon">[\s\S]*?<\/a>/g, ""))
-      .replace('<div class="col-content">', '<div class="col-content" data-pagefind-body>')
-      .replace(/<code class="tsd-tag">/g, '<code class="tsd-tag" data-pagefind-ignore>')
-      .replace(/<h1>(\w+) /, "<h1><span data-pagefind-ignore>$1 </span>");
-    writeFileSync(f, text);
-  }
 }
 
 /** The site page of a case file: `conformance/cases/firing.yaml` → `cases/firing.html`. */
@@ -218,9 +131,6 @@ async function main(): Promise<void> {
 
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  log("API reference (typedoc)");
-  const api = await apiReference();
-
   // Pages, in reading order.
   const specPages = suite.pages.map((p) => ({ repo: p.file, path: p.file.replace(/\.md$/, ".html"), title: p.title }));
   const caseFiles = [...new Set(suite.cases.filter((c) => c.source.file.startsWith("conformance/cases/")).map((c) => c.source.file))];
@@ -244,7 +154,8 @@ async function main(): Promise<void> {
     ...guides.map((g) => ({ path: g.path, title: g.title, section: "Guides" })),
     { path: "search.html", title: "Search", section: "Guides" },
   ];
-  joinApiToSite(nav);
+  log("API reference (typedoc)");
+  const api = await apiReference(root, out, nav);
   const pages = new Map<string, string>([...specPages, ...guides].map((p) => [p.repo, p.path]));
   // Where a case is read: a spec scenario in its page, a case of conformance/cases/ on its own page.
   const caseHome = (c: LoadedCase): string => (c.source.file.startsWith("spec/") ? `${pages.get(c.source.file) ?? ""}#${c.id}` : caseOwnPage(c.id));
@@ -302,14 +213,18 @@ async function main(): Promise<void> {
     const legend = legendOn.has(page) ? "" : timelineLegend();
     legendOn.add(page);
     const own = full ? "" : ` <a class="case-page" href="${relative(page, caseOwnPage(c.id))}">Its page<span class="visually-hidden">: ${escapeHtml(c.id)}</span></a>`;
+    // The timeline's SVG is described by the words under it rather than carry them twice.
+    const wordsId = `${c.id}-words`;
+    // The case as data is on its own page (and in the playground, a click away): a spec page with many scenarios stays light.
+    const data = full ? `<details class="case-data" data-pagefind-ignore><summary>The case as data</summary><pre class="plain"><code>${escapeHtml(yaml)}</code></pre></details>` : "";
     return `${legend}<figure class="case" id="${escapeHtml(c.id)}">
 <figcaption><a class="case-id" href="#${escapeHtml(c.id)}">${escapeHtml(c.id)}</a> <span class="case-title">${escapeHtml(c.title)}</span> <span class="case-reqs" data-pagefind-ignore>checks ${reqs}</span> <a class="try-it" href="${relative(page, "playground.html")}#case=${encodeURIComponent(c.id)}">Try it<span class="visually-hidden">: ${escapeHtml(c.id)} in the playground</span></a>${own}</figcaption>
 <p class="timeline-hint">The timeline scrolls sideways; it is also told in words below it.</p>
-${timelineBox(c, `Timeline of ${c.id}`, true)}
-<details class="tl-words"><summary>The timeline in words</summary><p>${escapeHtml(timelineWords(c, { waits }))}</p></details>
+${timelineBox(c, `Timeline of ${c.id}`, true, { describedBy: wordsId })}
+<details class="tl-words"><summary>The timeline in words</summary><p id="${escapeHtml(wordsId)}">${escapeHtml(timelineWords(c, { waits }))}</p></details>
 ${others.join("\n")}
 ${results}
-<details class="case-data" data-pagefind-ignore><summary>The case as data</summary><pre class="plain"><code>${escapeHtml(yaml)}</code></pre></details>
+${data}
 </figure>`;
   };
   const requirementNote =

@@ -126,7 +126,10 @@ export function implementationPage(
       )
       .join("")}</ul>`;
   };
-  const declared = (info.deviations ?? []).map((d) => `<li><code>${escapeHtml(d.id)}</code>: ${escapeHtml(d.reason)}</li>`).join("");
+  // One entry per reason, as the profile gives many cases the same one.
+  const declaredBy = new Map<string, string[]>();
+  for (const d of info.deviations ?? []) declaredBy.set(d.reason, [...(declaredBy.get(d.reason) ?? []), d.id]);
+  const declared = [...declaredBy].map(([reason, ids]) => `<li>${escapeHtml(reason)}: ${ids.map((id) => `<code>${escapeHtml(id)}</code>`).join(", ")}</li>`).join("");
   const skipped = (info.unsupported ?? []).map((u) => `<li><code>${escapeHtml(u.tag)}</code>: ${escapeHtml(u.reason)}</li>`).join("");
   return `${head}
 <p>${escapeHtml(info.name)} ${escapeHtml(info.version)}, written in ${escapeHtml(info.language)}, claims the profile <code>${escapeHtml(info.profile)}</code>. Run on ${escapeHtml(col.report.started)}, when this site was built: ${col.report.summary.pass} cases pass, ${col.report.summary.fail} fail, ${col.report.summary.xfail} fail as declared, ${col.report.summary.xpass} pass although declared to fail, ${col.report.summary.skip} skipped.</p>

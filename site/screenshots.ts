@@ -62,6 +62,8 @@ for (const [name, path] of shots) {
     const playground = name === "playground";
     // The C original in WebAssembly starts after the page loads; it says when it is ready (or failed).
     if (playground) await page.waitForFunction(() => document.body.dataset.cyrus !== undefined || !("createCyrusProt" in globalThis), null, { timeout: 60_000 });
+    // typedoc keeps its pages hidden until its script has drawn their navigation.
+    if (path.startsWith("api/")) await page.waitForFunction(() => document.body.style.display !== "none" && document.querySelector("#tsd-nav-container a") !== null, null, { timeout: 60_000 });
     const file = join(out, `${name}-${label}.png`);
     await page.screenshot({ path: file, fullPage: playground });
     process.stdout.write(`${file}\n`);

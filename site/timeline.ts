@@ -484,7 +484,7 @@ function attrs(a: Record<string, string | number | undefined>): string {
 /** A text with a white halo so that it stays legible over lines. */
 function label(x: number, y: number, spans: Span[], fill: string, anchor: "start" | "end"): string {
   const body = spans.map((s) => (s.bold ? `<tspan font-weight="600">${escapeHtml(s.text)}</tspan>` : escapeHtml(s.text))).join("");
-  return `<text${attrs({ x, y, fill, "font-size": FONT, "text-anchor": anchor === "end" ? "end" : undefined, stroke: C.background, "stroke-width": 3, "stroke-linejoin": "round", "paint-order": "stroke" })}>${body}</text>`;
+  return `<text${attrs({ x, y, fill, "text-anchor": anchor === "end" ? "end" : undefined, stroke: C.background, "stroke-width": 3, "paint-order": "stroke" })}>${body}</text>`;
 }
 
 /** The marker of an item, centred on (x, y). */
@@ -493,11 +493,11 @@ function shape(it: Item, x: number, y: number): string {
   const common = { fill: p.fill, stroke: p.stroke, "stroke-width": 1.5 };
   switch (it.kind) {
     case "input": // an arrow head pointing down into the stream
-      return `<path${attrs({ d: `M${f(x - 6)} ${f(y - 5)}H${f(x + 6)}L${f(x)} ${f(y + 5)}Z`, ...common, "stroke-linejoin": "round" })}/>`;
+      return `<path${attrs({ d: `M${f(x - 6)} ${f(y - 5)}H${f(x + 6)}L${f(x)} ${f(y + 5)}Z`, ...common })}/>`;
     case "end": // a bar
       return `<rect${attrs({ x: x - 2, y: y - 7, width: 4, height: 14, fill: p.fill, rx: 1 })}/>`;
     case "fire": // a diamond
-      return `<path${attrs({ d: `M${f(x)} ${f(y - 6.5)}L${f(x + 6.5)} ${f(y)}L${f(x)} ${f(y + 6.5)}L${f(x - 6.5)} ${f(y)}Z`, ...common, "stroke-linejoin": "round" })}/>`;
+      return `<path${attrs({ d: `M${f(x)} ${f(y - 6.5)}L${f(x + 6.5)} ${f(y)}L${f(x)} ${f(y + 6.5)}L${f(x - 6.5)} ${f(y)}Z`, ...common })}/>`;
     case "read": {
       if (it.outcome === "error" || it.outcome === "blocked") {
         // a square with a cross
@@ -512,14 +512,14 @@ function shape(it: Item, x: number, y: number): string {
     case "select": // a rounded square
       return `<rect${attrs({ x: x - 5.5, y: y - 5.5, width: 11, height: 11, rx: 3, ...common })}/>`;
     case "flush": // an arrow head pointing up, out of the stream
-      return `<path${attrs({ d: `M${f(x - 6)} ${f(y + 5)}H${f(x + 6)}L${f(x)} ${f(y - 5)}Z`, ...common, "stroke-linejoin": "round" })}/>`;
+      return `<path${attrs({ d: `M${f(x - 6)} ${f(y + 5)}H${f(x + 6)}L${f(x)} ${f(y - 5)}Z`, ...common })}/>`;
     case "read-callback": {
       // a hexagon
       const pts = [0, 1, 2, 3, 4, 5].map((i) => {
         const a = (Math.PI / 3) * i;
         return `${f(x + 6 * Math.cos(a))} ${f(y + 6 * Math.sin(a))}`;
       });
-      return `<path${attrs({ d: `M${pts.join("L")}Z`, ...common, "stroke-linejoin": "round" })}/>`;
+      return `<path${attrs({ d: `M${pts.join("L")}Z`, ...common })}/>`;
     }
     default: // events: a list
       return (
@@ -573,14 +573,21 @@ export interface TimelineOptions {
   idSuffix?: string;
   /** The drawing's width in user units (800 unless given): narrower for a phone, where one unit is one pixel. */
   width?: number | undefined;
+  /**
+   * The id of an element of the page that already tells the timeline in
+   * words (from `timelineWords`): the SVG is described by it rather than
+   * carry the same words again.
+   */
+  describedBy?: string | undefined;
 }
 
 /**
  * Renders a case as a self-contained, accessible inline SVG timeline.
  *
  * The SVG scales to its container's width (`width="100%"` with a `viewBox`
- * 800 units wide); its accessible name is the case title followed by a
- * description of the input and the expected trace in words. Every marker of
+ * 800 units wide); its accessible name is the case title, its description
+ * the input and the expected trace in words (its own, or the page's element
+ * `describedBy`). Every marker of
  * a trace entry carries `data-kind` (`fire`, `read`, `select`, `flush`,
  * `read-callback`, `events`) and `data-entry` (its index in `c.expect`);
  * input arrivals and ends carry `data-kind="input"` and `data-kind="end"`.
@@ -722,19 +729,23 @@ export function renderTimeline(c: Case, o: TimelineOptions = {}): string {
   const out: string[] = [];
   const titleId = `${prefix}-title`;
   const descId = `${prefix}-desc`;
+  // Shared presentation is set once, where every element inherits it: the font, and round joins for every outline and halo.
+  const labelled = o.describedBy === undefined ? { "aria-labelledby": `${titleId} ${descId}` } : { "aria-labelledby": titleId, "aria-describedby": o.describedBy };
   out.push(
-    `<svg${attrs({ xmlns: "http://www.w3.org/2000/svg", viewBox: `0 0 ${width} ${f(height)}`, width: "100%", role: "img", "aria-labelledby": `${titleId} ${descId}`, "font-family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "font-size": FONT, class: "prot-timeline", "data-case": showText(c.id) })}>`,
+    `<svg${attrs({ xmlns: "http://www.w3.org/2000/svg", viewBox: `0 0 ${width} ${f(height)}`, width: "100%", role: "img", ...labelled, "font-family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "font-size": FONT, "stroke-linejoin": "round", class: "prot-timeline", "data-case": showText(c.id) })}>`,
   );
   out.push(`<title id="${escapeHtml(titleId)}">${escapeHtml(showText(c.title))}</title>`);
-  out.push(
-    `<desc id="${escapeHtml(descId)}">${escapeHtml(
-      describe(
-        c,
-        lanes.map((l) => l.name),
-        o,
-      ),
-    )}</desc>`,
-  );
+  if (o.describedBy === undefined) {
+    out.push(
+      `<desc id="${escapeHtml(descId)}">${escapeHtml(
+        describe(
+          c,
+          lanes.map((l) => l.name),
+          o,
+        ),
+      )}</desc>`,
+    );
+  }
   out.push(`<rect${attrs({ width, height, fill: C.background })}/>`);
 
   // Lane backgrounds.
@@ -748,10 +759,10 @@ export function renderTimeline(c: Case, o: TimelineOptions = {}): string {
   }
 
   // Grid lines at the ticks.
-  out.push(`<g${attrs({ "stroke-width": 1, "aria-hidden": "true" })}>`);
+  out.push(`<g${attrs({ stroke: C.grid, "stroke-width": 1, "aria-hidden": "true" })}>`);
   for (const v of axis.ticks) {
     const x = axis.x(v);
-    out.push(`<line${attrs({ x1: x, y1: plotTop, x2: x, y2: axisY, stroke: v === 0 && axis.min < 0 ? C.gridZero : C.grid })}/>`);
+    out.push(`<line${attrs({ x1: x, y1: plotTop, x2: x, y2: axisY, stroke: v === 0 && axis.min < 0 ? C.gridZero : undefined })}/>`);
   }
   out.push(`</g>`);
 
@@ -835,15 +846,14 @@ export function renderTimeline(c: Case, o: TimelineOptions = {}): string {
   }
 
   // The axis.
+  // Its lines in one group and its labels in another, each group holding what its members share.
   out.push(`<g${attrs({ "aria-hidden": "true" })}>`);
-  out.push(`<line${attrs({ x1: X0, y1: axisY, x2: x1, y2: axisY, stroke: C.axis, "stroke-width": 1 })}/>`);
-  for (const v of axis.ticks) {
-    const x = axis.x(v);
-    out.push(`<line${attrs({ x1: x, y1: axisY, x2: x, y2: axisY + 5, stroke: C.axis, "stroke-width": 1 })}/>`);
-    out.push(`<text${attrs({ x, y: axisY + 18, fill: C.axisText, "font-size": SMALL, "text-anchor": "middle", "data-tick": String(v) })}>${escapeHtml(num(v))}</text>`);
-  }
-  out.push(`<text${attrs({ x: x1, y: axisY + 33, fill: C.headingSoft, "font-size": SMALL, "text-anchor": "end" })}>virtual time (ticks)</text>`);
-  out.push(`</g>`);
+  out.push(`<g${attrs({ stroke: C.axis, "stroke-width": 1 })}><line${attrs({ x1: X0, y1: axisY, x2: x1, y2: axisY })}/>`);
+  for (const v of axis.ticks) out.push(`<line${attrs({ x1: axis.x(v), y1: axisY, x2: axis.x(v), y2: axisY + 5 })}/>`);
+  out.push(`</g><g${attrs({ fill: C.axisText, "font-size": SMALL, "text-anchor": "middle" })}>`);
+  for (const v of axis.ticks) out.push(`<text${attrs({ x: axis.x(v), y: axisY + 18, "data-tick": String(v) })}>${escapeHtml(num(v))}</text>`);
+  out.push(`<text${attrs({ x: x1, y: axisY + 33, fill: C.headingSoft, "text-anchor": "end" })}>virtual time (ticks)</text>`);
+  out.push(`</g></g>`);
   out.push(`</svg>`);
   return out.join("");
 }
@@ -854,7 +864,7 @@ export function renderTimeline(c: Case, o: TimelineOptions = {}): string {
  */
 export function timelineLegend(): string {
   const item = (kind: Kind, palette: Palette, outcome?: string): Item => ({ kind, palette, outcome, t: 0, lane: 0, label: [], x: 0, textX: 0, anchor: "start", from: 0, to: 0, row: 0 }) as Item;
-  const icon = (body: string, width = 24): string => `<svg viewBox="0 0 ${width} 24" width="${width}" height="24" aria-hidden="true" focusable="false">${body}</svg>`;
+  const icon = (body: string, width = 24): string => `<svg viewBox="0 0 ${width} 24" width="${width}" height="24" stroke-linejoin="round" aria-hidden="true" focusable="false">${body}</svg>`;
   const entries: Array<[string, string]> = [
     [icon(shape(item("input", C.input), 12, 12)), "input arrives on the stream"],
     [icon(shape(item("end", C.end), 12, 12)), "the stream's input ends"],

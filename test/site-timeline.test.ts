@@ -140,6 +140,11 @@ function ancestor(el: El, pred: (e: El) => boolean): El | undefined {
   return undefined;
 }
 
+/** A presentation attribute as the element gets it: its own, or the nearest ancestor's that sets it. */
+function inherited(el: El, name: string): string | undefined {
+  return el.attrs[name] ?? ancestor(el, (p) => p.attrs[name] !== undefined)?.attrs[name];
+}
+
 /** The label of a marker group: its text element. */
 function labelOf(g: El): El {
   const t = all(g, (e) => e.name === "text");
@@ -249,13 +254,12 @@ describe("renderTimeline on every case of the suite", () => {
 
     // Text: legible sizes, inside the drawing, AA contrast on white and on the lanes' background.
     for (const t of all(root, (e) => e.name === "text")) {
-      const size = Number(t.attrs["font-size"] ?? root.attrs["font-size"]);
-      expect(size).toBeGreaterThanOrEqual(11);
+      expect(Number(inherited(t, "font-size"))).toBeGreaterThanOrEqual(11);
       expect(num(t, "x")).toBeGreaterThanOrEqual(0);
       expect(num(t, "x")).toBeLessThanOrEqual(800);
       expect(num(t, "y")).toBeLessThanOrEqual(vb[3]!);
-      expect(contrast(t.attrs.fill!, "#ffffff")).toBeGreaterThanOrEqual(4.5);
-      expect(contrast(t.attrs.fill!, "#f8fafc")).toBeGreaterThanOrEqual(4.5);
+      expect(contrast(inherited(t, "fill")!, "#ffffff")).toBeGreaterThanOrEqual(4.5);
+      expect(contrast(inherited(t, "fill")!, "#f8fafc")).toBeGreaterThanOrEqual(4.5);
     }
 
     // The axis: a nice step, about 5 to 10 labels, from 0 or below to past the last time.
@@ -538,6 +542,17 @@ describe("waits, differences, the legend and the width", () => {
     expect(desc).toContain("Trace of C: t=10");
     expect(desc).toContain("It differs from the expected trace from the entry at t=40 on.");
     expect(root.attrs["aria-labelledby"]).toBe("tl-timeout-after-event-marks-c-title tl-timeout-after-event-marks-c-desc");
+  });
+
+  it("is described by the page's words where the page has them, and carries no words of its own then", () => {
+    const c = byId("pattern-keepalive");
+    const root = parseXml(renderTimeline(c, { waits: waitsOf(c), describedBy: "words-pattern-keepalive" }));
+    expect(all(root, (e) => e.name === "desc")).toEqual([]);
+    expect(root.attrs["aria-labelledby"]).toBe("tl-pattern-keepalive-title");
+    expect(root.attrs["aria-describedby"]).toBe("words-pattern-keepalive");
+    // The words it leaves to the page are the ones it would have carried.
+    const own = parseXml(renderTimeline(c, { waits: waitsOf(c) }));
+    expect(text(all(own, (e) => e.name === "desc")[0]!)).toBe(timelineWords(c, { waits: waitsOf(c) }));
   });
 
   it("has a legend with every sign a timeline draws", () => {
