@@ -59,6 +59,7 @@ export const DECLARED = [
   "R_SELECT_BUFFER_FIRST",
   "R_SELECT_FAILED",
   "R_PASS_SEES_NEW_MARKS",
+  "R_STALE_NOW",
 ] as const;
 
 /**
@@ -72,6 +73,7 @@ export const FOUND: Readonly<Record<never, string>> = {};
 /** Undefined behaviour in the C code, which its driver refuses to run. */
 export const UNDEFINED = {
   R_REMOVE_NEXT: "a callback removes the event that prot_fill()'s walk holds as the next one (deviations.h)",
+  R_NULL_PROC: "an event without a callback is added: prot_addwaitevent() takes the null proc, and a pass calls through it (deviations.h)",
   FREED_HANDLE:
     "a handle whose event prot_removewaitevent() has freed is used again: re-marked, given a rock, returned (the driver " + "refuses these), or removed once an event added since may have its address",
 } as const;
@@ -239,6 +241,10 @@ class CyrusShadow implements ModelObserver {
     this.#step = index;
     this.#place = { step: index };
     if (this.#done) return;
+    // An event added at the start without a callback: C takes it where the model refuses it.
+    const refused = index === 0 ? w.trace.findIndex((e) => "refused" in e) : -1;
+    if (refused >= 0) return this.#hit(w, "R_NULL_PROC", refused);
+    if ("add-event" in st && w.c.events?.[st["add-event"].event]?.on === null) return this.#hit(w, "R_NULL_PROC");
     if ("remove-event" in st) {
       if (typeof st["remove-event"] !== "string") return this.#lose("the shadow does not follow a removal through another stream");
       this.#remove(w.handles.get(st["remove-event"]), w, this.#place);
@@ -413,13 +419,18 @@ class CyrusShadow implements ModelObserver {
       const target = a["set-mark"].event === undefined ? ev : w.handles.get(a["set-mark"].event);
       this.#touch(target, w, place);
       if (target !== undefined) walk?.markedBy.set(target, place);
-    } else if ("add" in a) this.#adds++;
-    else if ("rock" in a) this.#touch(ev, w, place);
+    } else if ("add" in a) {
+      if (w.c.events?.[a.add.event]?.on === null) return this.#hit(w, "R_NULL_PROC", w.trace.length, place);
+      this.#adds++;
+    } else if ("rock" in a) this.#touch(ev, w, place);
     else if ("reset-timeout" in a) {
       this.#sh(w, s).mark = w.now + s.timeout;
       if (this.#wait !== undefined) this.#wait.resetHere = true;
     } else if ("write" in a) {
       if (a.write !== "") this.#hit(w, "R_FLUSH_FIRST_ONLY", w.trace.length, place);
+    } else if ("spend" in a) {
+      // The walk and the sleep after it go on with the time read before the pass; this account does not follow that.
+      if (this.#wait?.loop === true) this.#hit(w, "R_STALE_NOW", w.trace.length, place);
     } else if ("throw" in a) this.#lose("C callbacks cannot throw");
   }
 
