@@ -73,7 +73,6 @@ export const FOUND: Readonly<Record<never, string>> = {};
 /** Undefined behaviour in the C code, which its driver refuses to run. */
 export const UNDEFINED = {
   R_REMOVE_NEXT: "a callback removes the event that prot_fill()'s walk holds as the next one (deviations.h)",
-  R_NULL_PROC: "an event without a callback is added: prot_addwaitevent() takes the null proc, and a pass calls through it (deviations.h)",
   FREED_HANDLE:
     "a handle whose event prot_removewaitevent() has freed is used again: re-marked, given a rock, returned (the driver " + "refuses these), or removed once an event added since may have its address",
 } as const;
@@ -241,17 +240,15 @@ class CyrusShadow implements ModelObserver {
     this.#step = index;
     this.#place = { step: index };
     if (this.#done) return;
-    // An event added at the start without a callback: C takes it where the model refuses it.
-    const refused = index === 0 ? w.trace.findIndex((e) => "refused" in e) : -1;
-    if (refused >= 0) return this.#hit(w, "R_NULL_PROC", refused);
-    if ("add-event" in st && w.c.events?.[st["add-event"].event]?.on === null) return this.#hit(w, "R_NULL_PROC");
     if ("remove-event" in st) {
       if (typeof st["remove-event"] !== "string") return this.#lose("the shadow does not follow a removal through another stream");
       this.#remove(w.handles.get(st["remove-event"]), w, this.#place);
     } else if ("meanwhile" in st) {
       // What C learns of a change made while it sleeps (R_OUTSIDE_CHANGE) is not followed here.
       this.#lose("the shadow does not follow changes made from outside during a wait");
-    } else if ("add-event" in st) this.#adds++;
+    } else if ("add-event" in st) {
+      if (w.c.events?.[st["add-event"].event]?.on !== null) this.#adds++;
+    }
     else if ("set-mark" in st) this.#touch(w.handles.get(st["set-mark"].event), w);
     else if ("set-timeout" in st) this.#sh(w, stream(w, st["set-timeout"].stream)).mark = w.now + st["set-timeout"].ticks;
     else if ("reset-timeout" in st) {
@@ -420,8 +417,8 @@ class CyrusShadow implements ModelObserver {
       this.#touch(target, w, place);
       if (target !== undefined) walk?.markedBy.set(target, place);
     } else if ("add" in a) {
-      if (w.c.events?.[a.add.event]?.on === null) return this.#hit(w, "R_NULL_PROC", w.trace.length, place);
-      this.#adds++;
+      // prot_addwaitevent() refuses an event without a callback as the model does: nothing is allocated.
+      if (w.c.events?.[a.add.event]?.on !== null) this.#adds++;
     } else if ("rock" in a) this.#touch(ev, w, place);
     else if ("reset-timeout" in a) {
       this.#sh(w, s).mark = w.now + s.timeout;

@@ -103,6 +103,11 @@
     "malloc() gives the new event the same memory, and the second removal, through the freed " \
     "pointer, finds the new event and frees it; the handle cannot tell the two apart (the driver " \
     "refuses the case outside valgrind, whose allocator does not reuse the memory at once) (WE-API-5)"
+#define R_STALE_NOW \
+    "prot_fill() reads the time once before each pass and measures the sleep after the pass from it: " \
+    "a callback that takes time puts every later mark, and the read timeout, off by the time it took, " \
+    "and a read timeout that passes meanwhile fails the read without the pass that would run the " \
+    "events due by then (WE-FIRE-7)"
 #define R_CLOSE \
     "the C layer closes a stream with prot_free(), which frees it and leaves its events allocated: " \
     "there is no closed stream left to list events of or to read, and using it is a use after free " \
@@ -368,6 +373,16 @@
 {"input-fails-while-a-read-waits-with-read-timeout", R_FGETS_PARTIAL},
 {"err-line-cut-off-by-a-failure", R_FGETS_PARTIAL},
 {"edge-stale-handle-after-a-new-event", R_STALE_HANDLE},
+
+/* Callbacks that take time; events without a callback (refused as the rule says: their base forms lack a read timeout) */
+{"fire-slow-callback-puts-no-deadline-off", R_STALE_NOW},
+{"wt-slow-callback-timeout-passed-meanwhile", R_STALE_NOW},
+/* The callback returns its event unchanged and takes time: the next pass, at a later second, finds its
+   mark in the past (R_PAST_MARK), which the time read before the pass hides from the first. */
+{"wt-slow-callback-left-due-runs-again-at-once", R_PAST_MARK "; " R_STALE_NOW},
+{"api-null-proc-refused", R_NO_TIMEOUT},
+{"edge-null-proc-added-by-a-callback-refused", R_NO_TIMEOUT},
+{"edge-null-proc-added-by-a-callback-refused-with-read-timeout", R_ADDED_BY_LAST},
 
 /* Requirements whose every case fails because of that requirement's own difference */
 {"WE-TIMEOUT-3", R_TIMEOUT_INSTANT},
