@@ -241,19 +241,42 @@ time_t time(time_t *t) {
     return v;
 }
 
+/* How many of the descriptors in the sets are ready now, as the I/O layer says; with `narrow`, the sets are narrowed to them. */
+static int ready_now(int nfds, fd_set *r, fd_set *w, fd_set *e, int narrow) {
+    int count = 0;
+    fd_set rr, ww, ee;
+    FD_ZERO(&rr);
+    FD_ZERO(&ww);
+    FD_ZERO(&ee);
+    for (int fd = 0; fd < nfds; fd++) {
+        int rd = r && FD_ISSET(fd, r), wr = w && FD_ISSET(fd, w), ex = e && FD_ISSET(fd, e);
+        if (!rd && !wr && !ex) continue;
+        if (io_poll(fd, &rd, &wr, &ex) < 0) return -1;
+        if (rd) { FD_SET(fd, &rr); count++; }
+        if (wr) { FD_SET(fd, &ww); count++; }
+        if (ex) { FD_SET(fd, &ee); count++; }
+    }
+    if (narrow) {
+        if (r) *r = rr;
+        if (w) *w = ww;
+        if (e) *e = ee;
+    }
+    return count;
+}
+
 /* The common part of select() and pselect(): waits on the virtual clock until a descriptor is ready or the deadline (-1: none) passes. */
 static int wait_ready(int nfds, fd_set *r, fd_set *w, fd_set *e, long deadline) {
     /* Outside a case (the start-up check): no clock to wait on. */
-    if (!C.active) return io_ready_now(nfds, r, w, e, 1);
+    if (!C.active) return ready_now(nfds, r, w, e, 1);
     int zero_timeout = deadline == C.now;
     /* A flush the library made before it waits may bring input back (echo). */
     if (C.echoing) drain_writers();
     for (;;) {
-        int n = io_ready_now(nfds, r, w, e, 0);
+        int n = ready_now(nfds, r, w, e, 0);
         if (n < 0) return -1;
         if (n > 0) {
             C.spins = 0;
-            return io_ready_now(nfds, r, w, e, 1);
+            return ready_now(nfds, r, w, e, 1);
         }
         if (deadline >= 0 && C.now >= deadline) {
             if (zero_timeout) {
@@ -627,14 +650,16 @@ static void step_read_line(const char *name) {
     C.step_buf = NULL;
 }
 
-static void step_getc(const char *name) {
+/* A byte read (getc), or peek as prot.h's prot_peek() does it: a byte read, then given back. */
+static void step_byte(const char *kind, const char *name, int peek) {
     struct stream *s = stream_named(name);
-    struct protstream *ps = live(s, "getc");
-    begin_read("getc", name);
+    struct protstream *ps = live(s, kind);
+    begin_read(kind, name);
     int c = prot_getc(ps);
+    if (peek && c != EOF) prot_ungetc(c, ps);
     end_read();
-    if (c == EOF) push_failure("getc", name, ps);
-    else push_byte("getc", name, c);
+    if (c == EOF) push_failure(kind, name, ps);
+    else push_byte(kind, name, c);
 }
 
 static void step_read(const jv *spec) {
@@ -651,18 +676,6 @@ static void step_read(const jv *spec) {
     else push_bytes("read", name, "data", buf, (size_t)got);
     free(buf);
     C.step_buf = NULL;
-}
-
-/* Peek as prot.h's prot_peek() does it: a byte read, then given back. */
-static void step_peek(const char *name) {
-    struct stream *s = stream_named(name);
-    struct protstream *ps = live(s, "peek");
-    begin_read("peek", name);
-    int c = prot_getc(ps);
-    if (c != EOF) prot_ungetc(c, ps);
-    end_read();
-    if (c == EOF) push_failure("peek", name, ps);
-    else push_byte("peek", name, c);
 }
 
 /* The group a select names, made by its first select; NULL for a select without one. */
@@ -796,9 +809,9 @@ static void run_step(const jv *st) {
     const jv *v;
     C.spins = 0;
     if ((v = jget(st, "read-line"))) step_read_line(jstr(v));
-    else if ((v = jget(st, "getc"))) step_getc(jstr(v));
+    else if ((v = jget(st, "getc"))) step_byte("getc", jstr(v), 0);
     else if ((v = jget(st, "read"))) step_read(v);
-    else if ((v = jget(st, "peek"))) step_peek(jstr(v));
+    else if ((v = jget(st, "peek"))) step_byte("peek", jstr(v), 1);
     else if ((v = jget(st, "select"))) step_select(v);
     else if ((v = jget(st, "advance"))) advance_clock(jint(v));
     else if ((v = jget(st, "set-timeout"))) {
@@ -1022,6 +1035,25 @@ static const struct declared UNSUPPORTED[] = {
 #endif
 };
 
+/* A list of declarations as JSON: [{"<key>": id, "reason": reason}, ...]. */
+static void declared_json(struct sb *b, const char *key, const struct declared *list, size_t n) {
+    sb_str(b, "[");
+    int first = 1;
+    for (size_t i = 0; i < n; i++) {
+        /* valgrind's allocator does not hand a freed block out again at once, so there a stale handle
+           finds nothing and the C trace follows the rule: declaring it would make an unexpected pass. */
+        if (io_watched() && strcmp(list[i].reason, R_STALE_HANDLE) == 0) continue;
+        if (!first) sb_str(b, ",");
+        first = 0;
+        sb_printf(b, "{\"%s\":", key);
+        sb_json_cstr(b, list[i].id);
+        sb_str(b, ",\"reason\":");
+        sb_json_cstr(b, list[i].reason);
+        sb_str(b, "}");
+    }
+    sb_str(b, "]");
+}
+
 void implementation_json(struct sb *b) {
     sb_str(b, "{\"name\":");
     sb_json_cstr(b, DRIVER_NAME);
@@ -1029,29 +1061,10 @@ void implementation_json(struct sb *b) {
     sb_json_cstr(b, DRIVER_VERSION);
     sb_str(b, ",\"language\":\"C\",\"profile\":");
     sb_json_cstr(b, DRIVER_PROFILE);
-    sb_str(b, ",\"deviations\":[");
-    int first = 1;
-    for (size_t i = 0; DEVIATIONS[i].id; i++) {
-        /* valgrind's allocator does not hand a freed block out again at once, so there a stale handle
-           finds nothing and the C trace follows the rule: declaring it would make an unexpected pass. */
-        if (io_watched() && strcmp(DEVIATIONS[i].reason, R_STALE_HANDLE) == 0) continue;
-        if (!first) sb_str(b, ",");
-        first = 0;
-        sb_str(b, "{\"id\":");
-        sb_json_cstr(b, DEVIATIONS[i].id);
-        sb_str(b, ",\"reason\":");
-        sb_json_cstr(b, DEVIATIONS[i].reason);
-        sb_str(b, "}");
-    }
-    sb_str(b, "],\"unsupported\":[");
-    for (size_t i = 0; i < sizeof UNSUPPORTED / sizeof *UNSUPPORTED; i++) {
-        if (i) sb_str(b, ",");
-        sb_str(b, "{\"tag\":");
-        sb_json_cstr(b, UNSUPPORTED[i].id);
-        sb_str(b, ",\"reason\":");
-        sb_json_cstr(b, UNSUPPORTED[i].reason);
-        sb_str(b, "}");
-    }
+    sb_str(b, ",\"deviations\":");
+    declared_json(b, "id", DEVIATIONS, sizeof DEVIATIONS / sizeof *DEVIATIONS - 1);
+    sb_str(b, ",\"unsupported\":");
+    declared_json(b, "tag", UNSUPPORTED, sizeof UNSUPPORTED / sizeof *UNSUPPORTED);
     /* prot_fill() runs events only for a stream with a read timeout or non-blocking (R_NO_TIMEOUT). */
-    sb_str(b, "],\"quirks\":[\"events-need-read-timeout\"]}");
+    sb_str(b, ",\"quirks\":[\"events-need-read-timeout\"]}");
 }

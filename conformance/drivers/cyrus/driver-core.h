@@ -222,8 +222,8 @@ void io_end_input(struct stream *s);
 void io_take_output(struct stream *s, struct sb *b);
 /* Frees what io_open() opened. */
 void io_close(struct stream *s);
-/* How many of the descriptors in the sets are ready now; with `narrow`, the sets are narrowed to them. -1 with errno. */
-int io_ready_now(int nfds, fd_set *r, fd_set *w, fd_set *e, int narrow);
+/* Whether a descriptor is ready now: each flag asked is cleared unless it is ready to read, write, or has urgent data. -1 with errno for a bad descriptor. */
+int io_poll(int fd, int *readable, int *writable, int *urgent);
 /* Whether undefined behaviour is watched (valgrind): events left on freed streams leak on purpose then. */
 int io_watched(void);
 /* Told, before it runs, of undefined behaviour that a case runs on purpose (valgrind's log names it). */

@@ -126,35 +126,18 @@ void io_close(struct stream *s) {
     s->io = NULL;
 }
 
-/* As the kernel says, with a poll() of each descriptor that does not wait. */
-int io_ready_now(int nfds, fd_set *r, fd_set *w, fd_set *e, int narrow) {
-    int count = 0;
-    fd_set rr, ww, ee;
-    FD_ZERO(&rr);
-    FD_ZERO(&ww);
-    FD_ZERO(&ee);
-    for (int fd = 0; fd < nfds; fd++) {
-        short want = 0;
-        if (r && FD_ISSET(fd, r)) want |= POLLIN;
-        if (w && FD_ISSET(fd, w)) want |= POLLOUT;
-        if (e && FD_ISSET(fd, e)) want |= POLLPRI;
-        if (!want) continue;
-        struct pollfd p = {.fd = fd, .events = want};
-        if (poll(&p, 1, 0) < 0) return -1;
-        if (p.revents & POLLNVAL) {
-            errno = EBADF;
-            return -1;
-        }
-        if ((want & POLLIN) && (p.revents & (POLLIN | POLLHUP | POLLERR))) { FD_SET(fd, &rr); count++; }
-        if ((want & POLLOUT) && (p.revents & (POLLOUT | POLLERR))) { FD_SET(fd, &ww); count++; }
-        if ((want & POLLPRI) && (p.revents & POLLPRI)) { FD_SET(fd, &ee); count++; }
+/* As the kernel says, with a poll() that does not wait. */
+int io_poll(int fd, int *readable, int *writable, int *urgent) {
+    struct pollfd p = {.fd = fd, .events = (short)((*readable ? POLLIN : 0) | (*writable ? POLLOUT : 0) | (*urgent ? POLLPRI : 0))};
+    if (poll(&p, 1, 0) < 0) return -1;
+    if (p.revents & POLLNVAL) {
+        errno = EBADF;
+        return -1;
     }
-    if (narrow) {
-        if (r) *r = rr;
-        if (w) *w = ww;
-        if (e) *e = ee;
-    }
-    return count;
+    *readable = *readable && (p.revents & (POLLIN | POLLHUP | POLLERR));
+    *writable = *writable && (p.revents & (POLLOUT | POLLERR));
+    *urgent = *urgent && (p.revents & POLLPRI);
+    return 0;
 }
 
 /* A read of a stream's pipe with nothing in it moves the clock to its next arrival or end. */

@@ -115,29 +115,16 @@ void io_close(struct stream *s) {
     s->io = NULL;
 }
 
-int io_ready_now(int nfds, fd_set *r, fd_set *w, fd_set *e, int narrow) {
-    int count = 0;
-    fd_set rr, ww, ee;
-    FD_ZERO(&rr);
-    FD_ZERO(&ww);
-    FD_ZERO(&ee);
-    for (int fd = 0; fd < nfds; fd++) {
-        int wr = r && FD_ISSET(fd, r), wo = w && FD_ISSET(fd, w), we = e && FD_ISSET(fd, e);
-        if (!wr && !wo && !we) continue;
-        struct vfd *v = vfd_of(fd);
-        if (!v) {
-            errno = EBADF;
-            return -1;
-        }
-        if (wr && vfd_readable(v)) { FD_SET(fd, &rr); count++; }
-        if (wo && v->out) { FD_SET(fd, &ww); count++; }
+int io_poll(int fd, int *readable, int *writable, int *urgent) {
+    struct vfd *v = vfd_of(fd);
+    if (!v) {
+        errno = EBADF;
+        return -1;
     }
-    if (narrow) {
-        if (r) *r = rr;
-        if (w) *w = ww;
-        if (e) *e = ee;
-    }
-    return count;
+    *readable = *readable && vfd_readable(v);
+    *writable = *writable && v->out;
+    *urgent = 0;
+    return 0;
 }
 
 int io_watched(void) { return 0; }
