@@ -3,7 +3,20 @@
  * anyone writing an adapter of their own.
  */
 import { Writable } from "node:stream";
-import { ProtGroup, ProtStream, ProtWriter, ScriptedSource, VERSION, WOULD_BLOCK, select, type ByteSink, type ByteSource, type ReadResult, type WaitEvent, type WaitEventProc } from "../../src/index.js";
+import {
+  ProtGroup,
+  ProtStream,
+  ProtWriter,
+  ScriptedSource,
+  VERSION,
+  WOULD_BLOCK,
+  select,
+  type ByteSink,
+  type ByteSource,
+  type ReadResult,
+  type WaitEvent,
+  type WaitEventProc,
+} from "../../src/index.js";
 import type { Adapter, EventCallback, EventHandle, GroupUnderTest, OpenOptions, ReadOutcome, StreamUnderTest } from "../src/adapter.js";
 import type { Rock } from "../src/case.js";
 

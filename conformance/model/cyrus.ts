@@ -248,8 +248,7 @@ class CyrusShadow implements ModelObserver {
       this.#lose("the shadow does not follow changes made from outside during a wait");
     } else if ("add-event" in st) {
       if (w.c.events?.[st["add-event"].event]?.on !== null) this.#adds++;
-    }
-    else if ("set-mark" in st) this.#touch(w.handles.get(st["set-mark"].event), w);
+    } else if ("set-mark" in st) this.#touch(w.handles.get(st["set-mark"].event), w);
     else if ("set-timeout" in st) this.#sh(w, stream(w, st["set-timeout"].stream)).mark = w.now + st["set-timeout"].ticks;
     else if ("reset-timeout" in st) {
       const s = stream(w, st["reset-timeout"]);
