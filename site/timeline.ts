@@ -194,7 +194,7 @@ function textWidth(s: string, bold: boolean): number {
 // ---------------------------------------------------------------------------
 // What is drawn
 
-type Kind = "input" | "end" | "fire" | "read" | "select" | "flush" | "read-callback" | "events";
+type Kind = "input" | "end" | "fire" | "read" | "select" | "flush" | "read-callback" | "events" | "refused";
 
 /** A piece of a label; bold pieces are names. */
 interface Span {
@@ -245,6 +245,7 @@ function entryKind(e: TraceEntry): { kind: Kind; op?: string; stream?: string } 
   if ("flush" in e) return { kind: "flush", stream: e.flush };
   if ("read-callback" in e) return { kind: "read-callback", stream: e["read-callback"] };
   if ("events" in e) return { kind: "events", stream: e.events };
+  if ("refused" in e) return { kind: "refused" };
   if ("read-line" in e) return { kind: "read", op: "read-line", stream: e["read-line"] };
   if ("getc" in e) return { kind: "read", op: "getc", stream: e.getc };
   if ("peek" in e) return { kind: "read", op: "peek", stream: e.peek };
@@ -331,6 +332,8 @@ function sentence(e: TraceEntry): string {
       return `${showName(k.stream!, 40)} flushes ${quoted((e as { data: string }).data, DESC_DATA_MAX, '"', '"')}`;
     case "read-callback":
       return `the read callback of ${showName(k.stream!, 40)} runs`;
+    case "refused":
+      return `adding ${showName((e as { refused: string }).refused, 40)}, which has no callback, is refused`;
     case "events": {
       const list = (e as { list: string[] }).list;
       return list.length === 0 ? `${showName(k.stream!, 40)} has no events` : `the events of ${showName(k.stream!, 40)} are ${list.map((x) => showName(x, 30)).join(", ")}`;
@@ -513,6 +516,11 @@ function shape(it: Item, x: number, y: number): string {
       return `<rect${attrs({ x: x - 5.5, y: y - 5.5, width: 11, height: 11, rx: 3, ...common })}/>`;
     case "flush": // an arrow head pointing up, out of the stream
       return `<path${attrs({ d: `M${f(x - 6)} ${f(y + 5)}H${f(x + 6)}L${f(x)} ${f(y - 5)}Z`, ...common })}/>`;
+    case "refused": // a struck-out circle: an event that never got on the list
+      return (
+        `<circle${attrs({ cx: x, cy: y, r: 5.5, ...common, fill: C.background, "stroke-width": 1.5 })}/>` +
+        `<path${attrs({ d: `M${f(x - 3.9)} ${f(y + 3.9)}L${f(x + 3.9)} ${f(y - 3.9)}`, stroke: p.stroke, "stroke-width": 1.5 })}/>`
+      );
     case "read-callback": {
       // a hexagon
       const pts = [0, 1, 2, 3, 4, 5].map((i) => {
@@ -662,6 +670,12 @@ export function renderTimeline(c: Case, o: TimelineOptions = {}): string {
       case "read-callback":
         items.push({ ...base, kind: "read-callback", lane: laneOf(k.stream!), label: [{ text: "read callback runs" }], palette: C.callback });
         break;
+      case "refused": {
+        const name = (e as { refused: string }).refused;
+        const stream = Object.prototype.hasOwnProperty.call(events, name) ? events[name]!.stream : (Object.keys(c.streams)[0] ?? "?");
+        items.push({ ...base, kind: "refused", lane: laneOf(stream), event: name, label: [{ text: "refused " }, { text: showName(name), bold: true }, { text: " (no callback)" }], palette: C.error });
+        break;
+      }
       case "events": {
         const list = (e as { list: string[] }).list;
         const text = list.length === 0 ? "none" : showData(list.map((x) => showName(x)).join(", "), 36);
@@ -881,6 +895,7 @@ export function timelineLegend(): string {
     [icon(shape(item("flush", C.flush), 12, 12)), "the paired writer's output is flushed"],
     [icon(shape(item("read-callback", C.callback), 12, 12)), "the read callback runs"],
     [icon(shape(item("events", C.events), 12, 12)), "the stream's events are listed"],
+    [icon(shape(item("refused", C.error), 12, 12)), "adding an event without a callback is refused"],
     [icon(shape(item("select", C.select), 12, 12)), "select returns; a filled dot on a stream: reported ready"],
     [
       icon(

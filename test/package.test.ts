@@ -446,7 +446,7 @@ export default {
     if (writer) stream.setFlushOnRead(writer);
     return {
       stream,
-      addWaitEvent: (mark, callback, rock) => stream.addWaitEvent(mark, (_s, ev, r) => callback(ev, r), rock),
+      addWaitEvent: (mark, callback, rock) => stream.addWaitEvent(mark, callback && ((_s, ev, r) => callback(ev, r)), rock),
       removeWaitEvent: (ev) => stream.removeWaitEvent(ev),
       events: () => stream.waitEvents,
       readLine: async () => outcome(stream, await stream.readLine()),

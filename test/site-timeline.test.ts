@@ -172,6 +172,7 @@ function entryKind(e: TraceEntry): string {
   if ("flush" in e) return "flush";
   if ("read-callback" in e) return "read-callback";
   if ("events" in e) return "events";
+  if ("refused" in e) return "refused";
   return "read";
 }
 
@@ -558,7 +559,7 @@ describe("waits, differences, the legend and the width", () => {
   it("has a legend with every sign a timeline draws", () => {
     const legend = timelineLegend();
     const items = legend.match(/<li>/g) ?? [];
-    expect(items.length).toBe(16);
+    expect(items.length).toBe(17);
     for (const words of [
       "input arrives",
       "input ends",
@@ -569,6 +570,7 @@ describe("waits, differences, the legend and the width", () => {
       "flushed",
       "read callback",
       "listed",
+      "is refused",
       "select returns",
       "a read waits",
       "input came",

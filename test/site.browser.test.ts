@@ -386,7 +386,7 @@ describe("the site, in a real browser", () => {
     const page = await context.newPage();
     for (const path of ["spec/05-firing.html", "case/model-events-run-only-while-waiting.html", "playground.html"]) {
       await page.goto(`${base}${path}`);
-      expect(await page.locator("figure.tl-legend li").count(), path).toBe(16);
+      expect(await page.locator("figure.tl-legend li").count(), path).toBe(17);
       // The waits are drawn, and the legend names every sign the page uses.
       const kinds = await page.locator(".timeline svg [data-kind]").evaluateAll((gs) => [...new Set(gs.map((g) => g.getAttribute("data-kind")))]);
       expect(kinds, path).toContain("wait");

@@ -3,7 +3,20 @@
  * anyone writing an adapter of their own.
  */
 import { Writable } from "node:stream";
-import { ProtGroup, ProtStream, ProtWriter, ScriptedSource, VERSION, WOULD_BLOCK, select, type ByteSink, type ByteSource, type ReadResult, type WaitEvent } from "../../src/index.js";
+import {
+  ProtGroup,
+  ProtStream,
+  ProtWriter,
+  ScriptedSource,
+  VERSION,
+  WOULD_BLOCK,
+  select,
+  type ByteSink,
+  type ByteSource,
+  type ReadResult,
+  type WaitEvent,
+  type WaitEventProc,
+} from "../../src/index.js";
 import type { Adapter, EventCallback, EventHandle, GroupUnderTest, OpenOptions, ReadOutcome, StreamUnderTest } from "../src/adapter.js";
 import type { Rock } from "../src/case.js";
 
@@ -66,8 +79,10 @@ class ReferenceStream implements StreamUnderTest {
       this.stream.setFlushOnRead(this.writer);
     }
   }
-  addWaitEvent(mark: number, callback: EventCallback, rock: Rock): EventHandle {
-    return this.stream.addWaitEvent(mark, (_s, ev: WaitEvent<Rock>, r) => callback(ev, r) as WaitEvent<Rock> | null, rock);
+  addWaitEvent(mark: number, callback: EventCallback | null, rock: Rock): EventHandle {
+    // A missing callback goes to the stream as it is, for the stream to refuse.
+    const proc = callback === null ? (null as unknown as WaitEventProc<Rock>) : (_s: ProtStream, ev: WaitEvent<Rock>, r: Rock) => callback(ev, r) as WaitEvent<Rock> | null;
+    return this.stream.addWaitEvent(mark, proc, rock);
   }
   removeWaitEvent(event: EventHandle): void {
     this.stream.removeWaitEvent(event as WaitEvent<Rock>);

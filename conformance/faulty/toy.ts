@@ -217,10 +217,15 @@ class ToyStream implements StreamUnderTest {
       }
       await new Promise<void>((resolve) => {
         let timer: Timer | null = null;
+        // WE-FIRE-7: the first arming counts from the time of the pass, which slow callbacks
+        // may have left behind (a wake time already past fires at once); a later one, from now.
+        let from: number | undefined = now;
         this.rearm = () => {
           timer?.cancel();
           let at = Math.min(...this.list.map((e) => e.mark), this.timeout > 0 && !this.faults.ignoreTimeout ? this.timeoutMark : Infinity);
-          if (at <= this.clock.now()) at = this.clock.now() + 1;
+          const floor = from ?? this.clock.now();
+          from = undefined;
+          if (at <= floor) at = floor + 1;
           timer = at === Infinity ? null : this.clock.schedule(at, () => resolve());
         };
         this.rearm();
@@ -291,7 +296,9 @@ class ToyStream implements StreamUnderTest {
     }
   }
 
-  addWaitEvent(mark: number, callback: EventCallback, rock: Rock): EventHandle {
+  addWaitEvent(mark: number, callback: EventCallback | null, rock: Rock): EventHandle {
+    // WE-API-7: nothing to call, so nothing is added.
+    if (callback === null) throw new TypeError("toy: an event needs a callback");
     const e = new ToyEvent(this, this.faults.markAsInterval ? this.clock.now() + mark : mark, rock, callback);
     this.list.push(e);
     this.deadlineMoved();

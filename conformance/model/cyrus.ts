@@ -56,6 +56,7 @@ export const DECLARED = [
   "R_SELECT_BUFFER_FIRST",
   "R_SELECT_FAILED",
   "R_PASS_SEES_NEW_MARKS",
+  "R_STALE_NOW",
 ] as const;
 
 /**
@@ -222,8 +223,9 @@ class CyrusShadow implements ModelObserver {
     } else if ("meanwhile" in st) {
       // What C learns of a change made while it sleeps (R_OUTSIDE_CHANGE) is not followed here.
       this.#lose("the shadow does not follow changes made from outside during a wait");
-    } else if ("add-event" in st) this.#adds++;
-    else if ("set-mark" in st) this.#touch(w.handles.get(st["set-mark"].event), w);
+    } else if ("add-event" in st) {
+      if (w.c.events?.[st["add-event"].event]?.on !== null) this.#adds++;
+    } else if ("set-mark" in st) this.#touch(w.handles.get(st["set-mark"].event), w);
     else if ("set-timeout" in st) this.#sh(w, stream(w, st["set-timeout"].stream)).mark = w.now + st["set-timeout"].ticks;
     else if ("reset-timeout" in st) {
       const s = stream(w, st["reset-timeout"]);
@@ -390,13 +392,18 @@ class CyrusShadow implements ModelObserver {
       const target = a["set-mark"].event === undefined ? ev : w.handles.get(a["set-mark"].event);
       this.#touch(target, w, place);
       if (target !== undefined) walk?.markedBy.set(target, place);
-    } else if ("add" in a) this.#adds++;
-    else if ("rock" in a) this.#touch(ev, w, place);
+    } else if ("add" in a) {
+      // prot_addwaitevent() refuses an event without a callback as the model does: nothing is allocated.
+      if (w.c.events?.[a.add.event]?.on !== null) this.#adds++;
+    } else if ("rock" in a) this.#touch(ev, w, place);
     else if ("reset-timeout" in a) {
       this.#sh(w, s).mark = w.now + s.timeout;
       if (this.#wait !== undefined) this.#wait.resetHere = true;
     } else if ("write" in a) {
       if (a.write !== "") this.#hit(w, "R_FLUSH_FIRST_ONLY", w.trace.length, place);
+    } else if ("spend" in a) {
+      // The walk and the sleep after it go on with the time read before the pass; this account does not follow that.
+      if (this.#wait?.loop === true) this.#hit(w, "R_STALE_NOW", w.trace.length, place);
     } else if ("throw" in a) this.#lose("C callbacks cannot throw");
   }
 

@@ -382,7 +382,7 @@ export function build(r: Raw): Case {
 
 /** The feature tags by which an implementation declares what it cannot run. */
 function tagsOf(streams: Record<string, StreamSpec>, events: Record<string, EventSpec>, steps: Step[]): string[] {
-  const actions = Object.values(events).flatMap((e) => e.on.flat());
+  const actions = Object.values(events).flatMap((e) => (e.on ?? []).flat());
   const tags = ["generated"];
   if (Object.values(streams).some((s) => s.flushOnRead === true)) tags.push("flush-on-read");
   if (actions.some((a) => "throw" in a)) tags.push("throw");

@@ -190,6 +190,8 @@ export function expectedTrace(c: Case, obs?: ModelObserver): TraceEntry[] {
   // start has arrived when the first step runs.
   advanceTo(w, 0);
   for (const [i, s] of c.steps.entries()) {
+    // What came due while a callback took time (WE-FIRE-7) is there before the next step.
+    advanceTo(w, w.now);
     obs?.step?.(w, i, s);
     if (step(w, s) === "stop") break;
   }
@@ -275,9 +277,16 @@ function nextInput(s: Stream): number {
 
 // ---- events -----------------------------------------------------------------
 
-/** WE-API-1: adding appends to the end of the list and gives a handle. WE-API-2: it runs nothing. */
+/**
+ * WE-API-1: adding appends to the end of the list and gives a handle. WE-API-2: it runs nothing.
+ * WE-API-7: an event without a callback is refused, and the list stays as it was.
+ */
 function addEvent(w: World, name: string, mark: number): void {
   const spec = eventSpec(w, name);
+  if (spec.on === null) {
+    w.trace.push({ t: w.now, refused: name });
+    return;
+  }
   const ev: Ev = { name, stream: spec.stream, mark, rock: spec.rock ?? null };
   w.handles.set(name, ev);
   const s = stream(w, spec.stream);
@@ -299,7 +308,9 @@ const isDue = (ev: Ev, now: number): boolean => now >= ev.mark;
 type CallResult = { kept: Ev | null } | { threw: string };
 
 /** The script of this firing, and its index (-1 when the event has a single script). */
-function pickScript(on: Script | Script[], firing: number): { script: Script; index: number } {
+function pickScript(on: Script | Script[] | null, firing: number): { script: Script; index: number } {
+  // An event without a callback never gets on a list (WE-API-7), so it is never called.
+  if (on === null) return { script: [], index: -1 };
   if (!Array.isArray(on[0])) return { script: on as Script, index: -1 };
   const scripts = on as Script[];
   const index = Math.min(firing, scripts.length - 1);
@@ -343,6 +354,10 @@ function act(w: World, ev: Ev, a: Action): CallResult | undefined {
     resetTimeout(w, s);
   } else if ("write" in a) {
     write(s, a.write);
+  } else if ("spend" in a) {
+    // WE-FIRE-7: the clock goes on while the callback runs; what comes due meanwhile
+    // (input, changes from outside) is taken in when the wait next lets time pass.
+    w.now += a.spend;
   } else if ("throw" in a) {
     return { threw: a.throw };
   } else if ("return" in a) {
@@ -402,6 +417,8 @@ function wait(w: World, s: Stream): WaitOutcome {
     w.trace.push({ t: w.now, "read-callback": s.name });
   }
   for (let first = true; ; first = false) {
+    // WE-FIRE-7: the time of the pass, which its callbacks may have left behind.
+    const passAt = w.now;
     // WE-FIRE-3: every wait begins with a pass (WE-FIRE-4: and every wake without input).
     w.obs?.passBegins?.(w, s, first);
     pass(w, s);
@@ -415,11 +432,13 @@ function wait(w: World, s: Stream): WaitOutcome {
     if (s.nonBlocking) return "block";
     // WE-TIMEOUT-1 / WE-TIMEOUT-3 / WE-TIMEOUT-4: checked after the pass, so the
     // events due at that instant run first and a reset by a callback extends the wait.
-    if (s.timeout > 0 && w.now >= s.timeoutMark) {
+    // WE-FIRE-7: decided at the time of the pass; a timeout that passed while callbacks ran
+    // wakes the stream at once, for a pass that runs what is due by then.
+    if (s.timeout > 0 && passAt >= s.timeoutMark) {
       fail(s, IDLE);
       return "end";
     }
-    let wake = Math.min(timerFor(s, w.now), nextInput(s));
+    let wake = Math.min(timerFor(s, passAt), nextInput(s));
     // WE-API-3: a change from outside while the read sleeps counts from then:
     // the read decides its sleep again, without a pass.
     while (nextOutside(w) < wake) {
@@ -428,7 +447,8 @@ function wait(w: World, s: Stream): WaitOutcome {
     }
     if (wake === Infinity || wake > HORIZON) return "stuck";
     w.obs?.sleeps?.(w, s, wake);
-    advanceTo(w, wake);
+    // WE-FIRE-7: a wake time that passed while callbacks ran is now.
+    advanceTo(w, Math.max(wake, w.now));
     w.obs?.woke?.(w, s);
     // WE-FIRE-6: input (or the end) at the wake instant wins over the marks.
     if (s.taken !== seen) return "data";

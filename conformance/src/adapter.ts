@@ -78,8 +78,13 @@ export type ReadOutcome<T> = { kind: "data"; value: T } | { kind: "eof" } | { ki
 
 /** A read stream of the implementation, as the adapter exposes it. */
 export interface StreamUnderTest {
-  /** Hangs an event on the stream; `callback` must be called as the implementation calls its callbacks. */
-  addWaitEvent(mark: number, callback: EventCallback, rock: Rock): EventHandle;
+  /**
+   * Hangs an event on the stream; `callback` must be called as the
+   * implementation calls its callbacks. `null` hands the implementation an
+   * event without a callback (a null `proc`), which it must refuse by
+   * throwing, leaving its list as it was (WE-API-7).
+   */
+  addWaitEvent(mark: number, callback: EventCallback | null, rock: Rock): EventHandle;
   /** Removes an event. */
   removeWaitEvent(event: EventHandle): void;
   /** The events on the stream, in list order. */

@@ -11,8 +11,9 @@ export const CASE_FORMAT_VERSION = 1;
 /** Virtual time a case may not pass: a case that needs more is broken. */
 export const HORIZON = 1_000_000;
 
-/** An event's scripts: `on` is one script, or a list of them, one per firing. */
-export function scriptsOf(on: Script | Script[]): Script[] {
+/** An event's scripts: `on` is one script, or a list of them, one per firing (none without a callback). */
+export function scriptsOf(on: Script | Script[] | null): Script[] {
+  if (on === null) return [];
   return on.length > 0 && Array.isArray(on[0]) ? (on as Script[]) : [on as Script];
 }
 
@@ -63,6 +64,7 @@ export type Action =
   | { "reset-timeout": true }
   | { throw: string }
   | { write: string }
+  | { spend: number }
   | { return: "event" | null };
 
 /** A callback script: the actions of one firing. */
@@ -76,8 +78,12 @@ export interface EventSpec {
   mark?: number;
   /** Its rock. Default null. */
   rock?: Rock;
-  /** What the callback does: one script for every firing, or a list whose i-th entry is the i-th firing's (the last repeats). */
-  on: Script | Script[];
+  /**
+   * What the callback does: one script for every firing, or a list whose i-th
+   * entry is the i-th firing's (the last repeats). `null`: the event has no
+   * callback (a null `proc`), which an implementation refuses to add (WE-API-7).
+   */
+  on: Script | Script[] | null;
 }
 
 /** One operation of a case, run in order. */
@@ -138,7 +144,8 @@ export type TraceEntry =
   | { t: number; select: string[] }
   | { t: number; "read-callback": string }
   | { t: number; flush: string; data: string }
-  | { t: number; events: string; list: string[] };
+  | { t: number; events: string; list: string[] }
+  | { t: number; refused: string };
 
 /** A conformance case. */
 export interface Case {

@@ -33,7 +33,7 @@ function describeError(e: ErrorObject): string {
     case "enum":
       return `${field}: must be one of ${JSON.stringify(e.params.allowedValues)}`;
     case "false schema":
-      return `${field}: a trace entry must name one of fire, read-line, getc, read, peek, select, events, read-callback, flush`;
+      return `${field}: a trace entry must name one of fire, read-line, getc, read, peek, select, events, read-callback, flush, refused`;
     case "minProperties":
     case "maxProperties":
       return `${field}: must have exactly one key (one action or one step)`;
@@ -58,14 +58,19 @@ function danglingNames(c: Case): string[] {
   const needEvent = (name: string, field: string): void => {
     if (!events.has(name)) problems.push(`${field}: no event named "${name}"`);
   };
+  // An event without a callback is refused when added (WE-API-7): it never has a handle to name.
+  const needHandle = (name: string, field: string): void => {
+    needEvent(name, field);
+    if (c.events?.[name]?.on === null) problems.push(`${field}: event "${name}" has no callback, so adding it is refused and it has no handle to name`);
+  };
   for (const [name, e] of Object.entries(c.events ?? {})) {
     needStream(e.stream, `/events/${name}/stream`);
     const scripts = scriptsOf(e.on);
     scripts.forEach((script, si) =>
       script.forEach((a: Action, ai) => {
-        const field = `/events/${name}/on/${Array.isArray(e.on[0]) ? `${si}/` : ""}${ai}`;
-        if ("set-mark" in a && a["set-mark"].event !== undefined) needEvent(a["set-mark"].event, `${field}/set-mark/event`);
-        if ("remove" in a && a.remove !== "self") needEvent(a.remove, `${field}/remove`);
+        const field = `/events/${name}/on/${Array.isArray(e.on?.[0]) ? `${si}/` : ""}${ai}`;
+        if ("set-mark" in a && a["set-mark"].event !== undefined) needHandle(a["set-mark"].event, `${field}/set-mark/event`);
+        if ("remove" in a && a.remove !== "self") needHandle(a.remove, `${field}/remove`);
         if ("add" in a) needEvent(a.add.event, `${field}/add/event`);
       }),
     );
@@ -79,13 +84,13 @@ function danglingNames(c: Case): string[] {
     if ("add-event" in s) needEvent(s["add-event"].event, `${field}/add-event/event`);
     if ("remove-event" in s) {
       const r = s["remove-event"];
-      if (typeof r === "string") needEvent(r, `${field}/remove-event`);
+      if (typeof r === "string") needHandle(r, `${field}/remove-event`);
       else {
-        needEvent(r.event, `${field}/remove-event/event`);
+        needHandle(r.event, `${field}/remove-event/event`);
         needStream(r.stream, `${field}/remove-event/stream`);
       }
     }
-    if ("set-mark" in s) needEvent(s["set-mark"].event, `${field}/set-mark/event`);
+    if ("set-mark" in s) needHandle(s["set-mark"].event, `${field}/set-mark/event`);
   };
   c.steps.forEach((s: Step, i) => {
     const field = `/steps/${i}`;
@@ -113,6 +118,7 @@ function danglingNames(c: Case): string[] {
   });
   c.expect.forEach((e, i) => {
     if ("fire" in e) needEvent(e.fire, `/expect/${i}/fire`);
+    if ("refused" in e) needEvent(e.refused, `/expect/${i}/refused`);
   });
   return problems;
 }

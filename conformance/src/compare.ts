@@ -20,6 +20,7 @@ function formatEntry(e: TraceEntry): string {
     "list",
     "read-callback",
     "flush",
+    "refused",
     "line",
     "byte",
     "data",

@@ -51,7 +51,7 @@ class Blocked extends Error {}
 
 const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("latin1");
 
-function pick(on: Script | Script[], firing: number): Script {
+function pick(on: Script | Script[] | null, firing: number): Script {
   const scripts = scriptsOf(on);
   return scripts[Math.min(firing, scripts.length - 1)] as Script;
 }
@@ -81,6 +81,15 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
   const add = (name: string, mark: number): void => {
     const spec = events[name];
     if (spec === undefined) throw new Error(`case ${c.id}: no event ${name}`);
+    if (spec.on === null) {
+      // WE-API-7: an event without a callback is refused; one taken is a handle the case never names.
+      try {
+        stream(spec.stream).addWaitEvent(mark, null, spec.rock ?? null);
+      } catch {
+        trace.push({ t: clock.now(), refused: name });
+      }
+      return;
+    }
     const h: unknown = stream(spec.stream).addWaitEvent(mark, (ev, rock) => fire(name, ev, rock), spec.rock ?? null);
     if (h === null || typeof h !== "object") throw new AdapterFault(`addWaitEvent returned ${describeValue(h)}: it must return the event's handle`);
     handles.set(name, h as EventHandle);
@@ -102,6 +111,8 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
       stream(spec.stream).resetTimeout();
     } else if ("write" in a) {
       stream(spec.stream).write(Buffer.from(a.write, "latin1"));
+    } else if ("spend" in a) {
+      clock.spend(a.spend);
     } else if ("throw" in a) {
       throw new ScriptedThrow(a.throw);
     } else if ("return" in a) {

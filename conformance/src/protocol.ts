@@ -65,7 +65,7 @@ export function protocolProblem(kind: MessageKind, message: unknown): string | u
     case "additionalProperties":
       return `${field}: unknown field "${String(e.params.additionalProperty)}"`;
     case "not":
-      return `${field}: a trace entry must name one of fire, read-line, getc, read, peek, select, events, read-callback, flush`;
+      return `${field}: a trace entry must name one of fire, read-line, getc, read, peek, select, events, read-callback, flush, refused`;
     case "oneOf":
       return `${field}: a read entry needs exactly one result: line, byte, data, eof, error, wouldblock or blocked`;
     case "const":

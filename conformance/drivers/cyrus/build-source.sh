@@ -7,7 +7,7 @@
 # buf, imparse.c, nonblock_fcntl.c, xmalloc.c, assert.c, map_nommap.c,
 # signals.c), source-config.h as its config.h and source-stubs.c, into a
 # shared library, with gcov instrumentation (--coverage); then compiles
-# driver.c against the tree's own lib/prot.h, so every offset into struct
+# driver.c (with driver-core.c and driver-json.c) against the tree's own lib/prot.h, so every offset into struct
 # protstream comes from the compiler. lib/imapopts.h is generated from
 # lib/imapoptions with the tree's tools/config2header, as its own build
 # does. Output: build/<RELEASE or tree-NAME>/ beside this script
@@ -16,7 +16,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 arg=${1:?usage: build-source.sh RELEASE|DIR}
-"$here/../../../.ci/need" "the Cyrus source builds" gcc:gcc libc6-dev perl:perl libsasl2-dev libjansson-dev valgrind:valgrind
+"$here/../../../.ci/need" "the Cyrus source builds" gcc:gcc libc6-dev perl:perl libsasl2-dev valgrind:valgrind
 case "$arg" in
     */*)
         tree=$(cd "$arg" && pwd)
@@ -55,7 +55,7 @@ gcc -shared --coverage -Wl,-soname,libprot.so -o "$out/libprot.so" $objs "$out/s
 gcc -O2 -g -Wall -Wextra -std=gnu11 -rdynamic -DPROT_FROM_SOURCE \
     -DDRIVER_NAME="\"$name\"" -DDRIVER_VERSION="\"$release\"" -DDRIVER_PROFILE="\"$profile\"" \
     -I"$here" -I"$out/include" -I"$tree/lib" -I"$tree" \
-    -o "$out/driver.tmp" "$here/driver.c" "$out/libprot.so" -Wl,-rpath,'$ORIGIN' -ljansson --coverage
+    -o "$out/driver.tmp" "$here/driver.c" "$here/driver-core.c" "$here/driver-json.c" "$out/libprot.so" -Wl,-rpath,'$ORIGIN' --coverage
 printf '%s\n' "$tree" > "$out/TREE"
 mv "$out/driver.tmp" "$out/driver"
 echo "$out"

@@ -5,7 +5,9 @@
 # fetch-source.sh unpacks it, to WebAssembly with Debian's emscripten:
 # the same lib/ files as build-source.sh (less nonblock_fcntl.c, whose
 # nonblock() wasm-driver.c provides over its own descriptors), the same
-# source-config.h and source-stubs.c, linked with wasm-driver.c. Output:
+# source-config.h and source-stubs.c, linked with wasm-driver.c (the I/O
+# layer of WebAssembly) and the case logic it shares with driver.c
+# (driver-core.c, driver-json.c). Output:
 # build/wasm-RELEASE/cyrus-prot.cjs beside this script (git-ignored), one
 # script with the WebAssembly inlined (it loads from file: too), whose path
 # is printed. Does nothing when that file is newer than its sources.
@@ -16,7 +18,7 @@ release=${1:?usage: build-wasm.sh RELEASE}
 out="$here/build/wasm-$release"
 js="$out/cyrus-prot.cjs"
 fresh() {
-    [ -e "$js" ] && [ -z "$(find "$here/wasm-driver.c" "$here/source-stubs.c" "$here/source-config.h" "$here/deviations.h" "$here/prot-source.h" "$0" -newer "$js")" ]
+    [ -e "$js" ] && [ -z "$(find "$here/wasm-driver.c" "$here/driver-core.c" "$here/driver-core.h" "$here/driver-json.c" "$here/driver-json.h" "$here/source-stubs.c" "$here/source-config.h" "$here/deviations.h" "$here/prot-source.h" "$0" -newer "$js")" ]
 }
 if fresh; then echo "$js"; exit 0; fi
 "$here/../../../.ci/need" "the C original in the site's playground (WebAssembly)" emscripten:emcc perl:perl libsasl2-dev
@@ -46,12 +48,14 @@ done
 emcc $cflags -c -o "$out/source-stubs.o" "$here/source-stubs.c"
 name="cyrus-imapd prot layer in WebAssembly, built from Debian's source $(tail -n1 "$tree/SOURCE" | sed 's/\.debian\.tar.*//; s/^cyrus-imapd_//')"
 profile="cyrus-$(echo "$release" | cut -d. -f1,2)"
-emcc -O2 -Wall -Wextra -I"$here" -I"$out/include" -I"$tree/lib" -I"$tree" \
-    -DDRIVER_NAME="\"$name\"" -DDRIVER_VERSION="\"$release\"" -DDRIVER_PROFILE="\"$profile\"" \
-    -c -o "$out/wasm-driver.o" "$here/wasm-driver.c"
+for f in wasm-driver driver-core driver-json; do
+    emcc -O2 -Wall -Wextra -DPROT_FROM_SOURCE -I"$here" -I"$out/include" -I"$tree/lib" -I"$tree" \
+        -DDRIVER_NAME="\"$name\"" -DDRIVER_VERSION="\"$release\"" -DDRIVER_PROFILE="\"$profile\"" \
+        -c -o "$out/$f.o" "$here/$f.c"
+done
 # The stubs are declared without their signatures (none of them returns): wasm-ld warns of each.
 # shellcheck disable=SC2086
-emcc -O2 -o "$out/cyrus-prot.js" "$out/wasm-driver.o" $objs "$out/source-stubs.o" \
+emcc -O2 -o "$out/cyrus-prot.js" "$out/wasm-driver.o" "$out/driver-core.o" "$out/driver-json.o" $objs "$out/source-stubs.o" \
     -sMODULARIZE=1 -sEXPORT_NAME=createCyrusProt -sEXPORTED_FUNCTIONS=_wd_run,_wd_info \
     -sEXPORTED_RUNTIME_METHODS=ccall -sSINGLE_FILE=1 -sENVIRONMENT=web,node -sALLOW_MEMORY_GROWTH=1 \
     2>"$out/link.log" || { cat "$out/link.log" >&2; exit 1; }

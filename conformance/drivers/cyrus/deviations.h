@@ -6,8 +6,8 @@
  *
  * The deviations the driver declares in its start answer, each with its
  * reason: case IDs first, then requirement IDs, as the runner takes the
- * first entry that matches a case. Included once, by driver.c or by
- * wasm-driver.c.
+ * first entry that matches a case. Included once, by driver-core.c,
+ * which both C drivers share.
  */
 
 #define R_NO_TIMEOUT \
@@ -82,6 +82,11 @@
     "malloc() gives the new event the same memory, and the second removal, through the freed pointer, " \
     "finds the new event and frees it; the handle cannot tell the two apart (the driver refuses the " \
     "case outside valgrind, whose allocator does not reuse the memory at once) (WE-API-5)"
+#define R_STALE_NOW \
+    "prot_fill() reads the time once before each pass and measures the sleep after the pass from it: a " \
+    "callback that takes time puts every later mark, and the read timeout, off by the time it took, " \
+    "and a read timeout that passes meanwhile fails the read without the pass that would run the " \
+    "events due by then (WE-FIRE-7)"
 #define R_READ_BUFFER_ONLY \
     "prot_read() calls prot_fill() only when the stream's buffer is empty; otherwise it returns what " \
     "the buffer holds, up to n, and leaves in the descriptor the input that arrived since the buffer " \
@@ -115,6 +120,8 @@ struct deviation {
 
 static const struct deviation DEVIATIONS[] = {
     /* R_NO_TIMEOUT */
+    {"api-null-proc-refused", R_NO_TIMEOUT, 0},
+    {"edge-null-proc-added-by-a-callback-refused", R_NO_TIMEOUT, 0},
     {"model-mark-is-absolute", R_NO_TIMEOUT, 0},
     {"model-events-run-only-while-waiting", R_NO_TIMEOUT, 0},
     {"model-events-belong-to-their-stream", R_NO_TIMEOUT, 0},
@@ -258,6 +265,7 @@ static const struct deviation DEVIATIONS[] = {
     {"flush-reply-and-callback-output-in-order-with-read-timeout", R_PASS_BEFORE_INPUT, 0},
     /* R_PAST_MARK */
     {"wt-mark-in-the-past-once-per-tick", R_PAST_MARK, 0},
+    {"wt-slow-callback-left-due-runs-again-at-once", R_PAST_MARK "; " R_STALE_NOW, 0},
     {"fire-past-mark-once-per-tick-with-read-timeout", R_PAST_MARK, 0},
     {"resched-old-mark-catches-up-once-per-tick-with-read-timeout", R_PAST_MARK, 0},
     {"resched-absolute-script-per-firing-with-read-timeout", R_PAST_MARK, 0},
@@ -288,6 +296,7 @@ static const struct deviation DEVIATIONS[] = {
     {"cb-add-from-last-event-with-read-timeout", R_ADDED_BY_LAST, 0},
     {"cb-add-chain-one-tick-each-with-read-timeout", R_ADDED_BY_LAST, 0},
     {"cb-rock-per-event-with-read-timeout", R_ADDED_BY_LAST, 0},
+    {"edge-null-proc-added-by-a-callback-refused-with-read-timeout", R_ADDED_BY_LAST, 0},
     /* R_SLEEP_DURING_WALK */
     {"wt-moving-an-earlier-event-sooner", R_SLEEP_DURING_WALK, 0},
     {"cb-move-earlier-event-later-with-read-timeout", R_SLEEP_DURING_WALK, 0},
@@ -332,6 +341,9 @@ static const struct deviation DEVIATIONS[] = {
     {"meanwhile-event-removed-while-a-select-waits-with-read-timeout", R_OUTSIDE_CHANGE, 0},
     /* R_STALE_HANDLE */
     {"edge-stale-handle-after-a-new-event", R_STALE_HANDLE, 1},
+    /* R_STALE_NOW */
+    {"fire-slow-callback-puts-no-deadline-off", R_STALE_NOW, 0},
+    {"wt-slow-callback-timeout-passed-meanwhile", R_STALE_NOW, 0},
     /* R_READ_BUFFER_ONLY */
     {"read-short-read-takes-what-arrived-since", R_READ_BUFFER_ONLY, 0},
     /* R_SELECT_ONE */

@@ -1,14 +1,14 @@
 /**
  * The C driver's deviations, read from deviations.yaml beside this file (the
  * one list of them), and what is made from it: the driver's table
- * (deviations.h, which driver.c and wasm-driver.c include) and the table of
+ * (deviations.h, which driver-core.c includes for both C drivers) and the table of
  * README.md's "Deviations" section. Run as a script, it writes both:
  *
  *   npx tsx conformance/drivers/cyrus/deviations.ts
  *
  * The header is committed rather than made by the build scripts, so that
  * the driver builds with gcc or emcc alone, from any checkout, and a reader
- * of driver.c finds the table it includes; test/cyrus-deviations.test.ts
+ * of driver-core.c finds the table it includes; test/cyrus-deviations.test.ts
  * makes both again and fails when they differ from the files.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -144,8 +144,8 @@ export function cHeader(deviations: readonly CyrusDeviationEntry[]): string {
     " *",
     " * The deviations the driver declares in its start answer, each with its",
     " * reason: case IDs first, then requirement IDs, as the runner takes the",
-    " * first entry that matches a case. Included once, by driver.c or by",
-    " * wasm-driver.c.",
+    " * first entry that matches a case. Included once, by driver-core.c,",
+    " * which both C drivers share.",
     " */",
     "",
   ];

@@ -15,7 +15,7 @@
 # serve (404). Also installs,
 # through apt (.ci/need, which says so in one line or names the command to
 # run), what the library needs at run time and what the driver needs to
-# build (gcc, libjansson-dev) and to run under valgrind (valgrind, whose
+# build (gcc) and to run under valgrind (valgrind, whose
 # valgrind.h the driver uses when it is there). Idempotent and
 # non-interactive; needs root (or password-less sudo) for apt-get install.
 set -eu
@@ -44,7 +44,7 @@ apt_update_once() {
 # name as NEEDED (ldd shows libpcreposix.so.3 missing on a bare Debian 12;
 # the others come with most systems, and apt brings what they need in
 # turn), then the driver's JSON library and valgrind.
-packages="libpcre3 libicu72 libsasl2-2 libssl3 libkrb5-3 libpq5 zlib1g libsqlite3-0 libjansson-dev valgrind:valgrind gcc:gcc libc6-dev"
+packages="libpcre3 libicu72 libsasl2-2 libssl3 libkrb5-3 libpq5 zlib1g libsqlite3-0 valgrind:valgrind gcc:gcc libc6-dev"
 "$here/../../../.ci/need" "the C driver" $packages
 
 # apt-get download writes into the current directory.

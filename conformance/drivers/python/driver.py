@@ -91,6 +91,12 @@ class CaseRun:
     # -- events and their scripts ----------------------------------------
 
     def add(self, name: str, mark: int) -> None:
+        if self.specs[name]["on"] is None:  # no callback: WE-API-7 has it refused
+            try:
+                self.stream_of(name).add_wait_event(mark, None, self.specs[name].get("rock"))
+            except TypeError:
+                self.trace.append({"t": self.now(), "refused": name})
+            return
         callback = lambda ev, rock: self.fire(name, ev, rock)  # noqa: E731
         handle = self.stream_of(name).add_wait_event(mark, callback, self.specs[name].get("rock"))
         self.handles[name] = handle
@@ -130,6 +136,8 @@ class CaseRun:
             stream.reset_timeout()
         elif key == "write":
             stream.write(to_bytes(arg))
+        elif key == "spend":
+            self.clock.spend(arg)
         elif key == "throw":
             raise ScriptedThrow(arg)
         else:

@@ -95,6 +95,11 @@ class Clock:
         while (nxt := self._next_at()) is not None and nxt <= self._now:
             heapq.heappop(self._timers).callback()
 
+    def spend(self, ticks: int) -> None:
+        """Time passing inside running code (a slow callback): no timer runs now;
+        those that came due run at the new time when the clock next moves (WE-FIRE-7)."""
+        self._now += ticks
+
     def advance_to(self, time: int) -> None:
         """Lets time pass to `time`, running the timers on the way."""
         while (nxt := self._next_at()) is not None and nxt <= time:
@@ -110,6 +115,8 @@ class Clock:
         """
         while True:
             until = wake()
+            if until is not None:
+                until = max(until, self._now)  # passed while callbacks ran (WE-FIRE-7): now
             nxt = self._next_at()
             if nxt is None or (until is not None and nxt > until):
                 if until is None:
@@ -220,6 +227,8 @@ class Stream:
 
     def add_wait_event(self, mark: int, callback: Callback, rock: Any = None) -> WaitEvent:
         """Appends an event; it does not run now, even if its mark has passed."""
+        if not callable(callback):
+            raise TypeError("add_wait_event: an event needs a callback")  # WE-API-7
         event = WaitEvent(mark, callback, rock, self)
         self._events.append(event)
         self._deadline_moved()
@@ -321,7 +330,7 @@ class Stream:
             callback, self._read_callback = self._read_callback, None
             callback()
         while True:
-            now = self.clock.now()
+            now = self.clock.now()  # WE-FIRE-7: callbacks may take time; the wait decides on this
             self._run_pass()
             if changed():
                 return
