@@ -24,6 +24,7 @@ const PROCESSES = [
   "bench-smoke",
   "site-bench",
   "site-cyrus-wasm",
+  "site-build-cli",
 ];
 const BROWSER = ["site.browser"];
 const SOAK = ["soak"];

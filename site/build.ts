@@ -11,7 +11,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, relative as relativePath, resolve } from "node:path";
+import { basename, dirname, join, relative as relativePath, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
@@ -57,7 +57,12 @@ if (args.serve) {
     process.exit(2);
   }
 }
-const out = join(root, args.out);
+const out = resolve(root, args.out);
+// The build empties its output folder first: never the project or a folder that holds it.
+if (out === root || root.startsWith(out.endsWith(sep) ? out : out + sep)) {
+  process.stderr.write(`site: --out ${args.out} would empty ${out}, which holds the project; give a folder of its own\n`);
+  process.exit(2);
+}
 const benchResults = resolve(root, args["bench-results"]);
 
 const STATUS_TEXT: Record<Status, string> = { pass: "pass", fail: "fail", xfail: "expected failure", xpass: "unexpected pass", skip: "skipped" };
