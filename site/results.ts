@@ -4,6 +4,7 @@
  */
 import reference from "../conformance/adapters/reference.js";
 import { cyrusBuilds, shellCommand } from "../conformance/drivers/cyrus/builds.js";
+import { needPackages } from "./need.js";
 import { type LoadedCase, DriverExecutor, startAdapter, withQuirkForms, inProcess, runCases, type CaseExecutor, type RunReport } from "prot-conformance";
 
 /** A run's counts, in words. */
@@ -21,6 +22,8 @@ export interface Contender {
   slug?: string;
   /** The command a reader can run to reproduce the column. */
   command: string;
+  /** Debian packages it needs (`package:command`), installed on demand before it starts. */
+  needs?: string[];
   /** Starts its executor. */
   start(): Promise<CaseExecutor & { close?(): Promise<void> }>;
 }
@@ -65,6 +68,7 @@ export function bundled(): Contender[] {
       short: "Python example",
       slug: "python-example",
       command: 'npx prot-conformance --driver "python3 conformance/drivers/python/driver.py"',
+      needs: ["python3:python3"],
       start: () => DriverExecutor.start("python3 conformance/drivers/python/driver.py"),
     },
     ...cyrusBuilds().map((b) => ({
@@ -107,6 +111,7 @@ export async function runAll(contenders: Contender[], cases: LoadedCase[], log: 
     log(`conformance: ${c.label} ...`);
     let exec: (CaseExecutor & { close?(): Promise<void> }) | undefined;
     try {
+      if (c.needs !== undefined) needPackages(`the ${c.label}`, ...c.needs);
       exec = await c.start();
       // A driver's quirk adds the form of each case that meets it (conformance/src/quirks.ts).
       const report = await runCases(exec, withQuirkForms(cases, exec.info.quirks), { timeoutMs: 20_000 });

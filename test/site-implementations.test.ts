@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CaseResult, Status } from "prot-conformance";
 import { badgeMessage, badgeSvg, scoreByRequirement, versionHistory } from "../site/implementations.js";
-import type { Column } from "../site/results.js";
+import { bundled, runAll, type Column } from "../site/results.js";
 
 const result = (id: string, status: Status): CaseResult => ({ id, requirements: [], source: "x", status, ms: 0 });
 
@@ -67,5 +67,29 @@ describe("an implementation's score and badge", () => {
     expect(html).toContain("<strong>Cyrus 3.6.1</strong> (this page)");
     expect(html).toContain("3 pass, 2 deviate, 1 fail, 4 skipped");
     expect(html).toContain("1/4 rules met, 1 deviation, 1 failing");
+  });
+});
+
+describe("what a bundled implementation needs from Debian", () => {
+  it("the Python example asks for python3 before it starts", () => {
+    expect(bundled().find((c) => c.slug === "python-example")?.needs).toEqual(["python3:python3"]);
+  });
+
+  it("a package that cannot be installed makes the column unavailable, naming why, without starting it", async () => {
+    const path = process.env.PATH;
+    // No apt-get on PATH: .ci/need stops at once with its one line.
+    process.env.PATH = "/nonexistent";
+    let started = false;
+    try {
+      const [column] = await runAll(
+        [{ label: "absent example", command: "absent", needs: ["prot-events-absent:prot-events-absent"], start: () => ((started = true), Promise.reject(new Error("started"))) }],
+        [],
+        () => {},
+      );
+      expect(column?.unavailable).toBe("prot-events: missing for the absent example: prot-events-absent; this system has no apt-get: install them with its package manager");
+      expect(started).toBe(false);
+    } finally {
+      process.env.PATH = path;
+    }
   });
 });
