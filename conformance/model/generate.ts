@@ -9,10 +9,10 @@
  * resolved to existing ones, or the action or step is dropped.
  *
  * Two generators:
- * - `core` uses the whole case format: every action (`throw` and `write`
- *   included), every step (`close`, `set-timeout`, `reset-timeout`,
- *   `nonblocking`, `write`, `read-callback`, `add-event` included), paired
- *   writers, non-blocking streams and selects;
+ * - `core` uses the whole case format: every action (`throw`, `write` and
+ *   `spend` included), events without a callback, every step (`close`,
+ *   `set-timeout`, `reset-timeout`, `nonblocking`, `write`, `read-callback`,
+ *   `add-event` included), paired writers, non-blocking streams and selects;
  * - `cyrus` is for the C layer (./cyrus.ts): no `throw`, read callback or
  *   `close` (its driver cannot run them), and weighted away from what makes
  *   the C layer part from the model at once, so that more of each case is
@@ -33,7 +33,8 @@
  *   event that adds again would double the list at every firing), and every
  *   select has a timeout;
  * - set-mark / remove on an event that may not have been added yet: scripts
- *   and steps only name events declared with a mark (added at the start);
+ *   and steps only name events declared with a mark and a callback (added at
+ *   the start; one without a callback is refused and has no handle);
  *   `add` only adds events declared without a mark;
  * - what the format leaves to the implementation: `write` only where the
  *   stream has a paired writer (`flushOnRead`), and no event added to a
@@ -67,6 +68,8 @@ type RawAction =
   | { k: "rock"; value: Rock }
   | { k: "reset-timeout" }
   | { k: "write"; text: string }
+  /** the callback takes so many ticks (WE-FIRE-7) */
+  | { k: "spend"; ticks: number }
   | { k: "throw"; message: string }
   | { k: "return"; value: "event" | null }
   /** remove self, then return null: how a callback is meant to end its event */
@@ -74,6 +77,8 @@ type RawAction =
 
 interface RawEvent {
   stream: number;
+  /** No callback (`on: null`, WE-API-7): adding it is refused. */
+  noCallback: boolean;
   mark: number | undefined;
   rock: Rock | undefined;
   /** One script, or (several) a list of scripts, one per firing. */
@@ -146,6 +151,7 @@ function rawAction(g: GeneratorName): fc.Arbitrary<RawAction> {
     { arbitrary: fc.record({ k: fc.constant("rock" as const), value: rock }), weight: 1 },
     { arbitrary: fc.constant({ k: "reset-timeout" as const }), weight: 1 },
     { arbitrary: fc.record({ k: fc.constant("write" as const), text: outText }), weight: 1 },
+    { arbitrary: fc.record({ k: fc.constant("spend" as const), ticks: fc.integer({ min: 1, max: 8 }) }), weight: 1 },
     { arbitrary: fc.record({ k: fc.constant("throw" as const), message: fc.constantFrom("boom", "bad rock") }), weight: w(1, 0) },
     { arbitrary: fc.record({ k: fc.constant("return" as const), value: fc.constantFrom("event" as const, null) }), weight: w(2, 1) },
     { arbitrary: fc.constant({ k: "done" as const }), weight: w(1, 3) },
@@ -155,6 +161,8 @@ function rawAction(g: GeneratorName): fc.Arbitrary<RawAction> {
 function rawEvent(g: GeneratorName): fc.Arbitrary<RawEvent> {
   return fc.record({
     stream: fc.nat({ max: 2 }),
+    // Now and then an event without a callback, which every implementation refuses to add.
+    noCallback: fc.oneof({ arbitrary: fc.constant(false), weight: 19 }, { arbitrary: fc.constant(true), weight: 1 }),
     mark: fc.option(fc.integer({ min: -5, max: 50 }), { nil: undefined, freq: 4 }),
     rock: fc.option(rock, { nil: undefined }),
     scripts: fc.array(fc.array(rawAction(g), { maxLength: 3 }), { minLength: 1, maxLength: 3 }),
@@ -249,7 +257,8 @@ export function build(r: Raw): Case {
 
   const eventNames = r.events.map((_, i) => `e${i}`);
   const streamOf = (e: RawEvent): string => sName(e.stream);
-  const marked = eventNames.filter((_, i) => r.events[i]?.mark !== undefined);
+  // A refused event has no handle: only events with a callback and a mark can be named by scripts and steps.
+  const marked = eventNames.filter((_, i) => r.events[i]?.mark !== undefined && r.events[i]?.noCallback === false);
   const unmarked = eventNames.filter((_, i) => r.events[i]?.mark === undefined);
 
   const events: Record<string, EventSpec> = {};
@@ -287,6 +296,9 @@ export function build(r: Raw): Case {
           case "write":
             if (hasWriter(stream)) out.push({ write: a.text });
             break;
+          case "spend":
+            out.push({ spend: a.ticks });
+            break;
           case "throw":
             out.push({ throw: a.message });
             break;
@@ -302,7 +314,7 @@ export function build(r: Raw): Case {
     };
     const finish: RawAction[] = e.finish.k === "none" ? [] : e.finish.k === "done" ? [e.finish] : [{ k: "set-mark", spec: { now: e.finish.now }, other: undefined }];
     const scripts = e.scripts.map((s) => script([...s, ...finish]));
-    const spec: EventSpec = { stream, on: e.perFiring ? scripts : (scripts[0] as Script) };
+    const spec: EventSpec = { stream, on: e.noCallback ? null : e.perFiring ? scripts : (scripts[0] as Script) };
     if (e.mark !== undefined) spec.mark = e.mark;
     if (e.rock !== undefined) spec.rock = e.rock;
     events[self] = spec;
