@@ -44,6 +44,14 @@ export default tseslint.config(
     },
   },
   {
+    // The generic differential modules know no one implementation: the C layer's judge, shadow and
+    // repair import them, never the other way.
+    files: ["conformance/model/differential.ts", "conformance/model/generate.ts", "conformance/model/model.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["./cyrus*", "../drivers/cyrus/*"], message: "a generic module must not import C-specific code" }] }],
+    },
+  },
+  {
     // A union over the deviation tables, some of which may be empty at times.
     files: ["conformance/model/cyrus.ts"],
     rules: { "@typescript-eslint/no-redundant-type-constituents": "off" },

@@ -20,7 +20,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { FOUND } from "../conformance/model/cyrus.js";
 import { declaredDeviations, deviationTable } from "../conformance/drivers/cyrus/deviations.js";
-import { cyrusJudge, generatedRuns, generatedSeed, runDifferential } from "../conformance/model/differential.js";
+import { generatedRuns, generatedSeed, runDifferential } from "../conformance/model/differential.js";
+import { cyrusJudge } from "../conformance/model/cyrus-judge.js";
 import { cyrusCaseArbitrary } from "../conformance/model/cyrus-repair.js";
 import { type DriverExecutor, loadSuite, withQuirkForms } from "prot-conformance";
 import { driversClosedAfterAll } from "./helpers.js";

@@ -6,12 +6,11 @@
  * (test/generated-driver.test.ts) and the C layer through its driver
  * (test/generated-cyrus.test.ts).
  *
- * Two judges:
- * - `exactJudge`, for an implementation that claims every rule: its trace
- *   must be the model's;
- * - `cyrusJudge`, for the C layer: its trace must be the model's up to the
- *   first trigger of a declared deviation that ./cyrus.ts finds, and may
- *   differ from there on.
+ * The judge here, `exactJudge`, is for an implementation that claims every
+ * rule: its trace must be the model's. An implementation with declared
+ * deviations brings its own judge, built from `invalid` and `match`
+ * (the C layer's is `cyrusJudge` in ./cyrus-judge.ts); this module knows
+ * nothing of any one implementation.
  *
  * A failure is reported with its seed, fast-check's path to the shrunk case,
  * the case itself and the command that saves it as a regression case.
@@ -22,8 +21,6 @@ import type { Case, LoadedCase, TraceEntry } from "../src/case.js";
 import { describeDifference, firstDifference } from "../src/compare.js";
 import type { Run } from "../src/interpreter.js";
 import { checkCase } from "../src/load.js";
-import type { CaseExecutor } from "../src/runner.js";
-import { analyseForCyrus, type CyrusAnalysis } from "./cyrus.js";
 import { DEFAULT_SEED, type GeneratorName } from "./generate.js";
 
 /** How one case went: passed, counted under `outcome`, or failed, and why. */
@@ -110,11 +107,12 @@ export function loaded(c: Case): LoadedCase {
 }
 
 /** A full match, told apart by whether any event ran: a case where none did shows less. */
-function match(trace: TraceEntry[]): Verdict {
+export function match(trace: TraceEntry[]): Verdict {
   return { ok: true, outcome: trace.some((e) => "fire" in e) ? "match, events ran" : "match, no event ran" };
 }
 
-function invalid(c: Case): Verdict | undefined {
+/** A failed verdict when `c` is not a valid case (a generator's fault, not the implementation's). */
+export function invalid(c: Case): Verdict | undefined {
   const problems = checkCase(c, () => undefined);
   return problems.length > 0 ? { ok: false, why: `the case is invalid:\n${problems.join("\n")}` } : undefined;
 }
@@ -128,45 +126,5 @@ export function exactJudge(run: (c: Case) => Promise<Run>): (c: Case) => Promise
     if (r.crash !== undefined) return { ok: false, why: `the implementation crashed: ${r.crash}` };
     if (firstDifference(c.expect, r.trace) < 0) return match(c.expect);
     return { ok: false, why: `the trace differs from the model's:\n${describeDifference(c.expect, r.trace)}` };
-  };
-}
-
-/** The prefix of an error answer that the C driver gave on purpose (undefined behaviour refused, a spin stopped). */
-const DRIVER_ERROR = "the driver could not run the case: ";
-
-/**
- * Judges the C layer through `exec`: the C trace must be the model's before
- * the first trigger of a declared deviation (./cyrus.ts). A driver that
- * answers with an error after a trigger (undefined behaviour reached once
- * the traces parted, say) leaves no trace: the steps before the trigger's
- * are run again alone, and must give the model's trace exactly.
- */
-export function cyrusJudge(exec: CaseExecutor): (c: Case) => Promise<Verdict> {
-  const explain = (a: CyrusAnalysis): string =>
-    a.trigger === undefined
-      ? `no declared deviation is triggered before${a.lost === undefined ? "" : ` (the account of the C code lost track: ${a.lost})`}`
-      : `the first declared deviation, ${a.trigger.deviation}, is triggered at entry ${a.trigger.position + 1} (t=${a.trigger.t}, step ${a.trigger.step + 1})`;
-  return async (c) => {
-    const bad = invalid(c);
-    if (bad !== undefined) return bad;
-    const a = analyseForCyrus(c);
-    const r = await exec.run(loaded(c), GENERATED_CASE_TIMEOUT_MS);
-    if (r.crash !== undefined) {
-      if (a.trigger === undefined || !r.crash.startsWith(DRIVER_ERROR)) return { ok: false, why: `the C driver failed: ${r.crash}\n${explain(a)}` };
-      const before: Case = { ...c, steps: c.steps.slice(0, a.trigger.step) };
-      if (before.steps.length > 0) {
-        const b = analyseForCyrus(before);
-        const rb = await exec.run(loaded(before), GENERATED_CASE_TIMEOUT_MS);
-        const at = rb.crash === undefined ? firstDifference(b.trace, rb.trace) : 0;
-        if (at >= 0 && (b.trigger === undefined || at < b.trigger.position)) {
-          return { ok: false, why: `the steps before step ${a.trigger.step + 1} alone give another trace than the model's:\n${rb.crash ?? describeDifference(b.trace, rb.trace)}` };
-        }
-      }
-      return { ok: true, outcome: `after ${a.trigger.deviation}, then a driver error` };
-    }
-    const at = firstDifference(a.trace, r.trace);
-    if (at < 0) return match(a.trace);
-    if (a.trigger !== undefined && at >= a.trigger.position) return { ok: true, outcome: `after ${a.trigger.deviation}` };
-    return { ok: false, why: `the C trace differs from the model's at entry ${at + 1}, and ${explain(a)}:\n${describeDifference(a.trace, r.trace)}` };
   };
 }
