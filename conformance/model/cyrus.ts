@@ -9,7 +9,8 @@
  * observer that follows, beside the model's state, the little more the C
  * code keeps (what prot_fill() has read into its buffer and what still waits
  * in the descriptor, its own timeout mark, the walk of its event loop and
- * the sleep it computes on the way) and reports the first point of the
+ * the sleep it computes on the way, from the time it read before the walk
+ * however long the callbacks take) and reports the first point of the
  * trace where one of those deviations starts to act: the trigger. The C
  * trace must equal the model's before the trigger; after it, anything may
  * differ. Each deviation is named as deviations.yaml names it (`R_NO_TIMEOUT`,
@@ -65,7 +66,10 @@ export const DECLARED = [
  * while every difference found is declared; the C generator cuts out what
  * reaches one listed here, and the test prints them.
  */
-export const FOUND: Readonly<Record<never, string>> = {};
+export const FOUND = {
+  R_NB_INPUT_MEANWHILE:
+    "a non-blocking prot_fill() asks select() for input after its pass: input (or the end) that arrived while a callback " + "took time is read, where the rules give would-block (WE-NB-1, WE-FIRE-7)",
+} as const;
 
 /** Undefined behaviour in the C code, which its driver refuses to run. */
 export const UNDEFINED = {
@@ -149,6 +153,13 @@ interface Wait {
   resetHere: boolean;
   /** When the C loop wakes next. */
   cWake: number;
+  /**
+   * The C loop's last sleep was measured from the time it read before a pass
+   * whose callbacks took time, so it wakes that much late (R_STALE_NOW).
+   */
+  late: boolean;
+  /** When the model's pass in progress (or the last) began: the time its decisions are made at. */
+  passAt: number;
   /** Why the C loop sleeps past the model's next wake, if it does. */
   oversleep: CyrusDeviation | undefined;
   /** The pass in progress. */
@@ -161,6 +172,8 @@ interface Wait {
 interface Walk {
   readonly first: boolean;
   readonly start: number;
+  /** The time prot_fill() read before the walk: it tests the marks and measures the sleep from it, however long callbacks take. */
+  readonly at: number;
   readonly onList: ReadonlySet<Ev>;
   readonly due: ReadonlySet<Ev>;
   /** The next event the walk visits. */
@@ -305,6 +318,8 @@ class CyrusShadow implements ModelObserver {
       bufAtStart: s.buf.length,
       resetHere: false,
       cWake: w.now,
+      late: false,
+      passAt: w.now,
       oversleep: undefined,
       pass: undefined,
       instant: false,
@@ -313,7 +328,7 @@ class CyrusShadow implements ModelObserver {
 
   /** Why the C loop fails at another time than the model: its copy of the timeout mark is not the model's. */
   #timeoutCause(wait: Wait): CyrusDeviation {
-    return wait.resetHere ? "R_TIMEOUT_RESET" : "R_TIMEOUT_ON_READ";
+    return wait.late ? "R_STALE_NOW" : wait.resetHere ? "R_TIMEOUT_RESET" : "R_TIMEOUT_ON_READ";
   }
 
   passBegins(w: World, s: Stream, first: boolean): void {
@@ -321,11 +336,13 @@ class CyrusShadow implements ModelObserver {
     if (this.#done || wait === undefined) return;
     wait.pass = undefined;
     wait.instant = false;
+    wait.passAt = w.now;
     if (!wait.loop) return;
     const now = w.now;
     if (!wait.nb && !first && now >= wait.copy) {
-      // select() timed out at or after the copied mark: the loop ends before another walk.
-      if (now > wait.copy || s.timeoutMark > now) this.#hit(w, this.#timeoutCause(wait));
+      // select() timed out at or after the copied mark: the loop ends before another walk
+      // (or, late after a slow pass, it still sleeps and ends later).
+      if (now > wait.copy || s.timeoutMark > now || (wait.late && now < wait.cWake)) this.#hit(w, this.#timeoutCause(wait));
       else wait.instant = true;
       return;
     }
@@ -333,6 +350,7 @@ class CyrusShadow implements ModelObserver {
     wait.pass = {
       first,
       start: w.trace.length,
+      at: now,
       onList: new Set(s.events),
       due: new Set(s.events.filter((ev) => now >= ev.mark)),
       cursor: s.events[0] ?? null,
@@ -351,23 +369,23 @@ class CyrusShadow implements ModelObserver {
     if (wait.instant) return this.#hit(w, "R_TIMEOUT_INSTANT");
     if (walk === undefined) return wait.oversleep === undefined ? this.#lose("the model runs a pass while the C loop sleeps, for no known reason") : this.#hit(w, wait.oversleep);
     if (walk.first && wait.pending && w.trace.length === walk.start) return this.#hit(w, "R_FLUSH_FIRST_ONLY");
-    const next = this.#walkTo(w, s, walk);
+    const next = this.#walkTo(s, walk);
     if (next === undefined || this.#done) return;
     if (next !== ev) return this.#unexpectedCall(w, walk, next);
     walk.saved = following(s, ev);
   }
 
   /** Moves the C walk to the next event it calls, noting the marks it passes; undefined at the end of the list. */
-  #walkTo(w: World, s: Stream, walk: Walk): Ev | undefined {
+  #walkTo(s: Stream, walk: Walk): Ev | undefined {
     while (walk.cursor !== null) {
       const e = walk.cursor;
       if (!s.events.includes(e)) {
         this.#lose("the C walk stands on an event that is no longer on the list");
         return undefined;
       }
-      if (w.now >= e.mark) return e;
+      if (walk.at >= e.mark) return e;
       walk.seen.set(e, e.mark);
-      walk.sleepfor = Math.min(walk.sleepfor, e.mark - w.now);
+      walk.sleepfor = Math.min(walk.sleepfor, e.mark - walk.at);
       walk.cursor = following(s, e);
     }
     return undefined;
@@ -401,9 +419,6 @@ class CyrusShadow implements ModelObserver {
       if (this.#wait !== undefined) this.#wait.resetHere = true;
     } else if ("write" in a) {
       if (a.write !== "") this.#hit(w, "R_FLUSH_FIRST_ONLY", w.trace.length, place);
-    } else if ("spend" in a) {
-      // The walk and the sleep after it go on with the time read before the pass; this account does not follow that.
-      if (this.#wait?.loop === true) this.#hit(w, "R_STALE_NOW", w.trace.length, place);
     } else if ("throw" in a) this.#lose("C callbacks cannot throw");
   }
 
@@ -434,7 +449,7 @@ class CyrusShadow implements ModelObserver {
       const freed = this.#freed.get(ev);
       if (freed !== undefined) return this.#hit(w, "FREED_HANDLE", w.trace.length, freed.by);
       walk.seen.set(ev, ev.mark);
-      walk.sleepfor = Math.min(walk.sleepfor, ev.mark - w.now);
+      walk.sleepfor = Math.min(walk.sleepfor, ev.mark - walk.at);
     }
     walk.cursor = walk.saved;
     walk.saved = null;
@@ -445,7 +460,7 @@ class CyrusShadow implements ModelObserver {
     if (this.#done || wait === undefined || !wait.loop) return;
     const walk = wait.pass;
     if (walk !== undefined) {
-      const rest = this.#walkTo(w, s, walk);
+      const rest = this.#walkTo(s, walk);
       if (this.#done) return;
       if (rest !== undefined) return this.#unexpectedCall(w, walk, rest);
       // A negative sleep: select() fails with EINVAL.
@@ -457,14 +472,23 @@ class CyrusShadow implements ModelObserver {
         walk.sleepfor = Math.min(Math.max(0, wait.copy - w.now), ...s.events.map((ev) => ev.mark - w.now));
       }
     }
-    if (wait.nb || wait.instant) return;
-    // After its first walk the C loop fails if the copied mark has come; later walks come before it.
-    const cFails = walk !== undefined && wait.copy <= w.now;
-    if (cFails !== s.timeoutMark <= w.now) return this.#hit(w, this.#timeoutCause(wait));
+    if (wait.nb) {
+      // Input that came while the callbacks took time is there when select() looks after the pass.
+      if (w.now > wait.passAt && nextInput(s) <= w.now) this.#hit(w, "R_NB_INPUT_MEANWHILE");
+      return;
+    }
+    if (wait.instant) return;
+    // After its first walk the C loop fails if the copied mark had come when it read the time;
+    // later walks come before it. The model decides at the time its pass began.
+    const cFails = walk !== undefined && wait.copy <= walk.at;
+    if (cFails !== s.timeoutMark <= wait.passAt) return this.#hit(w, this.#timeoutCause(wait));
     if (cFails || walk === undefined) return;
-    // A zero sleep before the timeout: select() returns at once and the loop walks again at this instant.
-    if (walk.sleepfor === 0) return this.#hit(w, "R_SPIN");
+    // A zero sleep before the timeout: select() returns at once and the loop walks again at this
+    // instant (unless callbacks took time: then at the time they left, as the model's next pass).
+    if (walk.sleepfor === 0 && w.now === walk.at) return this.#hit(w, "R_SPIN");
+    // select() sleeps from now for what the walk measured from the time it read before it.
     wait.cWake = w.now + walk.sleepfor;
+    wait.late = w.now > walk.at;
     wait.oversleep = undefined;
   }
 
@@ -479,12 +503,14 @@ class CyrusShadow implements ModelObserver {
       if (seen === undefined) wait.oversleep ??= walk?.onList.has(ev) === false ? "R_ADDED_BY_LAST" : undefined;
       else if (ev.mark < seen) wait.oversleep ??= "R_SLEEP_DURING_WALK";
     }
+    if (wait.late) wait.oversleep ??= "R_STALE_NOW";
   }
 
   woke(w: World, s: Stream): void {
     const wait = this.#wait;
     if (this.#done || wait === undefined) return;
-    if (wait.loop && !wait.nb && w.now > wait.copy) return this.#hit(w, this.#timeoutCause(wait));
+    // C timed out before now, unless a slow pass has it still sleeping (then input wakes both alike).
+    if (wait.loop && !wait.nb && w.now > wait.copy && wait.cWake < w.now) return this.#hit(w, this.#timeoutCause(wait));
     const sh = this.#sh(w, s);
     if (sh.pipe > 0 || (sh.pipeClosed && !sh.eof)) this.#read(w, s, sh);
   }
@@ -577,6 +603,12 @@ function stream(w: World, name: string): Stream {
   const s = w.streams.get(name);
   if (s === undefined) throw new Error(`no stream ${name}`);
   return s;
+}
+
+/** When input (or its end) next comes to `s`, while not yet delivered (Infinity if none). */
+function nextInput(s: Stream): number {
+  const a = s.arrivals.find((x) => x.data !== "");
+  return Math.min(a === undefined ? Infinity : a.at, s.end ?? Infinity);
 }
 
 /** The event after `ev` on the list of `s`, as `ev->next` reads now. */
