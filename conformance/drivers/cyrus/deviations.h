@@ -87,6 +87,10 @@
     "callback that takes time puts every later mark, and the read timeout, off by the time it took, " \
     "and a read timeout that passes meanwhile fails the read without the pass that would run the " \
     "events due by then (WE-FIRE-7)"
+#define R_NB_INPUT_MEANWHILE \
+    "a non-blocking prot_fill() asks select() for input after its pass: input (or the end) that " \
+    "arrived while a callback of that pass took time is read at once, where the read returns " \
+    "would-block and leaves it to the next read (WE-NB-1, WE-FIRE-7)"
 #define R_READ_BUFFER_ONLY \
     "prot_read() calls prot_fill() only when the stream's buffer is empty; otherwise it returns what " \
     "the buffer holds, up to n, and leaves in the descriptor the input that arrived since the buffer " \
@@ -344,6 +348,8 @@ static const struct deviation DEVIATIONS[] = {
     /* R_STALE_NOW */
     {"fire-slow-callback-puts-no-deadline-off", R_STALE_NOW, 0},
     {"wt-slow-callback-timeout-passed-meanwhile", R_STALE_NOW, 0},
+    /* R_NB_INPUT_MEANWHILE */
+    {"wt-slow-callback-non-blocking-input-meanwhile", R_NB_INPUT_MEANWHILE, 0},
     /* R_READ_BUFFER_ONLY */
     {"read-short-read-takes-what-arrived-since", R_READ_BUFFER_ONLY, 0},
     /* R_SELECT_ONE */
