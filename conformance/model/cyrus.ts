@@ -30,7 +30,7 @@
  * write, although the trace shows it only at the flush).
  */
 import type { Action, Case, ReadResultEntry, Step, TraceEntry } from "../src/case.js";
-import { expectedTrace, type ActionPlace, type Ev, type ModelObserver, type ReadKind, type Stream, type World } from "./model.js";
+import { expectedTrace, nextInput, type ActionPlace, type Ev, type ModelObserver, type ReadKind, type Stream, type World } from "./model.js";
 
 /**
  * The deviations of deviations.yaml that the observer places, by the macro of
@@ -601,12 +601,6 @@ function stream(w: World, name: string): Stream {
   const s = w.streams.get(name);
   if (s === undefined) throw new Error(`no stream ${name}`);
   return s;
-}
-
-/** When input (or its end) next comes to `s`, while not yet delivered (Infinity if none). */
-function nextInput(s: Stream): number {
-  const a = s.arrivals.find((x) => x.data !== "");
-  return Math.min(a === undefined ? Infinity : a.at, s.end ?? Infinity);
 }
 
 /** The event after `ev` on the list of `s`, as `ev->next` reads now. */

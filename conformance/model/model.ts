@@ -269,8 +269,8 @@ function arrive(s: Stream, data: string, at: number): void {
   if (s.timeout > 0) s.timeoutMark = at + s.timeout;
 }
 
-/** The time of the next input still to come on `s` (Infinity if none). */
-function nextInput(s: Stream): number {
+/** The time of the next input (or end) still to come on `s` (Infinity if none). */
+export function nextInput(s: Stream): number {
   const a = s.arrivals.find((x) => x.data !== "");
   return Math.min(a === undefined ? Infinity : a.at, s.end ?? Infinity);
 }
