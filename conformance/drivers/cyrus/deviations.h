@@ -372,6 +372,8 @@ static const struct deviation DEVIATIONS[] = {
     {"select-reports-a-closed-stream", R_CLOSE, 0},
     {"select-closed-stream-in-the-order-given", R_CLOSE, 0},
     {"select-closed-after-its-end-reads-as-closed", R_CLOSE, 0},
+    {"select-two-closed-streams-both-ready", R_CLOSE, 0},
+    {"group-streams-closed-between-selects", R_CLOSE, 0},
     {"close-detaches-events-with-read-timeout", R_CLOSE, 0},
     /* requirement IDs */
     {"WE-TIMEOUT-3", R_TIMEOUT_INSTANT, 0},
