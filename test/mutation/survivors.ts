@@ -17,6 +17,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..", "..");
 const OUT = join(here, "survivors.md");
 const UNREVIEWED = "not reviewed";
+/** How a reason that shows a mutant equivalent begins: such a mutant can never be killed. */
+const EQUIVALENT = "equivalent";
 
 interface Mutant {
   mutatorName: string;
@@ -71,7 +73,8 @@ function previous(): { reasons: Map<string, string>; rows: Map<string, { score?:
     const cells = line.split(/(?<!\\)\|/).map((c) => c.trim());
     const file = /^`(src\/[^`]+)`$/.exec(cells[1] ?? "")?.[1];
     if (file === undefined) continue;
-    if (cells.length === 9) of(file).score = line;
+    // A score row: 7 cells, or 9 since the columns of equivalent mutants.
+    if (cells.length === 9 || cells.length === 11) of(file).score = line;
     else if (cells.length === 8) {
       reasons.set(cells.slice(1, 5).join("|"), cells[5] ?? UNREVIEWED);
       of(file).survivors.push(line);
@@ -94,7 +97,20 @@ function main(): void {
   const all = files.flatMap(([, f]) => f.mutants);
   const pct = (x: number): string => `${x.toFixed(1)}%`;
   type Counts = ReturnType<typeof scores>;
-  const row = (name: string, c: Counts): string => `| ${name} | ${c.total} | ${c.detected} | ${c.survived} | ${c.noCoverage} | ${pct(c.score)} | ${pct(c.covered)} |`;
+  // The score over the mutants that can be killed: equivalent ones are left out of the count.
+  const row = (name: string, c: Counts, equivalent: number): string =>
+    `| ${name} | ${c.total} | ${c.detected} | ${c.survived} | ${c.noCoverage} | ${pct(c.score)} | ${pct(c.covered)} | ${equivalent} | ${pct(c.total - equivalent ? (100 * c.detected) / (c.total - equivalent) : 0)} |`;
+  const survivorRows = (file: string, f: Report["files"][string]): string[] =>
+    f.mutants
+      .filter((x) => x.status === "Survived" || x.status === "NoCoverage")
+      .map((m) => {
+        const key = [`\`${file}\``, cell(m.mutatorName), code(original(f.source, m)), code(m.replacement ?? "")];
+        return `| ${key.join(" | ")} | ${reasons.get(key.join("|")) ?? UNREVIEWED} | ${m.status} |`;
+      });
+  const equivalents = (rowsOfFile: string[]): number => rowsOfFile.filter((r) => (r.split(/(?<!\\)\|/)[5] ?? "").trim().startsWith(EQUIVALENT)).length;
+  const fresh = files.map(([file, f]) => ({ file, f, rows: survivorRows(file, f) }));
+  const keptRows = kept.map((file) => rows.get(file)?.survivors ?? []);
+  const allEquivalent = [...fresh.map((x) => x.rows), ...keptRows].reduce((n, r) => n + equivalents(r), 0);
   // The counts of the kept files' score rows, added to this run's.
   const total = kept.reduce((acc: Counts, file) => {
     const [t, d, sv, nc] = (rows.get(file)?.score ?? "")
@@ -110,25 +126,22 @@ function main(): void {
     "Written by `npx tsx test/mutation/survivors.ts` from the report of `npm run mutation` (StrykerJS on the",
     "event core of `src/`, killed only by the conformance tests: the cases and their quirk forms against the",
     "reference, the spec pages' examples, the generated differential run). Each survivor is either to be",
-    "killed by a new case or kept here with the reason it is equivalent. A file that the last run did not",
-    "mutate keeps its rows from the run that did.",
+    "killed by a new case or kept here with its reason: `equivalent:` when no program could tell it from the",
+    "code (left out of the last column's score), `out of reach:` when it differs but no case can show it, and",
+    "why (what a case cannot express, and what tests it instead). A file that the last run did not mutate",
+    "keeps its rows from the run that did.",
     "",
-    "| file | mutants | killed or timed out | survived | not covered | score | score of covered |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
-    ...files.map(([file, f]) => row(`\`${file}\``, scores(f.mutants))),
+    "| file | mutants | killed or timed out | survived | not covered | score | score of covered | equivalent | score without equivalent |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...fresh.map(({ file, f, rows: r }) => row(`\`${file}\``, scores(f.mutants), equivalents(r))),
     ...kept.map((file) => rows.get(file)?.score ?? ""),
-    row("**all**", total),
+    row("**all**", total, allEquivalent),
     "",
     "| file | mutator | code | becomes | reason | status |",
     "| --- | --- | --- | --- | --- | --- |",
   ];
-  for (const [file, f] of files) {
-    for (const m of f.mutants.filter((x) => x.status === "Survived" || x.status === "NoCoverage")) {
-      const key = [`\`${file}\``, cell(m.mutatorName), code(original(f.source, m)), code(m.replacement ?? "")];
-      lines.push(`| ${key.join(" | ")} | ${reasons.get(key.join("|")) ?? UNREVIEWED} | ${m.status} |`);
-    }
-  }
-  for (const file of kept) lines.push(...(rows.get(file)?.survivors ?? []));
+  for (const { rows: r } of fresh) lines.push(...r);
+  for (const r of keptRows) lines.push(...r);
   writeFileSync(OUT, `${lines.join("\n")}\n`);
   const s = total;
   console.log(
