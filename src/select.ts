@@ -6,13 +6,11 @@ import type { ProtStream, StreamWatcher } from "./prot-stream.js";
 /** A stream's place in one group. */
 class Member implements HeapItem {
   heapIndex = -1;
-  deadline: number;
+  deadline = Infinity;
   constructor(
     readonly stream: ProtStream,
     readonly seq: number,
-  ) {
-    this.deadline = stream.nextDeadline;
-  }
+  ) {}
 }
 
 const byDeadlineThenSeq = (a: Member, b: Member): boolean => a.deadline < b.deadline || (a.deadline === b.deadline && a.seq < b.seq);
@@ -30,18 +28,18 @@ export interface ProtGroupOptions {
  *
  * The group learns from its streams when input arrives and when their next
  * deadline moves, so a select costs O(log n) per change and per wake-up,
- * not a scan of every stream. A stream that is closed leaves its groups by
- * itself; the next select of each group reports it ready once, so that the
- * loop that owns it learns (reading it returns `null` at once).
+ * not a scan of every stream. A stream that is closed stays in its groups
+ * and is ready at every select until it is deleted, as a stream whose input
+ * ended is (reading it returns `null` at once): a kept group answers as a
+ * group made afresh from the same streams would (WE-SELECT-7).
  */
 export class ProtGroup implements Iterable<ProtStream> {
   readonly #members = new Map<ProtStream, Member>();
   readonly #deadlines = new IndexedHeap<Member>(byDeadlineThenSeq);
   // Streams that became readable since the last select looked; checked, not trusted.
   readonly #candidates = new Set<Member>();
-  // Streams closed since the last select looked: reported ready once, in
-  // their place in the group's order, then gone.
-  #closed: Member[] = [];
+  // Closed members: no deadline, no watcher, ready until deleted.
+  readonly #closed = new Set<Member>();
   readonly #watcher: StreamWatcher;
   #clock: Clock | undefined;
   #seq = 0;
@@ -68,7 +66,10 @@ export class ProtGroup implements Iterable<ProtStream> {
       },
       onClosed: (s) => {
         const m = this.#members.get(s);
-        if (m !== undefined && this.delete(s)) this.#closed.push(m);
+        if (m === undefined) return;
+        this.#deadlines.delete(m);
+        this.#candidates.delete(m);
+        this.#closed.add(m);
         this.#wake();
       },
     };
@@ -87,14 +88,16 @@ export class ProtGroup implements Iterable<ProtStream> {
 
   /**
    * Adds `stream` (adding it twice does nothing).
-   * A stream that is already closed is not kept: the next select reports it
-   * ready once, as it does for a stream closed while in the group.
+   * A stream that is already closed is kept as one closed while in the
+   * group: ready at every select until deleted.
    * @throws Error when the stream runs on another clock than the group.
    */
   add(stream: ProtStream): this {
     if (this.#members.has(stream)) return this;
     if (stream.closed) {
-      if (!this.#closed.some((m) => m.stream === stream)) this.#closed.push(new Member(stream, this.#seq++));
+      const m = new Member(stream, this.#seq++);
+      this.#members.set(stream, m);
+      this.#closed.add(m);
       return this;
     }
     if (this.#clock === undefined) this.#clock = stream.clock;
@@ -114,6 +117,7 @@ export class ProtGroup implements Iterable<ProtStream> {
     const m = this.#members.get(stream);
     if (m === undefined) return false;
     this.#members.delete(stream);
+    if (this.#closed.delete(m)) return true;
     this.#deadlines.delete(m);
     this.#candidates.delete(m);
     stream.unwatch(this.#watcher);
@@ -139,10 +143,7 @@ export class ProtGroup implements Iterable<ProtStream> {
     }
     const expired = this.#deadlines.collect((m) => m.deadline <= now, []);
     for (const m of expired) if (!this.#candidates.has(m)) ready.push(m);
-    if (this.#closed.length > 0) {
-      ready.push(...this.#closed);
-      this.#closed = [];
-    }
+    for (const m of this.#closed) ready.push(m);
     return ready.sort(bySeq).map((m) => m.stream);
   }
 
@@ -191,7 +192,7 @@ export class ProtGroup implements Iterable<ProtStream> {
  * first. A stream is ready when a read on it would return without waiting
  * (input buffered, input ended, stream failed), or when its next deadline
  * (earliest event mark or read timeout mark) has come: reading it then runs
- * its due events. A stream closed while in the group is reported once.
+ * its due events. A closed stream is ready until it is deleted from the group.
  * Select itself runs no callbacks. On an empty group without a timeout it
  * returns `[]` at once.
  *

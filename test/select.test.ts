@@ -80,7 +80,7 @@ describe("select", () => {
     expect(clock.now()).toBe(20);
   });
 
-  it("reports ended and failed streams as ready, and forgets closed ones", async () => {
+  it("reports ended, failed and closed streams as ready until they are deleted", async () => {
     const clock = new VirtualClock();
     const a = new ProtStream(new ScriptedSource(clock, [], { at: 5 }), { clock, name: "ends" });
     const b = new ProtStream(new ScriptedSource(clock, [], { at: 7, error: "reset" }), { clock, name: "fails" });
@@ -92,9 +92,14 @@ describe("select", () => {
     g.delete(b);
     const pending = select(g);
     c.close();
-    expect(g.size).toBe(0);
-    expect(g.has(c)).toBe(false);
+    expect(g.size).toBe(1);
+    expect(g.has(c)).toBe(true);
     expect(names(await clock.runUntil(pending))).toEqual(["closed"]);
+    // WE-SELECT-7: a kept group answers as one made afresh, which would hold the closed stream.
+    expect(names(await select(g))).toEqual(["closed"]);
+    expect(names(await select(new ProtGroup([c])))).toEqual(["closed"]);
+    expect(g.delete(c)).toBe(true);
+    expect(g.size).toBe(0);
     expect(await select(g)).toEqual([]);
     expect(await clock.runUntil(select(g, 10))).toEqual([]);
     expect(clock.now()).toBe(17);
