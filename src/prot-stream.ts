@@ -1,7 +1,8 @@
-import { Buffer, isAscii } from "node:buffer";
+import { Buffer } from "node:buffer";
 import type { Readable } from "node:stream";
 import { systemClock, type Clock, type Timer } from "./clock.js";
 import { kindOf } from "./bytes.js";
+import { InputBuffer } from "./input-buffer.js";
 import { describe, Messages } from "./messages.js";
 import { readableSource, type ByteSink, type ByteSource, type ReadableSourceOptions } from "./source.js";
 import { checkMark, WaitEvent, WaitEventList, type WaitEventProc } from "./wait-event.js";
@@ -61,33 +62,6 @@ export interface Flushable {
   readonly fatal?: string | null;
 }
 
-/**
- * Thrown by the line readers when a line is longer than the stream's
- * `maxLine`. The first `maxLine` bytes of the line are consumed and carried
- * here; the rest of the line stays in the stream and is what the next read
- * returns, so nothing is lost and memory stays bounded. A server that reads
- * commands must not take that rest for a command (a peer could pad a
- * command to slip it past a check): call {@link ProtStream.skipLine} (or
- * {@link ProtStream.trySkipLine}) to discard it up to the end of the line.
- */
-export class LineTooLongError extends Error {
-  /** The first `limit` bytes of the line, decoded with the stream's encoding. */
-  readonly partial: string;
-  /** The stream's `maxLine`. */
-  readonly limit: number;
-  /** The stream offset (a `bytesIn` value) at which the line began. */
-  readonly offset: number;
-
-  /** @internal */
-  constructor(streamName: string, partial: string, limit: number, offset: number) {
-    super(`${streamName}: line at byte ${offset} is longer than the limit of ${limit} bytes`);
-    this.name = "LineTooLongError";
-    this.partial = partial;
-    this.limit = limit;
-    this.offset = offset;
-  }
-}
-
 /** Options of {@link ProtStream}; `B` is the type of `blockingOnly`. */
 export interface ProtStreamOptions<B extends boolean = boolean> {
   /** The clock that marks and timeouts are measured on. Default {@link systemClock}. */
@@ -128,13 +102,7 @@ export interface StreamWatcher {
   onClosed(stream: ProtStream): void;
 }
 
-const EMPTY = Buffer.alloc(0);
 const RESOLVED = Promise.resolve();
-const LF = 10;
-const CR = 13;
-/** Chunks shorter than this are copied as they arrive behind unread input; longer ones are queued as they came. */
-const SMALL = 1024;
-
 /** How a turn of a wait ended. */
 const enum Outcome {
   /** Input arrived. */
@@ -160,64 +128,6 @@ const enum Op {
 }
 
 type Settle = (value: unknown) => void;
-
-/** Decodes `buf[start, end)`. */
-type Decoder = (buf: Buffer, start: number, end: number) => string;
-
-interface SliceMethods {
-  latin1Slice(start: number, end: number): string;
-  utf8Slice(start: number, end: number): string;
-  asciiSlice(start: number, end: number): string;
-}
-
-/** Whether a decoded string has one character per byte: always, for ASCII input only, or never. */
-const enum Bytewise {
-  Always,
-  IfAscii,
-  Never,
-}
-
-/** How a stream decodes: the decoder, and whether #textOf may slice lines from one decoded chunk. */
-interface Decoding {
-  decode: Decoder;
-  bytewise: Bytewise;
-}
-
-const latin1: Decoder = (buf, start, end) => (buf as unknown as SliceMethods).latin1Slice(start, end);
-const utf8: Decoder = (buf, start, end) => (buf as unknown as SliceMethods).utf8Slice(start, end);
-const ascii: Decoder = (buf, start, end) => (buf as unknown as SliceMethods).asciiSlice(start, end);
-
-/**
- * The decoding of `encoding`, shared by all streams.
- * `toString(encoding, start, end)` looks the encoding up and wraps the slice
- * on every call, a quarter of the time of a line read in profiles; Buffer's
- * own per-encoding slice methods skip that, and a direct call of one (not
- * through `Function.prototype.call`) is what the JIT inlines. They are not
- * part of Node's documented API, so each is used only where it exists, and
- * only with them are lines sliced from a decoded chunk (the same slice
- * method decodes both, so both paths give the same strings).
- */
-function decodingOf(encoding: BufferEncoding): Decoding {
-  const has = (name: keyof SliceMethods): boolean => typeof (Buffer.prototype as unknown as Partial<SliceMethods>)[name] === "function";
-  if ((encoding === "latin1" || encoding === "binary") && has("latin1Slice")) return { decode: latin1, bytewise: Bytewise.Always };
-  if ((encoding === "utf8" || encoding === "utf-8") && has("utf8Slice")) return { decode: utf8, bytewise: Bytewise.IfAscii };
-  if (encoding === "ascii" && has("asciiSlice")) return { decode: ascii, bytewise: Bytewise.IfAscii };
-  return { decode: (buf, start, end) => buf.toString(encoding, start, end), bytewise: Bytewise.Never };
-}
-
-/**
- * The class of the views tryReadLineBytes hands out: a Buffer in all but
- * the constructor that made it (its prototype's prototype is
- * Buffer.prototype, and `constructor` is Buffer's). `Buffer.from(memory,
- * offset, length)` makes the same view after checks that cost more than the
- * view itself, as much as a line read's whole work in profiles.
- */
-class ByteView extends Uint8Array {}
-Object.setPrototypeOf(ByteView.prototype, Buffer.prototype as Uint8Array);
-Reflect.deleteProperty(ByteView.prototype, "constructor");
-
-/** See ProtStream's #textOf. */
-const NO_TEXT = "\u0000no text";
 
 function isByteSource(x: Readable | ByteSource): x is ByteSource {
   return typeof (x as ByteSource).attach === "function";
@@ -268,43 +178,7 @@ export class ProtStream<out B extends boolean = boolean> {
 
   #source: ByteSource;
   readonly #events: WaitEventList;
-  readonly #decode: Decoder;
-  // Unread input is #buf[#pos, #end), then the chunks of #queue in order.
-  // #buf is a chunk adopted as it came (#end is its length) or, once a line
-  // ran past its end, a buffer of ours holding the rest of that line and the
-  // head of the next chunk up to its first LF (#joinHead), with room after
-  // #end, so a line arriving in many small chunks is copied a bounded number
-  // of times rather than once per chunk, and a line split across two large
-  // chunks costs a copy of that line, not of the chunk. Bytes before #end
-  // are never written again (views of them may be out); a LF at #buf[#end]
-  // stops line searches there. #queue holds chunks only while #buf has
-  // unread bytes: a chunk arriving to an empty #buf is adopted. Chunks under
-  // SMALL bytes are copied on arrival instead, so that a peer sending a byte
-  // at a time fills buffers, not a queue of a Buffer object per byte: into
-  // #buf, or into #tail, a buffer of ours whose start the last queued chunk
-  // is a view of.
-  #buf: Buffer = EMPTY;
-  // #buf's memory, once tryReadLineBytes asked: Buffer's getter of it is a
-  // native call, too slow to make per line.
-  #bufMemory: ArrayBuffer | null = null;
-  #pos = 0;
-  #end = 0;
-  #own = false;
-  #queue: Buffer[] | null = null;
-  // Bytes in #queue.
-  #queued = 0;
-  #tail: Buffer | null = null;
-  // #buf[#textBase, #end) decoded by #textOf, NO_TEXT when it would not do,
-  // null until asked; reset whenever those bytes change.
-  #text: string | null = null;
-  #textBase = 0;
-  readonly #bytewise: Bytewise;
-  // Index in #buf from which no LF has been seen yet, so a long line is scanned once.
-  #scan = 0;
-  // Set by #findLine: the end of the found line's content, and the start of the next line.
-  #lineEnd = 0;
-  #lineNext = 0;
-  #bytesIn = 0;
+  readonly #input: InputBuffer;
   #arrivals = 0;
   #paused = false;
   #ended = false;
@@ -352,11 +226,11 @@ export class ProtStream<out B extends boolean = boolean> {
     this.maxLine = positiveInt(options.maxLine ?? 65536, "maxLine");
     this.encoding = options.encoding ?? "utf8";
     if (!Buffer.isEncoding(this.encoding)) throw new RangeError(`ProtStream: unknown encoding ${String(this.encoding)}`);
-    ({ decode: this.#decode, bytewise: this.#bytewise } = decodingOf(this.encoding));
     this.highWaterMark = positiveInt(options.highWaterMark ?? 65536, "highWaterMark");
     this.#nonBlocking = options.nonBlocking ?? false;
     this.#blockingOnly = options.blockingOnly ?? false;
     if (this.#blockingOnly && this.#nonBlocking) throw new RangeError("ProtStream: nonBlocking and blockingOnly cannot both be true");
+    this.#input = new InputBuffer(this);
     this.#events = new WaitEventList(this);
     this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
@@ -413,12 +287,12 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** Bytes consumed by reads so far. */
   get bytesIn(): number {
-    return this.#bytesIn;
+    return this.#input.bytesIn;
   }
 
   /** Bytes buffered and not yet read. */
   get buffered(): number {
-    return this.#end - this.#pos + this.#queued;
+    return this.#input.buffered;
   }
 
   /**
@@ -426,7 +300,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * input has ended, or the stream has failed or closed. What select reports.
    */
   get readable(): boolean {
-    return this.#pos < this.#end || this.#over;
+    return this.#input.contiguous > 0 || this.#over;
   }
 
   // ---- settings -----------------------------------------------------------
@@ -592,52 +466,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * @throws LineTooLongError when the line is longer than `maxLine`.
    */
   tryReadLine(): string | undefined {
-    // The common case: the line is in the decoded text already, and the
-    // string search (no native call per line) finds its end.
-    const text = this.#text;
-    if (text !== null && text !== NO_TEXT) {
-      const base = this.#textBase;
-      const pos = this.#pos;
-      const from = pos - base;
-      const nl = text.indexOf("\n", from);
-      if (nl !== -1) {
-        const end = nl > from && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
-        if (end - from <= this.maxLine) {
-          const line = text.slice(from, end);
-          const next = base + nl + 1;
-          if (next < this.#end) {
-            this.#bytesIn += next - pos;
-            this.#pos = next;
-            if (this.#scan < next) this.#scan = next;
-          } else this.#consume(next);
-          return line;
-        }
-      }
-    }
-    if (!this.#findLine()) return undefined;
-    const pos = this.#pos;
-    const end = this.#lineEnd;
-    const decoded = this.#text ?? this.#textOf(pos, end);
-    const line = decoded === NO_TEXT ? this.#decode(this.#buf, pos, end) : decoded.slice(pos - this.#textBase, end - this.#textBase);
-    this.#consume(this.#lineNext);
-    return line;
-  }
-
-  /**
-   * The unread bytes as one string whose characters are the bytes, when the
-   * encoding makes that true (latin1; utf8 and ascii for ASCII input):
-   * decoding a chunk once and slicing each line from it spares a native
-   * call per line. NO_TEXT when the encoding or the input rules it out, or
-   * when the line is most of what is unread and decoding it alone is as good.
-   */
-  #textOf(pos: number, lineEnd: number): string {
-    const end = this.#end;
-    if (this.#bytewise === Bytewise.Never) return (this.#text = NO_TEXT);
-    // Not worth it for this line, but maybe for the next: decide again then.
-    if (end - pos < 2 * (lineEnd - pos)) return NO_TEXT;
-    if (this.#bytewise === Bytewise.IfAscii && !isAscii(this.#buf.subarray(pos, end))) return (this.#text = NO_TEXT);
-    this.#textBase = pos;
-    return (this.#text = latin1(this.#buf, pos, end));
+    return this.#input.readLine();
   }
 
   /**
@@ -650,117 +479,17 @@ export class ProtStream<out B extends boolean = boolean> {
    * @throws LineTooLongError when the line is longer than `maxLine`.
    */
   tryReadLineBytes(): Buffer | undefined {
-    if (!this.#findLine()) return undefined;
-    const buf = this.#buf;
-    const view = new ByteView((this.#bufMemory ??= buf.buffer as ArrayBuffer), buf.byteOffset + this.#pos, this.#lineEnd - this.#pos);
-    this.#consume(this.#lineNext);
-    return view as unknown as Buffer;
-  }
-
-  /**
-   * Finds the next whole line in the buffer: sets where its content ends and
-   * where the line after it begins. False when no whole line is buffered.
-   */
-  #findLine(): boolean {
-    for (;;) {
-      const buf = this.#buf;
-      const start = this.#pos;
-      const len = this.#end;
-      if (start >= len) return false;
-      const nl = buf.indexOf(LF, this.#scan);
-      if (nl !== -1 && nl < len) {
-        const content = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
-        if (content - start > this.maxLine) throw this.#lineTooLong();
-        this.#lineEnd = content;
-        this.#lineNext = nl + 1;
-        return true;
-      }
-      this.#scan = len;
-      // Without a LF yet: too long once the bytes that cannot be a CR of a CRLF exceed the limit.
-      const known = buf[len - 1] === CR ? len - 1 - start : len - start;
-      if (known > this.maxLine) throw this.#lineTooLong();
-      if (this.#queued === 0) {
-        if (this.#ended && this.#error === null) {
-          this.#lineEnd = len;
-          this.#lineNext = len;
-          return true;
-        }
-        return false;
-      }
-      this.#joinHead();
-    }
-  }
-
-  /**
-   * Appends to the unread bytes the head of the first queued chunk, up to
-   * and including its first LF (all of it when it has none), and leaves the
-   * rest of it queued.
-   */
-  #joinHead(): void {
-    const queue = this.#queue as Buffer[];
-    const next = queue[0] as Buffer;
-    const nl = next.indexOf(LF);
-    const take = nl === -1 ? next.length : nl + 1;
-    this.#append(next, take);
-    if (take === next.length) queue.shift();
-    else queue[0] = next.subarray(take);
-    this.#queued -= take;
-  }
-
-  /** Appends `bytes[0, take)` to the unread bytes of #buf. */
-  #append(bytes: Buffer, take: number): void {
-    const buf = this.#buf;
-    const end = this.#end;
-    this.#text = null;
-    if (this.#own && end + take <= buf.length) {
-      bytes.copy(buf, end, 0, take);
-      this.#end = end + take;
-    } else {
-      // Room in proportion to what is unread: a line that keeps growing
-      // doubles its buffer, so each byte is copied O(1) times on average.
-      const pos = this.#pos;
-      const rest = end - pos;
-      const size = Math.max(rest + take, 2 * rest);
-      const nb = Buffer.allocUnsafe(size);
-      buf.copy(nb, 0, pos, end);
-      bytes.copy(nb, rest, 0, take);
-      this.#scan -= pos;
-      this.#setBuf(nb);
-      this.#pos = 0;
-      this.#end = rest + take;
-      this.#own = true;
-    }
-    if (this.#end < this.#buf.length) this.#buf[this.#end] = LF;
-  }
-
-  /** Appends a small chunk to the last queued one, in #tail. */
-  #appendQueued(chunk: Buffer): void {
-    const queue = this.#queue as Buffer[];
-    const last = queue[queue.length - 1] as Buffer;
-    const len = last.length;
-    const n = chunk.length;
-    let tail = this.#tail;
-    if (tail === null || last.buffer !== tail.buffer || last.byteOffset !== tail.byteOffset || len + n > tail.length) {
-      tail = Buffer.allocUnsafe(Math.max(len + n, 2 * len));
-      last.copy(tail, 0);
-      this.#tail = tail;
-    }
-    chunk.copy(tail, len);
-    queue[queue.length - 1] = tail.subarray(0, len + n);
+    return this.#input.readLineBytes();
   }
 
   /** Returns the next byte (0-255) if one is buffered, else -1. Never waits. */
   tryGetc(): number {
-    const pos = this.#pos;
-    if (pos >= this.#end) return -1;
-    const c = this.#buf[pos] as number;
-    this.#consume(pos + 1);
-    return c;
+    return this.#input.getc();
   }
 
   /** Returns the next byte without consuming it, or -1 if none is buffered. */
   tryPeek(): number {
-    return this.#pos < this.#end ? (this.#buf[this.#pos] as number) : -1;
+    return this.#input.peek();
   }
 
   /**
@@ -770,18 +499,7 @@ export class ProtStream<out B extends boolean = boolean> {
    */
   tryRead(n: number): Buffer | undefined {
     positiveInt(n, "read: n");
-    const avail = this.buffered;
-    if (avail === 0) return undefined;
-    const k = n < avail ? n : avail;
-    const out = Buffer.allocUnsafe(k);
-    for (let got = 0; got < k;) {
-      const pos = this.#pos;
-      const take = Math.min(k - got, this.#end - pos);
-      this.#buf.copy(out, got, pos, pos + take);
-      got += take;
-      this.#consume(pos + take);
-    }
-    return out;
+    return this.#input.read(n);
   }
 
   /**
@@ -797,24 +515,7 @@ export class ProtStream<out B extends boolean = boolean> {
       throw new RangeError(`${this.name}.ungetc: byte must be an integer 0-255, got ${byte}`);
     }
     if (this.#closed) throw new Error(`${this.name}.ungetc: the stream is closed`);
-    // The byte just read is still there: step back over it. Anything else
-    // goes in front in a new buffer, as the old one may be out as a view.
-    if (this.#pos > 0 && this.#buf[this.#pos - 1] === byte) {
-      this.#pos--;
-      if (this.#pos < this.#textBase) this.#text = null;
-    } else {
-      this.#text = null;
-      const unread = this.#end - this.#pos;
-      const nb = Buffer.allocUnsafe(unread + 1);
-      nb[0] = byte;
-      this.#buf.copy(nb, 1, this.#pos, this.#end);
-      this.#setBuf(nb);
-      this.#pos = 0;
-      this.#end = nb.length;
-      this.#own = true;
-    }
-    this.#scan = this.#pos;
-    if (this.#bytesIn > 0) this.#bytesIn--;
+    this.#input.ungetc(byte);
     this.#arrivals++;
     this.#notifyReadable();
     this.#wake();
@@ -827,17 +528,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * buffered was discarded and the line goes on. Never waits.
    */
   trySkipLine(): boolean {
-    // Chunk by chunk: consuming the whole buffer brings the next queued chunk in.
-    while (this.#pos < this.#end) {
-      const end = this.#end;
-      const nl = this.#buf.indexOf(LF, this.#pos);
-      if (nl !== -1 && nl < end) {
-        this.#consume(nl + 1);
-        return true;
-      }
-      this.#consume(end);
-    }
-    return false;
+    return this.#input.skipLine();
   }
 
   // ---- reads that wait ----------------------------------------------------
@@ -937,7 +628,8 @@ export class ProtStream<out B extends boolean = boolean> {
     };
     if (this.#over) refuse(`the stream is over (${this.error ?? "input ended"})`);
     if (this.#waiting) refuse("a read is waiting");
-    if (this.#end > this.#pos) refuse(`${this.#end - this.#pos} bytes of input are buffered from the old source`);
+    const buffered = this.#input.contiguous;
+    if (buffered > 0) refuse(`${buffered} bytes of input are buffered from the old source`);
     this.#source.close();
     this.#paused = false;
     this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
@@ -979,7 +671,7 @@ export class ProtStream<out B extends boolean = boolean> {
     this.#readCallback = null;
     this.#readCallbackRock = undefined;
     this.#flushOnRead = null;
-    this.#drop();
+    this.#input.drop();
     this.#source.close();
     this.#wake();
     const watchers = this.#watchers;
@@ -999,6 +691,11 @@ export class ProtStream<out B extends boolean = boolean> {
     if (i >= 0) (ws as StreamWatcher[]).splice(i, 1);
   }
 
+  /** @internal Called by the input buffer when everything buffered has been read. */
+  inputDrained(): void {
+    if (this.#paused) this.#resume();
+  }
+
   /** @internal Called by the event list when its earliest mark changed. */
   earliestMarkChanged(): void {
     this.#deadlineChanged();
@@ -1011,75 +708,15 @@ export class ProtStream<out B extends boolean = boolean> {
     return this.#error !== null || this.#ended;
   }
 
-  #consume(to: number): void {
-    this.#bytesIn += to - this.#pos;
-    if (to >= this.#end) {
-      // Once read, the buffer gives way to the next chunk as it came.
-      const next = this.#queued > 0 ? (this.#queue as Buffer[]).shift() : undefined;
-      if (next !== undefined) {
-        this.#queued -= next.length;
-        if (this.#queued === 0) this.#tail = null;
-        this.#adopt(next);
-      } else {
-        this.#drop();
-        if (this.#paused) this.#resume();
-      }
-    } else {
-      this.#pos = to;
-      if (this.#scan < to) this.#scan = to;
-    }
-  }
-
-  #lineTooLong(): LineTooLongError {
-    const start = this.#pos;
-    const offset = this.#bytesIn;
-    const partial = this.#buf.toString(this.encoding, start, start + this.maxLine);
-    this.#consume(start + this.maxLine);
-    return new LineTooLongError(this.name, partial, this.maxLine, offset);
-  }
-
   #ending(): null {
     if (this.#error === null) this.#eof = true;
     return null;
   }
 
-  /** Forgets the buffered input: nothing is unread. */
-  #drop(): void {
-    this.#adopt(EMPTY);
-    if (this.#queued > 0) {
-      (this.#queue as Buffer[]).length = 0;
-      this.#queued = 0;
-      this.#tail = null;
-    }
-  }
-
-  #setBuf(buf: Buffer): void {
-    this.#buf = buf;
-    this.#bufMemory = null;
-  }
-
-  /** Makes `chunk`, as it came, the buffer. */
-  #adopt(chunk: Buffer): void {
-    this.#text = null;
-    this.#setBuf(chunk);
-    this.#pos = 0;
-    this.#end = chunk.length;
-    this.#scan = 0;
-    this.#own = false;
-  }
-
   #push(chunk: Buffer): void {
     const n = chunk.length;
     if (this.#over || n === 0) return;
-    if (this.#pos >= this.#end) this.#adopt(chunk);
-    else if (this.#queued === 0 && (n < SMALL || (this.#own && this.#end + n <= this.#buf.length))) this.#append(chunk, n);
-    else {
-      if (n < SMALL) this.#appendQueued(chunk);
-      // Kept as it came: a line running into it is joined with its head
-      // only when a read gets there (#joinHead).
-      else (this.#queue ??= []).push(chunk);
-      this.#queued += n;
-    }
+    this.#input.push(chunk);
     this.#arrivals++;
     if (this.#readTimeout > 0) this.#timeoutMark = this.clock.now() + this.#readTimeout;
     if (!this.#paused && this.buffered > this.highWaterMark) {
@@ -1094,6 +731,7 @@ export class ProtStream<out B extends boolean = boolean> {
   #inputEnded(): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#input.lastLineWhole = this.#error === null;
     this.#notifyReadable();
     this.#wake();
   }
@@ -1107,13 +745,14 @@ export class ProtStream<out B extends boolean = boolean> {
   /** The stream itself failed (timeout, callback): it is over, buffered bytes included. */
   #failStream(message: string, cause?: unknown): void {
     if (this.#error !== null) return;
-    this.#drop();
+    this.#input.drop();
     this.#fail(message, cause);
   }
 
   #fail(message: string, cause?: unknown): void {
     if (this.#error !== null) return;
     this.#error = message;
+    this.#input.lastLineWhole = false;
     this.#cause = cause;
     this.#notifyReadable();
     this.#wake();
@@ -1199,7 +838,7 @@ export class ProtStream<out B extends boolean = boolean> {
       case Op.Skip:
         return this.trySkipLine() ? true : undefined;
       case Op.Exact:
-        return this.#end - this.#pos >= n ? this.tryRead(n) : undefined;
+        return this.#input.contiguous >= n ? this.tryRead(n) : undefined;
     }
   }
 
