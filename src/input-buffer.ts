@@ -164,46 +164,60 @@ export class InputBuffer {
 
   /**
    * Finds the next whole line: sets where its content ends and where the
-   * line after it begins. False when no whole line is buffered. Within a
-   * chunk already decoded to one character per byte, the string is searched
-   * (no native call per line); otherwise the bytes.
+   * line after it begins. False when no whole line is buffered. The one
+   * way lines are found, for both line readers; the search within #buf is
+   * kept small enough for the JIT to inline, and what a line running past
+   * #buf needs is apart, in #findLineAcross.
    */
   #findLine(): boolean {
-    const max = this.#owner.maxLine;
+    if (this.#pos >= this.#end) return false;
+    const nl = this.#lineFeed();
+    return nl === -1 ? this.#findLineAcross() : this.#lineBefore(nl);
+  }
+
+  /**
+   * The index in #buf of the next LF before #end, or -1. Within a chunk
+   * already decoded to one character per byte the string is searched, which
+   * costs no native call per line; otherwise the bytes.
+   */
+  #lineFeed(): number {
+    const text = this.#text;
+    if (text !== null && text !== NO_TEXT) {
+      const nl = text.indexOf("\n", this.#pos - this.#textBase);
+      return nl === -1 ? -1 : nl + this.#textBase;
+    }
+    const nl = this.#buf.indexOf(LF, this.#scan);
+    return nl < this.#end ? nl : -1;
+  }
+
+  /** Takes the line that the LF at `nl` ends. */
+  #lineBefore(nl: number): true {
+    const start = this.#pos;
+    const content = nl > start && this.#buf[nl - 1] === CR ? nl - 1 : nl;
+    if (content - start > this.#owner.maxLine) throw this.#lineTooLong();
+    this.#lineEnd = content;
+    this.#lineNext = nl + 1;
+    return true;
+  }
+
+  /** #findLine when #buf holds no LF: joins queued input until a line is whole, or finds none. */
+  #findLineAcross(): boolean {
     for (;;) {
-      const buf = this.#buf;
       const start = this.#pos;
       const len = this.#end;
-      if (start >= len) return false;
-      const text = this.#text;
-      let nl: number;
-      if (text !== null && text !== NO_TEXT) {
-        nl = text.indexOf("\n", start - this.#textBase);
-        if (nl !== -1) nl += this.#textBase;
-      } else {
-        nl = buf.indexOf(LF, this.#scan);
-        if (nl >= len) nl = -1;
-      }
-      if (nl !== -1) {
-        const content = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
-        if (content - start > max) throw this.#lineTooLong();
-        this.#lineEnd = content;
-        this.#lineNext = nl + 1;
-        return true;
-      }
       this.#scan = len;
       // Without a LF yet: too long once the bytes that cannot be a CR of a CRLF exceed the limit.
-      const known = buf[len - 1] === CR ? len - 1 - start : len - start;
-      if (known > max) throw this.#lineTooLong();
+      const known = this.#buf[len - 1] === CR ? len - 1 - start : len - start;
+      if (known > this.#owner.maxLine) throw this.#lineTooLong();
       if (this.#queued === 0) {
-        if (this.lastLineWhole) {
-          this.#lineEnd = len;
-          this.#lineNext = len;
-          return true;
-        }
-        return false;
+        if (!this.lastLineWhole) return false;
+        this.#lineEnd = len;
+        this.#lineNext = len;
+        return true;
       }
       this.#joinHead();
+      const nl = this.#lineFeed();
+      if (nl !== -1) return this.#lineBefore(nl);
     }
   }
 

@@ -1,41 +1,13 @@
 import { Buffer } from "node:buffer";
 import type { Readable } from "node:stream";
-import { systemClock, type Clock, type Timer } from "./clock.js";
+import { systemClock, type Clock } from "./clock.js";
 import { kindOf } from "./bytes.js";
 import { InputBuffer } from "./input-buffer.js";
 import { describe, Messages } from "./messages.js";
+import { Op, ReadWait, type Flushable, type WaitHost } from "./read-wait.js";
 import { readableSource, type ByteSink, type ByteSource, type ReadableSourceOptions } from "./source.js";
-import { checkMark, WaitEvent, WaitEventList, type WaitEventProc } from "./wait-event.js";
-
-/**
- * What a read in non-blocking mode returns when it would have had to wait.
- * Distinct from `null`, which means the input ended or failed.
- */
-export const WOULD_BLOCK: unique symbol = Symbol("prot-events.WOULD_BLOCK");
-
-/** The type of {@link WOULD_BLOCK}. */
-export type WouldBlock = typeof WOULD_BLOCK;
-
-/**
- * The result of a read: the data, `null` when the input ended or failed
- * (see {@link ProtStream.error}), or {@link WOULD_BLOCK} in non-blocking
- * mode. On a stream made with `blockingOnly: true` (`B` is `true`), which
- * can never be non-blocking, the type has no {@link WOULD_BLOCK}: a
- * `string | null` annotation on `await s.readLine()` type-checks.
- */
-export type ReadResult<T, B extends boolean = boolean> = B extends true ? T | null : T | null | WouldBlock;
-
-/** Options of the reads that wait ({@link ProtStream.readLine} and the others). */
-export interface ReadOptions {
-  /**
-   * Cancels the read if it is still waiting when the signal aborts: it
-   * rejects with the signal's reason, having consumed nothing; buffered
-   * input, events, timeouts and the stream itself are left as they were,
-   * so a new read may start at once. A signal aborted already rejects the
-   * read before it looks at the buffer.
-   */
-  signal?: AbortSignal;
-}
+import { positiveInt, WOULD_BLOCK, type ProtStreamOptions, type ReadOptions, type ReadResult } from "./stream-options.js";
+import { checkMark, WaitEventList, type ListedEvent } from "./wait-event.js";
 
 /**
  * Called once, the next time a stream is about to wait for input; see
@@ -44,48 +16,79 @@ export interface ReadOptions {
 export type ReadCallback<R = unknown> = (stream: ProtStream, rock: R) => void;
 
 /**
- * Something that can be flushed before a stream waits; a {@link ProtWriter}.
- * See {@link ProtStream.setFlushOnRead}.
+ * A wait-event callback. It runs while `stream` waits for input, once the
+ * clock has reached `event.mark`.
+ *
+ * It returns `event` to keep the event (after setting a new `event.mark` to
+ * run again later), or `null` once it has removed the event with
+ * {@link ProtStream.removeWaitEvent}. A stream takes `null` at its word: an
+ * event whose callback returns `null` (or, from JavaScript, `undefined`) is
+ * removed even if the callback forgot to remove it, so it can never fire
+ * again. Any other return value (a stray number, the Promise of an `async`
+ * function) fails the stream as a throw does, with a message naming what
+ * was returned; a Promise's rejection is caught, never left unhandled. A
+ * callback runs synchronously: start asynchronous work from it, but return
+ * the event or `null`.
+ *
+ * A callback may remove or reschedule any event of the stream, and add new
+ * ones; an event removed during a pass does not run later in it, and events
+ * added during a pass first run at the next pass. If the callback throws, the
+ * event is removed and the stream fails: the read in progress and every later
+ * read return `null`, {@link ProtStream.error} is
+ * `"wait event callback failed: <message>"` and
+ * {@link ProtStream.errorCause} is what was thrown.
  */
-export interface Flushable {
-  /** Bytes written but not yet handed on. */
-  readonly buffered: number;
-  /** Hands the buffered bytes on. */
-  flush(): Promise<void>;
-  /**
-   * True while too much output waits for the peer: the waiting read holds
-   * (reads no input, its read timeout still counting) until `flush()`
-   * resolves. See {@link ProtWriter.blocked}.
-   */
-  readonly blocked?: boolean;
-  /** Set when the output failed for good (see {@link ProtWriter.fatal}): the stream fails with it. */
-  readonly fatal?: string | null;
-}
+export type WaitEventProc<R = unknown> = (stream: ProtStream, event: WaitEvent<R>, rock: R) => WaitEvent<R> | null;
 
-/** Options of {@link ProtStream}; `B` is the type of `blockingOnly`. */
-export interface ProtStreamOptions<B extends boolean = boolean> {
-  /** The clock that marks and timeouts are measured on. Default {@link systemClock}. */
-  clock?: Clock;
-  /** A name used in error messages. Default `"ProtStream"`. */
-  name?: string;
-  /** Longest line the line readers return, in bytes, terminator excluded. Default 65,536. */
-  maxLine?: number;
-  /** How lines and strings are decoded. Default `"utf8"`; `"latin1"` maps bytes one to one. */
-  encoding?: BufferEncoding;
-  /** Buffered bytes above which the source is paused. Default 65,536. */
-  highWaterMark?: number;
-  /** Read timeout in clock ticks, as {@link ProtStream.setTimeout}. Default 0 (none). */
-  timeout?: number;
-  /** Start in non-blocking mode. Default `false`. */
-  nonBlocking?: boolean;
+/**
+ * The handle of an event hung on a stream by {@link ProtStream.addWaitEvent}.
+ *
+ * `mark`, `proc` and `rock` may be changed at any time, also from inside any
+ * callback of the stream; a new `mark` takes effect at once, also for a read
+ * that is already waiting. The stream never examines or releases `rock`:
+ * what it refers to belongs to the application.
+ */
+export class WaitEvent<R = unknown> implements ListedEvent {
+  /** @internal */
+  heapIndex = -1;
+  /** @internal */
+  list: WaitEventList | null;
+  /** @internal */
+  readonly seq: number;
+  #mark: number;
+  /** The callback; see {@link WaitEventProc}. */
+  proc: WaitEventProc<R>;
+  /** The application's value, passed to every call of `proc`. */
+  rock: R;
+
+  /** @internal */
+  constructor(list: WaitEventList, seq: number, mark: number, proc: WaitEventProc<R>, rock: R) {
+    this.list = list;
+    this.seq = seq;
+    this.#mark = mark;
+    this.proc = proc;
+    this.rock = rock;
+  }
+
   /**
-   * The stream is never switched to non-blocking mode (setting
-   * {@link ProtStream.nonBlocking} throws), so its reads are typed without
-   * {@link WOULD_BLOCK}. Default `false`; {@link protSocket} sets it.
+   * The absolute clock time at which the event becomes due (not an
+   * interval). Set it to reschedule.
    */
-  blockingOnly?: B;
-  /** For a Node `Readable`: destroy it on {@link ProtStream.close}. Default `true`. */
-  destroyOnClose?: boolean;
+  get mark(): number {
+    return this.#mark;
+  }
+
+  set mark(mark: number) {
+    checkMark(mark, "WaitEvent.mark");
+    this.#mark = mark;
+    this.list?.markChanged(this);
+  }
+
+  /** The stream the event is on, or `null` once it has been removed. */
+  get stream(): ProtStream | null {
+    // Only a stream makes event lists.
+    return this.list === null ? null : (this.list.owner as ProtStream);
+  }
 }
 
 /**
@@ -101,33 +104,6 @@ export interface StreamWatcher {
   /** The stream was closed. */
   onClosed(stream: ProtStream): void;
 }
-
-const RESOLVED = Promise.resolve();
-/** How a turn of a wait ended. */
-const enum Outcome {
-  /** Input arrived. */
-  Data,
-  /** The input ended, or the stream failed or was closed. */
-  End,
-  /** Non-blocking: the read would have had to wait. */
-  Block,
-  /** Nothing to settle now: the stream sleeps, or the read was rejected already. */
-  Pending,
-}
-
-/** The read waiting on a stream: what it returns once enough is buffered. */
-const enum Op {
-  Line,
-  LineBytes,
-  Getc,
-  Peek,
-  Read,
-  Fill,
-  Skip,
-  Exact,
-}
-
-type Settle = (value: unknown) => void;
 
 function isByteSource(x: Readable | ByteSource): x is ByteSource {
   return typeof (x as ByteSource).attach === "function";
@@ -177,8 +153,8 @@ export class ProtStream<out B extends boolean = boolean> {
   readonly highWaterMark: number;
 
   #source: ByteSource;
-  readonly #events: WaitEventList;
   readonly #input: InputBuffer;
+  readonly #wait: ReadWait;
   #arrivals = 0;
   #paused = false;
   #ended = false;
@@ -186,32 +162,9 @@ export class ProtStream<out B extends boolean = boolean> {
   #closed = false;
   #error: string | null = null;
   #cause: unknown = undefined;
-  #readTimeout = 0;
-  #timeoutMark = Infinity;
-  #nonBlocking: boolean;
   readonly #blockingOnly: boolean;
-  // Counts the reads that waited, so a late abort knows whether its read is still the one waiting.
-  #waits = 0;
-  #unlisten: (() => void) | null = null;
   #readCallback: ReadCallback<unknown> | null = null;
   #readCallbackRock: unknown = undefined;
-  #flushOnRead: Flushable | null = null;
-  // The waiting read holds: the paired writer is blocked, so input that
-  // arrives does not end the wait and the source stays paused.
-  #holding = false;
-  #deadline = Infinity;
-  // The waiting read, if any: one promise and these fields, no async frames,
-  // so a connection idle in a read holds little more than the promise.
-  #waiting = false;
-  #sleeping = false;
-  #woken = false;
-  #op: Op = Op.Line;
-  #opSize = 0;
-  #arrivalsAtWait = 0;
-  #resolve: Settle | null = null;
-  #reject: Settle | null = null;
-  // Made on the first sleep, then moved by #arm (cancelled, not dropped, on waking).
-  #timer: Timer | null = null;
   #watchers: StreamWatcher[] | null = null;
 
   /**
@@ -227,18 +180,20 @@ export class ProtStream<out B extends boolean = boolean> {
     this.encoding = options.encoding ?? "utf8";
     if (!Buffer.isEncoding(this.encoding)) throw new RangeError(`ProtStream: unknown encoding ${String(this.encoding)}`);
     this.highWaterMark = positiveInt(options.highWaterMark ?? 65536, "highWaterMark");
-    this.#nonBlocking = options.nonBlocking ?? false;
+    const nonBlocking = options.nonBlocking ?? false;
     this.#blockingOnly = options.blockingOnly ?? false;
-    if (this.#blockingOnly && this.#nonBlocking) throw new RangeError("ProtStream: nonBlocking and blockingOnly cannot both be true");
+    if (this.#blockingOnly && nonBlocking) throw new RangeError("ProtStream: nonBlocking and blockingOnly cannot both be true");
     this.#input = new InputBuffer(this);
-    this.#events = new WaitEventList(this);
+    const inner = new ProtStream.#Inner(this);
+    this.#wait = new ReadWait(inner, new WaitEventList(this), nonBlocking);
     this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
-    this.#source.attach(new ProtStream.#Sink(this));
+    this.#source.attach(inner);
   }
 
-  // One small object per stream rather than a closure per method.
-  static readonly #Sink = class implements ByteSink {
+  // One small object per stream rather than a closure per method: what the
+  // source and the wait call back, with the stream's private state in reach.
+  static readonly #Inner = class implements ByteSink, WaitHost {
     readonly #stream: ProtStream;
     constructor(stream: ProtStream) {
       this.#stream = stream;
@@ -251,6 +206,47 @@ export class ProtStream<out B extends boolean = boolean> {
     }
     fail(message: string, cause?: unknown): void {
       this.#stream.#sourceFailed(message, cause);
+    }
+    get clock(): Clock {
+      return this.#stream.clock;
+    }
+    get name(): string {
+      return this.#stream.name;
+    }
+    get arrivals(): number {
+      return this.#stream.#arrivals;
+    }
+    get over(): boolean {
+      return this.#stream.#over;
+    }
+    get failed(): boolean {
+      return this.#stream.#error !== null;
+    }
+    tryOp(op: Op, n: number): unknown {
+      return this.#stream.#try(op, n);
+    }
+    ending(): null {
+      return this.#stream.#ending();
+    }
+    failStream(message: string, cause?: unknown): void {
+      this.#stream.#failStream(message, cause);
+    }
+    pauseSource(paused: boolean): void {
+      const s = this.#stream;
+      if (paused === s.#paused) return;
+      if (paused) {
+        s.#paused = true;
+        s.#source.pause();
+      } else s.#resume();
+    }
+    runReadCallback(): void {
+      this.#stream.#runReadCallback();
+    }
+    fire(ev: ListedEvent, now: number): boolean {
+      return this.#stream.#fire(ev as WaitEvent, now);
+    }
+    deadlineChanged(): void {
+      this.#stream.#notifyDeadline();
     }
   };
 
@@ -307,7 +303,7 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** The read timeout in ticks; 0 means none. */
   get readTimeout(): number {
-    return this.#readTimeout;
+    return this.#wait.readTimeout;
   }
 
   /**
@@ -316,7 +312,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * `now + readTimeout`.
    */
   get timeoutMark(): number {
-    return this.#timeoutMark;
+    return this.#wait.timeoutMark;
   }
 
   /**
@@ -329,22 +325,24 @@ export class ProtStream<out B extends boolean = boolean> {
     if (!Number.isFinite(ticks) || ticks < 0) {
       throw new RangeError(`${this.name}.setTimeout: ticks must be a finite number >= 0, got ${ticks}`);
     }
-    this.#readTimeout = ticks;
-    this.#timeoutMark = ticks > 0 ? this.clock.now() + ticks : Infinity;
-    this.#deadlineChanged();
+    const wait = this.#wait;
+    wait.readTimeout = ticks;
+    wait.timeoutMark = ticks > 0 ? this.clock.now() + ticks : Infinity;
+    wait.deadlineChanged();
   }
 
   /** Restarts the read timeout from now, as input arriving does. */
   resetTimeout(): void {
-    if (this.#readTimeout > 0) {
-      this.#timeoutMark = this.clock.now() + this.#readTimeout;
-      this.#deadlineChanged();
+    const wait = this.#wait;
+    if (wait.readTimeout > 0) {
+      wait.timeoutMark = this.clock.now() + wait.readTimeout;
+      wait.deadlineChanged();
     }
   }
 
   /** The overall read deadline (an absolute clock time); Infinity when none. */
   get deadline(): number {
-    return this.#deadline;
+    return this.#wait.deadline;
   }
 
   /**
@@ -362,8 +360,8 @@ export class ProtStream<out B extends boolean = boolean> {
     if (typeof at !== "number" || Number.isNaN(at)) {
       throw new RangeError(`${this.name}.setDeadline: at must be an absolute clock time or Infinity, got ${String(at)}`);
     }
-    this.#deadline = at;
-    this.#deadlineChanged();
+    this.#wait.deadline = at;
+    this.#wait.deadlineChanged();
   }
 
   /**
@@ -372,15 +370,16 @@ export class ProtStream<out B extends boolean = boolean> {
    * deadline applies.
    */
   get nonBlocking(): boolean {
-    return this.#nonBlocking;
+    return this.#wait.nonBlocking;
   }
 
   set nonBlocking(value: boolean) {
-    if (value === this.#nonBlocking) return;
+    const wait = this.#wait;
+    if (value === wait.nonBlocking) return;
     if (this.#blockingOnly) throw new TypeError(`${this.name}: the stream was made blockingOnly and cannot be non-blocking`);
-    this.#nonBlocking = value;
+    wait.nonBlocking = value;
     // The read timeout and the deadline count towards the next deadline of blocking streams only.
-    if (this.#readTimeout > 0 || this.#deadline !== Infinity) this.#deadlineChanged();
+    if (wait.readTimeout > 0 || wait.deadline !== Infinity) wait.deadlineChanged();
   }
 
   /**
@@ -405,7 +404,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * `null` unpairs.
    */
   setFlushOnRead(writer: Flushable | null): void {
-    this.#flushOnRead = writer;
+    this.#wait.flushOnRead = writer;
   }
 
   // ---- wait events --------------------------------------------------------
@@ -423,7 +422,10 @@ export class ProtStream<out B extends boolean = boolean> {
       throw new TypeError(`${this.name}.addWaitEvent: proc must be a function, got ${typeof proc}`);
     }
     if (this.#closed) throw new Error(`${this.name}.addWaitEvent: the stream is closed`);
-    return this.#events.add(mark, proc, rock);
+    const events = this.#wait.events;
+    const ev = new WaitEvent<R>(events, events.nextSeq(), mark, proc, rock);
+    events.add(ev);
+    return ev;
   }
 
   /**
@@ -433,12 +435,12 @@ export class ProtStream<out B extends boolean = boolean> {
    * any callback of the stream, the event's own included.
    */
   removeWaitEvent<R>(event: WaitEvent<R>): void {
-    this.#events.remove(event as unknown as WaitEvent);
+    this.#wait.events.remove(event);
   }
 
   /** The events on the stream, in list order. */
   get waitEvents(): WaitEvent[] {
-    return this.#events.list();
+    return this.#wait.events.list() as WaitEvent[];
   }
 
   /**
@@ -447,10 +449,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * mark or the {@link ProtStream.deadline}. Infinity if none.
    */
   get nextDeadline(): number {
-    let at = this.#events.earliest();
-    if (this.#nonBlocking) return at;
-    if (this.#readTimeout > 0 && this.#timeoutMark < at) at = this.#timeoutMark;
-    return this.#deadline < at ? this.#deadline : at;
+    return this.#wait.nextDeadline;
   }
 
   // ---- synchronous reads --------------------------------------------------
@@ -518,7 +517,7 @@ export class ProtStream<out B extends boolean = boolean> {
     this.#input.ungetc(byte);
     this.#arrivals++;
     this.#notifyReadable();
-    this.#wake();
+    this.#wait.wake();
   }
 
   /**
@@ -541,12 +540,12 @@ export class ProtStream<out B extends boolean = boolean> {
    * @throws LineTooLongError (as a rejection) for a line over `maxLine`.
    */
   readLine(options?: ReadOptions): Promise<ReadResult<string, B>> {
-    return this.#read(Op.Line, 0, options?.signal) as Promise<ReadResult<string, B>>;
+    return this.#wait.read(Op.Line, 0, options?.signal) as Promise<ReadResult<string, B>>;
   }
 
   /** The byte form of {@link ProtStream.readLine}: the line as bytes; see {@link ProtStream.tryReadLineBytes}. */
   readLineBytes(options?: ReadOptions): Promise<ReadResult<Buffer, B>> {
-    return this.#read(Op.LineBytes, 0, options?.signal) as Promise<ReadResult<Buffer, B>>;
+    return this.#wait.read(Op.LineBytes, 0, options?.signal) as Promise<ReadResult<Buffer, B>>;
   }
 
   /**
@@ -557,17 +556,17 @@ export class ProtStream<out B extends boolean = boolean> {
    * it makes the next read begin with the next line.
    */
   skipLine(): Promise<ReadResult<true>> {
-    return this.#read(Op.Skip, 0) as Promise<ReadResult<true>>;
+    return this.#wait.read(Op.Skip, 0) as Promise<ReadResult<true>>;
   }
 
   /** Reads one byte (0-255), waiting as needed. */
   getc(options?: ReadOptions): Promise<ReadResult<number, B>> {
-    return this.#read(Op.Getc, 0, options?.signal) as Promise<ReadResult<number, B>>;
+    return this.#wait.read(Op.Getc, 0, options?.signal) as Promise<ReadResult<number, B>>;
   }
 
   /** Returns the next byte without consuming it, waiting as needed. */
   peek(options?: ReadOptions): Promise<ReadResult<number, B>> {
-    return this.#read(Op.Peek, 0, options?.signal) as Promise<ReadResult<number, B>>;
+    return this.#wait.read(Op.Peek, 0, options?.signal) as Promise<ReadResult<number, B>>;
   }
 
   /**
@@ -576,7 +575,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * @throws RangeError (as a rejection) when `n` is not a positive integer.
    */
   read(n: number, options?: ReadOptions): Promise<ReadResult<Buffer, B>> {
-    return this.#read(Op.Read, n, options?.signal) as Promise<ReadResult<Buffer, B>>;
+    return this.#wait.read(Op.Read, n, options?.signal) as Promise<ReadResult<Buffer, B>>;
   }
 
   /**
@@ -593,7 +592,7 @@ export class ProtStream<out B extends boolean = boolean> {
     if (!Number.isInteger(n) || n <= 0) {
       return Promise.reject(new RangeError(`${this.name}.readExactly: n must be a positive integer, got ${n}`));
     }
-    return this.#read(Op.Exact, n, options?.signal) as Promise<ReadResult<Buffer, B>>;
+    return this.#wait.read(Op.Exact, n, options?.signal) as Promise<ReadResult<Buffer, B>>;
   }
 
   /**
@@ -602,7 +601,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * when something is buffered already.
    */
   fill(options?: ReadOptions): Promise<ReadResult<number, B>> {
-    return this.#read(Op.Fill, 0, options?.signal) as Promise<ReadResult<number, B>>;
+    return this.#wait.read(Op.Fill, 0, options?.signal) as Promise<ReadResult<number, B>>;
   }
 
   /**
@@ -627,13 +626,14 @@ export class ProtStream<out B extends boolean = boolean> {
       throw new Error(`${this.name}.switchSource: refused, ${why}`);
     };
     if (this.#over) refuse(`the stream is over (${this.error ?? "input ended"})`);
-    if (this.#waiting) refuse("a read is waiting");
+    if (this.#wait.waiting) refuse("a read is waiting");
     const buffered = this.#input.contiguous;
     if (buffered > 0) refuse(`${buffered} bytes of input are buffered from the old source`);
     this.#source.close();
     this.#paused = false;
     this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
-    this.#source.attach(new ProtStream.#Sink(this));
+    // Stateless: a second one serves as well as the wait's.
+    this.#source.attach(new ProtStream.#Inner(this));
   }
 
   /**
@@ -667,13 +667,13 @@ export class ProtStream<out B extends boolean = boolean> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#error === null) this.#error = Messages.closed;
-    this.#events.clear();
+    this.#wait.events.clear();
     this.#readCallback = null;
     this.#readCallbackRock = undefined;
-    this.#flushOnRead = null;
+    this.#wait.flushOnRead = null;
     this.#input.drop();
     this.#source.close();
-    this.#wake();
+    this.#wait.wake();
     const watchers = this.#watchers;
     this.#watchers = null;
     if (watchers !== null) for (const w of watchers) w.onClosed(this);
@@ -698,7 +698,7 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** @internal Called by the event list when its earliest mark changed. */
   earliestMarkChanged(): void {
-    this.#deadlineChanged();
+    this.#wait.deadlineChanged();
   }
 
   // ---- internals ----------------------------------------------------------
@@ -718,14 +718,15 @@ export class ProtStream<out B extends boolean = boolean> {
     if (this.#over || n === 0) return;
     this.#input.push(chunk);
     this.#arrivals++;
-    if (this.#readTimeout > 0) this.#timeoutMark = this.clock.now() + this.#readTimeout;
+    const wait = this.#wait;
+    if (wait.readTimeout > 0) wait.timeoutMark = this.clock.now() + wait.readTimeout;
     if (!this.#paused && this.buffered > this.highWaterMark) {
       this.#paused = true;
       this.#source.pause();
     }
     this.#notifyReadable();
-    if (this.#readTimeout > 0) this.#notifyDeadline();
-    this.#wake();
+    if (wait.readTimeout > 0) this.#notifyDeadline();
+    this.#wait.wake();
   }
 
   #inputEnded(): void {
@@ -733,7 +734,7 @@ export class ProtStream<out B extends boolean = boolean> {
     this.#ended = true;
     this.#input.lastLineWhole = this.#error === null;
     this.#notifyReadable();
-    this.#wake();
+    this.#wait.wake();
   }
 
   #sourceFailed(message: string, cause: unknown): void {
@@ -755,7 +756,7 @@ export class ProtStream<out B extends boolean = boolean> {
     this.#input.lastLineWhole = false;
     this.#cause = cause;
     this.#notifyReadable();
-    this.#wake();
+    this.#wait.wake();
   }
 
   #resume(): void {
@@ -771,49 +772,6 @@ export class ProtStream<out B extends boolean = boolean> {
   #notifyDeadline(): void {
     const ws = this.#watchers;
     if (ws !== null) for (let i = 0; i < ws.length; i++) (ws[i] as StreamWatcher).onDeadline(this);
-  }
-
-  #deadlineChanged(): void {
-    if (this.#sleeping) this.#arm(this.clock.now());
-    this.#notifyDeadline();
-  }
-
-  /** Ends the sleep of the waiting read, if it sleeps; it goes on in a microtask. */
-  #wake(): void {
-    if (!this.#sleeping) return;
-    this.#sleeping = false;
-    this.#timer?.cancel();
-    this.#woken = true;
-    // Not at once: every timer and arrival due at this instant lands first.
-    // A promise job, not queueMicrotask, which makes an async resource per call.
-    void RESOLVED.then(this.#onWake);
-  }
-
-  // The one closure a stream needs: its timer's callback and, once woken,
-  // the microtask that goes on with the wait.
-  readonly #onWake = (): void => {
-    if (this.#sleeping) this.#wake();
-    else if (this.#woken) {
-      this.#woken = false;
-      const outcome = this.#settled();
-      this.#waitOn(outcome === Outcome.Pending ? this.#step() : outcome);
-    }
-  };
-
-  /** Arms the timer of a sleeping read for its next reason to wake. */
-  #arm(now: number): void {
-    let at = this.#events.earliest();
-    if (this.#readTimeout > 0 && this.#timeoutMark < at) at = this.#timeoutMark;
-    if (this.#deadline < at) at = this.#deadline;
-    if (at <= now) at = now + 1;
-    const timer = this.#timer;
-    if (at === Infinity) timer?.cancel();
-    // The same timer, moved: a wait makes no timer where the clock allows it.
-    else if (timer?.reschedule !== undefined) timer.reschedule(at);
-    else {
-      timer?.cancel();
-      this.#timer = this.clock.schedule(at, this.#onWake);
-    }
   }
 
   /** What `op` returns from what is buffered now, or `undefined` if it has to wait. */
@@ -842,235 +800,39 @@ export class ProtStream<out B extends boolean = boolean> {
     }
   }
 
-  /** A read that waits: settles at once when it can, else becomes the waiting read. */
-  #read(op: Op, n: number, signal?: AbortSignal): Promise<unknown> {
-    if (signal?.aborted === true) return Promise.reject(signal.reason);
-    let got: unknown;
-    // While the paired writer is blocked, even buffered input waits for the output to drain;
-    // once it failed for good, the wait fails the stream.
-    const flush = this.#flushOnRead;
-    if (flush === null || (flush.blocked !== true && typeof flush.fatal !== "string") || this.#nonBlocking || this.#waiting || this.#over) {
-      try {
-        got = this.#try(op, n);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
-    if (got !== undefined) return Promise.resolve(got);
-    if (this.#over) return Promise.resolve(this.#ending());
-    if (this.#waiting) return Promise.reject(new Error(`${this.name}: another read is already waiting on this stream`));
-    this.#op = op;
-    this.#opSize = n;
-    const promise = new Promise(ProtStream.#capture);
-    this.#resolve = ProtStream.#captured[0];
-    this.#reject = ProtStream.#captured[1];
-    this.#waits++;
-    if (signal !== undefined) this.#listen(signal);
-    this.#waitOn(this.#beginWait());
-    return promise;
-  }
-
-  // A shared executor, so that a waiting read allocates no closure of its own.
-  static readonly #captured: [Settle | null, Settle | null] = [null, null];
-  static #capture(resolve: Settle, reject: Settle): void {
-    ProtStream.#captured[0] = resolve;
-    ProtStream.#captured[1] = reject;
-  }
-
-  /*
-   * The wait of a read that needs more input than is buffered is the loop
-   * documented on the class, as a state machine: #beginWait and #step each
-   * return how the wait ended, or Pending when the stream went to sleep (to
-   * go on in #onWake) or the read was rejected already (#abandon); #waitOn
-   * settles the read or, when new input was not enough, waits again, in a
-   * loop rather than by recursion, as a source may deliver any number of
-   * chunks synchronously while it is resumed.
-   */
-
-  /** Settles the read as `outcome` says, waiting again as long as the new input is not enough. */
-  #waitOn(outcome: Outcome): void {
-    while (outcome !== Outcome.Pending) {
-      this.#waiting = false;
-      if (outcome === Outcome.Block) return this.#resolveWith(WOULD_BLOCK);
-      let got: unknown;
-      try {
-        got = this.#try(this.#op, this.#opSize);
-      } catch (err) {
-        return this.#rejectWith(err);
-      }
-      if (got !== undefined) return this.#resolveWith(got);
-      if (outcome === Outcome.End) return this.#resolveWith(this.#ending());
-      outcome = this.#beginWait();
-    }
-  }
-
-  /** How the wait ended while it was not looking (input, end, failure, close), or Pending. */
-  #settled(): Outcome {
-    if (this.#arrivals !== this.#arrivalsAtWait && !this.#holding) return Outcome.Data;
-    if (this.#over) return Outcome.End;
-    return Outcome.Pending;
-  }
-
-  /** Begins a wait: the read callback, then the first turn. */
-  #beginWait(): Outcome {
-    if (this.#over) return Outcome.End;
-    this.#waiting = true;
-    this.#holding = false;
-    this.#arrivalsAtWait = this.#arrivals;
+  /** Runs the read callback, if one is set, once; a callback that fails fails the stream. */
+  #runReadCallback(): void {
+    const cb = this.#readCallback;
+    if (cb === null) return;
+    const rock = this.#readCallbackRock;
+    this.#readCallback = null;
+    this.#readCallbackRock = undefined;
     try {
-      if (this.#paused) this.#resume();
-      const cb = this.#readCallback;
-      if (cb !== null) {
-        const rock = this.#readCallbackRock;
-        this.#readCallback = null;
-        this.#readCallbackRock = undefined;
-        try {
-          const result: unknown = cb(this, rock);
-          // An async callback: its rejection fails the stream rather than the process.
-          if (isThenable(result)) result.then(undefined, (err: unknown) => this.#failStream(`read callback failed: ${describe(err)}`, err));
-        } catch (err) {
-          this.#failStream(`read callback failed: ${describe(err)}`, err);
-        }
-      }
+      const result: unknown = cb(this, rock);
+      // An async callback: its rejection fails the stream rather than the process.
+      if (isThenable(result)) result.then(undefined, (err: unknown) => this.#failStream(`read callback failed: ${describe(err)}`, err));
     } catch (err) {
-      return this.#abandon(err);
-    }
-    // A failed read callback fails the stream as a failed event does: no pass runs after it.
-    if (this.#error !== null) return Outcome.End;
-    return this.#step();
-  }
-
-  /** One turn of the wait: a pass, then the end of the wait or a sleep. */
-  #step(): Outcome {
-    try {
-      const now = this.clock.now();
-      this.#runPass(now);
-      let ended = this.#settled();
-      if (ended !== Outcome.Pending) return ended;
-      // After the pass, so that what its callbacks wrote goes out too.
-      const flush = this.#flushOnRead;
-      if (flush !== null) {
-        const blocked = flush.blocked === true;
-        if (flush.buffered > 0 || blocked) {
-          const flushed = flush.flush();
-          // Held: woken when the output has drained (or failed), to look again.
-          if (blocked) flushed.then(this.#onWake, this.#onWake);
-          else flushed.catch(ignore);
-        }
-        const fatal = flush.fatal;
-        if (typeof fatal === "string") {
-          this.#failStream(fatal);
-          return Outcome.End;
-        }
-        const held = this.#holding;
-        this.#holding = blocked && flush.blocked === true;
-        if (this.#holding) {
-          if (!this.#paused) {
-            this.#paused = true;
-            this.#source.pause();
-          }
-        } else if (this.#paused) this.#resume();
-        // The hold is over: what was buffered meanwhile (or before) may be enough now.
-        if (held && !this.#holding) return Outcome.Data;
-        // Flushing can close the stream or bring input (an echo over one pipe).
-        ended = this.#settled();
-        if (ended !== Outcome.Pending) return ended;
-      }
-      if (this.#nonBlocking) return Outcome.Block;
-      if (this.#readTimeout > 0 && now >= this.#timeoutMark) {
-        this.#failStream(Messages.idle);
-        return Outcome.End;
-      }
-      if (now >= this.#deadline) {
-        this.#failStream(Messages.deadline);
-        return Outcome.End;
-      }
-      this.#sleeping = true;
-      this.#arm(now);
-      return Outcome.Pending;
-    } catch (err) {
-      return this.#abandon(err);
-    }
-  }
-
-  /**
-   * Something the wait called (the clock, the source, the flushable) threw:
-   * the read rejects with it; the stream itself is not failed.
-   */
-  #abandon(err: unknown): Outcome.Pending {
-    this.#waiting = false;
-    this.#sleeping = false;
-    this.#woken = false;
-    this.#timer?.cancel();
-    this.#rejectWith(err);
-    return Outcome.Pending;
-  }
-
-  #resolveWith(value: unknown): void {
-    const resolve = this.#resolve as Settle;
-    this.#resolve = this.#reject = null;
-    if (this.#unlisten !== null) this.#stopListening();
-    resolve(value);
-  }
-
-  #rejectWith(err: unknown): void {
-    const reject = this.#reject as Settle;
-    this.#resolve = this.#reject = null;
-    if (this.#unlisten !== null) this.#stopListening();
-    reject(err);
-  }
-
-  #stopListening(): void {
-    const unlisten = this.#unlisten as () => void;
-    this.#unlisten = null;
-    unlisten();
-  }
-
-  /** Cancels the waiting read when `signal` aborts, if it still waits then. */
-  #listen(signal: AbortSignal): void {
-    const wait = this.#waits;
-    const onAbort = (): void => {
-      // After the turn that aborted: a pass or a settlement in progress finishes first.
-      void RESOLVED.then(() => {
-        if (this.#waits === wait && this.#resolve !== null) this.#abandon(signal.reason);
-      });
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    this.#unlisten = () => signal.removeEventListener("abort", onAbort);
-  }
-
-  /** One pass: the events due at `now` that were on the list when it began, in list order. */
-  #runPass(now: number): void {
-    const events = this.#events;
-    const first = events.peek();
-    if (first === undefined || first.mark > now) return;
-    // Most passes run one event (a timeout, a ping): no list to build for it.
-    if (events.onlyFirstDue(now)) {
-      this.#fire(first, now);
-      return;
-    }
-    const due = events.due(now);
-    for (let i = 0; i < due.length; i++) {
-      if (!this.#fire(due[i] as WaitEvent, now)) return;
+      this.#failStream(`read callback failed: ${describe(err)}`, err);
     }
   }
 
   /** Runs one event of a pass; false when the pass has to stop. */
   #fire(ev: WaitEvent, now: number): boolean {
     // Skip what an earlier callback of this pass removed or moved into the future.
-    if (ev.list !== this.#events || ev.mark > now) return true;
+    const events = this.#wait.events;
+    if (ev.list !== events || ev.mark > now) return true;
     let kept: unknown;
     try {
       kept = ev.proc(this, ev, ev.rock);
     } catch (err) {
-      this.#events.remove(ev);
+      events.remove(ev);
       this.#failStream(`wait event callback failed: ${describe(err)}`, err);
       return false;
     }
-    if (kept === null || kept === undefined) this.#events.remove(ev);
+    if (kept === null || kept === undefined) events.remove(ev);
     else if (!(kept instanceof WaitEvent)) {
       // Neither "keep" nor "removed": an async callback's promise, a stray value.
-      this.#events.remove(ev);
+      events.remove(ev);
       if (isThenable(kept)) kept.then(undefined, ignore);
       const what = isThenable(kept) ? "a Promise (a callback runs synchronously; an async function cannot be one)" : kindOf(kept);
       this.#failStream(`wait event callback failed: it returned ${what}, not the event or null`, kept);
@@ -1084,9 +846,4 @@ function ignore(): void {}
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
   return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as PromiseLike<unknown>).then === "function";
-}
-
-function positiveInt(n: number, what: string): number {
-  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`ProtStream: ${what} must be a positive integer, got ${n}`);
-  return n;
 }
