@@ -27,8 +27,10 @@ export const latin1: Decoder = (buf, start, end) => (buf as unknown as SliceMeth
 const utf8: Decoder = (buf, start, end) => (buf as unknown as SliceMethods).utf8Slice(start, end);
 const ascii: Decoder = (buf, start, end) => (buf as unknown as SliceMethods).asciiSlice(start, end);
 
+const decodings = new Map<BufferEncoding, Decoding>();
+
 /**
- * The decoding of `encoding`, shared by all streams.
+ * The decoding of `encoding`, one object shared by all streams.
  * `toString(encoding, start, end)` looks the encoding up and wraps the slice
  * on every call, a quarter of the time of a line read in profiles; Buffer's
  * own per-encoding slice methods skip that, and a direct call of one (not
@@ -39,6 +41,12 @@ const ascii: Decoder = (buf, start, end) => (buf as unknown as SliceMethods).asc
  * @internal
  */
 export function decodingOf(encoding: BufferEncoding): Decoding {
+  let decoding = decodings.get(encoding);
+  if (decoding === undefined) decodings.set(encoding, (decoding = makeDecoding(encoding)));
+  return decoding;
+}
+
+function makeDecoding(encoding: BufferEncoding): Decoding {
   const has = (name: keyof SliceMethods): boolean => typeof (Buffer.prototype as unknown as Partial<SliceMethods>)[name] === "function";
   if ((encoding === "latin1" || encoding === "binary") && has("latin1Slice")) return { decode: latin1, bytewise: Bytewise.Always };
   if ((encoding === "utf8" || encoding === "utf-8") && has("utf8Slice")) return { decode: utf8, bytewise: Bytewise.IfAscii };

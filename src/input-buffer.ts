@@ -1,5 +1,5 @@
 import { Buffer, isAscii } from "node:buffer";
-import { Bytewise, decodingOf, latin1, type Decoder } from "./decoding.js";
+import { Bytewise, decodingOf, latin1, type Decoding } from "./decoding.js";
 
 /**
  * Thrown by the line readers when a line is longer than the stream's
@@ -50,11 +50,15 @@ const SMALL = 1024;
 const NO_TEXT = "\u0000no text";
 
 /**
- * The class of the views readLineBytes hands out: a Buffer in all but
- * the constructor that made it (its prototype's prototype is
- * Buffer.prototype, and `constructor` is Buffer's). `Buffer.from(memory,
- * offset, length)` makes the same view after checks that cost more than the
- * view itself, as much as a line read's whole work in profiles.
+ * The class of the views readLineBytes hands out: a Buffer in all but the
+ * constructor that made it (its prototype's prototype is Buffer.prototype,
+ * and `constructor` is Buffer's). Kept for speed, measured: making a
+ * 100-byte view of a 64 KiB buffer costs about 16 ns this way, as a plain
+ * Uint8Array does, against 31 ns for `Buffer.from(memory, offset, length)`
+ * (which checks its arguments) and 40 ns for `buf.subarray()` (which looks
+ * up the species constructor), on Node 20; at some 50 ns per line read,
+ * either would make byte views a third to a half slower. Views need not be
+ * Buffers made by Buffer: `Buffer.isBuffer` and every Buffer method work.
  */
 class ByteView extends Uint8Array {}
 Object.setPrototypeOf(ByteView.prototype, Buffer.prototype as Uint8Array);
@@ -68,8 +72,7 @@ Reflect.deleteProperty(ByteView.prototype, "constructor");
  */
 export class InputBuffer {
   readonly #owner: InputOwner;
-  readonly #decode: Decoder;
-  readonly #bytewise: Bytewise;
+  readonly #decoding: Decoding;
   // Unread input is #buf[#pos, #end), then the chunks of #queue in order.
   // #buf is a chunk adopted as it came (#end is its length) or, once a line
   // ran past its end, a buffer of ours holding the rest of that line and the
@@ -101,16 +104,15 @@ export class InputBuffer {
   #textBase = 0;
   // Index in #buf from which no LF has been seen yet, so a long line is scanned once.
   #scan = 0;
-  // Set by #findLine: the end of the found line's content, and the start of the next line.
+  // Set by #findLine: the end of the found line's content.
   #lineEnd = 0;
-  #lineNext = 0;
   #bytesIn = 0;
   /** No more input will come and none failed: an unterminated last line is a whole line. */
   lastLineWhole = false;
 
   constructor(owner: InputOwner) {
     this.#owner = owner;
-    ({ decode: this.#decode, bytewise: this.#bytewise } = decodingOf(owner.encoding));
+    this.#decoding = decodingOf(owner.encoding);
   }
 
   /** Bytes consumed by reads so far. */
@@ -144,80 +146,89 @@ export class InputBuffer {
 
   /** The next line as a string; see {@link ProtStream.tryReadLine}. */
   readLine(): string | undefined {
-    if (!this.#findLine()) return undefined;
+    const next = this.#findLine();
+    if (next === -1) return undefined;
     const pos = this.#pos;
     const end = this.#lineEnd;
     const text = this.#text ?? this.#textOf(pos, end);
-    const line = text === NO_TEXT ? this.#decode(this.#buf, pos, end) : text.slice(pos - this.#textBase, end - this.#textBase);
-    this.#consume(this.#lineNext);
+    const line = text === NO_TEXT ? this.#decoding.decode(this.#buf, pos, end) : text.slice(pos - this.#textBase, end - this.#textBase);
+    // Most lines are not the last of the buffer: #consume's work for that is not needed.
+    if (next < this.#end) {
+      this.#bytesIn += next - pos;
+      this.#pos = next;
+      if (this.#scan < next) this.#scan = next;
+    } else this.#consume(next);
     return line;
   }
 
   /** The next line as a view of the buffer; see {@link ProtStream.tryReadLineBytes}. */
   readLineBytes(): Buffer | undefined {
-    if (!this.#findLine()) return undefined;
+    const next = this.#findLine();
+    if (next === -1) return undefined;
     const buf = this.#buf;
     const view = new ByteView((this.#bufMemory ??= buf.buffer as ArrayBuffer), buf.byteOffset + this.#pos, this.#lineEnd - this.#pos);
-    this.#consume(this.#lineNext);
+    this.#consume(next);
     return view as unknown as Buffer;
   }
 
   /**
-   * Finds the next whole line: sets where its content ends and where the
-   * line after it begins. False when no whole line is buffered. The one
-   * way lines are found, for both line readers; the search within #buf is
-   * kept small enough for the JIT to inline, and what a line running past
-   * #buf needs is apart, in #findLineAcross.
+   * Finds the next whole line: sets #lineEnd where its content ends, and
+   * returns where the line after it begins, or -1 when no whole line is
+   * buffered. The one way lines are found, for both line readers; the
+   * search within #buf is kept small enough for the JIT to inline, and what
+   * a line running past #buf needs is apart, in #findLineAcross.
    */
-  #findLine(): boolean {
-    if (this.#pos >= this.#end) return false;
-    const nl = this.#lineFeed();
-    return nl === -1 ? this.#findLineAcross() : this.#lineBefore(nl);
+  #findLine(): number {
+    const next = this.#lineInBuf();
+    return next !== -1 ? next : this.#findLineAcross();
   }
 
   /**
-   * The index in #buf of the next LF before #end, or -1. Within a chunk
-   * already decoded to one character per byte the string is searched, which
-   * costs no native call per line; otherwise the bytes.
+   * #findLine within #buf: the line that the next LF before #end ends, if
+   * there is one. Within a chunk already decoded to one character per byte
+   * the string is searched, which costs no native call per line; otherwise
+   * the bytes.
    */
-  #lineFeed(): number {
-    const text = this.#text;
-    if (text !== null && text !== NO_TEXT) {
-      const nl = text.indexOf("\n", this.#pos - this.#textBase);
-      return nl === -1 ? -1 : nl + this.#textBase;
-    }
-    const nl = this.#buf.indexOf(LF, this.#scan);
-    return nl < this.#end ? nl : -1;
-  }
-
-  /** Takes the line that the LF at `nl` ends. */
-  #lineBefore(nl: number): true {
+  #lineInBuf(): number {
     const start = this.#pos;
-    const content = nl > start && this.#buf[nl - 1] === CR ? nl - 1 : nl;
+    const text = this.#text;
+    let nl: number;
+    let content: number;
+    if (text !== null && text !== NO_TEXT) {
+      const base = this.#textBase;
+      const i = text.indexOf("\n", start - base);
+      if (i === -1) return -1;
+      nl = base + i;
+      content = nl > start && text.charCodeAt(i - 1) === CR ? nl - 1 : nl;
+    } else {
+      const buf = this.#buf;
+      nl = buf.indexOf(LF, this.#scan);
+      if (nl === -1 || nl >= this.#end) return -1;
+      content = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
+    }
     if (content - start > this.#owner.maxLine) throw this.#lineTooLong();
     this.#lineEnd = content;
-    this.#lineNext = nl + 1;
-    return true;
+    return nl + 1;
   }
 
   /** #findLine when #buf holds no LF: joins queued input until a line is whole, or finds none. */
-  #findLineAcross(): boolean {
+  #findLineAcross(): number {
     for (;;) {
       const start = this.#pos;
       const len = this.#end;
+      if (start >= len) return -1;
       this.#scan = len;
       // Without a LF yet: too long once the bytes that cannot be a CR of a CRLF exceed the limit.
       const known = this.#buf[len - 1] === CR ? len - 1 - start : len - start;
       if (known > this.#owner.maxLine) throw this.#lineTooLong();
       if (this.#queued === 0) {
-        if (!this.lastLineWhole) return false;
+        if (!this.lastLineWhole) return -1;
         this.#lineEnd = len;
-        this.#lineNext = len;
-        return true;
+        return len;
       }
       this.#joinHead();
-      const nl = this.#lineFeed();
-      if (nl !== -1) return this.#lineBefore(nl);
+      const next = this.#lineInBuf();
+      if (next !== -1) return next;
     }
   }
 
@@ -230,10 +241,11 @@ export class InputBuffer {
    */
   #textOf(pos: number, lineEnd: number): string {
     const end = this.#end;
-    if (this.#bytewise === Bytewise.Never) return (this.#text = NO_TEXT);
+    const bytewise = this.#decoding.bytewise;
+    if (bytewise === Bytewise.Never) return (this.#text = NO_TEXT);
     // Not worth it for this line, but maybe for the next: decide again then.
     if (end - pos < 2 * (lineEnd - pos)) return NO_TEXT;
-    if (this.#bytewise === Bytewise.IfAscii && !isAscii(this.#buf.subarray(pos, end))) return (this.#text = NO_TEXT);
+    if (bytewise === Bytewise.IfAscii && !isAscii(this.#buf.subarray(pos, end))) return (this.#text = NO_TEXT);
     this.#textBase = pos;
     return (this.#text = latin1(this.#buf, pos, end));
   }

@@ -48,7 +48,7 @@ export type WaitEventProc<R = unknown> = (stream: ProtStream, event: WaitEvent<R
  * that is already waiting. The stream never examines or releases `rock`:
  * what it refers to belongs to the application.
  */
-export class WaitEvent<R = unknown> implements ListedEvent {
+export class WaitEvent<R = unknown> {
   /** @internal */
   heapIndex = -1;
   /** @internal */
@@ -155,7 +155,6 @@ export class ProtStream<out B extends boolean = boolean> {
   #source: ByteSource;
   readonly #input: InputBuffer;
   readonly #wait: ReadWait;
-  #arrivals = 0;
   #paused = false;
   #ended = false;
   #eof = false;
@@ -163,8 +162,8 @@ export class ProtStream<out B extends boolean = boolean> {
   #error: string | null = null;
   #cause: unknown = undefined;
   readonly #blockingOnly: boolean;
-  #readCallback: ReadCallback<unknown> | null = null;
-  #readCallbackRock: unknown = undefined;
+  // The read callback and its rock, as one field: most streams never set one.
+  #readCallback: { callback: ReadCallback<unknown>; rock: unknown } | null = null;
   #watchers: StreamWatcher[] | null = null;
 
   /**
@@ -212,9 +211,6 @@ export class ProtStream<out B extends boolean = boolean> {
     }
     get name(): string {
       return this.#stream.name;
-    }
-    get arrivals(): number {
-      return this.#stream.#arrivals;
     }
     get over(): boolean {
       return this.#stream.#over;
@@ -388,8 +384,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * If it throws, the stream fails as for a throwing wait event.
    */
   setReadCallback<R>(callback: ReadCallback<R> | null, rock?: R): void {
-    this.#readCallback = callback as ReadCallback<unknown> | null;
-    this.#readCallbackRock = rock;
+    this.#readCallback = callback === null ? null : { callback: callback as ReadCallback<unknown>, rock };
   }
 
   /**
@@ -515,7 +510,7 @@ export class ProtStream<out B extends boolean = boolean> {
     }
     if (this.#closed) throw new Error(`${this.name}.ungetc: the stream is closed`);
     this.#input.ungetc(byte);
-    this.#arrivals++;
+    this.#wait.inputArrived();
     this.#notifyReadable();
     this.#wait.wake();
   }
@@ -669,7 +664,6 @@ export class ProtStream<out B extends boolean = boolean> {
     if (this.#error === null) this.#error = Messages.closed;
     this.#wait.events.clear();
     this.#readCallback = null;
-    this.#readCallbackRock = undefined;
     this.#wait.flushOnRead = null;
     this.#input.drop();
     this.#source.close();
@@ -717,7 +711,7 @@ export class ProtStream<out B extends boolean = boolean> {
     const n = chunk.length;
     if (this.#over || n === 0) return;
     this.#input.push(chunk);
-    this.#arrivals++;
+    this.#wait.inputArrived();
     const wait = this.#wait;
     if (wait.readTimeout > 0) wait.timeoutMark = this.clock.now() + wait.readTimeout;
     if (!this.#paused && this.buffered > this.highWaterMark) {
@@ -802,11 +796,10 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** Runs the read callback, if one is set, once; a callback that fails fails the stream. */
   #runReadCallback(): void {
-    const cb = this.#readCallback;
-    if (cb === null) return;
-    const rock = this.#readCallbackRock;
+    const set = this.#readCallback;
+    if (set === null) return;
+    const { callback: cb, rock } = set;
     this.#readCallback = null;
-    this.#readCallbackRock = undefined;
     try {
       const result: unknown = cb(this, rock);
       // An async callback: its rejection fails the stream rather than the process.

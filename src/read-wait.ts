@@ -55,8 +55,6 @@ export interface WaitHost {
   readonly clock: Clock;
   /** The stream's name, for error messages. */
   readonly name: string;
-  /** Input arrivals so far: a wait ends when the count moves. */
-  readonly arrivals: number;
   /** No more input will come: it ended, or the stream failed or was closed. */
   readonly over: boolean;
   /** The stream has failed or was closed. */
@@ -75,6 +73,18 @@ export interface WaitHost {
   fire(ev: ListedEvent, now: number): boolean;
   /** {@link ProtStream.nextDeadline} may have changed. */
   deadlineChanged(): void;
+}
+
+/** Where a wait is: one field rather than a flag per question, as each stream has one. */
+const enum State {
+  /** No read waits. */
+  Idle,
+  /** A read waits and the wait is in a turn (or between turns, settling). */
+  Turning,
+  /** A read waits and sleeps until a timer, input or a change wakes it. */
+  Sleeping,
+  /** Woken: the wait goes on in a microtask. */
+  Woken,
 }
 
 type Settle = (value: unknown) => void;
@@ -107,16 +117,14 @@ export class ReadWait {
   // The waiting read holds: the paired writer is blocked, so input that
   // arrives does not end the wait and the source stays paused.
   #holding = false;
-  #waiting = false;
-  #sleeping = false;
-  #woken = false;
+  #state = State.Idle;
   #op: Op = Op.Line;
   #opSize = 0;
-  #arrivalsAtWait = 0;
+  // Input arrived (or was pushed back) since the wait began.
+  #arrived = false;
   #resolve: Settle | null = null;
   #reject: Settle | null = null;
-  // Counts the reads that waited, so a late abort knows whether its read is still the one waiting.
-  #waits = 0;
+  // Removes the abort listener of the waiting read; a late abort knows by it whether its read still waits.
   #unlisten: (() => void) | null = null;
   // Made on the first sleep, then moved by #arm (cancelled, not dropped, on waking).
   #timer: Timer | null = null;
@@ -129,7 +137,7 @@ export class ReadWait {
 
   /** A read is waiting. */
   get waiting(): boolean {
-    return this.#waiting;
+    return this.#state !== State.Idle;
   }
 
   /** See {@link ProtStream.nextDeadline}. */
@@ -142,7 +150,7 @@ export class ReadWait {
 
   /** The read timeout, the deadline or the earliest mark may have moved. */
   deadlineChanged(): void {
-    if (this.#sleeping) this.#arm(this.#host.clock.now());
+    if (this.#state === State.Sleeping) this.#arm(this.#host.clock.now());
     this.#host.deadlineChanged();
   }
 
@@ -154,7 +162,7 @@ export class ReadWait {
     // While the paired writer is blocked, even buffered input waits for the output to drain;
     // once it failed for good, the wait fails the stream.
     const flush = this.flushOnRead;
-    if (flush === null || (flush.blocked !== true && typeof flush.fatal !== "string") || this.nonBlocking || this.#waiting || host.over) {
+    if (flush === null || (flush.blocked !== true && typeof flush.fatal !== "string") || this.nonBlocking || this.#state !== State.Idle || host.over) {
       try {
         got = host.tryOp(op, n);
       } catch (err) {
@@ -163,13 +171,12 @@ export class ReadWait {
     }
     if (got !== undefined) return Promise.resolve(got);
     if (host.over) return Promise.resolve(host.ending());
-    if (this.#waiting) return Promise.reject(new Error(`${host.name}: another read is already waiting on this stream`));
+    if (this.#state !== State.Idle) return Promise.reject(new Error(`${host.name}: another read is already waiting on this stream`));
     this.#op = op;
     this.#opSize = n;
     const promise = new Promise(ReadWait.#capture);
     this.#resolve = ReadWait.#captured[0];
     this.#reject = ReadWait.#captured[1];
-    this.#waits++;
     if (signal !== undefined) this.#listen(signal);
     this.#waitOn(this.#beginWait());
     return promise;
@@ -182,12 +189,16 @@ export class ReadWait {
     ReadWait.#captured[1] = reject;
   }
 
+  /** Input arrived: a waiting read looks at it once woken. */
+  inputArrived(): void {
+    this.#arrived = true;
+  }
+
   /** Ends the sleep of the waiting read, if it sleeps; it goes on in a microtask. */
   wake(): void {
-    if (!this.#sleeping) return;
-    this.#sleeping = false;
+    if (this.#state !== State.Sleeping) return;
+    this.#state = State.Woken;
     this.#timer?.cancel();
-    this.#woken = true;
     // Not at once: every timer and arrival due at this instant lands first.
     // A promise job, not queueMicrotask, which makes an async resource per call.
     void RESOLVED.then(this.#onWake);
@@ -196,9 +207,9 @@ export class ReadWait {
   // The one closure a wait needs: its timer's callback and, once woken,
   // the microtask that goes on with the wait.
   readonly #onWake = (): void => {
-    if (this.#sleeping) this.wake();
-    else if (this.#woken) {
-      this.#woken = false;
+    if (this.#state === State.Sleeping) this.wake();
+    else if (this.#state === State.Woken) {
+      this.#state = State.Turning;
       const outcome = this.#settled();
       this.#waitOn(outcome === Outcome.Pending ? this.#step() : outcome);
     }
@@ -223,7 +234,7 @@ export class ReadWait {
   /** Settles the read as `outcome` says, waiting again as long as the new input is not enough. */
   #waitOn(outcome: Outcome): void {
     while (outcome !== Outcome.Pending) {
-      this.#waiting = false;
+      this.#state = State.Idle;
       if (outcome === Outcome.Block) return this.#resolveWith(WOULD_BLOCK);
       let got: unknown;
       try {
@@ -239,7 +250,7 @@ export class ReadWait {
 
   /** How the wait ended while it was not looking (input, end, failure, close), or Pending. */
   #settled(): Outcome {
-    if (this.#host.arrivals !== this.#arrivalsAtWait && !this.#holding) return Outcome.Data;
+    if (this.#arrived && !this.#holding) return Outcome.Data;
     if (this.#host.over) return Outcome.End;
     return Outcome.Pending;
   }
@@ -248,9 +259,9 @@ export class ReadWait {
   #beginWait(): Outcome {
     const host = this.#host;
     if (host.over) return Outcome.End;
-    this.#waiting = true;
+    this.#state = State.Turning;
     this.#holding = false;
-    this.#arrivalsAtWait = host.arrivals;
+    this.#arrived = false;
     try {
       host.pauseSource(false);
       host.runReadCallback();
@@ -303,7 +314,7 @@ export class ReadWait {
         host.failStream(Messages.deadline);
         return Outcome.End;
       }
-      this.#sleeping = true;
+      this.#state = State.Sleeping;
       this.#arm(now);
       return Outcome.Pending;
     } catch (err) {
@@ -332,9 +343,7 @@ export class ReadWait {
    * the read rejects with it; the stream itself is not failed.
    */
   #abandon(err: unknown): Outcome.Pending {
-    this.#waiting = false;
-    this.#sleeping = false;
-    this.#woken = false;
+    this.#state = State.Idle;
     this.#timer?.cancel();
     this.#rejectWith(err);
     return Outcome.Pending;
@@ -362,14 +371,14 @@ export class ReadWait {
 
   /** Cancels the waiting read when `signal` aborts, if it still waits then. */
   #listen(signal: AbortSignal): void {
-    const wait = this.#waits;
     const onAbort = (): void => {
       // After the turn that aborted: a pass or a settlement in progress finishes first.
       void RESOLVED.then(() => {
-        if (this.#waits === wait && this.#resolve !== null) this.#abandon(signal.reason);
+        if (this.#unlisten === unlisten && this.#resolve !== null) this.#abandon(signal.reason);
       });
     };
+    const unlisten = (): void => signal.removeEventListener("abort", onAbort);
     signal.addEventListener("abort", onAbort, { once: true });
-    this.#unlisten = () => signal.removeEventListener("abort", onAbort);
+    this.#unlisten = unlisten;
   }
 }

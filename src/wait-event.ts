@@ -35,6 +35,10 @@ const byMarkThenSeq = (a: ListedEvent, b: ListedEvent): boolean => a.mark < b.ma
 
 const bySeq = (a: ListedEvent, b: ListedEvent): number => a.seq - b.seq;
 
+// Sequence numbers come from one counter for all lists: increasing within
+// each list, which is all list order needs, and no field per stream.
+let lastSeq = 0;
+
 /**
  * The events of one stream, in a heap by mark for finding the due ones and
  * the earliest without scanning. List order is the order of adding, kept as
@@ -43,15 +47,13 @@ const bySeq = (a: ListedEvent, b: ListedEvent): number => a.seq - b.seq;
  * @internal
  */
 export class WaitEventList extends IndexedHeap<ListedEvent> {
-  #seq = 0;
-
   constructor(readonly owner: EventListOwner) {
     super(byMarkThenSeq);
   }
 
   /** The sequence number of the next event added. */
   nextSeq(): number {
-    return this.#seq++;
+    return ++lastSeq;
   }
 
   add(ev: ListedEvent): void {
