@@ -85,7 +85,7 @@ export class InputBuffer {
   // unread bytes: a chunk arriving to an empty #buf is adopted. Chunks under
   // SMALL bytes are copied on arrival instead, so that a peer sending a byte
   // at a time fills buffers, not a queue of a Buffer object per byte: into
-  // #buf, or into #tail, a buffer of ours whose start the last queued chunk
+  // #buf, or into the queue's tail, a buffer of ours whose start the last queued chunk
   // is a view of.
   #buf: Buffer = EMPTY;
   // #buf's memory, once readLineBytes asked: Buffer's getter of it is a
@@ -94,10 +94,8 @@ export class InputBuffer {
   #pos = 0;
   #end = 0;
   #own = false;
-  #queue: Buffer[] | null = null;
-  // Bytes in #queue.
-  #queued = 0;
-  #tail: Buffer | null = null;
+  // Made when a chunk is first queued, and kept: most streams never queue one.
+  #queue: ChunkQueue | null = null;
   // #buf[#textBase, #end) decoded by #textOf, NO_TEXT when it would not do,
   // null until asked; reset whenever those bytes change.
   #text: string | null = null;
@@ -139,9 +137,15 @@ export class InputBuffer {
       if (n < SMALL) this.#appendQueued(chunk);
       // Kept as it came: a line running into it is joined with its head
       // only when a read gets there (#joinHead).
-      else (this.#queue ??= []).push(chunk);
-      this.#queued += n;
+      else (this.#queue ??= new ChunkQueue()).chunks.push(chunk);
+      (this.#queue as ChunkQueue).bytes += n;
     }
+  }
+
+  /** Bytes in the queue. */
+  get #queued(): number {
+    const queue = this.#queue;
+    return queue === null ? 0 : queue.bytes;
   }
 
   /** The next line as a string; see {@link ProtStream.tryReadLine}. */
@@ -256,14 +260,15 @@ export class InputBuffer {
    * rest of it queued.
    */
   #joinHead(): void {
-    const queue = this.#queue as Buffer[];
-    const next = queue[0] as Buffer;
+    const queue = this.#queue as ChunkQueue;
+    const chunks = queue.chunks;
+    const next = chunks[0] as Buffer;
     const nl = next.indexOf(LF);
     const take = nl === -1 ? next.length : nl + 1;
     this.#append(next, take);
-    if (take === next.length) queue.shift();
-    else queue[0] = next.subarray(take);
-    this.#queued -= take;
+    if (take === next.length) chunks.shift();
+    else chunks[0] = next.subarray(take);
+    queue.bytes -= take;
   }
 
   /** Appends `bytes[0, take)` to the unread bytes of #buf. */
@@ -292,20 +297,21 @@ export class InputBuffer {
     if (this.#end < this.#buf.length) this.#buf[this.#end] = LF;
   }
 
-  /** Appends a small chunk to the last queued one, in #tail. */
+  /** Appends a small chunk to the last queued one, in the queue's tail. */
   #appendQueued(chunk: Buffer): void {
-    const queue = this.#queue as Buffer[];
-    const last = queue[queue.length - 1] as Buffer;
+    const queue = this.#queue as ChunkQueue;
+    const chunks = queue.chunks;
+    const last = chunks[chunks.length - 1] as Buffer;
     const len = last.length;
     const n = chunk.length;
-    let tail = this.#tail;
+    let tail = queue.tail;
     if (tail === null || last.buffer !== tail.buffer || last.byteOffset !== tail.byteOffset || len + n > tail.length) {
       tail = Buffer.allocUnsafe(Math.max(len + n, 2 * len));
       last.copy(tail, 0);
-      this.#tail = tail;
+      queue.tail = tail;
     }
     chunk.copy(tail, len);
-    queue[queue.length - 1] = tail.subarray(0, len + n);
+    chunks[chunks.length - 1] = tail.subarray(0, len + n);
   }
 
   /** The next byte (0-255), or -1 when none is buffered. */
@@ -378,10 +384,11 @@ export class InputBuffer {
   /** Forgets the buffered input: nothing is unread. */
   drop(): void {
     this.#adopt(EMPTY);
-    if (this.#queued > 0) {
-      (this.#queue as Buffer[]).length = 0;
-      this.#queued = 0;
-      this.#tail = null;
+    const queue = this.#queue;
+    if (queue !== null && queue.bytes > 0) {
+      queue.chunks.length = 0;
+      queue.bytes = 0;
+      queue.tail = null;
     }
   }
 
@@ -389,10 +396,12 @@ export class InputBuffer {
     this.#bytesIn += to - this.#pos;
     if (to >= this.#end) {
       // Once read, the buffer gives way to the next chunk as it came.
-      const next = this.#queued > 0 ? (this.#queue as Buffer[]).shift() : undefined;
+      const queue = this.#queue;
+      const next = queue !== null && queue.bytes > 0 ? queue.chunks.shift() : undefined;
       if (next !== undefined) {
-        this.#queued -= next.length;
-        if (this.#queued === 0) this.#tail = null;
+        const q = queue as ChunkQueue;
+        q.bytes -= next.length;
+        if (q.bytes === 0) q.tail = null;
         this.#adopt(next);
       } else {
         this.drop();
@@ -427,4 +436,13 @@ export class InputBuffer {
     this.#scan = 0;
     this.#own = false;
   }
+}
+
+/** Chunks queued behind the unread bytes of #buf, as they came. */
+class ChunkQueue {
+  readonly chunks: Buffer[] = [];
+  /** Bytes in `chunks`. */
+  bytes = 0;
+  /** A buffer of ours whose start the last chunk is a view of, while small chunks are appended to it. */
+  tail: Buffer | null = null;
 }
