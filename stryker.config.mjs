@@ -8,7 +8,7 @@ export default {
   testRunner: "vitest",
   vitest: { configFile: "test/mutation/vitest.config.ts", related: false },
   // The event core; `npx stryker run --mutate src/prot-stream.ts` adds the stream (about 700 mutants more).
-  mutate: ["src/wait-event.ts", "src/select.ts", "src/clock.ts"],
+  mutate: ["src/wait-event.ts", "src/read-wait.ts", "src/select.ts", "src/clock.ts"],
   coverageAnalysis: "perTest",
   concurrency: 2,
   reporters: ["clear-text", "progress", "json", "html"],

@@ -19,12 +19,12 @@
  */
 import type { Readable, Writable } from "node:stream";
 import { SystemClock, type Clock } from "./clock.js";
-import { ProtStream, type ProtStreamOptions, type ReadCallback } from "./prot-stream.js";
+import { ProtStream, type ReadCallback, type WaitEvent, type WaitEventProc } from "./prot-stream.js";
+import type { ProtStreamOptions } from "./stream-options.js";
 import { bytesOf, kindOf } from "./bytes.js";
 import { ProtWriteError, ProtWriter, type ProtWriterOptions } from "./prot-writer.js";
 import { ProtGroup, select } from "./select.js";
 import type { ByteSource } from "./source.js";
-import type { WaitEvent, WaitEventProc } from "./wait-event.js";
 
 /** The C `EOF`: what the byte readers return at end of input, on failure, or when they would block. */
 export const EOF = -1;

@@ -1,40 +1,13 @@
-import { Buffer, isAscii } from "node:buffer";
+import { Buffer } from "node:buffer";
 import type { Readable } from "node:stream";
-import { systemClock, type Clock, type Timer } from "./clock.js";
+import { systemClock, type Clock } from "./clock.js";
 import { kindOf } from "./bytes.js";
+import { InputBuffer } from "./input-buffer.js";
 import { describe, Messages } from "./messages.js";
+import { Op, ReadWait, type Flushable, type WaitHost } from "./read-wait.js";
 import { readableSource, type ByteSink, type ByteSource, type ReadableSourceOptions } from "./source.js";
-import { checkMark, WaitEvent, WaitEventList, type WaitEventProc } from "./wait-event.js";
-
-/**
- * What a read in non-blocking mode returns when it would have had to wait.
- * Distinct from `null`, which means the input ended or failed.
- */
-export const WOULD_BLOCK: unique symbol = Symbol("prot-events.WOULD_BLOCK");
-
-/** The type of {@link WOULD_BLOCK}. */
-export type WouldBlock = typeof WOULD_BLOCK;
-
-/**
- * The result of a read: the data, `null` when the input ended or failed
- * (see {@link ProtStream.error}), or {@link WOULD_BLOCK} in non-blocking
- * mode. On a stream made with `blockingOnly: true` (`B` is `true`), which
- * can never be non-blocking, the type has no {@link WOULD_BLOCK}: a
- * `string | null` annotation on `await s.readLine()` type-checks.
- */
-export type ReadResult<T, B extends boolean = boolean> = B extends true ? T | null : T | null | WouldBlock;
-
-/** Options of the reads that wait ({@link ProtStream.readLine} and the others). */
-export interface ReadOptions {
-  /**
-   * Cancels the read if it is still waiting when the signal aborts: it
-   * rejects with the signal's reason, having consumed nothing; buffered
-   * input, events, timeouts and the stream itself are left as they were,
-   * so a new read may start at once. A signal aborted already rejects the
-   * read before it looks at the buffer.
-   */
-  signal?: AbortSignal;
-}
+import { positiveInt, WOULD_BLOCK, type ProtStreamOptions, type ReadOptions, type ReadResult } from "./stream-options.js";
+import { checkMark, WaitEventList, type ListedEvent } from "./wait-event.js";
 
 /**
  * Called once, the next time a stream is about to wait for input; see
@@ -43,75 +16,79 @@ export interface ReadOptions {
 export type ReadCallback<R = unknown> = (stream: ProtStream, rock: R) => void;
 
 /**
- * Something that can be flushed before a stream waits; a {@link ProtWriter}.
- * See {@link ProtStream.setFlushOnRead}.
+ * A wait-event callback. It runs while `stream` waits for input, once the
+ * clock has reached `event.mark`.
+ *
+ * It returns `event` to keep the event (after setting a new `event.mark` to
+ * run again later), or `null` once it has removed the event with
+ * {@link ProtStream.removeWaitEvent}. A stream takes `null` at its word: an
+ * event whose callback returns `null` (or, from JavaScript, `undefined`) is
+ * removed even if the callback forgot to remove it, so it can never fire
+ * again. Any other return value (a stray number, the Promise of an `async`
+ * function) fails the stream as a throw does, with a message naming what
+ * was returned; a Promise's rejection is caught, never left unhandled. A
+ * callback runs synchronously: start asynchronous work from it, but return
+ * the event or `null`.
+ *
+ * A callback may remove or reschedule any event of the stream, and add new
+ * ones; an event removed during a pass does not run later in it, and events
+ * added during a pass first run at the next pass. If the callback throws, the
+ * event is removed and the stream fails: the read in progress and every later
+ * read return `null`, {@link ProtStream.error} is
+ * `"wait event callback failed: <message>"` and
+ * {@link ProtStream.errorCause} is what was thrown.
  */
-export interface Flushable {
-  /** Bytes written but not yet handed on. */
-  readonly buffered: number;
-  /** Hands the buffered bytes on. */
-  flush(): Promise<void>;
-  /**
-   * True while too much output waits for the peer: the waiting read holds
-   * (reads no input, its read timeout still counting) until `flush()`
-   * resolves. See {@link ProtWriter.blocked}.
-   */
-  readonly blocked?: boolean;
-  /** Set when the output failed for good (see {@link ProtWriter.fatal}): the stream fails with it. */
-  readonly fatal?: string | null;
-}
+export type WaitEventProc<R = unknown> = (stream: ProtStream, event: WaitEvent<R>, rock: R) => WaitEvent<R> | null;
 
 /**
- * Thrown by the line readers when a line is longer than the stream's
- * `maxLine`. The first `maxLine` bytes of the line are consumed and carried
- * here; the rest of the line stays in the stream and is what the next read
- * returns, so nothing is lost and memory stays bounded. A server that reads
- * commands must not take that rest for a command (a peer could pad a
- * command to slip it past a check): call {@link ProtStream.skipLine} (or
- * {@link ProtStream.trySkipLine}) to discard it up to the end of the line.
+ * The handle of an event hung on a stream by {@link ProtStream.addWaitEvent}.
+ *
+ * `mark`, `proc` and `rock` may be changed at any time, also from inside any
+ * callback of the stream; a new `mark` takes effect at once, also for a read
+ * that is already waiting. The stream never examines or releases `rock`:
+ * what it refers to belongs to the application.
  */
-export class LineTooLongError extends Error {
-  /** The first `limit` bytes of the line, decoded with the stream's encoding. */
-  readonly partial: string;
-  /** The stream's `maxLine`. */
-  readonly limit: number;
-  /** The stream offset (a `bytesIn` value) at which the line began. */
-  readonly offset: number;
+export class WaitEvent<R = unknown> {
+  /** @internal */
+  heapIndex = -1;
+  /** @internal */
+  list: WaitEventList | null;
+  /** @internal */
+  readonly seq: number;
+  #mark: number;
+  /** The callback; see {@link WaitEventProc}. */
+  proc: WaitEventProc<R>;
+  /** The application's value, passed to every call of `proc`. */
+  rock: R;
 
   /** @internal */
-  constructor(streamName: string, partial: string, limit: number, offset: number) {
-    super(`${streamName}: line at byte ${offset} is longer than the limit of ${limit} bytes`);
-    this.name = "LineTooLongError";
-    this.partial = partial;
-    this.limit = limit;
-    this.offset = offset;
+  constructor(list: WaitEventList, seq: number, mark: number, proc: WaitEventProc<R>, rock: R) {
+    this.list = list;
+    this.seq = seq;
+    this.#mark = mark;
+    this.proc = proc;
+    this.rock = rock;
   }
-}
 
-/** Options of {@link ProtStream}; `B` is the type of `blockingOnly`. */
-export interface ProtStreamOptions<B extends boolean = boolean> {
-  /** The clock that marks and timeouts are measured on. Default {@link systemClock}. */
-  clock?: Clock;
-  /** A name used in error messages. Default `"ProtStream"`. */
-  name?: string;
-  /** Longest line the line readers return, in bytes, terminator excluded. Default 65,536. */
-  maxLine?: number;
-  /** How lines and strings are decoded. Default `"utf8"`; `"latin1"` maps bytes one to one. */
-  encoding?: BufferEncoding;
-  /** Buffered bytes above which the source is paused. Default 65,536. */
-  highWaterMark?: number;
-  /** Read timeout in clock ticks, as {@link ProtStream.setTimeout}. Default 0 (none). */
-  timeout?: number;
-  /** Start in non-blocking mode. Default `false`. */
-  nonBlocking?: boolean;
   /**
-   * The stream is never switched to non-blocking mode (setting
-   * {@link ProtStream.nonBlocking} throws), so its reads are typed without
-   * {@link WOULD_BLOCK}. Default `false`; {@link protSocket} sets it.
+   * The absolute clock time at which the event becomes due (not an
+   * interval). Set it to reschedule.
    */
-  blockingOnly?: B;
-  /** For a Node `Readable`: destroy it on {@link ProtStream.close}. Default `true`. */
-  destroyOnClose?: boolean;
+  get mark(): number {
+    return this.#mark;
+  }
+
+  set mark(mark: number) {
+    checkMark(mark, "WaitEvent.mark");
+    this.#mark = mark;
+    this.list?.markChanged(this);
+  }
+
+  /** The stream the event is on, or `null` once it has been removed. */
+  get stream(): ProtStream | null {
+    // Only a stream makes event lists.
+    return this.list === null ? null : (this.list.owner as ProtStream);
+  }
 }
 
 /**
@@ -127,97 +104,6 @@ export interface StreamWatcher {
   /** The stream was closed. */
   onClosed(stream: ProtStream): void;
 }
-
-const EMPTY = Buffer.alloc(0);
-const RESOLVED = Promise.resolve();
-const LF = 10;
-const CR = 13;
-/** Chunks shorter than this are copied as they arrive behind unread input; longer ones are queued as they came. */
-const SMALL = 1024;
-
-/** How a turn of a wait ended. */
-const enum Outcome {
-  /** Input arrived. */
-  Data,
-  /** The input ended, or the stream failed or was closed. */
-  End,
-  /** Non-blocking: the read would have had to wait. */
-  Block,
-  /** Nothing to settle now: the stream sleeps, or the read was rejected already. */
-  Pending,
-}
-
-/** The read waiting on a stream: what it returns once enough is buffered. */
-const enum Op {
-  Line,
-  LineBytes,
-  Getc,
-  Peek,
-  Read,
-  Fill,
-  Skip,
-  Exact,
-}
-
-type Settle = (value: unknown) => void;
-
-/** Decodes `buf[start, end)`. */
-type Decoder = (buf: Buffer, start: number, end: number) => string;
-
-interface SliceMethods {
-  latin1Slice(start: number, end: number): string;
-  utf8Slice(start: number, end: number): string;
-  asciiSlice(start: number, end: number): string;
-}
-
-/** Whether a decoded string has one character per byte: always, for ASCII input only, or never. */
-const enum Bytewise {
-  Always,
-  IfAscii,
-  Never,
-}
-
-/** How a stream decodes: the decoder, and whether #textOf may slice lines from one decoded chunk. */
-interface Decoding {
-  decode: Decoder;
-  bytewise: Bytewise;
-}
-
-const latin1: Decoder = (buf, start, end) => (buf as unknown as SliceMethods).latin1Slice(start, end);
-const utf8: Decoder = (buf, start, end) => (buf as unknown as SliceMethods).utf8Slice(start, end);
-const ascii: Decoder = (buf, start, end) => (buf as unknown as SliceMethods).asciiSlice(start, end);
-
-/**
- * The decoding of `encoding`, shared by all streams.
- * `toString(encoding, start, end)` looks the encoding up and wraps the slice
- * on every call, a quarter of the time of a line read in profiles; Buffer's
- * own per-encoding slice methods skip that, and a direct call of one (not
- * through `Function.prototype.call`) is what the JIT inlines. They are not
- * part of Node's documented API, so each is used only where it exists, and
- * only with them are lines sliced from a decoded chunk (the same slice
- * method decodes both, so both paths give the same strings).
- */
-function decodingOf(encoding: BufferEncoding): Decoding {
-  const has = (name: keyof SliceMethods): boolean => typeof (Buffer.prototype as unknown as Partial<SliceMethods>)[name] === "function";
-  if ((encoding === "latin1" || encoding === "binary") && has("latin1Slice")) return { decode: latin1, bytewise: Bytewise.Always };
-  if ((encoding === "utf8" || encoding === "utf-8") && has("utf8Slice")) return { decode: utf8, bytewise: Bytewise.IfAscii };
-  if (encoding === "ascii" && has("asciiSlice")) return { decode: ascii, bytewise: Bytewise.IfAscii };
-  return { decode: (buf, start, end) => buf.toString(encoding, start, end), bytewise: Bytewise.Never };
-}
-
-/**
- * The class of the views tryReadLineBytes hands out: a Buffer in all but
- * the constructor that made it (its prototype's prototype is
- * Buffer.prototype, and `constructor` is Buffer's). `Buffer.from(memory,
- * offset, length)` makes the same view after checks that cost more than the
- * view itself, as much as a line read's whole work in profiles.
- */
-class ByteView extends Uint8Array {}
-Object.setPrototypeOf(ByteView.prototype, Buffer.prototype as Uint8Array);
-Reflect.deleteProperty(ByteView.prototype, "constructor");
-
-/** See ProtStream's #textOf. */
-const NO_TEXT = "\u0000no text";
 
 function isByteSource(x: Readable | ByteSource): x is ByteSource {
   return typeof (x as ByteSource).attach === "function";
@@ -267,77 +153,17 @@ export class ProtStream<out B extends boolean = boolean> {
   readonly highWaterMark: number;
 
   #source: ByteSource;
-  readonly #events: WaitEventList;
-  readonly #decode: Decoder;
-  // Unread input is #buf[#pos, #end), then the chunks of #queue in order.
-  // #buf is a chunk adopted as it came (#end is its length) or, once a line
-  // ran past its end, a buffer of ours holding the rest of that line and the
-  // head of the next chunk up to its first LF (#joinHead), with room after
-  // #end, so a line arriving in many small chunks is copied a bounded number
-  // of times rather than once per chunk, and a line split across two large
-  // chunks costs a copy of that line, not of the chunk. Bytes before #end
-  // are never written again (views of them may be out); a LF at #buf[#end]
-  // stops line searches there. #queue holds chunks only while #buf has
-  // unread bytes: a chunk arriving to an empty #buf is adopted. Chunks under
-  // SMALL bytes are copied on arrival instead, so that a peer sending a byte
-  // at a time fills buffers, not a queue of a Buffer object per byte: into
-  // #buf, or into #tail, a buffer of ours whose start the last queued chunk
-  // is a view of.
-  #buf: Buffer = EMPTY;
-  // #buf's memory, once tryReadLineBytes asked: Buffer's getter of it is a
-  // native call, too slow to make per line.
-  #bufMemory: ArrayBuffer | null = null;
-  #pos = 0;
-  #end = 0;
-  #own = false;
-  #queue: Buffer[] | null = null;
-  // Bytes in #queue.
-  #queued = 0;
-  #tail: Buffer | null = null;
-  // #buf[#textBase, #end) decoded by #textOf, NO_TEXT when it would not do,
-  // null until asked; reset whenever those bytes change.
-  #text: string | null = null;
-  #textBase = 0;
-  readonly #bytewise: Bytewise;
-  // Index in #buf from which no LF has been seen yet, so a long line is scanned once.
-  #scan = 0;
-  // Set by #findLine: the end of the found line's content, and the start of the next line.
-  #lineEnd = 0;
-  #lineNext = 0;
-  #bytesIn = 0;
-  #arrivals = 0;
+  readonly #input: InputBuffer;
+  readonly #wait: ReadWait;
   #paused = false;
   #ended = false;
   #eof = false;
   #closed = false;
   #error: string | null = null;
   #cause: unknown = undefined;
-  #readTimeout = 0;
-  #timeoutMark = Infinity;
-  #nonBlocking: boolean;
   readonly #blockingOnly: boolean;
-  // Counts the reads that waited, so a late abort knows whether its read is still the one waiting.
-  #waits = 0;
-  #unlisten: (() => void) | null = null;
-  #readCallback: ReadCallback<unknown> | null = null;
-  #readCallbackRock: unknown = undefined;
-  #flushOnRead: Flushable | null = null;
-  // The waiting read holds: the paired writer is blocked, so input that
-  // arrives does not end the wait and the source stays paused.
-  #holding = false;
-  #deadline = Infinity;
-  // The waiting read, if any: one promise and these fields, no async frames,
-  // so a connection idle in a read holds little more than the promise.
-  #waiting = false;
-  #sleeping = false;
-  #woken = false;
-  #op: Op = Op.Line;
-  #opSize = 0;
-  #arrivalsAtWait = 0;
-  #resolve: Settle | null = null;
-  #reject: Settle | null = null;
-  // Made on the first sleep, then moved by #arm (cancelled, not dropped, on waking).
-  #timer: Timer | null = null;
+  // The read callback and its rock, as one field: most streams never set one.
+  #readCallback: { callback: ReadCallback<unknown>; rock: unknown } | null = null;
   #watchers: StreamWatcher[] | null = null;
 
   /**
@@ -352,19 +178,21 @@ export class ProtStream<out B extends boolean = boolean> {
     this.maxLine = positiveInt(options.maxLine ?? 65536, "maxLine");
     this.encoding = options.encoding ?? "utf8";
     if (!Buffer.isEncoding(this.encoding)) throw new RangeError(`ProtStream: unknown encoding ${String(this.encoding)}`);
-    ({ decode: this.#decode, bytewise: this.#bytewise } = decodingOf(this.encoding));
     this.highWaterMark = positiveInt(options.highWaterMark ?? 65536, "highWaterMark");
-    this.#nonBlocking = options.nonBlocking ?? false;
+    const nonBlocking = options.nonBlocking ?? false;
     this.#blockingOnly = options.blockingOnly ?? false;
-    if (this.#blockingOnly && this.#nonBlocking) throw new RangeError("ProtStream: nonBlocking and blockingOnly cannot both be true");
-    this.#events = new WaitEventList(this);
+    if (this.#blockingOnly && nonBlocking) throw new RangeError("ProtStream: nonBlocking and blockingOnly cannot both be true");
+    this.#input = new InputBuffer(this);
+    const inner = new ProtStream.#Inner(this);
+    this.#wait = new ReadWait(inner, new WaitEventList(this), nonBlocking);
     this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
-    this.#source.attach(new ProtStream.#Sink(this));
+    this.#source.attach(inner);
   }
 
-  // One small object per stream rather than a closure per method.
-  static readonly #Sink = class implements ByteSink {
+  // One small object per stream rather than a closure per method: what the
+  // source and the wait call back, with the stream's private state in reach.
+  static readonly #Inner = class implements ByteSink, WaitHost {
     readonly #stream: ProtStream;
     constructor(stream: ProtStream) {
       this.#stream = stream;
@@ -377,6 +205,44 @@ export class ProtStream<out B extends boolean = boolean> {
     }
     fail(message: string, cause?: unknown): void {
       this.#stream.#sourceFailed(message, cause);
+    }
+    get clock(): Clock {
+      return this.#stream.clock;
+    }
+    get name(): string {
+      return this.#stream.name;
+    }
+    get over(): boolean {
+      return this.#stream.#over;
+    }
+    get failed(): boolean {
+      return this.#stream.#error !== null;
+    }
+    tryOp(op: Op, n: number): unknown {
+      return this.#stream.#try(op, n);
+    }
+    ending(): null {
+      return this.#stream.#ending();
+    }
+    failStream(message: string, cause?: unknown): void {
+      this.#stream.#failStream(message, cause);
+    }
+    pauseSource(paused: boolean): void {
+      const s = this.#stream;
+      if (paused === s.#paused) return;
+      if (paused) {
+        s.#paused = true;
+        s.#source.pause();
+      } else s.#resume();
+    }
+    runReadCallback(): void {
+      this.#stream.#runReadCallback();
+    }
+    fire(ev: ListedEvent, now: number): boolean {
+      return this.#stream.#fire(ev as WaitEvent, now);
+    }
+    deadlineChanged(): void {
+      this.#stream.#notifyDeadline();
     }
   };
 
@@ -413,12 +279,12 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** Bytes consumed by reads so far. */
   get bytesIn(): number {
-    return this.#bytesIn;
+    return this.#input.bytesIn;
   }
 
   /** Bytes buffered and not yet read. */
   get buffered(): number {
-    return this.#end - this.#pos + this.#queued;
+    return this.#input.buffered;
   }
 
   /**
@@ -426,14 +292,14 @@ export class ProtStream<out B extends boolean = boolean> {
    * input has ended, or the stream has failed or closed. What select reports.
    */
   get readable(): boolean {
-    return this.#pos < this.#end || this.#over;
+    return this.#input.contiguous > 0 || this.#over;
   }
 
   // ---- settings -----------------------------------------------------------
 
   /** The read timeout in ticks; 0 means none. */
   get readTimeout(): number {
-    return this.#readTimeout;
+    return this.#wait.readTimeout;
   }
 
   /**
@@ -442,7 +308,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * `now + readTimeout`.
    */
   get timeoutMark(): number {
-    return this.#timeoutMark;
+    return this.#wait.timeoutMark;
   }
 
   /**
@@ -455,22 +321,24 @@ export class ProtStream<out B extends boolean = boolean> {
     if (!Number.isFinite(ticks) || ticks < 0) {
       throw new RangeError(`${this.name}.setTimeout: ticks must be a finite number >= 0, got ${ticks}`);
     }
-    this.#readTimeout = ticks;
-    this.#timeoutMark = ticks > 0 ? this.clock.now() + ticks : Infinity;
-    this.#deadlineChanged();
+    const wait = this.#wait;
+    wait.readTimeout = ticks;
+    wait.timeoutMark = ticks > 0 ? this.clock.now() + ticks : Infinity;
+    wait.deadlineChanged();
   }
 
   /** Restarts the read timeout from now, as input arriving does. */
   resetTimeout(): void {
-    if (this.#readTimeout > 0) {
-      this.#timeoutMark = this.clock.now() + this.#readTimeout;
-      this.#deadlineChanged();
+    const wait = this.#wait;
+    if (wait.readTimeout > 0) {
+      wait.timeoutMark = this.clock.now() + wait.readTimeout;
+      wait.deadlineChanged();
     }
   }
 
   /** The overall read deadline (an absolute clock time); Infinity when none. */
   get deadline(): number {
-    return this.#deadline;
+    return this.#wait.deadline;
   }
 
   /**
@@ -488,8 +356,8 @@ export class ProtStream<out B extends boolean = boolean> {
     if (typeof at !== "number" || Number.isNaN(at)) {
       throw new RangeError(`${this.name}.setDeadline: at must be an absolute clock time or Infinity, got ${String(at)}`);
     }
-    this.#deadline = at;
-    this.#deadlineChanged();
+    this.#wait.deadline = at;
+    this.#wait.deadlineChanged();
   }
 
   /**
@@ -498,15 +366,16 @@ export class ProtStream<out B extends boolean = boolean> {
    * deadline applies.
    */
   get nonBlocking(): boolean {
-    return this.#nonBlocking;
+    return this.#wait.nonBlocking;
   }
 
   set nonBlocking(value: boolean) {
-    if (value === this.#nonBlocking) return;
+    const wait = this.#wait;
+    if (value === wait.nonBlocking) return;
     if (this.#blockingOnly) throw new TypeError(`${this.name}: the stream was made blockingOnly and cannot be non-blocking`);
-    this.#nonBlocking = value;
+    wait.nonBlocking = value;
     // The read timeout and the deadline count towards the next deadline of blocking streams only.
-    if (this.#readTimeout > 0 || this.#deadline !== Infinity) this.#deadlineChanged();
+    if (wait.readTimeout > 0 || wait.deadline !== Infinity) wait.deadlineChanged();
   }
 
   /**
@@ -515,8 +384,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * If it throws, the stream fails as for a throwing wait event.
    */
   setReadCallback<R>(callback: ReadCallback<R> | null, rock?: R): void {
-    this.#readCallback = callback as ReadCallback<unknown> | null;
-    this.#readCallbackRock = rock;
+    this.#readCallback = callback === null ? null : { callback: callback as ReadCallback<unknown>, rock };
   }
 
   /**
@@ -531,7 +399,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * `null` unpairs.
    */
   setFlushOnRead(writer: Flushable | null): void {
-    this.#flushOnRead = writer;
+    this.#wait.flushOnRead = writer;
   }
 
   // ---- wait events --------------------------------------------------------
@@ -549,7 +417,10 @@ export class ProtStream<out B extends boolean = boolean> {
       throw new TypeError(`${this.name}.addWaitEvent: proc must be a function, got ${typeof proc}`);
     }
     if (this.#closed) throw new Error(`${this.name}.addWaitEvent: the stream is closed`);
-    return this.#events.add(mark, proc, rock);
+    const events = this.#wait.events;
+    const ev = new WaitEvent<R>(events, events.nextSeq(), mark, proc, rock);
+    events.add(ev);
+    return ev;
   }
 
   /**
@@ -559,12 +430,12 @@ export class ProtStream<out B extends boolean = boolean> {
    * any callback of the stream, the event's own included.
    */
   removeWaitEvent<R>(event: WaitEvent<R>): void {
-    this.#events.remove(event as unknown as WaitEvent);
+    this.#wait.events.remove(event);
   }
 
   /** The events on the stream, in list order. */
   get waitEvents(): WaitEvent[] {
-    return this.#events.list();
+    return this.#wait.events.list() as WaitEvent[];
   }
 
   /**
@@ -573,10 +444,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * mark or the {@link ProtStream.deadline}. Infinity if none.
    */
   get nextDeadline(): number {
-    let at = this.#events.earliest();
-    if (this.#nonBlocking) return at;
-    if (this.#readTimeout > 0 && this.#timeoutMark < at) at = this.#timeoutMark;
-    return this.#deadline < at ? this.#deadline : at;
+    return this.#wait.nextDeadline;
   }
 
   // ---- synchronous reads --------------------------------------------------
@@ -592,52 +460,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * @throws LineTooLongError when the line is longer than `maxLine`.
    */
   tryReadLine(): string | undefined {
-    // The common case: the line is in the decoded text already, and the
-    // string search (no native call per line) finds its end.
-    const text = this.#text;
-    if (text !== null && text !== NO_TEXT) {
-      const base = this.#textBase;
-      const pos = this.#pos;
-      const from = pos - base;
-      const nl = text.indexOf("\n", from);
-      if (nl !== -1) {
-        const end = nl > from && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
-        if (end - from <= this.maxLine) {
-          const line = text.slice(from, end);
-          const next = base + nl + 1;
-          if (next < this.#end) {
-            this.#bytesIn += next - pos;
-            this.#pos = next;
-            if (this.#scan < next) this.#scan = next;
-          } else this.#consume(next);
-          return line;
-        }
-      }
-    }
-    if (!this.#findLine()) return undefined;
-    const pos = this.#pos;
-    const end = this.#lineEnd;
-    const decoded = this.#text ?? this.#textOf(pos, end);
-    const line = decoded === NO_TEXT ? this.#decode(this.#buf, pos, end) : decoded.slice(pos - this.#textBase, end - this.#textBase);
-    this.#consume(this.#lineNext);
-    return line;
-  }
-
-  /**
-   * The unread bytes as one string whose characters are the bytes, when the
-   * encoding makes that true (latin1; utf8 and ascii for ASCII input):
-   * decoding a chunk once and slicing each line from it spares a native
-   * call per line. NO_TEXT when the encoding or the input rules it out, or
-   * when the line is most of what is unread and decoding it alone is as good.
-   */
-  #textOf(pos: number, lineEnd: number): string {
-    const end = this.#end;
-    if (this.#bytewise === Bytewise.Never) return (this.#text = NO_TEXT);
-    // Not worth it for this line, but maybe for the next: decide again then.
-    if (end - pos < 2 * (lineEnd - pos)) return NO_TEXT;
-    if (this.#bytewise === Bytewise.IfAscii && !isAscii(this.#buf.subarray(pos, end))) return (this.#text = NO_TEXT);
-    this.#textBase = pos;
-    return (this.#text = latin1(this.#buf, pos, end));
+    return this.#input.readLine();
   }
 
   /**
@@ -650,117 +473,17 @@ export class ProtStream<out B extends boolean = boolean> {
    * @throws LineTooLongError when the line is longer than `maxLine`.
    */
   tryReadLineBytes(): Buffer | undefined {
-    if (!this.#findLine()) return undefined;
-    const buf = this.#buf;
-    const view = new ByteView((this.#bufMemory ??= buf.buffer as ArrayBuffer), buf.byteOffset + this.#pos, this.#lineEnd - this.#pos);
-    this.#consume(this.#lineNext);
-    return view as unknown as Buffer;
-  }
-
-  /**
-   * Finds the next whole line in the buffer: sets where its content ends and
-   * where the line after it begins. False when no whole line is buffered.
-   */
-  #findLine(): boolean {
-    for (;;) {
-      const buf = this.#buf;
-      const start = this.#pos;
-      const len = this.#end;
-      if (start >= len) return false;
-      const nl = buf.indexOf(LF, this.#scan);
-      if (nl !== -1 && nl < len) {
-        const content = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
-        if (content - start > this.maxLine) throw this.#lineTooLong();
-        this.#lineEnd = content;
-        this.#lineNext = nl + 1;
-        return true;
-      }
-      this.#scan = len;
-      // Without a LF yet: too long once the bytes that cannot be a CR of a CRLF exceed the limit.
-      const known = buf[len - 1] === CR ? len - 1 - start : len - start;
-      if (known > this.maxLine) throw this.#lineTooLong();
-      if (this.#queued === 0) {
-        if (this.#ended && this.#error === null) {
-          this.#lineEnd = len;
-          this.#lineNext = len;
-          return true;
-        }
-        return false;
-      }
-      this.#joinHead();
-    }
-  }
-
-  /**
-   * Appends to the unread bytes the head of the first queued chunk, up to
-   * and including its first LF (all of it when it has none), and leaves the
-   * rest of it queued.
-   */
-  #joinHead(): void {
-    const queue = this.#queue as Buffer[];
-    const next = queue[0] as Buffer;
-    const nl = next.indexOf(LF);
-    const take = nl === -1 ? next.length : nl + 1;
-    this.#append(next, take);
-    if (take === next.length) queue.shift();
-    else queue[0] = next.subarray(take);
-    this.#queued -= take;
-  }
-
-  /** Appends `bytes[0, take)` to the unread bytes of #buf. */
-  #append(bytes: Buffer, take: number): void {
-    const buf = this.#buf;
-    const end = this.#end;
-    this.#text = null;
-    if (this.#own && end + take <= buf.length) {
-      bytes.copy(buf, end, 0, take);
-      this.#end = end + take;
-    } else {
-      // Room in proportion to what is unread: a line that keeps growing
-      // doubles its buffer, so each byte is copied O(1) times on average.
-      const pos = this.#pos;
-      const rest = end - pos;
-      const size = Math.max(rest + take, 2 * rest);
-      const nb = Buffer.allocUnsafe(size);
-      buf.copy(nb, 0, pos, end);
-      bytes.copy(nb, rest, 0, take);
-      this.#scan -= pos;
-      this.#setBuf(nb);
-      this.#pos = 0;
-      this.#end = rest + take;
-      this.#own = true;
-    }
-    if (this.#end < this.#buf.length) this.#buf[this.#end] = LF;
-  }
-
-  /** Appends a small chunk to the last queued one, in #tail. */
-  #appendQueued(chunk: Buffer): void {
-    const queue = this.#queue as Buffer[];
-    const last = queue[queue.length - 1] as Buffer;
-    const len = last.length;
-    const n = chunk.length;
-    let tail = this.#tail;
-    if (tail === null || last.buffer !== tail.buffer || last.byteOffset !== tail.byteOffset || len + n > tail.length) {
-      tail = Buffer.allocUnsafe(Math.max(len + n, 2 * len));
-      last.copy(tail, 0);
-      this.#tail = tail;
-    }
-    chunk.copy(tail, len);
-    queue[queue.length - 1] = tail.subarray(0, len + n);
+    return this.#input.readLineBytes();
   }
 
   /** Returns the next byte (0-255) if one is buffered, else -1. Never waits. */
   tryGetc(): number {
-    const pos = this.#pos;
-    if (pos >= this.#end) return -1;
-    const c = this.#buf[pos] as number;
-    this.#consume(pos + 1);
-    return c;
+    return this.#input.getc();
   }
 
   /** Returns the next byte without consuming it, or -1 if none is buffered. */
   tryPeek(): number {
-    return this.#pos < this.#end ? (this.#buf[this.#pos] as number) : -1;
+    return this.#input.peek();
   }
 
   /**
@@ -770,18 +493,7 @@ export class ProtStream<out B extends boolean = boolean> {
    */
   tryRead(n: number): Buffer | undefined {
     positiveInt(n, "read: n");
-    const avail = this.buffered;
-    if (avail === 0) return undefined;
-    const k = n < avail ? n : avail;
-    const out = Buffer.allocUnsafe(k);
-    for (let got = 0; got < k;) {
-      const pos = this.#pos;
-      const take = Math.min(k - got, this.#end - pos);
-      this.#buf.copy(out, got, pos, pos + take);
-      got += take;
-      this.#consume(pos + take);
-    }
-    return out;
+    return this.#input.read(n);
   }
 
   /**
@@ -797,27 +509,10 @@ export class ProtStream<out B extends boolean = boolean> {
       throw new RangeError(`${this.name}.ungetc: byte must be an integer 0-255, got ${byte}`);
     }
     if (this.#closed) throw new Error(`${this.name}.ungetc: the stream is closed`);
-    // The byte just read is still there: step back over it. Anything else
-    // goes in front in a new buffer, as the old one may be out as a view.
-    if (this.#pos > 0 && this.#buf[this.#pos - 1] === byte) {
-      this.#pos--;
-      if (this.#pos < this.#textBase) this.#text = null;
-    } else {
-      this.#text = null;
-      const unread = this.#end - this.#pos;
-      const nb = Buffer.allocUnsafe(unread + 1);
-      nb[0] = byte;
-      this.#buf.copy(nb, 1, this.#pos, this.#end);
-      this.#setBuf(nb);
-      this.#pos = 0;
-      this.#end = nb.length;
-      this.#own = true;
-    }
-    this.#scan = this.#pos;
-    if (this.#bytesIn > 0) this.#bytesIn--;
-    this.#arrivals++;
+    this.#input.ungetc(byte);
+    this.#wait.inputArrived();
     this.#notifyReadable();
-    this.#wake();
+    this.#wait.wake();
   }
 
   /**
@@ -827,17 +522,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * buffered was discarded and the line goes on. Never waits.
    */
   trySkipLine(): boolean {
-    // Chunk by chunk: consuming the whole buffer brings the next queued chunk in.
-    while (this.#pos < this.#end) {
-      const end = this.#end;
-      const nl = this.#buf.indexOf(LF, this.#pos);
-      if (nl !== -1 && nl < end) {
-        this.#consume(nl + 1);
-        return true;
-      }
-      this.#consume(end);
-    }
-    return false;
+    return this.#input.skipLine();
   }
 
   // ---- reads that wait ----------------------------------------------------
@@ -850,12 +535,12 @@ export class ProtStream<out B extends boolean = boolean> {
    * @throws LineTooLongError (as a rejection) for a line over `maxLine`.
    */
   readLine(options?: ReadOptions): Promise<ReadResult<string, B>> {
-    return this.#read(Op.Line, 0, options?.signal) as Promise<ReadResult<string, B>>;
+    return this.#wait.read(Op.Line, 0, options?.signal) as Promise<ReadResult<string, B>>;
   }
 
   /** The byte form of {@link ProtStream.readLine}: the line as bytes; see {@link ProtStream.tryReadLineBytes}. */
   readLineBytes(options?: ReadOptions): Promise<ReadResult<Buffer, B>> {
-    return this.#read(Op.LineBytes, 0, options?.signal) as Promise<ReadResult<Buffer, B>>;
+    return this.#wait.read(Op.LineBytes, 0, options?.signal) as Promise<ReadResult<Buffer, B>>;
   }
 
   /**
@@ -866,17 +551,17 @@ export class ProtStream<out B extends boolean = boolean> {
    * it makes the next read begin with the next line.
    */
   skipLine(): Promise<ReadResult<true>> {
-    return this.#read(Op.Skip, 0) as Promise<ReadResult<true>>;
+    return this.#wait.read(Op.Skip, 0) as Promise<ReadResult<true>>;
   }
 
   /** Reads one byte (0-255), waiting as needed. */
   getc(options?: ReadOptions): Promise<ReadResult<number, B>> {
-    return this.#read(Op.Getc, 0, options?.signal) as Promise<ReadResult<number, B>>;
+    return this.#wait.read(Op.Getc, 0, options?.signal) as Promise<ReadResult<number, B>>;
   }
 
   /** Returns the next byte without consuming it, waiting as needed. */
   peek(options?: ReadOptions): Promise<ReadResult<number, B>> {
-    return this.#read(Op.Peek, 0, options?.signal) as Promise<ReadResult<number, B>>;
+    return this.#wait.read(Op.Peek, 0, options?.signal) as Promise<ReadResult<number, B>>;
   }
 
   /**
@@ -885,7 +570,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * @throws RangeError (as a rejection) when `n` is not a positive integer.
    */
   read(n: number, options?: ReadOptions): Promise<ReadResult<Buffer, B>> {
-    return this.#read(Op.Read, n, options?.signal) as Promise<ReadResult<Buffer, B>>;
+    return this.#wait.read(Op.Read, n, options?.signal) as Promise<ReadResult<Buffer, B>>;
   }
 
   /**
@@ -902,7 +587,7 @@ export class ProtStream<out B extends boolean = boolean> {
     if (!Number.isInteger(n) || n <= 0) {
       return Promise.reject(new RangeError(`${this.name}.readExactly: n must be a positive integer, got ${n}`));
     }
-    return this.#read(Op.Exact, n, options?.signal) as Promise<ReadResult<Buffer, B>>;
+    return this.#wait.read(Op.Exact, n, options?.signal) as Promise<ReadResult<Buffer, B>>;
   }
 
   /**
@@ -911,7 +596,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * when something is buffered already.
    */
   fill(options?: ReadOptions): Promise<ReadResult<number, B>> {
-    return this.#read(Op.Fill, 0, options?.signal) as Promise<ReadResult<number, B>>;
+    return this.#wait.read(Op.Fill, 0, options?.signal) as Promise<ReadResult<number, B>>;
   }
 
   /**
@@ -936,12 +621,14 @@ export class ProtStream<out B extends boolean = boolean> {
       throw new Error(`${this.name}.switchSource: refused, ${why}`);
     };
     if (this.#over) refuse(`the stream is over (${this.error ?? "input ended"})`);
-    if (this.#waiting) refuse("a read is waiting");
-    if (this.#end > this.#pos) refuse(`${this.#end - this.#pos} bytes of input are buffered from the old source`);
+    if (this.#wait.waiting) refuse("a read is waiting");
+    const buffered = this.#input.contiguous;
+    if (buffered > 0) refuse(`${buffered} bytes of input are buffered from the old source`);
     this.#source.close();
     this.#paused = false;
     this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
-    this.#source.attach(new ProtStream.#Sink(this));
+    // Stateless: a second one serves as well as the wait's.
+    this.#source.attach(new ProtStream.#Inner(this));
   }
 
   /**
@@ -975,13 +662,12 @@ export class ProtStream<out B extends boolean = boolean> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#error === null) this.#error = Messages.closed;
-    this.#events.clear();
+    this.#wait.events.clear();
     this.#readCallback = null;
-    this.#readCallbackRock = undefined;
-    this.#flushOnRead = null;
-    this.#drop();
+    this.#wait.flushOnRead = null;
+    this.#input.drop();
     this.#source.close();
-    this.#wake();
+    this.#wait.wake();
     const watchers = this.#watchers;
     this.#watchers = null;
     if (watchers !== null) for (const w of watchers) w.onClosed(this);
@@ -999,9 +685,14 @@ export class ProtStream<out B extends boolean = boolean> {
     if (i >= 0) (ws as StreamWatcher[]).splice(i, 1);
   }
 
+  /** @internal Called by the input buffer when everything buffered has been read. */
+  inputDrained(): void {
+    if (this.#paused) this.#resume();
+  }
+
   /** @internal Called by the event list when its earliest mark changed. */
   earliestMarkChanged(): void {
-    this.#deadlineChanged();
+    this.#wait.deadlineChanged();
   }
 
   // ---- internals ----------------------------------------------------------
@@ -1011,91 +702,33 @@ export class ProtStream<out B extends boolean = boolean> {
     return this.#error !== null || this.#ended;
   }
 
-  #consume(to: number): void {
-    this.#bytesIn += to - this.#pos;
-    if (to >= this.#end) {
-      // Once read, the buffer gives way to the next chunk as it came.
-      const next = this.#queued > 0 ? (this.#queue as Buffer[]).shift() : undefined;
-      if (next !== undefined) {
-        this.#queued -= next.length;
-        if (this.#queued === 0) this.#tail = null;
-        this.#adopt(next);
-      } else {
-        this.#drop();
-        if (this.#paused) this.#resume();
-      }
-    } else {
-      this.#pos = to;
-      if (this.#scan < to) this.#scan = to;
-    }
-  }
-
-  #lineTooLong(): LineTooLongError {
-    const start = this.#pos;
-    const offset = this.#bytesIn;
-    const partial = this.#buf.toString(this.encoding, start, start + this.maxLine);
-    this.#consume(start + this.maxLine);
-    return new LineTooLongError(this.name, partial, this.maxLine, offset);
-  }
-
   #ending(): null {
     if (this.#error === null) this.#eof = true;
     return null;
   }
 
-  /** Forgets the buffered input: nothing is unread. */
-  #drop(): void {
-    this.#adopt(EMPTY);
-    if (this.#queued > 0) {
-      (this.#queue as Buffer[]).length = 0;
-      this.#queued = 0;
-      this.#tail = null;
-    }
-  }
-
-  #setBuf(buf: Buffer): void {
-    this.#buf = buf;
-    this.#bufMemory = null;
-  }
-
-  /** Makes `chunk`, as it came, the buffer. */
-  #adopt(chunk: Buffer): void {
-    this.#text = null;
-    this.#setBuf(chunk);
-    this.#pos = 0;
-    this.#end = chunk.length;
-    this.#scan = 0;
-    this.#own = false;
-  }
-
   #push(chunk: Buffer): void {
     const n = chunk.length;
     if (this.#over || n === 0) return;
-    if (this.#pos >= this.#end) this.#adopt(chunk);
-    else if (this.#queued === 0 && (n < SMALL || (this.#own && this.#end + n <= this.#buf.length))) this.#append(chunk, n);
-    else {
-      if (n < SMALL) this.#appendQueued(chunk);
-      // Kept as it came: a line running into it is joined with its head
-      // only when a read gets there (#joinHead).
-      else (this.#queue ??= []).push(chunk);
-      this.#queued += n;
-    }
-    this.#arrivals++;
-    if (this.#readTimeout > 0) this.#timeoutMark = this.clock.now() + this.#readTimeout;
+    this.#input.push(chunk);
+    this.#wait.inputArrived();
+    const wait = this.#wait;
+    if (wait.readTimeout > 0) wait.timeoutMark = this.clock.now() + wait.readTimeout;
     if (!this.#paused && this.buffered > this.highWaterMark) {
       this.#paused = true;
       this.#source.pause();
     }
     this.#notifyReadable();
-    if (this.#readTimeout > 0) this.#notifyDeadline();
-    this.#wake();
+    if (wait.readTimeout > 0) this.#notifyDeadline();
+    this.#wait.wake();
   }
 
   #inputEnded(): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#input.lastLineWhole = this.#error === null;
     this.#notifyReadable();
-    this.#wake();
+    this.#wait.wake();
   }
 
   #sourceFailed(message: string, cause: unknown): void {
@@ -1107,16 +740,17 @@ export class ProtStream<out B extends boolean = boolean> {
   /** The stream itself failed (timeout, callback): it is over, buffered bytes included. */
   #failStream(message: string, cause?: unknown): void {
     if (this.#error !== null) return;
-    this.#drop();
+    this.#input.drop();
     this.#fail(message, cause);
   }
 
   #fail(message: string, cause?: unknown): void {
     if (this.#error !== null) return;
     this.#error = message;
+    this.#input.lastLineWhole = false;
     this.#cause = cause;
     this.#notifyReadable();
-    this.#wake();
+    this.#wait.wake();
   }
 
   #resume(): void {
@@ -1132,49 +766,6 @@ export class ProtStream<out B extends boolean = boolean> {
   #notifyDeadline(): void {
     const ws = this.#watchers;
     if (ws !== null) for (let i = 0; i < ws.length; i++) (ws[i] as StreamWatcher).onDeadline(this);
-  }
-
-  #deadlineChanged(): void {
-    if (this.#sleeping) this.#arm(this.clock.now());
-    this.#notifyDeadline();
-  }
-
-  /** Ends the sleep of the waiting read, if it sleeps; it goes on in a microtask. */
-  #wake(): void {
-    if (!this.#sleeping) return;
-    this.#sleeping = false;
-    this.#timer?.cancel();
-    this.#woken = true;
-    // Not at once: every timer and arrival due at this instant lands first.
-    // A promise job, not queueMicrotask, which makes an async resource per call.
-    void RESOLVED.then(this.#onWake);
-  }
-
-  // The one closure a stream needs: its timer's callback and, once woken,
-  // the microtask that goes on with the wait.
-  readonly #onWake = (): void => {
-    if (this.#sleeping) this.#wake();
-    else if (this.#woken) {
-      this.#woken = false;
-      const outcome = this.#settled();
-      this.#waitOn(outcome === Outcome.Pending ? this.#step() : outcome);
-    }
-  };
-
-  /** Arms the timer of a sleeping read for its next reason to wake. */
-  #arm(now: number): void {
-    let at = this.#events.earliest();
-    if (this.#readTimeout > 0 && this.#timeoutMark < at) at = this.#timeoutMark;
-    if (this.#deadline < at) at = this.#deadline;
-    if (at <= now) at = now + 1;
-    const timer = this.#timer;
-    if (at === Infinity) timer?.cancel();
-    // The same timer, moved: a wait makes no timer where the clock allows it.
-    else if (timer?.reschedule !== undefined) timer.reschedule(at);
-    else {
-      timer?.cancel();
-      this.#timer = this.clock.schedule(at, this.#onWake);
-    }
   }
 
   /** What `op` returns from what is buffered now, or `undefined` if it has to wait. */
@@ -1199,239 +790,42 @@ export class ProtStream<out B extends boolean = boolean> {
       case Op.Skip:
         return this.trySkipLine() ? true : undefined;
       case Op.Exact:
-        return this.#end - this.#pos >= n ? this.tryRead(n) : undefined;
+        return this.#input.contiguous >= n ? this.tryRead(n) : undefined;
     }
   }
 
-  /** A read that waits: settles at once when it can, else becomes the waiting read. */
-  #read(op: Op, n: number, signal?: AbortSignal): Promise<unknown> {
-    if (signal?.aborted === true) return Promise.reject(signal.reason);
-    let got: unknown;
-    // While the paired writer is blocked, even buffered input waits for the output to drain;
-    // once it failed for good, the wait fails the stream.
-    const flush = this.#flushOnRead;
-    if (flush === null || (flush.blocked !== true && typeof flush.fatal !== "string") || this.#nonBlocking || this.#waiting || this.#over) {
-      try {
-        got = this.#try(op, n);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
-    if (got !== undefined) return Promise.resolve(got);
-    if (this.#over) return Promise.resolve(this.#ending());
-    if (this.#waiting) return Promise.reject(new Error(`${this.name}: another read is already waiting on this stream`));
-    this.#op = op;
-    this.#opSize = n;
-    const promise = new Promise(ProtStream.#capture);
-    this.#resolve = ProtStream.#captured[0];
-    this.#reject = ProtStream.#captured[1];
-    this.#waits++;
-    if (signal !== undefined) this.#listen(signal);
-    this.#waitOn(this.#beginWait());
-    return promise;
-  }
-
-  // A shared executor, so that a waiting read allocates no closure of its own.
-  static readonly #captured: [Settle | null, Settle | null] = [null, null];
-  static #capture(resolve: Settle, reject: Settle): void {
-    ProtStream.#captured[0] = resolve;
-    ProtStream.#captured[1] = reject;
-  }
-
-  /*
-   * The wait of a read that needs more input than is buffered is the loop
-   * documented on the class, as a state machine: #beginWait and #step each
-   * return how the wait ended, or Pending when the stream went to sleep (to
-   * go on in #onWake) or the read was rejected already (#abandon); #waitOn
-   * settles the read or, when new input was not enough, waits again, in a
-   * loop rather than by recursion, as a source may deliver any number of
-   * chunks synchronously while it is resumed.
-   */
-
-  /** Settles the read as `outcome` says, waiting again as long as the new input is not enough. */
-  #waitOn(outcome: Outcome): void {
-    while (outcome !== Outcome.Pending) {
-      this.#waiting = false;
-      if (outcome === Outcome.Block) return this.#resolveWith(WOULD_BLOCK);
-      let got: unknown;
-      try {
-        got = this.#try(this.#op, this.#opSize);
-      } catch (err) {
-        return this.#rejectWith(err);
-      }
-      if (got !== undefined) return this.#resolveWith(got);
-      if (outcome === Outcome.End) return this.#resolveWith(this.#ending());
-      outcome = this.#beginWait();
-    }
-  }
-
-  /** How the wait ended while it was not looking (input, end, failure, close), or Pending. */
-  #settled(): Outcome {
-    if (this.#arrivals !== this.#arrivalsAtWait && !this.#holding) return Outcome.Data;
-    if (this.#over) return Outcome.End;
-    return Outcome.Pending;
-  }
-
-  /** Begins a wait: the read callback, then the first turn. */
-  #beginWait(): Outcome {
-    if (this.#over) return Outcome.End;
-    this.#waiting = true;
-    this.#holding = false;
-    this.#arrivalsAtWait = this.#arrivals;
+  /** Runs the read callback, if one is set, once; a callback that fails fails the stream. */
+  #runReadCallback(): void {
+    const set = this.#readCallback;
+    if (set === null) return;
+    const { callback: cb, rock } = set;
+    this.#readCallback = null;
     try {
-      if (this.#paused) this.#resume();
-      const cb = this.#readCallback;
-      if (cb !== null) {
-        const rock = this.#readCallbackRock;
-        this.#readCallback = null;
-        this.#readCallbackRock = undefined;
-        try {
-          const result: unknown = cb(this, rock);
-          // An async callback: its rejection fails the stream rather than the process.
-          if (isThenable(result)) result.then(undefined, (err: unknown) => this.#failStream(`read callback failed: ${describe(err)}`, err));
-        } catch (err) {
-          this.#failStream(`read callback failed: ${describe(err)}`, err);
-        }
-      }
+      const result: unknown = cb(this, rock);
+      // An async callback: its rejection fails the stream rather than the process.
+      if (isThenable(result)) result.then(undefined, (err: unknown) => this.#failStream(`read callback failed: ${describe(err)}`, err));
     } catch (err) {
-      return this.#abandon(err);
-    }
-    // A failed read callback fails the stream as a failed event does: no pass runs after it.
-    if (this.#error !== null) return Outcome.End;
-    return this.#step();
-  }
-
-  /** One turn of the wait: a pass, then the end of the wait or a sleep. */
-  #step(): Outcome {
-    try {
-      const now = this.clock.now();
-      this.#runPass(now);
-      let ended = this.#settled();
-      if (ended !== Outcome.Pending) return ended;
-      // After the pass, so that what its callbacks wrote goes out too.
-      const flush = this.#flushOnRead;
-      if (flush !== null) {
-        const blocked = flush.blocked === true;
-        if (flush.buffered > 0 || blocked) {
-          const flushed = flush.flush();
-          // Held: woken when the output has drained (or failed), to look again.
-          if (blocked) flushed.then(this.#onWake, this.#onWake);
-          else flushed.catch(ignore);
-        }
-        const fatal = flush.fatal;
-        if (typeof fatal === "string") {
-          this.#failStream(fatal);
-          return Outcome.End;
-        }
-        const held = this.#holding;
-        this.#holding = blocked && flush.blocked === true;
-        if (this.#holding) {
-          if (!this.#paused) {
-            this.#paused = true;
-            this.#source.pause();
-          }
-        } else if (this.#paused) this.#resume();
-        // The hold is over: what was buffered meanwhile (or before) may be enough now.
-        if (held && !this.#holding) return Outcome.Data;
-        // Flushing can close the stream or bring input (an echo over one pipe).
-        ended = this.#settled();
-        if (ended !== Outcome.Pending) return ended;
-      }
-      if (this.#nonBlocking) return Outcome.Block;
-      if (this.#readTimeout > 0 && now >= this.#timeoutMark) {
-        this.#failStream(Messages.idle);
-        return Outcome.End;
-      }
-      if (now >= this.#deadline) {
-        this.#failStream(Messages.deadline);
-        return Outcome.End;
-      }
-      this.#sleeping = true;
-      this.#arm(now);
-      return Outcome.Pending;
-    } catch (err) {
-      return this.#abandon(err);
-    }
-  }
-
-  /**
-   * Something the wait called (the clock, the source, the flushable) threw:
-   * the read rejects with it; the stream itself is not failed.
-   */
-  #abandon(err: unknown): Outcome.Pending {
-    this.#waiting = false;
-    this.#sleeping = false;
-    this.#woken = false;
-    this.#timer?.cancel();
-    this.#rejectWith(err);
-    return Outcome.Pending;
-  }
-
-  #resolveWith(value: unknown): void {
-    const resolve = this.#resolve as Settle;
-    this.#resolve = this.#reject = null;
-    if (this.#unlisten !== null) this.#stopListening();
-    resolve(value);
-  }
-
-  #rejectWith(err: unknown): void {
-    const reject = this.#reject as Settle;
-    this.#resolve = this.#reject = null;
-    if (this.#unlisten !== null) this.#stopListening();
-    reject(err);
-  }
-
-  #stopListening(): void {
-    const unlisten = this.#unlisten as () => void;
-    this.#unlisten = null;
-    unlisten();
-  }
-
-  /** Cancels the waiting read when `signal` aborts, if it still waits then. */
-  #listen(signal: AbortSignal): void {
-    const wait = this.#waits;
-    const onAbort = (): void => {
-      // After the turn that aborted: a pass or a settlement in progress finishes first.
-      void RESOLVED.then(() => {
-        if (this.#waits === wait && this.#resolve !== null) this.#abandon(signal.reason);
-      });
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    this.#unlisten = () => signal.removeEventListener("abort", onAbort);
-  }
-
-  /** One pass: the events due at `now` that were on the list when it began, in list order. */
-  #runPass(now: number): void {
-    const events = this.#events;
-    const first = events.peek();
-    if (first === undefined || first.mark > now) return;
-    // Most passes run one event (a timeout, a ping): no list to build for it.
-    if (events.onlyFirstDue(now)) {
-      this.#fire(first, now);
-      return;
-    }
-    const due = events.due(now);
-    for (let i = 0; i < due.length; i++) {
-      if (!this.#fire(due[i] as WaitEvent, now)) return;
+      this.#failStream(`read callback failed: ${describe(err)}`, err);
     }
   }
 
   /** Runs one event of a pass; false when the pass has to stop. */
   #fire(ev: WaitEvent, now: number): boolean {
     // Skip what an earlier callback of this pass removed or moved into the future.
-    if (ev.list !== this.#events || ev.mark > now) return true;
+    const events = this.#wait.events;
+    if (ev.list !== events || ev.mark > now) return true;
     let kept: unknown;
     try {
       kept = ev.proc(this, ev, ev.rock);
     } catch (err) {
-      this.#events.remove(ev);
+      events.remove(ev);
       this.#failStream(`wait event callback failed: ${describe(err)}`, err);
       return false;
     }
-    if (kept === null || kept === undefined) this.#events.remove(ev);
+    if (kept === null || kept === undefined) events.remove(ev);
     else if (!(kept instanceof WaitEvent)) {
       // Neither "keep" nor "removed": an async callback's promise, a stray value.
-      this.#events.remove(ev);
+      events.remove(ev);
       if (isThenable(kept)) kept.then(undefined, ignore);
       const what = isThenable(kept) ? "a Promise (a callback runs synchronously; an async function cannot be one)" : kindOf(kept);
       this.#failStream(`wait event callback failed: it returned ${what}, not the event or null`, kept);
@@ -1445,9 +839,4 @@ function ignore(): void {}
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {
   return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as PromiseLike<unknown>).then === "function";
-}
-
-function positiveInt(n: number, what: string): number {
-  if (!Number.isInteger(n) || n <= 0) throw new RangeError(`ProtStream: ${what} must be a positive integer, got ${n}`);
-  return n;
 }

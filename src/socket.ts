@@ -2,7 +2,8 @@ import { once } from "node:events";
 import type { Duplex } from "node:stream";
 import { SystemClock, type Timer } from "./clock.js";
 import tls from "node:tls";
-import { ProtStream, type ProtStreamOptions } from "./prot-stream.js";
+import { ProtStream } from "./prot-stream.js";
+import type { ProtStreamOptions } from "./stream-options.js";
 import { ProtWriter, type ProtWriterOptions } from "./prot-writer.js";
 
 /** Options of {@link protSocket}; `B` is the type of the input's `blockingOnly`. */

@@ -1,30 +1,4 @@
 import { IndexedHeap } from "./heap.js";
-import type { ProtStream } from "./prot-stream.js";
-
-/**
- * A wait-event callback. It runs while `stream` waits for input, once the
- * clock has reached `event.mark`.
- *
- * It returns `event` to keep the event (after setting a new `event.mark` to
- * run again later), or `null` once it has removed the event with
- * {@link ProtStream.removeWaitEvent}. A stream takes `null` at its word: an
- * event whose callback returns `null` (or, from JavaScript, `undefined`) is
- * removed even if the callback forgot to remove it, so it can never fire
- * again. Any other return value (a stray number, the Promise of an `async`
- * function) fails the stream as a throw does, with a message naming what
- * was returned; a Promise's rejection is caught, never left unhandled. A
- * callback runs synchronously: start asynchronous work from it, but return
- * the event or `null`.
- *
- * A callback may remove or reschedule any event of the stream, and add new
- * ones; an event removed during a pass does not run later in it, and events
- * added during a pass first run at the next pass. If the callback throws, the
- * event is removed and the stream fails: the read in progress and every later
- * read return `null`, {@link ProtStream.error} is
- * `"wait event callback failed: <message>"` and
- * {@link ProtStream.errorCause} is what was thrown.
- */
-export type WaitEventProc<R = unknown> = (stream: ProtStream, event: WaitEvent<R>, rock: R) => WaitEvent<R> | null;
 
 /**
  * Checks that `mark` is a usable clock value.
@@ -37,58 +11,33 @@ export function checkMark(mark: number, where: string): void {
 }
 
 /**
- * The handle of an event hung on a stream by {@link ProtStream.addWaitEvent}.
- *
- * `mark`, `proc` and `rock` may be changed at any time, also from inside any
- * callback of the stream; a new `mark` takes effect at once, also for a read
- * that is already waiting. The stream never examines or releases `rock`:
- * what it refers to belongs to the application.
+ * An event as its list sees it: {@link WaitEvent}, which is declared with
+ * ProtStream, as each names the other in its public type.
+ * @internal
  */
-export class WaitEvent<R = unknown> {
-  /** @internal */
-  heapIndex = -1;
-  /** @internal */
+export interface ListedEvent {
+  heapIndex: number;
   list: WaitEventList | null;
-  /** @internal */
   readonly seq: number;
-  #mark: number;
-  /** The callback; see {@link WaitEventProc}. */
-  proc: WaitEventProc<R>;
-  /** The application's value, passed to every call of `proc`. */
-  rock: R;
-
-  /** @internal */
-  constructor(list: WaitEventList, seq: number, mark: number, proc: WaitEventProc<R>, rock: R) {
-    this.list = list;
-    this.seq = seq;
-    this.#mark = mark;
-    this.proc = proc;
-    this.rock = rock;
-  }
-
-  /**
-   * The absolute clock time at which the event becomes due (not an
-   * interval). Set it to reschedule.
-   */
-  get mark(): number {
-    return this.#mark;
-  }
-
-  set mark(mark: number) {
-    checkMark(mark, "WaitEvent.mark");
-    this.#mark = mark;
-    this.list?.markChanged(this as unknown as WaitEvent);
-  }
-
-  /** The stream the event is on, or `null` once it has been removed. */
-  get stream(): ProtStream | null {
-    return this.list === null ? null : this.list.stream;
-  }
+  readonly mark: number;
 }
 
-const byMarkThenSeq = (a: WaitEvent, b: WaitEvent): boolean => a.mark < b.mark || (a.mark === b.mark && a.seq < b.seq);
+/**
+ * Told by a list when its earliest mark changed: the stream, whose wait
+ * and whose groups follow the earliest mark.
+ * @internal
+ */
+export interface EventListOwner {
+  earliestMarkChanged(): void;
+}
 
-const bySeq = (a: WaitEvent, b: WaitEvent): number => a.seq - b.seq;
+const byMarkThenSeq = (a: ListedEvent, b: ListedEvent): boolean => a.mark < b.mark || (a.mark === b.mark && a.seq < b.seq);
+
+const bySeq = (a: ListedEvent, b: ListedEvent): number => a.seq - b.seq;
+
+// Sequence numbers come from one counter for all lists: increasing within
+// each list, which is all list order needs, and no field per stream.
+let lastSeq = 0;
 
 /**
  * The events of one stream, in a heap by mark for finding the due ones and
@@ -97,35 +46,36 @@ const bySeq = (a: WaitEvent, b: WaitEvent): number => a.seq - b.seq;
  * is the heap itself: one object less per stream.
  * @internal
  */
-export class WaitEventList extends IndexedHeap<WaitEvent> {
-  #seq = 0;
-
-  constructor(readonly stream: ProtStream) {
+export class WaitEventList extends IndexedHeap<ListedEvent> {
+  constructor(readonly owner: EventListOwner) {
     super(byMarkThenSeq);
   }
 
-  add<R>(mark: number, proc: WaitEventProc<R>, rock: R): WaitEvent<R> {
-    const ev = new WaitEvent<R>(this, this.#seq++, mark, proc, rock);
-    const before = this.earliest();
-    this.push(ev as unknown as WaitEvent);
-    if (this.earliest() !== before) this.stream.earliestMarkChanged();
-    return ev;
+  /** The sequence number of the next event added. */
+  nextSeq(): number {
+    return ++lastSeq;
   }
 
-  remove(ev: WaitEvent): boolean {
+  add(ev: ListedEvent): void {
+    const before = this.earliest();
+    this.push(ev);
+    if (this.earliest() !== before) this.owner.earliestMarkChanged();
+  }
+
+  remove(ev: ListedEvent): boolean {
     if (ev.list !== this) return false;
     const before = this.earliest();
     ev.list = null;
     this.delete(ev);
-    if (this.earliest() !== before) this.stream.earliestMarkChanged();
+    if (this.earliest() !== before) this.owner.earliestMarkChanged();
     return true;
   }
 
-  markChanged(ev: WaitEvent): void {
+  markChanged(ev: ListedEvent): void {
     const before = this.earliest();
     this.update(ev);
     // The mark is already new, so `before` misses a change of the event at the top itself.
-    if (this.earliest() !== before || this.peek() === ev) this.stream.earliestMarkChanged();
+    if (this.earliest() !== before || this.peek() === ev) this.owner.earliestMarkChanged();
   }
 
   /** The earliest mark, or Infinity when there are no events. */
@@ -142,13 +92,13 @@ export class WaitEventList extends IndexedHeap<WaitEvent> {
   }
 
   /** The events due at `now`, in list order. */
-  due(now: number): WaitEvent[] {
+  due(now: number): ListedEvent[] {
     const first = this.peek();
     if (first === undefined || first.mark > now) return NONE;
     return this.collect((ev) => ev.mark <= now, []).sort(bySeq);
   }
 
-  list(): WaitEvent[] {
+  list(): ListedEvent[] {
     return this.collect(() => true, []).sort(bySeq);
   }
 
@@ -158,4 +108,4 @@ export class WaitEventList extends IndexedHeap<WaitEvent> {
   }
 }
 
-const NONE: WaitEvent[] = [];
+const NONE: ListedEvent[] = [];

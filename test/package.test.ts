@@ -375,6 +375,11 @@ describe("the runner's packed tarball, prot-conformance", () => {
     for (const f of ["src", "model", "drivers", "faulty", "tsconfig.build.json"]) expect(existsSync(join(pkg, f)), f).toBe(false);
   });
 
+  it("ships a README and DRIVERS.md whose every relative link reaches a file it ships", () => {
+    const installed = join(projectDir, "node_modules", "prot-conformance");
+    expect([...deadLinks(installed, "README.md"), ...deadLinks(installed, "DRIVERS.md")]).toEqual([]);
+  });
+
   it(
     "lists the suite with npx prot-conformance, from its own copy of the cases",
     async () => {

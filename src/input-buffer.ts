@@ -1,0 +1,448 @@
+import { Buffer, isAscii } from "node:buffer";
+import { Bytewise, decodingOf, latin1, type Decoding } from "./decoding.js";
+
+/**
+ * Thrown by the line readers when a line is longer than the stream's
+ * `maxLine`. The first `maxLine` bytes of the line are consumed and carried
+ * here; the rest of the line stays in the stream and is what the next read
+ * returns, so nothing is lost and memory stays bounded. A server that reads
+ * commands must not take that rest for a command (a peer could pad a
+ * command to slip it past a check): call {@link ProtStream.skipLine} (or
+ * {@link ProtStream.trySkipLine}) to discard it up to the end of the line.
+ */
+export class LineTooLongError extends Error {
+  /** The first `limit` bytes of the line, decoded with the stream's encoding. */
+  readonly partial: string;
+  /** The stream's `maxLine`. */
+  readonly limit: number;
+  /** The stream offset (a `bytesIn` value) at which the line began. */
+  readonly offset: number;
+
+  /** @internal */
+  constructor(streamName: string, partial: string, limit: number, offset: number) {
+    super(`${streamName}: line at byte ${offset} is longer than the limit of ${limit} bytes`);
+    this.name = "LineTooLongError";
+    this.partial = partial;
+    this.limit = limit;
+    this.offset = offset;
+  }
+}
+
+/**
+ * What an input buffer needs of the stream it buffers for: names for its
+ * errors, and a word when everything buffered has been read.
+ * @internal
+ */
+export interface InputOwner {
+  readonly name: string;
+  readonly encoding: BufferEncoding;
+  readonly maxLine: number;
+  /** Everything buffered has been read. */
+  inputDrained(): void;
+}
+
+const EMPTY = Buffer.alloc(0);
+const LF = 10;
+const CR = 13;
+/** Chunks shorter than this are copied as they arrive behind unread input; longer ones are queued as they came. */
+const SMALL = 1024;
+/** See #textOf. */
+const NO_TEXT = "\u0000no text";
+
+/**
+ * The class of the views readLineBytes hands out: a Buffer in all but the
+ * constructor that made it (its prototype's prototype is Buffer.prototype,
+ * and `constructor` is Buffer's). Kept for speed, measured: making a
+ * 100-byte view of a 64 KiB buffer costs about 16 ns this way, as a plain
+ * Uint8Array does, against 31 ns for `Buffer.from(memory, offset, length)`
+ * (which checks its arguments) and 40 ns for `buf.subarray()` (which looks
+ * up the species constructor), on Node 20; at some 50 ns per line read,
+ * either would make byte views a third to a half slower. Views need not be
+ * Buffers made by Buffer: `Buffer.isBuffer` and every Buffer method work.
+ */
+class ByteView extends Uint8Array {}
+Object.setPrototypeOf(ByteView.prototype, Buffer.prototype as Uint8Array);
+Reflect.deleteProperty(ByteView.prototype, "constructor");
+
+/**
+ * The unread input of a stream, and the reads that take from it without
+ * waiting: lines (as strings or as views of the bytes), bytes, skipped
+ * lines. No promise and no allocation per line while input is buffered.
+ * @internal
+ */
+export class InputBuffer {
+  readonly #owner: InputOwner;
+  readonly #decoding: Decoding;
+  // Unread input is #buf[#pos, #end), then the chunks of #queue in order.
+  // #buf is a chunk adopted as it came (#end is its length) or, once a line
+  // ran past its end, a buffer of ours holding the rest of that line and the
+  // head of the next chunk up to its first LF (#joinHead), with room after
+  // #end, so a line arriving in many small chunks is copied a bounded number
+  // of times rather than once per chunk, and a line split across two large
+  // chunks costs a copy of that line, not of the chunk. Bytes before #end
+  // are never written again (views of them may be out); a LF at #buf[#end]
+  // stops line searches there. #queue holds chunks only while #buf has
+  // unread bytes: a chunk arriving to an empty #buf is adopted. Chunks under
+  // SMALL bytes are copied on arrival instead, so that a peer sending a byte
+  // at a time fills buffers, not a queue of a Buffer object per byte: into
+  // #buf, or into the queue's tail, a buffer of ours whose start the last queued chunk
+  // is a view of.
+  #buf: Buffer = EMPTY;
+  // #buf's memory, once readLineBytes asked: Buffer's getter of it is a
+  // native call, too slow to make per line.
+  #bufMemory: ArrayBuffer | null = null;
+  #pos = 0;
+  #end = 0;
+  #own = false;
+  // Made when a chunk is first queued, and kept: most streams never queue one.
+  #queue: ChunkQueue | null = null;
+  // #buf[#textBase, #end) decoded by #textOf, NO_TEXT when it would not do,
+  // null until asked; reset whenever those bytes change.
+  #text: string | null = null;
+  #textBase = 0;
+  // Index in #buf from which no LF has been seen yet, so a long line is scanned once.
+  #scan = 0;
+  // Set by #findLine: the end of the found line's content.
+  #lineEnd = 0;
+  #bytesIn = 0;
+  /** No more input will come and none failed: an unterminated last line is a whole line. */
+  lastLineWhole = false;
+
+  constructor(owner: InputOwner) {
+    this.#owner = owner;
+    this.#decoding = decodingOf(owner.encoding);
+  }
+
+  /** Bytes consumed by reads so far. */
+  get bytesIn(): number {
+    return this.#bytesIn;
+  }
+
+  /** Bytes buffered and not yet read. */
+  get buffered(): number {
+    return this.#end - this.#pos + this.#queued;
+  }
+
+  /** Bytes that can be read without joining queued chunks. */
+  get contiguous(): number {
+    return this.#end - this.#pos;
+  }
+
+  /** Takes a chunk that arrived. */
+  push(chunk: Buffer): void {
+    const n = chunk.length;
+    if (this.#pos >= this.#end) this.#adopt(chunk);
+    else if (this.#queued === 0 && (n < SMALL || (this.#own && this.#end + n <= this.#buf.length))) this.#append(chunk, n);
+    else {
+      if (n < SMALL) this.#appendQueued(chunk);
+      // Kept as it came: a line running into it is joined with its head
+      // only when a read gets there (#joinHead).
+      else (this.#queue ??= new ChunkQueue()).chunks.push(chunk);
+      (this.#queue as ChunkQueue).bytes += n;
+    }
+  }
+
+  /** Bytes in the queue. */
+  get #queued(): number {
+    const queue = this.#queue;
+    return queue === null ? 0 : queue.bytes;
+  }
+
+  /** The next line as a string; see {@link ProtStream.tryReadLine}. */
+  readLine(): string | undefined {
+    const next = this.#findLine();
+    if (next === -1) return undefined;
+    const pos = this.#pos;
+    const end = this.#lineEnd;
+    const text = this.#text ?? this.#textOf(pos, end);
+    const line = text === NO_TEXT ? this.#decoding.decode(this.#buf, pos, end) : text.slice(pos - this.#textBase, end - this.#textBase);
+    // Most lines are not the last of the buffer: #consume's work for that is not needed.
+    if (next < this.#end) {
+      this.#bytesIn += next - pos;
+      this.#pos = next;
+      if (this.#scan < next) this.#scan = next;
+    } else this.#consume(next);
+    return line;
+  }
+
+  /** The next line as a view of the buffer; see {@link ProtStream.tryReadLineBytes}. */
+  readLineBytes(): Buffer | undefined {
+    const next = this.#findLine();
+    if (next === -1) return undefined;
+    const buf = this.#buf;
+    const view = new ByteView((this.#bufMemory ??= buf.buffer as ArrayBuffer), buf.byteOffset + this.#pos, this.#lineEnd - this.#pos);
+    this.#consume(next);
+    return view as unknown as Buffer;
+  }
+
+  /**
+   * Finds the next whole line: sets #lineEnd where its content ends, and
+   * returns where the line after it begins, or -1 when no whole line is
+   * buffered. The one way lines are found, for both line readers; the
+   * search within #buf is kept small enough for the JIT to inline, and what
+   * a line running past #buf needs is apart, in #findLineAcross.
+   */
+  #findLine(): number {
+    const next = this.#lineInBuf();
+    return next !== -1 ? next : this.#findLineAcross();
+  }
+
+  /**
+   * #findLine within #buf: the line that the next LF before #end ends, if
+   * there is one. Within a chunk already decoded to one character per byte
+   * the string is searched, which costs no native call per line; otherwise
+   * the bytes.
+   */
+  #lineInBuf(): number {
+    const start = this.#pos;
+    const text = this.#text;
+    let nl: number;
+    let content: number;
+    if (text !== null && text !== NO_TEXT) {
+      const base = this.#textBase;
+      const i = text.indexOf("\n", start - base);
+      if (i === -1) return -1;
+      nl = base + i;
+      content = nl > start && text.charCodeAt(i - 1) === CR ? nl - 1 : nl;
+    } else {
+      const buf = this.#buf;
+      nl = buf.indexOf(LF, this.#scan);
+      if (nl === -1 || nl >= this.#end) return -1;
+      content = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
+    }
+    if (content - start > this.#owner.maxLine) throw this.#lineTooLong();
+    this.#lineEnd = content;
+    return nl + 1;
+  }
+
+  /** #findLine when #buf holds no LF: joins queued input until a line is whole, or finds none. */
+  #findLineAcross(): number {
+    for (;;) {
+      const start = this.#pos;
+      const len = this.#end;
+      if (start >= len) return -1;
+      this.#scan = len;
+      // Without a LF yet: too long once the bytes that cannot be a CR of a CRLF exceed the limit.
+      const known = this.#buf[len - 1] === CR ? len - 1 - start : len - start;
+      if (known > this.#owner.maxLine) throw this.#lineTooLong();
+      if (this.#queued === 0) {
+        if (!this.lastLineWhole) return -1;
+        this.#lineEnd = len;
+        return len;
+      }
+      this.#joinHead();
+      const next = this.#lineInBuf();
+      if (next !== -1) return next;
+    }
+  }
+
+  /**
+   * The unread bytes as one string whose characters are the bytes, when the
+   * encoding makes that true (latin1; utf8 and ascii for ASCII input):
+   * decoding a chunk once and slicing each line from it spares a native
+   * call per line. NO_TEXT when the encoding or the input rules it out, or
+   * when the line is most of what is unread and decoding it alone is as good.
+   */
+  #textOf(pos: number, lineEnd: number): string {
+    const end = this.#end;
+    const bytewise = this.#decoding.bytewise;
+    if (bytewise === Bytewise.Never) return (this.#text = NO_TEXT);
+    // Not worth it for this line, but maybe for the next: decide again then.
+    if (end - pos < 2 * (lineEnd - pos)) return NO_TEXT;
+    if (bytewise === Bytewise.IfAscii && !isAscii(this.#buf.subarray(pos, end))) return (this.#text = NO_TEXT);
+    this.#textBase = pos;
+    return (this.#text = latin1(this.#buf, pos, end));
+  }
+
+  /**
+   * Appends to the unread bytes the head of the first queued chunk, up to
+   * and including its first LF (all of it when it has none), and leaves the
+   * rest of it queued.
+   */
+  #joinHead(): void {
+    const queue = this.#queue as ChunkQueue;
+    const chunks = queue.chunks;
+    const next = chunks[0] as Buffer;
+    const nl = next.indexOf(LF);
+    const take = nl === -1 ? next.length : nl + 1;
+    this.#append(next, take);
+    if (take === next.length) chunks.shift();
+    else chunks[0] = next.subarray(take);
+    queue.bytes -= take;
+  }
+
+  /** Appends `bytes[0, take)` to the unread bytes of #buf. */
+  #append(bytes: Buffer, take: number): void {
+    const buf = this.#buf;
+    const end = this.#end;
+    this.#text = null;
+    if (this.#own && end + take <= buf.length) {
+      bytes.copy(buf, end, 0, take);
+      this.#end = end + take;
+    } else {
+      // Room in proportion to what is unread: a line that keeps growing
+      // doubles its buffer, so each byte is copied O(1) times on average.
+      const pos = this.#pos;
+      const rest = end - pos;
+      const size = Math.max(rest + take, 2 * rest);
+      const nb = Buffer.allocUnsafe(size);
+      buf.copy(nb, 0, pos, end);
+      bytes.copy(nb, rest, 0, take);
+      this.#scan -= pos;
+      this.#setBuf(nb);
+      this.#pos = 0;
+      this.#end = rest + take;
+      this.#own = true;
+    }
+    if (this.#end < this.#buf.length) this.#buf[this.#end] = LF;
+  }
+
+  /** Appends a small chunk to the last queued one, in the queue's tail. */
+  #appendQueued(chunk: Buffer): void {
+    const queue = this.#queue as ChunkQueue;
+    const chunks = queue.chunks;
+    const last = chunks[chunks.length - 1] as Buffer;
+    const len = last.length;
+    const n = chunk.length;
+    let tail = queue.tail;
+    if (tail === null || last.buffer !== tail.buffer || last.byteOffset !== tail.byteOffset || len + n > tail.length) {
+      tail = Buffer.allocUnsafe(Math.max(len + n, 2 * len));
+      last.copy(tail, 0);
+      queue.tail = tail;
+    }
+    chunk.copy(tail, len);
+    chunks[chunks.length - 1] = tail.subarray(0, len + n);
+  }
+
+  /** The next byte (0-255), or -1 when none is buffered. */
+  getc(): number {
+    const pos = this.#pos;
+    if (pos >= this.#end) return -1;
+    const c = this.#buf[pos] as number;
+    this.#consume(pos + 1);
+    return c;
+  }
+
+  /** The next byte without consuming it, or -1 when none is buffered. */
+  peek(): number {
+    return this.#pos < this.#end ? (this.#buf[this.#pos] as number) : -1;
+  }
+
+  /** Up to `n` buffered bytes (a copy), or `undefined` when none are buffered. */
+  read(n: number): Buffer | undefined {
+    const avail = this.buffered;
+    if (avail === 0) return undefined;
+    const k = n < avail ? n : avail;
+    const out = Buffer.allocUnsafe(k);
+    for (let got = 0; got < k;) {
+      const pos = this.#pos;
+      const take = Math.min(k - got, this.#end - pos);
+      this.#buf.copy(out, got, pos, pos + take);
+      got += take;
+      this.#consume(pos + take);
+    }
+    return out;
+  }
+
+  /** Puts `byte` in front of the unread input; see {@link ProtStream.ungetc}. */
+  ungetc(byte: number): void {
+    // The byte just read is still there: step back over it. Anything else
+    // goes in front in a new buffer, as the old one may be out as a view.
+    if (this.#pos > 0 && this.#buf[this.#pos - 1] === byte) {
+      this.#pos--;
+      if (this.#pos < this.#textBase) this.#text = null;
+    } else {
+      this.#text = null;
+      const unread = this.#end - this.#pos;
+      const nb = Buffer.allocUnsafe(unread + 1);
+      nb[0] = byte;
+      this.#buf.copy(nb, 1, this.#pos, this.#end);
+      this.#setBuf(nb);
+      this.#pos = 0;
+      this.#end = nb.length;
+      this.#own = true;
+    }
+    this.#scan = this.#pos;
+    if (this.#bytesIn > 0) this.#bytesIn--;
+  }
+
+  /** Discards up to and including the next LF; true once it was discarded. See {@link ProtStream.trySkipLine}. */
+  skipLine(): boolean {
+    // Chunk by chunk: consuming the whole buffer brings the next queued chunk in.
+    while (this.#pos < this.#end) {
+      const end = this.#end;
+      const nl = this.#buf.indexOf(LF, this.#pos);
+      if (nl !== -1 && nl < end) {
+        this.#consume(nl + 1);
+        return true;
+      }
+      this.#consume(end);
+    }
+    return false;
+  }
+
+  /** Forgets the buffered input: nothing is unread. */
+  drop(): void {
+    this.#adopt(EMPTY);
+    const queue = this.#queue;
+    if (queue !== null && queue.bytes > 0) {
+      queue.chunks.length = 0;
+      queue.bytes = 0;
+      queue.tail = null;
+    }
+  }
+
+  #consume(to: number): void {
+    this.#bytesIn += to - this.#pos;
+    if (to >= this.#end) {
+      // Once read, the buffer gives way to the next chunk as it came.
+      const queue = this.#queue;
+      const next = queue !== null && queue.bytes > 0 ? queue.chunks.shift() : undefined;
+      if (next !== undefined) {
+        const q = queue as ChunkQueue;
+        q.bytes -= next.length;
+        if (q.bytes === 0) q.tail = null;
+        this.#adopt(next);
+      } else {
+        this.drop();
+        this.#owner.inputDrained();
+      }
+    } else {
+      this.#pos = to;
+      if (this.#scan < to) this.#scan = to;
+    }
+  }
+
+  #lineTooLong(): LineTooLongError {
+    const owner = this.#owner;
+    const start = this.#pos;
+    const offset = this.#bytesIn;
+    const partial = this.#buf.toString(owner.encoding, start, start + owner.maxLine);
+    this.#consume(start + owner.maxLine);
+    return new LineTooLongError(owner.name, partial, owner.maxLine, offset);
+  }
+
+  #setBuf(buf: Buffer): void {
+    this.#buf = buf;
+    this.#bufMemory = null;
+  }
+
+  /** Makes `chunk`, as it came, the buffer. */
+  #adopt(chunk: Buffer): void {
+    this.#text = null;
+    this.#setBuf(chunk);
+    this.#pos = 0;
+    this.#end = chunk.length;
+    this.#scan = 0;
+    this.#own = false;
+  }
+}
+
+/** Chunks queued behind the unread bytes of #buf, as they came. */
+class ChunkQueue {
+  readonly chunks: Buffer[] = [];
+  /** Bytes in `chunks`. */
+  bytes = 0;
+  /** A buffer of ours whose start the last chunk is a view of, while small chunks are appended to it. */
+  tail: Buffer | null = null;
+}

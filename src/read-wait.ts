@@ -1,0 +1,384 @@
+import type { Clock, Timer } from "./clock.js";
+import { Messages } from "./messages.js";
+import { WOULD_BLOCK } from "./stream-options.js";
+import type { ListedEvent, WaitEventList } from "./wait-event.js";
+
+/**
+ * Something that can be flushed before a stream waits; a {@link ProtWriter}.
+ * See {@link ProtStream.setFlushOnRead}.
+ */
+export interface Flushable {
+  /** Bytes written but not yet handed on. */
+  readonly buffered: number;
+  /** Hands the buffered bytes on. */
+  flush(): Promise<void>;
+  /**
+   * True while too much output waits for the peer: the waiting read holds
+   * (reads no input, its read timeout still counting) until `flush()`
+   * resolves. See {@link ProtWriter.blocked}.
+   */
+  readonly blocked?: boolean;
+  /** Set when the output failed for good (see {@link ProtWriter.fatal}): the stream fails with it. */
+  readonly fatal?: string | null;
+}
+
+/** The read waiting on a stream: what it returns once enough is buffered. @internal */
+export const enum Op {
+  Line,
+  LineBytes,
+  Getc,
+  Peek,
+  Read,
+  Fill,
+  Skip,
+  Exact,
+}
+
+/** How a turn of a wait ended. */
+const enum Outcome {
+  /** Input arrived. */
+  Data,
+  /** The input ended, or the stream failed or was closed. */
+  End,
+  /** Non-blocking: the read would have had to wait. */
+  Block,
+  /** Nothing to settle now: the stream sleeps, or the read was rejected already. */
+  Pending,
+}
+
+/**
+ * What a wait needs of its stream: its input, its failure, its source and
+ * the callbacks it runs with the stream as their argument.
+ * @internal
+ */
+export interface WaitHost {
+  readonly clock: Clock;
+  /** The stream's name, for error messages. */
+  readonly name: string;
+  /** No more input will come: it ended, or the stream failed or was closed. */
+  readonly over: boolean;
+  /** The stream has failed or was closed. */
+  readonly failed: boolean;
+  /** What `op` returns from what is buffered now, or `undefined` if it has to wait. */
+  tryOp(op: Op, n: number): unknown;
+  /** The answer of a read that found the input over. */
+  ending(): null;
+  /** Fails the stream, buffered input included. */
+  failStream(message: string, cause?: unknown): void;
+  /** Pauses or resumes the source; nothing when it is so already. */
+  pauseSource(paused: boolean): void;
+  /** Runs the read callback once, if one is set, and clears it. */
+  runReadCallback(): void;
+  /** Runs one event of a pass; false when the pass has to stop. */
+  fire(ev: ListedEvent, now: number): boolean;
+  /** {@link ProtStream.nextDeadline} may have changed. */
+  deadlineChanged(): void;
+}
+
+/** Where a wait is: one field rather than a flag per question, as each stream has one. */
+const enum State {
+  /** No read waits. */
+  Idle,
+  /** A read waits and the wait is in a turn (or between turns, settling). */
+  Turning,
+  /** A read waits and sleeps until a timer, input or a change wakes it. */
+  Sleeping,
+  /** Woken: the wait goes on in a microtask. */
+  Woken,
+}
+
+type Settle = (value: unknown) => void;
+
+const RESOLVED = Promise.resolve();
+
+function ignore(): void {}
+
+/**
+ * The wait of a stream's read: the loop documented on ProtStream, as a
+ * state machine, with the read timeout, the deadline and the paired writer
+ * it consults. #beginWait and #step each return how the wait ended, or
+ * Pending when the stream went to sleep (to go on in #onWake) or the read
+ * was rejected already (#abandon); #waitOn settles the read or, when new
+ * input was not enough, waits again, in a loop rather than by recursion,
+ * as a source may deliver any number of chunks synchronously while it is
+ * resumed. The waiting read is one promise and these fields, no async
+ * frames, so a connection idle in a read holds little more than the promise.
+ * @internal
+ */
+export class ReadWait {
+  readonly #host: WaitHost;
+  /** The stream's wait events. */
+  readonly events: WaitEventList;
+  readTimeout = 0;
+  timeoutMark = Infinity;
+  deadline = Infinity;
+  nonBlocking: boolean;
+  flushOnRead: Flushable | null = null;
+  // The waiting read holds: the paired writer is blocked, so input that
+  // arrives does not end the wait and the source stays paused.
+  #holding = false;
+  #state = State.Idle;
+  #op: Op = Op.Line;
+  #opSize = 0;
+  // Input arrived (or was pushed back) since the wait began.
+  #arrived = false;
+  #resolve: Settle | null = null;
+  #reject: Settle | null = null;
+  // Removes the abort listener of the waiting read; a late abort knows by it whether its read still waits.
+  #unlisten: (() => void) | null = null;
+  // Made on the first sleep, then moved by #arm (cancelled, not dropped, on waking).
+  #timer: Timer | null = null;
+
+  constructor(host: WaitHost, events: WaitEventList, nonBlocking: boolean) {
+    this.#host = host;
+    this.events = events;
+    this.nonBlocking = nonBlocking;
+  }
+
+  /** A read is waiting. */
+  get waiting(): boolean {
+    return this.#state !== State.Idle;
+  }
+
+  /** See {@link ProtStream.nextDeadline}. */
+  get nextDeadline(): number {
+    let at = this.events.earliest();
+    if (this.nonBlocking) return at;
+    if (this.readTimeout > 0 && this.timeoutMark < at) at = this.timeoutMark;
+    return this.deadline < at ? this.deadline : at;
+  }
+
+  /** The read timeout, the deadline or the earliest mark may have moved. */
+  deadlineChanged(): void {
+    if (this.#state === State.Sleeping) this.#arm(this.#host.clock.now());
+    this.#host.deadlineChanged();
+  }
+
+  /** A read that waits: settles at once when it can, else becomes the waiting read. */
+  read(op: Op, n: number, signal?: AbortSignal): Promise<unknown> {
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    const host = this.#host;
+    let got: unknown;
+    // While the paired writer is blocked, even buffered input waits for the output to drain;
+    // once it failed for good, the wait fails the stream.
+    const flush = this.flushOnRead;
+    if (flush === null || (flush.blocked !== true && typeof flush.fatal !== "string") || this.nonBlocking || this.#state !== State.Idle || host.over) {
+      try {
+        got = host.tryOp(op, n);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    if (got !== undefined) return Promise.resolve(got);
+    if (host.over) return Promise.resolve(host.ending());
+    if (this.#state !== State.Idle) return Promise.reject(new Error(`${host.name}: another read is already waiting on this stream`));
+    this.#op = op;
+    this.#opSize = n;
+    const promise = new Promise(ReadWait.#capture);
+    this.#resolve = ReadWait.#captured[0];
+    this.#reject = ReadWait.#captured[1];
+    if (signal !== undefined) this.#listen(signal);
+    this.#waitOn(this.#beginWait());
+    return promise;
+  }
+
+  // A shared executor, so that a waiting read allocates no closure of its own.
+  static readonly #captured: [Settle | null, Settle | null] = [null, null];
+  static #capture(resolve: Settle, reject: Settle): void {
+    ReadWait.#captured[0] = resolve;
+    ReadWait.#captured[1] = reject;
+  }
+
+  /** Input arrived: a waiting read looks at it once woken. */
+  inputArrived(): void {
+    this.#arrived = true;
+  }
+
+  /** Ends the sleep of the waiting read, if it sleeps; it goes on in a microtask. */
+  wake(): void {
+    if (this.#state !== State.Sleeping) return;
+    this.#state = State.Woken;
+    this.#timer?.cancel();
+    // Not at once: every timer and arrival due at this instant lands first.
+    // A promise job, not queueMicrotask, which makes an async resource per call.
+    void RESOLVED.then(this.#onWake);
+  }
+
+  // The one closure a wait needs: its timer's callback and, once woken,
+  // the microtask that goes on with the wait.
+  readonly #onWake = (): void => {
+    if (this.#state === State.Sleeping) this.wake();
+    else if (this.#state === State.Woken) {
+      this.#state = State.Turning;
+      const outcome = this.#settled();
+      this.#waitOn(outcome === Outcome.Pending ? this.#step() : outcome);
+    }
+  };
+
+  /** Arms the timer of a sleeping read for its next reason to wake. */
+  #arm(now: number): void {
+    let at = this.events.earliest();
+    if (this.readTimeout > 0 && this.timeoutMark < at) at = this.timeoutMark;
+    if (this.deadline < at) at = this.deadline;
+    if (at <= now) at = now + 1;
+    const timer = this.#timer;
+    if (at === Infinity) timer?.cancel();
+    // The same timer, moved: a wait makes no timer where the clock allows it.
+    else if (timer?.reschedule !== undefined) timer.reschedule(at);
+    else {
+      timer?.cancel();
+      this.#timer = this.#host.clock.schedule(at, this.#onWake);
+    }
+  }
+
+  /** Settles the read as `outcome` says, waiting again as long as the new input is not enough. */
+  #waitOn(outcome: Outcome): void {
+    while (outcome !== Outcome.Pending) {
+      this.#state = State.Idle;
+      if (outcome === Outcome.Block) return this.#resolveWith(WOULD_BLOCK);
+      let got: unknown;
+      try {
+        got = this.#host.tryOp(this.#op, this.#opSize);
+      } catch (err) {
+        return this.#rejectWith(err);
+      }
+      if (got !== undefined) return this.#resolveWith(got);
+      if (outcome === Outcome.End) return this.#resolveWith(this.#host.ending());
+      outcome = this.#beginWait();
+    }
+  }
+
+  /** How the wait ended while it was not looking (input, end, failure, close), or Pending. */
+  #settled(): Outcome {
+    if (this.#arrived && !this.#holding) return Outcome.Data;
+    if (this.#host.over) return Outcome.End;
+    return Outcome.Pending;
+  }
+
+  /** Begins a wait: the read callback, then the first turn. */
+  #beginWait(): Outcome {
+    const host = this.#host;
+    if (host.over) return Outcome.End;
+    this.#state = State.Turning;
+    this.#holding = false;
+    this.#arrived = false;
+    try {
+      host.pauseSource(false);
+      host.runReadCallback();
+    } catch (err) {
+      return this.#abandon(err);
+    }
+    // A failed read callback fails the stream as a failed event does: no pass runs after it.
+    if (host.failed) return Outcome.End;
+    return this.#step();
+  }
+
+  /** One turn of the wait: a pass, then the end of the wait or a sleep. */
+  #step(): Outcome {
+    const host = this.#host;
+    try {
+      const now = host.clock.now();
+      this.#runPass(now);
+      let ended = this.#settled();
+      if (ended !== Outcome.Pending) return ended;
+      // After the pass, so that what its callbacks wrote goes out too.
+      const flush = this.flushOnRead;
+      if (flush !== null) {
+        const blocked = flush.blocked === true;
+        if (flush.buffered > 0 || blocked) {
+          const flushed = flush.flush();
+          // Held: woken when the output has drained (or failed), to look again.
+          if (blocked) flushed.then(this.#onWake, this.#onWake);
+          else flushed.catch(ignore);
+        }
+        const fatal = flush.fatal;
+        if (typeof fatal === "string") {
+          host.failStream(fatal);
+          return Outcome.End;
+        }
+        const held = this.#holding;
+        this.#holding = blocked && flush.blocked === true;
+        host.pauseSource(this.#holding);
+        // The hold is over: what was buffered meanwhile (or before) may be enough now.
+        if (held && !this.#holding) return Outcome.Data;
+        // Flushing can close the stream or bring input (an echo over one pipe).
+        ended = this.#settled();
+        if (ended !== Outcome.Pending) return ended;
+      }
+      if (this.nonBlocking) return Outcome.Block;
+      if (this.readTimeout > 0 && now >= this.timeoutMark) {
+        host.failStream(Messages.idle);
+        return Outcome.End;
+      }
+      if (now >= this.deadline) {
+        host.failStream(Messages.deadline);
+        return Outcome.End;
+      }
+      this.#state = State.Sleeping;
+      this.#arm(now);
+      return Outcome.Pending;
+    } catch (err) {
+      return this.#abandon(err);
+    }
+  }
+
+  /** One pass: the events due at `now` that were on the list when it began, in list order. */
+  #runPass(now: number): void {
+    const events = this.events;
+    const first = events.peek();
+    if (first === undefined || first.mark > now) return;
+    // Most passes run one event (a timeout, a ping): no list to build for it.
+    if (events.onlyFirstDue(now)) {
+      this.#host.fire(first, now);
+      return;
+    }
+    const due = events.due(now);
+    for (let i = 0; i < due.length; i++) {
+      if (!this.#host.fire(due[i] as ListedEvent, now)) return;
+    }
+  }
+
+  /**
+   * Something the wait called (the clock, the source, the flushable) threw:
+   * the read rejects with it; the stream itself is not failed.
+   */
+  #abandon(err: unknown): Outcome.Pending {
+    this.#state = State.Idle;
+    this.#timer?.cancel();
+    this.#rejectWith(err);
+    return Outcome.Pending;
+  }
+
+  #resolveWith(value: unknown): void {
+    const resolve = this.#resolve as Settle;
+    this.#resolve = this.#reject = null;
+    if (this.#unlisten !== null) this.#stopListening();
+    resolve(value);
+  }
+
+  #rejectWith(err: unknown): void {
+    const reject = this.#reject as Settle;
+    this.#resolve = this.#reject = null;
+    if (this.#unlisten !== null) this.#stopListening();
+    reject(err);
+  }
+
+  #stopListening(): void {
+    const unlisten = this.#unlisten as () => void;
+    this.#unlisten = null;
+    unlisten();
+  }
+
+  /** Cancels the waiting read when `signal` aborts, if it still waits then. */
+  #listen(signal: AbortSignal): void {
+    const onAbort = (): void => {
+      // After the turn that aborted: a pass or a settlement in progress finishes first.
+      void RESOLVED.then(() => {
+        if (this.#unlisten === unlisten && this.#resolve !== null) this.#abandon(signal.reason);
+      });
+    };
+    const unlisten = (): void => signal.removeEventListener("abort", onAbort);
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.#unlisten = unlisten;
+  }
+}
