@@ -2,7 +2,7 @@
 // fresh machine takes: nothing missing, no apt-get, and not root.
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 const need = fileURLToPath(new URL("../.ci/need", import.meta.url));
 const NO_SUCH = "prot-events-no-such-package:prot-events-no-such-command";
 
-function run(args: string[], options: { env?: NodeJS.ProcessEnv; prefix?: string[] } = {}): { status: number | null; stderr: string } {
-  const [cmd, ...rest] = [...(options.prefix ?? []), need, ...args];
+function run(args: string[], options: { env?: NodeJS.ProcessEnv; prefix?: string[]; script?: string } = {}): { status: number | null; stderr: string } {
+  const [cmd, ...rest] = [...(options.prefix ?? []), options.script ?? need, ...args];
   const r = spawnSync(cmd as string, rest, { encoding: "utf8", env: { ...process.env, ...options.env } });
   return { status: r.status, stderr: r.stderr };
 }
@@ -43,8 +43,18 @@ describe(".ci/need", () => {
   // As root the script would install; run it as nobody instead, where the machine allows switching.
   const asUser = process.getuid?.() === 0 ? (has("setpriv") ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : undefined) : [];
   it.runIf(asUser !== undefined && has("apt-get"))("stops at once, in one line naming the command, when it may not install", () => {
-    const r = run(["the browser tests", NO_SUCH], { prefix: asUser ?? [] });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toBe("prot-events: missing for the browser tests: prot-events-no-such-package; run: sudo apt-get install -y --no-install-recommends prot-events-no-such-package\n");
+    // A copy nobody may run: root's checkout often sits under /root, which nobody cannot enter.
+    const dir = mkdtempSync(join(tmpdir(), "prot-need-"));
+    try {
+      chmodSync(dir, 0o755);
+      const copy = join(dir, "need");
+      copyFileSync(need, copy);
+      chmodSync(copy, 0o755);
+      const r = run(["the browser tests", NO_SUCH], { prefix: asUser ?? [], script: copy });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe("prot-events: missing for the browser tests: prot-events-no-such-package; run: sudo apt-get install -y --no-install-recommends prot-events-no-such-package\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
