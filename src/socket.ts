@@ -38,9 +38,10 @@ export interface ProtConnection<B extends boolean = true> {
    * most the close grace, then closes both streams and destroys the
    * connection. Always settles within the grace, however the peer behaves:
    * a peer that stops reading cannot keep a connection, its descriptor or
-   * its buffers alive. Never rejects.
+   * its buffers alive. Never rejects. Works taken off the connection
+   * (`const { close } = protSocket(socket)`).
    */
-  close(): Promise<void>;
+  close(this: void): Promise<void>;
   /**
    * Upgrades the connection to TLS in place (STARTTLS): flushes the output
    * (the "OK, begin TLS" reply), wraps the socket in a `tls.TLSSocket`, and
@@ -56,7 +57,7 @@ export interface ProtConnection<B extends boolean = true> {
    * was upgraded already, or the handshake fails (the connection is then
    * unusable: close it).
    */
-  startTls(options?: StartTlsOptions): Promise<tls.TLSSocket>;
+  startTls(this: void, options?: StartTlsOptions): Promise<tls.TLSSocket>;
 }
 
 /**
@@ -76,37 +77,85 @@ export function protSocket<B extends boolean = true>(socket: Duplex, options: Pr
     throw new RangeError(`protSocket: closeGrace must be a number of ticks >= 0, got ${String(grace)}`);
   }
   input.setFlushOnRead(output);
-  let current: Duplex = socket;
-  return {
-    input,
-    output,
-    async close(): Promise<void> {
-      if (output.error === null && output.pending > 0 && !current.destroyed) {
-        let timer: Timer | null = null;
-        const expired = new Promise<void>((resolve) => (timer = clock.schedule(clock.now() + grace, resolve)));
-        // The peer is gone or not reading; there is nobody left to tell.
-        await Promise.race([output.flush().catch(() => {}), expired]);
-        (timer as Timer | null)?.cancel();
-      }
-      input.close();
-      // Destroyed first, so the writer's close finds the sink gone rather than waiting for it.
-      current.destroy();
-      socket.destroy();
-      await output.close().catch(() => {});
+  return new Connection(input, output, socket, grace);
+}
+
+/**
+ * A connection as {@link protSocket} makes it. `close` and `startTls` are
+ * made when first asked for, each a function of its own that needs no
+ * `this`: an idle connection that never asks holds neither, nor a closure
+ * over its state. They are enumerable accessors of the connection itself,
+ * so that taking them off it (`const { close } = protSocket(socket)`) and
+ * spreading it (`{ ...conn }`) work as with a plain object.
+ */
+class Connection<B extends boolean> implements ProtConnection<B> {
+  readonly input: ProtStream<B>;
+  readonly output: ProtWriter;
+  readonly #socket: Duplex;
+  // The socket the streams are on: #socket, or the TLS socket over it.
+  #current: Duplex;
+  readonly #grace: number;
+  #close: (() => Promise<void>) | null = null;
+  #startTls: ((options?: StartTlsOptions) => Promise<tls.TLSSocket>) | null = null;
+
+  constructor(input: ProtStream<B>, output: ProtWriter, socket: Duplex, grace: number) {
+    this.input = input;
+    this.output = output;
+    this.#socket = this.#current = socket;
+    this.#grace = grace;
+    // Accessors shared by every connection: its shape, not a field, holds them.
+    Object.defineProperties(this, Connection.#methods);
+  }
+
+  declare readonly close: (this: void) => Promise<void>;
+  declare readonly startTls: (this: void, options?: StartTlsOptions) => Promise<tls.TLSSocket>;
+
+  static readonly #methods: PropertyDescriptorMap = {
+    close: {
+      get(this: Connection<boolean>) {
+        return (this.#close ??= () => this.#closeNow());
+      },
+      enumerable: true,
     },
-    async startTls(tlsOptions: StartTlsOptions = {}): Promise<tls.TLSSocket> {
-      if (current !== socket) throw new Error(`${input.name}.startTls: refused, the connection is already upgraded`);
-      if (input.buffered > 0) {
-        throw new Error(`${input.name}.startTls: refused, ${input.buffered} bytes of input are buffered: they came before TLS and must not pass for protected input`);
-      }
-      await output.flush();
-      const { isServer = true, ...rest } = tlsOptions;
-      const secure = isServer ? new tls.TLSSocket(socket, { ...rest, isServer: true }) : tls.connect({ ...rest, socket });
-      input.switchSource(secure, { destroyOnClose: false });
-      output.switchSink(secure);
-      current = secure;
-      await once(secure, isServer ? "secure" : "secureConnect");
-      return secure;
+    startTls: {
+      get(this: Connection<boolean>) {
+        return (this.#startTls ??= (options) => this.#upgrade(options));
+      },
+      enumerable: true,
     },
   };
+
+  async #closeNow(): Promise<void> {
+    const { input, output } = this;
+    if (output.error === null && output.pending > 0 && !this.#current.destroyed) {
+      const clock = input.clock;
+      let timer: Timer | null = null;
+      const expired = new Promise<void>((resolve) => (timer = clock.schedule(clock.now() + this.#grace, resolve)));
+      // The peer is gone or not reading; there is nobody left to tell.
+      await Promise.race([output.flush().catch(() => {}), expired]);
+      (timer as Timer | null)?.cancel();
+    }
+    input.close();
+    // Destroyed first, so the writer's close finds the sink gone rather than waiting for it.
+    this.#current.destroy();
+    this.#socket.destroy();
+    await output.close().catch(() => {});
+  }
+
+  async #upgrade(tlsOptions: StartTlsOptions = {}): Promise<tls.TLSSocket> {
+    const { input, output } = this;
+    const socket = this.#socket;
+    if (this.#current !== socket) throw new Error(`${input.name}.startTls: refused, the connection is already upgraded`);
+    if (input.buffered > 0) {
+      throw new Error(`${input.name}.startTls: refused, ${input.buffered} bytes of input are buffered: they came before TLS and must not pass for protected input`);
+    }
+    await output.flush();
+    const { isServer = true, ...rest } = tlsOptions;
+    const secure = isServer ? new tls.TLSSocket(socket, { ...rest, isServer: true }) : tls.connect({ ...rest, socket });
+    input.switchSource(secure, { destroyOnClose: false });
+    output.switchSink(secure);
+    this.#current = secure;
+    await once(secure, isServer ? "secure" : "secureConnect");
+    return secure;
+  }
 }

@@ -133,6 +133,27 @@ describe("over real loopback sockets", () => {
     expect(heard).toBe("* OK still here\r\n".repeat(3));
   });
 
+  it("closes by a close() taken off the connection, as the README's example does, or off a copy", async () => {
+    const { client, server } = await pair();
+    const conn = protSocket(server);
+    const { input, output, close, startTls } = conn;
+    expect(conn.close).toBe(close);
+    expect(conn.startTls).toBe(startTls);
+    expect(Object.keys(conn)).toEqual(["input", "output", "close", "startTls"]);
+    expect({ ...conn }).toEqual({ input, output, close, startTls });
+    output.write("* BYE\r\n");
+    client.setEncoding("latin1");
+    let heard = "";
+    client.on("data", (d: string) => (heard += d));
+    await close();
+    await once(client, "close");
+    expect(heard).toBe("* BYE\r\n");
+    expect(input.closed).toBe(true);
+    expect(server.destroyed).toBe(true);
+    // Called without its connection, it still knows it: the writer is what refuses.
+    await expect(startTls()).rejects.toThrow("ProtWriter: the sink is closed");
+  });
+
   it("holds 1,000 concurrent sockets, each reaped by its own idle event", async () => {
     const N = 1000;
     const clock = new VirtualClock();
