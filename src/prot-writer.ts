@@ -131,13 +131,25 @@ export class ProtWriter {
       throw new RangeError(`ProtWriter: maxBuffered (${this.#max}) must not be below highWaterMark (${this.#high})`);
     }
     this.#sink = sink;
-    sink.on("error", this.#onSink);
-    sink.on("close", this.#onSink);
+    guard(sink);
   }
 
-  // One closure for both events, as an idle connection pays for each: 'error'
-  // brings what failed, 'close' nothing or (a socket's) whether it had an error.
-  readonly #onSink = (err?: unknown): void => this.#fail(err === undefined || typeof err === "boolean" ? `${this.name}: the sink is closed` : `${this.name}: the sink failed: ${describe(err)}`);
+  /**
+   * Why writes fail, the sink's state included. The writer listens to no
+   * event of its sink, as an idle connection would pay for each listener (a
+   * closure, and an array of listeners beside its read side's): a Node
+   * stream that failed or closed says so in `errored` and `destroyed`, set
+   * before it emits 'error' or 'close'.
+   */
+  #failure(): string | null {
+    if (this.#error === null) {
+      const sink = this.#sink;
+      const err: unknown = sink.errored;
+      if (err !== null && err !== undefined) this.#error = `${this.name}: the sink failed: ${describe(err)}`;
+      else if (sink.destroyed) this.#error = `${this.name}: the sink is closed`;
+    }
+    return this.#error;
+  }
 
   /**
    * Moves the writer onto another sink (the write half of STARTTLS: the TLS
@@ -148,17 +160,16 @@ export class ProtWriter {
    * @throws ProtWriteError when the writer is closed or failed.
    */
   switchSink(sink: Writable): void {
-    if (this.#error !== null) throw new ProtWriteError(this.#error);
+    const failure = this.#failure();
+    if (failure !== null) throw new ProtWriteError(failure);
     const refuse = (why: string): never => {
       throw new Error(`${this.name}.switchSink: refused, ${why}`);
     };
     if (this.buffered > 0 || this.#drain !== null) refuse("output is still buffered; flush first");
     if (this.#inMessage) refuse("a message is open");
-    this.#sink.off("error", this.#onSink);
-    this.#sink.off("close", this.#onSink);
+    this.#sink.off("error", ignoreSinkError);
     this.#sink = sink;
-    sink.on("error", this.#onSink);
-    sink.on("close", this.#onSink);
+    guard(sink);
   }
 
   /** Bytes accepted by writes so far. */
@@ -185,7 +196,7 @@ export class ProtWriter {
    * they drain.
    */
   get blocked(): boolean {
-    return this.#error === null && this.pending > this.#high;
+    return this.#failure() === null && this.pending > this.#high;
   }
 
   /**
@@ -198,7 +209,7 @@ export class ProtWriter {
 
   /** Why writes fail, or `null` while the writer is usable. */
   get error(): string | null {
-    return this.#error;
+    return this.#failure();
   }
 
   /**
@@ -303,7 +314,8 @@ export class ProtWriter {
     this.#usable();
     this.#handOn();
     while (this.#drain !== null) await this.#drain;
-    if (this.#error !== null) throw new ProtWriteError(this.#error);
+    const failure = this.#failure();
+    if (failure !== null) throw new ProtWriteError(failure);
   }
 
   /**
@@ -314,7 +326,7 @@ export class ProtWriter {
    */
   async close(): Promise<void> {
     if (this.#closed) return;
-    if (this.#error === null) await this.flush();
+    if (this.#failure() === null) await this.flush();
     this.#closed = true;
     const lost = this.buffered;
     if (this.#error !== null && lost > 0) {
@@ -412,7 +424,8 @@ export class ProtWriter {
   }
 
   #usable(): void {
-    if (this.#error !== null) throw new ProtWriteError(this.#error);
+    const failure = this.#failure();
+    if (failure !== null) throw new ProtWriteError(failure);
     if (this.#sink.destroyed || this.#sink.writableEnded) {
       this.#fail(`${this.name}: the sink is closed`);
       throw new ProtWriteError(this.#error as unknown as string);
@@ -429,7 +442,7 @@ export class ProtWriter {
   }
 
   #send(chunk: Buffer): void {
-    if (this.#error !== null) return;
+    if (this.#failure() !== null) return;
     // While the sink drains, hold chunks back rather than pile them into it.
     if (this.#drain !== null) {
       (this.#held ??= []).push(chunk);
@@ -467,6 +480,15 @@ export class ProtWriter {
   #fail(message: string): void {
     this.#error ??= message;
   }
+}
+
+// A sink nobody else watches gets this, so that its failure (a reset
+// connection) cannot crash the process as an unheard 'error' would; the
+// writer learns of the failure from the sink's state. One function for all.
+function ignoreSinkError(): void {}
+
+function guard(sink: Writable): void {
+  if (sink.listenerCount("error") === 0) sink.on("error", ignoreSinkError);
 }
 
 function limit(n: number, what: string): number {
