@@ -3,6 +3,7 @@ import { bytesOf, kindOf } from "./bytes.js";
 import { imapForm } from "./imap-quote.js";
 import { describe } from "./messages.js";
 import { formatC } from "./printf.js";
+import { shareSettings } from "./stream-options.js";
 
 /** Options of {@link ProtWriter}. */
 export interface ProtWriterOptions {
@@ -88,16 +89,10 @@ export class ProtOutputLimitError extends ProtWriteError {
  * it was.
  */
 export class ProtWriter {
-  /** The name used in error messages. */
-  readonly name: string;
   /** Whether literals are sent as `{n+}`. */
   isClient: boolean;
   #sink: Writable;
-  readonly #size: number;
-  readonly #encoding: "utf8" | "latin1" | "ascii";
-  readonly #endOnClose: boolean;
-  readonly #high: number;
-  readonly #max: number;
+  readonly #o: WriterSettings;
   // Allocated at the first write after a hand-on: an idle connection holds no buffer.
   #buf: Buffer | null = null;
   #len = 0;
@@ -117,21 +112,30 @@ export class ProtWriter {
    * @param options - see {@link ProtWriterOptions}.
    */
   constructor(sink: Writable, options: ProtWriterOptions = {}) {
-    this.name = options.name ?? "ProtWriter";
     this.isClient = options.isClient ?? false;
-    this.#size = limit(options.bufferSize ?? 4096, "bufferSize");
-    this.#encoding = options.encoding ?? "utf8";
-    if (!["utf8", "latin1", "ascii"].includes(this.#encoding)) {
-      throw new RangeError(`ProtWriter: encoding must be utf8, latin1 or ascii, got ${String(this.#encoding)}`);
+    const encoding = options.encoding ?? "utf8";
+    if (!["utf8", "latin1", "ascii"].includes(encoding)) {
+      throw new RangeError(`ProtWriter: encoding must be utf8, latin1 or ascii, got ${String(encoding)}`);
     }
-    this.#endOnClose = options.endOnClose ?? true;
-    this.#high = limit(options.highWaterMark ?? 1024 * 1024, "highWaterMark");
-    this.#max = limit(options.maxBuffered ?? 16 * 1024 * 1024, "maxBuffered");
-    if (this.#max < this.#high) {
-      throw new RangeError(`ProtWriter: maxBuffered (${this.#max}) must not be below highWaterMark (${this.#high})`);
+    const o: WriterSettings = {
+      name: options.name ?? "ProtWriter",
+      size: limit(options.bufferSize ?? 4096, "bufferSize"),
+      encoding,
+      endOnClose: options.endOnClose ?? true,
+      high: limit(options.highWaterMark ?? 1024 * 1024, "highWaterMark"),
+      max: limit(options.maxBuffered ?? 16 * 1024 * 1024, "maxBuffered"),
+    };
+    if (o.max < o.high) {
+      throw new RangeError(`ProtWriter: maxBuffered (${o.max}) must not be below highWaterMark (${o.high})`);
     }
+    this.#o = lastSettings = shareSettings(lastSettings, o);
     this.#sink = sink;
     guard(sink);
+  }
+
+  /** The name used in error messages. */
+  get name(): string {
+    return this.#o.name;
   }
 
   /**
@@ -196,7 +200,7 @@ export class ProtWriter {
    * they drain.
    */
   get blocked(): boolean {
-    return this.#failure() === null && this.pending > this.#high;
+    return this.#failure() === null && this.pending > this.#o.high;
   }
 
   /**
@@ -223,11 +227,11 @@ export class ProtWriter {
   write(data: string | ArrayBufferView): this {
     if (typeof data === "string") {
       this.#usable();
-      const n = Buffer.byteLength(data, this.#encoding);
+      const n = Buffer.byteLength(data, this.#o.encoding);
       this.#room(n);
-      if (this.#len + n > this.#size) this.#handOn();
-      if (n > this.#size) this.#send(Buffer.from(data, this.#encoding));
-      else this.#len += (this.#buf ??= Buffer.allocUnsafe(this.#size)).write(data, this.#len, this.#encoding);
+      if (this.#len + n > this.#o.size) this.#handOn();
+      if (n > this.#o.size) this.#send(Buffer.from(data, this.#o.encoding));
+      else this.#len += (this.#buf ??= Buffer.allocUnsafe(this.#o.size)).write(data, this.#len, this.#o.encoding);
       this.#bytesOut += n;
     } else {
       const bytes = bytesOf(data);
@@ -235,10 +239,10 @@ export class ProtWriter {
       this.#usable();
       const n = bytes.length;
       this.#room(n);
-      if (this.#len + n > this.#size) this.#handOn();
-      if (n > this.#size) this.#send(Buffer.from(bytes));
+      if (this.#len + n > this.#o.size) this.#handOn();
+      if (n > this.#o.size) this.#send(Buffer.from(bytes));
       else {
-        (this.#buf ??= Buffer.allocUnsafe(this.#size)).set(bytes, this.#len);
+        (this.#buf ??= Buffer.allocUnsafe(this.#o.size)).set(bytes, this.#len);
         this.#len += n;
       }
       this.#bytesOut += n;
@@ -336,7 +340,7 @@ export class ProtWriter {
       throw new ProtWriteError(`${this.#error}; ${lost} buffered bytes were not delivered`);
     }
     this.#error ??= `${this.name}: the writer is closed`;
-    if (this.#endOnClose) this.#sink.end();
+    if (this.#o.endOnClose) this.#sink.end();
   }
 
   /** True between {@link ProtWriter.beginMessage} and {@link ProtWriter.endMessage}. */
@@ -388,7 +392,7 @@ export class ProtWriter {
   }
 
   #bytes(value: unknown, method: string, arg: string): Buffer {
-    if (typeof value === "string") return Buffer.from(value, this.#encoding);
+    if (typeof value === "string") return Buffer.from(value, this.#o.encoding);
     const bytes = bytesOf(value);
     if (bytes === undefined) throw new TypeError(`${this.name}.${method}: ${arg} must be a string or bytes (a Uint8Array), got ${kindOf(value)}`);
     return bytes;
@@ -412,15 +416,15 @@ export class ProtWriter {
 
   /** Fails the writer, releasing what it holds, when `n` more bytes would pass `maxBuffered`. */
   #room(n: number): void {
-    if (n <= this.#max - this.pending) return;
-    const message = `${this.name}: more than ${this.#max} bytes of output are waiting for the peer (maxBuffered); it is not reading`;
+    if (n <= this.#o.max - this.pending) return;
+    const message = `${this.name}: more than ${this.#o.max} bytes of output are waiting for the peer (maxBuffered); it is not reading`;
     this.#overflow = message;
     this.#fail(message);
     this.#buf = null;
     this.#len = 0;
     this.#held = null;
     this.#heldBytes = 0;
-    throw new ProtOutputLimitError(message, this.#max);
+    throw new ProtOutputLimitError(message, this.#o.max);
   }
 
   #usable(): void {
@@ -481,6 +485,18 @@ export class ProtWriter {
     this.#error ??= message;
   }
 }
+
+/** A writer's settings, shared by writers made alike one after another. */
+interface WriterSettings {
+  readonly name: string;
+  readonly size: number;
+  readonly encoding: "utf8" | "latin1" | "ascii";
+  readonly endOnClose: boolean;
+  readonly high: number;
+  readonly max: number;
+}
+
+let lastSettings: WriterSettings | null = null;
 
 // A sink nobody else watches gets this, so that its failure (a reset
 // connection) cannot crash the process as an unheard 'error' would; the

@@ -61,3 +61,15 @@ export function positiveInt(n: number, what: string): number {
   if (!Number.isInteger(n) || n <= 0) throw new RangeError(`ProtStream: ${what} must be a positive integer, got ${n}`);
   return n;
 }
+
+/**
+ * `last` when it holds the same settings as `next`, else `next`: streams
+ * made alike one after another (a server's connections) share one record
+ * of their settings rather than holding a field for each.
+ * @internal
+ */
+export function shareSettings<T extends object>(last: T | null, next: T): T {
+  if (last === null) return next;
+  for (const key in next) if (next[key] !== last[key]) return next;
+  return last;
+}
