@@ -6,7 +6,7 @@ import { InputBuffer } from "./input-buffer.js";
 import { describe, Messages } from "./messages.js";
 import { Op, ReadWait, type Flushable, type WaitHost } from "./read-wait.js";
 import { readableSource, type ByteSink, type ByteSource, type ReadableSourceOptions } from "./source.js";
-import { positiveInt, WOULD_BLOCK, type ProtStreamOptions, type ReadOptions, type ReadResult } from "./stream-options.js";
+import { positiveInt, shareSettings, WOULD_BLOCK, type ProtStreamOptions, type ReadOptions, type ReadResult } from "./stream-options.js";
 import { checkMark, WaitEventList, type ListedEvent } from "./wait-event.js";
 
 /**
@@ -141,17 +141,7 @@ function isByteSource(x: Readable | ByteSource): x is ByteSource {
  * the stream is not failed.
  */
 export class ProtStream<out B extends boolean = boolean> {
-  /** The clock marks and timeouts are measured on. */
-  readonly clock: Clock;
-  /** The name used in error messages. */
-  readonly name: string;
-  /** Longest line, in bytes, that the line readers return. */
-  readonly maxLine: number;
-  /** How lines and strings are decoded. */
-  readonly encoding: BufferEncoding;
-  /** Buffered bytes above which the source is paused. */
-  readonly highWaterMark: number;
-
+  readonly #o: StreamSettings;
   #source: ByteSource;
   readonly #input: InputBuffer;
   readonly #wait: ReadWait;
@@ -161,7 +151,6 @@ export class ProtStream<out B extends boolean = boolean> {
   #closed = false;
   #error: string | null = null;
   #cause: unknown = undefined;
-  readonly #blockingOnly: boolean;
   // The read callback and its rock, as one field: most streams never set one.
   #readCallback: { callback: ReadCallback<unknown>; rock: unknown } | null = null;
   #watchers: StreamWatcher[] | null = null;
@@ -173,15 +162,19 @@ export class ProtStream<out B extends boolean = boolean> {
    * @throws Error when the Readable already feeds another stream.
    */
   constructor(source: Readable | ByteSource, options: ProtStreamOptions<B> = {}) {
-    this.clock = options.clock ?? systemClock;
-    this.name = options.name ?? "ProtStream";
-    this.maxLine = positiveInt(options.maxLine ?? 65536, "maxLine");
-    this.encoding = options.encoding ?? "utf8";
-    if (!Buffer.isEncoding(this.encoding)) throw new RangeError(`ProtStream: unknown encoding ${String(this.encoding)}`);
-    this.highWaterMark = positiveInt(options.highWaterMark ?? 65536, "highWaterMark");
+    const encoding = options.encoding ?? "utf8";
+    if (!Buffer.isEncoding(encoding)) throw new RangeError(`ProtStream: unknown encoding ${String(encoding)}`);
+    const o: StreamSettings = {
+      clock: options.clock ?? systemClock,
+      name: options.name ?? "ProtStream",
+      maxLine: positiveInt(options.maxLine ?? 65536, "maxLine"),
+      encoding,
+      highWaterMark: positiveInt(options.highWaterMark ?? 65536, "highWaterMark"),
+      blockingOnly: options.blockingOnly ?? false,
+    };
     const nonBlocking = options.nonBlocking ?? false;
-    this.#blockingOnly = options.blockingOnly ?? false;
-    if (this.#blockingOnly && nonBlocking) throw new RangeError("ProtStream: nonBlocking and blockingOnly cannot both be true");
+    if (o.blockingOnly && nonBlocking) throw new RangeError("ProtStream: nonBlocking and blockingOnly cannot both be true");
+    this.#o = lastSettings = shareSettings(lastSettings, o);
     this.#input = new InputBuffer(this);
     const inner = new ProtStream.#Inner(this);
     this.#wait = new ReadWait(inner, new WaitEventList(this), nonBlocking);
@@ -245,6 +238,33 @@ export class ProtStream<out B extends boolean = boolean> {
       this.#stream.#notifyDeadline();
     }
   };
+
+  // ---- settings, shared by streams made alike ------------------------------
+
+  /** The clock marks and timeouts are measured on. */
+  get clock(): Clock {
+    return this.#o.clock;
+  }
+
+  /** The name used in error messages. */
+  get name(): string {
+    return this.#o.name;
+  }
+
+  /** Longest line, in bytes, that the line readers return. */
+  get maxLine(): number {
+    return this.#o.maxLine;
+  }
+
+  /** How lines and strings are decoded. */
+  get encoding(): BufferEncoding {
+    return this.#o.encoding;
+  }
+
+  /** Buffered bytes above which the source is paused. */
+  get highWaterMark(): number {
+    return this.#o.highWaterMark;
+  }
 
   // ---- state --------------------------------------------------------------
 
@@ -372,7 +392,7 @@ export class ProtStream<out B extends boolean = boolean> {
   set nonBlocking(value: boolean) {
     const wait = this.#wait;
     if (value === wait.nonBlocking) return;
-    if (this.#blockingOnly) throw new TypeError(`${this.name}: the stream was made blockingOnly and cannot be non-blocking`);
+    if (this.#o.blockingOnly) throw new TypeError(`${this.name}: the stream was made blockingOnly and cannot be non-blocking`);
     wait.nonBlocking = value;
     // The read timeout and the deadline count towards the next deadline of blocking streams only.
     if (wait.readTimeout > 0 || wait.deadline !== Infinity) wait.deadlineChanged();
@@ -834,6 +854,18 @@ export class ProtStream<out B extends boolean = boolean> {
     return this.#error === null;
   }
 }
+
+/** A stream's settings, shared by streams made alike one after another. */
+interface StreamSettings {
+  readonly clock: Clock;
+  readonly name: string;
+  readonly maxLine: number;
+  readonly encoding: BufferEncoding;
+  readonly highWaterMark: number;
+  readonly blockingOnly: boolean;
+}
+
+let lastSettings: StreamSettings | null = null;
 
 function ignore(): void {}
 
