@@ -122,8 +122,9 @@ export class ReadWait {
   #opSize = 0;
   // Input arrived (or was pushed back) since the wait began.
   #arrived = false;
+  // The waiting read's resolve function; it is rejected by resolving it
+  // with a rejected promise, so that it holds one function, not two.
   #resolve: Settle | null = null;
-  #reject: Settle | null = null;
   // Removes the abort listener of the waiting read; a late abort knows by it whether its read still waits.
   #unlisten: (() => void) | null = null;
   // Made on the first sleep, then moved by #arm (cancelled, not dropped, on waking).
@@ -175,18 +176,16 @@ export class ReadWait {
     this.#op = op;
     this.#opSize = n;
     const promise = new Promise(ReadWait.#capture);
-    this.#resolve = ReadWait.#captured[0];
-    this.#reject = ReadWait.#captured[1];
+    this.#resolve = ReadWait.#captured;
     if (signal !== undefined) this.#listen(signal);
     this.#waitOn(this.#beginWait());
     return promise;
   }
 
   // A shared executor, so that a waiting read allocates no closure of its own.
-  static readonly #captured: [Settle | null, Settle | null] = [null, null];
-  static #capture(resolve: Settle, reject: Settle): void {
-    ReadWait.#captured[0] = resolve;
-    ReadWait.#captured[1] = reject;
+  static #captured: Settle | null = null;
+  static #capture(resolve: Settle): void {
+    ReadWait.#captured = resolve;
   }
 
   /** Input arrived: a waiting read looks at it once woken. */
@@ -204,16 +203,19 @@ export class ReadWait {
     void RESOLVED.then(this.#onWake);
   }
 
-  // The one closure a wait needs: its timer's callback and, once woken,
-  // the microtask that goes on with the wait.
-  readonly #onWake = (): void => {
+  // The one function a wait needs: its timer's callback and, once woken,
+  // the microtask that goes on with the wait. Bound rather than an arrow,
+  // which would hold a context of its own for `this`: 48 bytes, not 96.
+  readonly #onWake: () => void = this.#goOn.bind(this);
+
+  #goOn(): void {
     if (this.#state === State.Sleeping) this.wake();
     else if (this.#state === State.Woken) {
       this.#state = State.Turning;
       const outcome = this.#settled();
       this.#waitOn(outcome === Outcome.Pending ? this.#step() : outcome);
     }
-  };
+  }
 
   /** Arms the timer of a sleeping read for its next reason to wake. */
   #arm(now: number): void {
@@ -351,16 +353,16 @@ export class ReadWait {
 
   #resolveWith(value: unknown): void {
     const resolve = this.#resolve as Settle;
-    this.#resolve = this.#reject = null;
+    this.#resolve = null;
     if (this.#unlisten !== null) this.#stopListening();
     resolve(value);
   }
 
   #rejectWith(err: unknown): void {
-    const reject = this.#reject as Settle;
-    this.#resolve = this.#reject = null;
+    const resolve = this.#resolve as Settle;
+    this.#resolve = null;
     if (this.#unlisten !== null) this.#stopListening();
-    reject(err);
+    resolve(Promise.reject(err));
   }
 
   #stopListening(): void {
