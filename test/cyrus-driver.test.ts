@@ -3,19 +3,14 @@ import { createInterface } from "node:readline";
 import { describe, expect, it } from "vitest";
 import { cyrusBuilds } from "../conformance/drivers/cyrus/builds.js";
 import { declaredIds, loadDeviations } from "../conformance/drivers/cyrus/deviations.js";
-import { type LoadedCase, type Step, loadSuite, FORM_SUFFIX, withQuirkForms, runCases, caseRequest, PROTOCOL_VERSION } from "prot-conformance";
+import { formCounts, readMatrix, RUN_TIMEOUT_MS, sourceMissing, statusesOf } from "../conformance/drivers/cyrus/matrix.js";
+import { type LoadedCase, type Step, loadSuite, withQuirkForms, runCases, caseRequest, PROTOCOL_VERSION } from "prot-conformance";
 import { driversClosedAfterAll } from "./helpers.js";
 
 const { cases } = loadSuite();
 const startDriver = driversClosedAfterAll();
 // The driver's table as deviations.yaml makes it: what the start answer declares.
 const declared = declaredIds(loadDeviations()).map((r) => ({ id: r.id, reason: r.deviations.map((d) => d.reason).join("; "), allocator: r.deviations.some((d) => d.dependsOnAllocator) }));
-
-/** Why a release's source could not be had, when that is why its driver did not start. */
-function sourceMissing(err: unknown): string | undefined {
-  const text = err instanceof Error ? err.message : String(err);
-  return /serves no (upstream|Debian) tarball of cyrus-imapd [0-9.]+[^\n]*/.exec(text)?.[0];
-}
 
 describe("the original C implementation through its driver, every build", () => {
   for (const build of cyrusBuilds()) {
@@ -37,17 +32,19 @@ describe("the original C implementation through its driver, every build", () => 
       // Each case, and its form with a read timeout for the quirk the driver declares.
       expect(driver.info.quirks).toEqual(["events-need-read-timeout"]);
       expect(driver.info.deviations).toEqual(declared.map(({ id, reason }) => ({ id, reason })));
-      const report = await runCases(driver, withQuirkForms(cases, driver.info.quirks), { timeoutMs: 20_000 });
+      const report = await runCases(driver, withQuirkForms(cases, driver.info.quirks), { timeoutMs: RUN_TIMEOUT_MS });
       const undeclared = report.results.filter((r) => r.status === "fail" || r.status === "xpass").map((r) => `${r.source}: ${r.id}: ${r.status}\n${r.message ?? ""}`);
       expect(undeclared).toEqual([]);
-      const forms = report.results.filter((r) => r.id.endsWith(FORM_SUFFIX["events-need-read-timeout"]));
-      const count = (rs: typeof forms, s: string): number => rs.filter((r) => r.status === s).length;
-      console.info(
-        `cyrus ${build.label}: ${JSON.stringify(report.summary)}; forms with a read timeout: ${forms.length}, ${count(forms, "pass")} pass, ${count(forms, "xfail")} expected failures, ${count(forms, "skip")} skipped`,
-      );
-      expect(count(forms, "pass")).toBeGreaterThan(0);
+      const statuses = statusesOf(report.results);
+      const { written, readTimeout } = formCounts(statuses);
+      console.info(`cyrus ${build.label}: written form ${JSON.stringify(written)}; form with a read timeout ${JSON.stringify(readTimeout)}`);
+      expect(readTimeout.pass).toBeGreaterThan(0);
       expect(report.summary.pass).toBeGreaterThan(0);
       expect(report.summary.xfail).toBeGreaterThan(0);
+      // The compatibility page's matrix is made from these statuses, as recorded.
+      const recorded = readMatrix().builds.find((b) => b.label === build.label);
+      const changed = Object.entries(statuses).flatMap(([id, s]) => (recorded !== undefined && "statuses" in recorded && recorded.statuses[id] === s ? [] : [`${id}: ${s}`]));
+      expect(changed, `not as matrix.json records: run npx tsx conformance/drivers/cyrus/matrix.ts --record --build ${build.label}`).toEqual([]);
     }, 900_000);
   }
 });

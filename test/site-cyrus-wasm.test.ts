@@ -3,11 +3,11 @@
  * from the same Debian source as the process driver, it must answer every
  * case as that driver does.
  */
-import { isDeepStrictEqual } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cyrusBuilds } from "../conformance/drivers/cyrus/builds.js";
 import { CYRUS_WASM_RELEASE, type CyrusWasm } from "../conformance/drivers/cyrus/wasm.js";
 import { buildCyrusWasm, loadCyrusWasm } from "../conformance/drivers/cyrus/wasm-load.js";
+import { compareWasm, readMatrix } from "../conformance/drivers/cyrus/matrix.js";
 import { type Case, loadSuite, withQuirkForms } from "prot-conformance";
 import { driversClosedAfterAll } from "./helpers.js";
 
@@ -38,21 +38,17 @@ describe(`Cyrus ${CYRUS_WASM_RELEASE} in WebAssembly`, () => {
     const native = await startDriver(build.command, 600_000);
     expect(w.info).toMatchObject({ version: native.info.version, profile: native.info.profile, quirks: native.info.quirks, deviations: native.info.deviations });
     const cases = withQuirkForms(loadSuite().cases, w.info.quirks);
-    const differ: string[] = [];
-    let traced = 0;
-    let refused = 0;
-    for (const c of cases) {
-      const n = await native.run(c, 20_000);
-      const got = w.run(c);
-      const want = { trace: n.trace, crash: n.crash };
-      if (!isDeepStrictEqual(JSON.parse(JSON.stringify(want)), JSON.parse(JSON.stringify({ trace: got.trace, crash: got.crash })))) {
-        differ.push(`${c.id}\n  process: ${JSON.stringify(want)}\n  wasm:    ${JSON.stringify(got)}`);
-      }
-      if (got.trace.length > 0) traced++;
-      if (got.crash !== undefined) refused++;
-    }
+    const { differ, traced, refused } = await compareWasm(w, native, cases);
     console.info(`cyrus wasm: ${cases.length} cases, ${cases.length - differ.length} answered as the process driver does (${traced} with a trace, ${refused} refused)`);
     expect(differ).toEqual([]);
+    // The compatibility page says so from matrix.json.
+    expect(readMatrix().wasm, "not as matrix.json records: run npx tsx conformance/drivers/cyrus/matrix.ts --record --build wasm").toEqual({
+      release: CYRUS_WASM_RELEASE,
+      runs: cases.length,
+      same: cases.length,
+      traced,
+      refused,
+    });
     // Not a comparison of empty answers: most cases trace, a few are refused (undefined behaviour) on both sides.
     expect(traced).toBeGreaterThan(cases.length / 2);
     expect(refused).toBeGreaterThan(0);

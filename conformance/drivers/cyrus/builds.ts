@@ -14,6 +14,8 @@ export interface CyrusBuild {
   version: string;
   /** What it is, for a column or a row. */
   title: string;
+  /** What it is, in a sentence: "Debian 12's binary", "3.12.4 from source". */
+  name: string;
   /** The driver command, started without a shell. */
   command: string;
   /** The profile the driver claims. */
@@ -34,11 +36,12 @@ export const CYRUS_RELEASES: readonly { release: string; suite: string }[] = [
 /** Debian's binaries first, then each release built from source. */
 export function cyrusBuilds(): CyrusBuild[] {
   return [
-    { label: "shipped", version: "3.6.1", title: "Cyrus 3.6.1 (C), as Debian 12 ships it", command: CYRUS_RUN, profile: "cyrus-3.6" },
+    { label: "shipped", version: "3.6.1", title: "Cyrus 3.6.1 (C), as Debian 12 ships it", name: "Debian 12's binary", command: CYRUS_RUN, profile: "cyrus-3.6" },
     {
       label: "shipped-3.2.6",
       version: "3.2.6",
       title: "Cyrus 3.2.6 (C), as Debian 11 ships it",
+      name: "Debian 11's binary",
       command: `env CYRUS_SHIPPED=bullseye ${CYRUS_RUN}`,
       profile: "cyrus-3.2",
     },
@@ -46,6 +49,7 @@ export function cyrusBuilds(): CyrusBuild[] {
       label: release,
       version: release,
       title: `Cyrus ${release} (C), built from Debian's source (${suite})`,
+      name: `${release} from source`,
       command: `env CYRUS_RELEASE=${release} ${CYRUS_RUN}`,
       profile: `cyrus-${release.split(".").slice(0, 2).join(".")}`,
     })),

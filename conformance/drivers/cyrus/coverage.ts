@@ -14,8 +14,9 @@
  * to a file. --record (a release with the default 5000 generated cases)
  * enters them in coverage.json beside this file, the committed results,
  * and makes the coverage section of spec/08-compatibility.md again from
- * it; --page only makes that section again. test/cyrus-coverage-page.test.ts
- * fails while the section differs from what coverage.json makes, or while
+ * it; --page only makes that section again (record.ts; matrix.ts does the
+ * same for the pass and failure counts). test/cyrus-page.test.ts fails
+ * while the section differs from what coverage.json makes, or while
  * anything not reached has no reason.
  */
 import { execFileSync } from "node:child_process";
@@ -29,8 +30,9 @@ import { declaredDeviations } from "./deviations.js";
 import { cyrusCaseArbitrary } from "../../model/cyrus-repair.js";
 import { DEFAULT_SEED } from "../../model/generate.js";
 import { loaded } from "../../model/differential.js";
-import { DriverExecutor, FORM_TAG, loadSuite, withQuirkForms, type LoadedCase } from "prot-conformance";
+import { DriverExecutor, type LoadedCase } from "prot-conformance";
 import { CYRUS_RELEASES, CYRUS_RUN } from "./builds.js";
+import { PAGE, recordFile, suiteStamp, withSection, writtenRuns, type SuiteStamp } from "./record.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -224,17 +226,13 @@ export async function measureCoverage(what: SourceBuild, cases: LoadedCase[]): P
 
 /** The cases the coverage run uses: the written cases in every form, then `generated` generated ones. */
 export function coverageCases(generated: number, seed = DEFAULT_SEED): LoadedCase[] {
-  const written = withQuirkForms(loadSuite().cases, ["events-need-read-timeout"]);
+  const written = writtenRuns();
   const gen = fc.sample(cyrusCaseArbitrary(declaredDeviations()), { seed, numRuns: generated }).map(loaded);
   return [...written, ...gen];
 }
 
 /** The committed results: what coverage.ts measured for each release, with how the cases were made. */
-export interface CoverageRecord {
-  /** The written runs: each written case, and each case's second form. */
-  written: number;
-  /** Of those, the second forms. */
-  secondForms: number;
+export interface CoverageRecord extends SuiteStamp {
   /** Generated cases from the `cyrus` generator. */
   generated: number;
   /** Their seed. */
@@ -244,13 +242,7 @@ export interface CoverageRecord {
 }
 
 /** The committed results file. */
-export const RECORD = join(here, "coverage.json");
-
-/** The page whose coverage section is made from the record. */
-export const PAGE = join(here, "..", "..", "..", "spec", "08-compatibility.md");
-
-const PAGE_BEGIN = '[//]: # "coverage: made from conformance/drivers/cyrus/coverage.json by coverage.ts"';
-const PAGE_END = '[//]: # "coverage: end"';
+export const RECORD = recordFile("coverage");
 
 /** The coverage record as committed. */
 export function readRecord(file = RECORD): CoverageRecord {
@@ -310,8 +302,6 @@ export function pageSection(r: CoverageRecord): string {
       : ` ${same.length > 0 ? `${same.join(" and ")} leave${same.length === 1 ? "s" : ""} the same unreached, for the same reasons, at ${same.length === 1 ? "its" : "their"} own line numbers.` : ""}${differ.length > 0 ? ` ${differ.join(" and ")} differ${differ.length === 1 ? "s" : ""}: see \`coverage.json\`.` : ""}`;
   const errors = builds.every((b) => b.errors === newest.errors) ? String(newest.errors) : builds.map((b) => `${b.errors} (${b.release})`).join(", ");
   return [
-    PAGE_BEGIN,
-    "",
     `Built from source with gcov, the C code runs the ${r.written} written runs (${r.written - r.secondForms} cases, ${r.secondForms} second forms) and ${r.generated.toLocaleString("en")} generated cases (the \`cyrus\` generator, seed ${r.seed}); of these, ${errors} end with a driver error (undefined behaviour refused, or a spin stopped), after the code before it ran. gcov counts, ${rows.some((row) => row.includes(": ")) ? `for ${newest.release} (another release's figure beside it where it differs)` : `the same for ${listed}`}:`,
     "",
     "| code | lines run | branches taken |",
@@ -327,8 +317,6 @@ export function pageSection(r: CoverageRecord): string {
     "| code | not reached | why |",
     "| --- | --- | --- |",
     ...unreachedRows,
-    "",
-    PAGE_END,
   ].join("\n");
 }
 
@@ -346,10 +334,7 @@ function spans(xs: number[]): string {
 
 /** `page` with its coverage section made again from `r`. */
 export function withPageSection(page: string, r: CoverageRecord): string {
-  const begin = page.indexOf(PAGE_BEGIN);
-  const end = page.indexOf(PAGE_END);
-  if (begin < 0 || end < begin) throw new Error(`${PAGE}: the markers ${PAGE_BEGIN} and ${PAGE_END} are missing`);
-  return `${page.slice(0, begin)}${pageSection(r)}${page.slice(end + PAGE_END.length)}`;
+  return withSection(page, "coverage", pageSection(r));
 }
 
 function table(cs: Coverage[]): string {
@@ -396,14 +381,13 @@ async function main(): Promise<void> {
     const release = CYRUS_RELEASES.find((r) => r.release === values.release && values.source === undefined);
     if (release === undefined || generated !== 5000) throw new Error("--record takes a release of CYRUS_RELEASES with the default 5000 generated cases");
     const old: CoverageRecord = existsSync(RECORD) ? readRecord() : { written: 0, secondForms: 0, generated, seed: DEFAULT_SEED, builds: [] };
-    const writtenRuns = cases.length - generated;
-    const secondForms = cases.slice(0, writtenRuns).filter((c) => c.tags.includes(FORM_TAG)).length;
+    const { written, secondForms } = suiteStamp(cases.slice(0, cases.length - generated));
     // Releases measured with other cases are dropped: every column counts the same runs.
-    const kept = old.written === writtenRuns && old.secondForms === secondForms && old.generated === generated ? old.builds.filter((b) => b.release !== release.release) : [];
+    const kept = old.written === written && old.secondForms === secondForms && old.generated === generated ? old.builds.filter((b) => b.release !== release.release) : [];
     const builds = [...kept, { release: release.release, cases: ran, errors, functions: coverage }];
     const order = CYRUS_RELEASES.map((r) => r.release);
     builds.sort((a, b) => order.indexOf(a.release) - order.indexOf(b.release));
-    const record: CoverageRecord = { written: writtenRuns, secondForms, generated, seed: DEFAULT_SEED, builds };
+    const record: CoverageRecord = { written, secondForms, generated, seed: DEFAULT_SEED, builds };
     writeFileSync(RECORD, `${JSON.stringify(record, null, 2)}\n`);
     writeFileSync(PAGE, withPageSection(readFileSync(PAGE, "utf8"), record));
   }
