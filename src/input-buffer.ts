@@ -46,8 +46,6 @@ const LF = 10;
 const CR = 13;
 /** Chunks shorter than this are copied as they arrive behind unread input; longer ones are queued as they came. */
 const SMALL = 1024;
-/** See #textOf. */
-const NO_TEXT = "\u0000no text";
 
 /**
  * The class of the views readLineBytes hands out: a Buffer in all but the
@@ -96,11 +94,14 @@ export class InputBuffer {
   #own = false;
   // Made when a chunk is first queued, and kept: most streams never queue one.
   #queue: ChunkQueue | null = null;
-  // #buf[#textBase, #end) decoded by #textOf, NO_TEXT when it would not do,
-  // null until asked; reset whenever those bytes change.
+  // #buf[#textBase, #end) decoded as latin1 by #textOf, null until asked
+  // or when it would not do; reset whenever those bytes change.
   #text: string | null = null;
   #textBase = 0;
-  // Index in #buf from which no LF has been seen yet, so a long line is scanned once.
+  // Whether the lines in #text are slices of it.
+  #textLines = false;
+  // Index in #buf from which no LF has been seen yet, when above #pos: a
+  // long line is searched once.
   #scan = 0;
   // Set by #findLine: the end of the found line's content.
   #lineEnd = 0;
@@ -150,66 +151,73 @@ export class InputBuffer {
 
   /** The next line as a string; see {@link ProtStream.tryReadLine}. */
   readLine(): string | undefined {
+    // The usual case, apart from the byte reader's so that each stays small
+    // enough for the JIT to inline: the line ends in the decoded text.
+    const text = this.#text ?? this.#textOf();
+    if (text !== null) {
+      const pos = this.#pos;
+      const base = this.#textBase;
+      const from = pos - base;
+      const lf = text.indexOf("\n", from);
+      if (lf !== -1) {
+        const to = lf > from && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
+        if (to - from <= this.#owner.maxLine) {
+          const line = this.#textLines ? text.slice(from, to) : this.#decoding.decode(this.#buf, pos, base + to);
+          this.#advance(pos, base + lf + 1);
+          return line;
+        }
+      } else this.#scan = this.#end;
+    }
     const next = this.#findLine();
     if (next === -1) return undefined;
-    const pos = this.#pos;
-    const end = this.#lineEnd;
-    const text = this.#text ?? this.#textOf(pos, end);
-    const line = text === NO_TEXT ? this.#decoding.decode(this.#buf, pos, end) : text.slice(pos - this.#textBase, end - this.#textBase);
-    // Most lines are not the last of the buffer: #consume's work for that is not needed.
-    if (next < this.#end) {
-      this.#bytesIn += next - pos;
-      this.#pos = next;
-      if (this.#scan < next) this.#scan = next;
-    } else this.#consume(next);
+    const line = this.#decoding.decode(this.#buf, this.#pos, this.#lineEnd);
+    this.#consume(next);
     return line;
   }
 
   /** The next line as a view of the buffer; see {@link ProtStream.tryReadLineBytes}. */
   readLineBytes(): Buffer | undefined {
+    // The bytes are searched, not a decoded text: decoding a chunk only to
+    // search it costs more than a native call per line (measured).
     const next = this.#findLine();
     if (next === -1) return undefined;
+    const pos = this.#pos;
     const buf = this.#buf;
-    const view = new ByteView((this.#bufMemory ??= buf.buffer as ArrayBuffer), buf.byteOffset + this.#pos, this.#lineEnd - this.#pos);
-    this.#consume(next);
+    const view = new ByteView((this.#bufMemory ??= buf.buffer as ArrayBuffer), buf.byteOffset + pos, this.#lineEnd - pos);
+    this.#advance(pos, next);
     return view as unknown as Buffer;
   }
 
+  /** Consumes a line read from `pos` up to `next`. */
+  #advance(pos: number, next: number): void {
+    // Most lines are not the last of the buffer: #consume's work for that is not needed.
+    if (next < this.#end) {
+      this.#bytesIn += next - pos;
+      this.#pos = next;
+    } else this.#consume(next);
+  }
+
   /**
-   * Finds the next whole line: sets #lineEnd where its content ends, and
-   * returns where the line after it begins, or -1 when no whole line is
-   * buffered. The one way lines are found, for both line readers; the
-   * search within #buf is kept small enough for the JIT to inline, and what
-   * a line running past #buf needs is apart, in #findLineAcross.
+   * Finds the next whole line by searching the bytes: sets #lineEnd where
+   * its content ends, and returns where the line after it begins, or -1
+   * when no whole line is buffered. The byte reader's search, and what the
+   * string reader falls back on when its search of the decoded text finds
+   * no line: a line that runs past #buf, one too long, or bytes not decoded
+   * (see #textOf).
    */
   #findLine(): number {
     const next = this.#lineInBuf();
     return next !== -1 ? next : this.#findLineAcross();
   }
 
-  /**
-   * #findLine within #buf: the line that the next LF before #end ends, if
-   * there is one. Within a chunk already decoded to one character per byte
-   * the string is searched, which costs no native call per line; otherwise
-   * the bytes.
-   */
+  /** #findLine within #buf: the line that the next LF before #end ends, if there is one. */
   #lineInBuf(): number {
     const start = this.#pos;
-    const text = this.#text;
-    let nl: number;
-    let content: number;
-    if (text !== null && text !== NO_TEXT) {
-      const base = this.#textBase;
-      const i = text.indexOf("\n", start - base);
-      if (i === -1) return -1;
-      nl = base + i;
-      content = nl > start && text.charCodeAt(i - 1) === CR ? nl - 1 : nl;
-    } else {
-      const buf = this.#buf;
-      nl = buf.indexOf(LF, this.#scan);
-      if (nl === -1 || nl >= this.#end) return -1;
-      content = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
-    }
+    const buf = this.#buf;
+    const scan = this.#scan;
+    const nl = buf.indexOf(LF, scan > start ? scan : start);
+    if (nl === -1 || nl >= this.#end) return -1;
+    const content = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
     if (content - start > this.#owner.maxLine) throw this.#lineTooLong();
     this.#lineEnd = content;
     return nl + 1;
@@ -237,21 +245,28 @@ export class InputBuffer {
   }
 
   /**
-   * The unread bytes as one string whose characters are the bytes, when the
-   * encoding makes that true (latin1; utf8 and ascii for ASCII input):
-   * decoding a chunk once and slicing each line from it spares a native
-   * call per line. NO_TEXT when the encoding or the input rules it out, or
-   * when the line is most of what is unread and decoding it alone is as good.
+   * The unread bytes as one string whose characters are the bytes (latin1),
+   * for the string reader to search: a search of a string costs no native
+   * call per line, as Buffer's indexOf does, and one decoding per chunk
+   * costs less than those calls. It also works out whether the lines may be
+   * sliced from this string, which holds where the encoding decodes each
+   * byte to its own character (latin1; utf8 and ascii for ASCII input), and
+   * spares a decoding per line.
+   *
+   * Null when the unread bytes start a line of which some bytes were
+   * searched already (#scan): a line still arriving, which the byte search
+   * goes on from where it stopped, so that a long line is not decoded again
+   * with every chunk of it.
    */
-  #textOf(pos: number, lineEnd: number): string {
+  #textOf(): string | null {
+    const pos = this.#pos;
     const end = this.#end;
+    if (this.#scan > pos || pos >= end) return null;
+    const buf = this.#buf;
     const bytewise = this.#decoding.bytewise;
-    if (bytewise === Bytewise.Never) return (this.#text = NO_TEXT);
-    // Not worth it for this line, but maybe for the next: decide again then.
-    if (end - pos < 2 * (lineEnd - pos)) return NO_TEXT;
-    if (bytewise === Bytewise.IfAscii && !isAscii(this.#buf.subarray(pos, end))) return (this.#text = NO_TEXT);
+    this.#textLines = bytewise === Bytewise.Always || (bytewise === Bytewise.IfAscii && isAscii(buf.subarray(pos, end)));
     this.#textBase = pos;
-    return (this.#text = latin1(this.#buf, pos, end));
+    return (this.#text = latin1(buf, pos, end));
   }
 
   /**
@@ -407,10 +422,7 @@ export class InputBuffer {
         this.drop();
         this.#owner.inputDrained();
       }
-    } else {
-      this.#pos = to;
-      if (this.#scan < to) this.#scan = to;
-    }
+    } else this.#pos = to;
   }
 
   #lineTooLong(): LineTooLongError {
