@@ -106,6 +106,15 @@ export function declaredIds(deviations: readonly CyrusDeviationEntry[]): Declare
   return [...rows.values()];
 }
 
+/**
+ * The deviations the driver declares for case `c`: those of the first row of
+ * `table` that names the case or one of its requirements, as the runner
+ * takes the first declared deviation that matches a case.
+ */
+export function declaredFor(table: readonly DeclaredId[], c: { id: string; requirements: readonly string[] }): CyrusDeviationEntry[] {
+  return table.find((r) => r.id === c.id || c.requirements.includes(r.id))?.deviations ?? [];
+}
+
 /** Per case or requirement ID, the names of the deviations declared for it. */
 export function deviationTable(deviations: readonly CyrusDeviationEntry[] = loadDeviations()): Map<string, string[]> {
   return new Map(declaredIds(deviations).map((r) => [r.id, r.deviations.map((d) => d.name)]));

@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual, parseArgs } from "node:util";
 import { DriverExecutor, FORM_SUFFIX, runCases, type CaseResult, type LoadedCase, type Status } from "prot-conformance";
 import { cyrusBuilds, type CyrusBuild } from "./builds.js";
-import { loadDeviations, type CyrusDeviationEntry } from "./deviations.js";
+import { declaredFor, declaredIds, loadDeviations, type CyrusDeviationEntry } from "./deviations.js";
 import { PAGE, recordFile, suiteStamp, withSection, writtenRuns, type SuiteStamp } from "./record.js";
 import { CYRUS_WASM_RELEASE, type CyrusWasm } from "./wasm.js";
 import { buildCyrusWasm, loadCyrusWasm } from "./wasm-load.js";
@@ -126,7 +126,7 @@ const triple = (c: Counts): string => `${c.pass} / ${c.xfail} / ${c.skip}`;
 const listed = (xs: string[]): string => (xs.length <= 1 ? (xs[0] ?? "") : `${xs.slice(0, -1).join(", ")} and ${xs.at(-1) ?? ""}`);
 
 /** The matrix section of the compatibility page, made from `r`. */
-export function matrixSection(r: MatrixRecord, deviations: readonly CyrusDeviationEntry[] = loadDeviations()): string {
+export function matrixSection(r: MatrixRecord, deviations: readonly CyrusDeviationEntry[] = loadDeviations(), runs: readonly LoadedCase[] = writtenRuns()): string {
   const builds = cyrusBuilds();
   const title = (label: string): string => builds.find((b) => b.label === label)?.title ?? label;
   const measured = r.builds.flatMap((b) => ("statuses" in b ? [{ label: builds.find((x) => x.label === b.label)?.name ?? b.label, statuses: b.statuses }] : []));
@@ -165,19 +165,32 @@ export function matrixSection(r: MatrixRecord, deviations: readonly CyrusDeviati
       : "absent" in w
         ? `The WebAssembly build of ${w.release} (the site's playground) was not built: ${w.absent}.`
         : `The WebAssembly build of ${w.release} (the site's playground) answers ${w.same} of the ${w.runs} runs as the process driver of ${w.release} from source does (${w.traced} with a trace, ${w.refused} refused as undefined behaviour).`;
-  // The expected failures of the second forms of the last build measured, by the deviation deviations.yaml lists each under.
+  // The expected failures of the last build measured, by the deviations deviations.yaml lists each run under, in both forms.
   const last = measured.at(-1);
   const suffix = FORM_SUFFIX["events-need-read-timeout"];
-  const failed = last === undefined ? [] : Object.keys(last.statuses).filter((id) => id.endsWith(suffix) && last.statuses[id] === "xfail");
+  const failed = last === undefined ? [] : Object.keys(last.statuses).filter((id) => last.statuses[id] === "xfail");
+  const inForm = (second: boolean): string[] => failed.filter((id) => id.endsWith(suffix) === second);
+  const table = declaredIds(deviations);
+  const byId = new Map(runs.map((c) => [c.id, c]));
+  const under = new Map(failed.map((id) => [id, declaredFor(table, byId.get(id) ?? { id, requirements: [] })]));
+  const count = (d: CyrusDeviationEntry, second: boolean): number => inForm(second).filter((id) => under.get(id)?.includes(d) === true).length;
   const byDeviation = deviations
-    .map((d) => ({ d, n: failed.filter((id) => d.cases.includes(id)).length }))
-    .filter((x) => x.n > 0)
-    .sort((a, b) => b.n - a.n);
-  const unplaced = failed.filter((id) => !deviations.some((d) => d.cases.includes(id)));
+    .map((d) => ({ d, written: count(d, false), second: count(d, true) }))
+    .filter((x) => x.written + x.second > 0)
+    .sort((a, b) => b.second - a.second || b.written - a.written);
+  const unplaced = failed.filter((id) => under.get(id)?.length === 0);
+  const twice = failed.filter((id) => (under.get(id)?.length ?? 0) > 1);
   const forms =
     last === undefined || failed.length === 0
-      ? ""
-      : `In the read-timeout form the C event loop runs; in ${last.label} the ${failed.length} expected failures are, by the deviation \`deviations.yaml\` lists each under (the one the model places first): ${byDeviation.map((x) => `${x.d.summary} (${x.n}, \`${x.d.name}\`)`).join("; ")}${unplaced.length > 0 ? `; under none: ${unplaced.join(", ")}` : ""}.`;
+      ? []
+      : [
+          `The expected failures of ${last.label}, ${inForm(false).length} in the written form and ${inForm(true).length} in the read-timeout form, by the deviation \`deviations.yaml\` declares each under${twice.length > 0 ? ` (${twice.length} ${twice.length === 1 ? "run is" : "runs are"} declared under two, and counted under both)` : ""}${unplaced.length > 0 ? `; under none: ${unplaced.join(", ")}` : ""}:`,
+          "",
+          "| deviation | what the C code does | written form | read-timeout form |",
+          "| --- | --- | --- | --- |",
+          ...byDeviation.map((x) => `| \`${x.d.name}\` | ${x.d.summary} | ${x.written} | ${x.second} |`),
+          "",
+        ];
   return [
     `Every build runs the ${r.written} written runs: ${r.written - r.secondForms} cases and ${r.secondForms} second forms.`,
     "",
@@ -187,7 +200,7 @@ export function matrixSection(r: MatrixRecord, deviations: readonly CyrusDeviati
     "",
     `${alike.length > 0 ? `${alike.join("; ")}.` : "No two builds give every run the same status."}${extra} ${wasm}`.trim(),
     "",
-    ...(forms === "" ? [] : [forms, ""]),
+    ...forms,
     "```sh",
     "npx tsx conformance/drivers/cyrus/matrix.ts --record",
     "```",
