@@ -1,10 +1,14 @@
 /**
  * Timers in real time, on the system clock (1 ms ticks): K events (1; 10;
- * 100) on one stream, each rescheduling itself to now + K, so that about
- * one fires per millisecond, until FIRINGS have fired; the CPU time of the
- * process per firing, and how late each fired after its mark. The peer is
- * what a Node user writes instead: K setTimeout chains, each re-arming
- * itself K ms ahead. Each run is a fresh Node process (--child) whose first
+ * 100) on one stream, each rescheduling itself to now + K, until FIRINGS
+ * have fired; the CPU time of the process per firing, and how late each
+ * fired after its mark. The peer is what a Node user writes instead: K
+ * setTimeout chains, each re-arming itself K ms ahead. Both fire about once
+ * per millisecond on average, but for K > 1 not evenly: a firing a
+ * millisecond late moves that event's next mark too, so events drift into
+ * bunches that fire together, and the CPU per firing shares one wake-up
+ * among the events of a bunch: the ratio compares two bunchings, which may
+ * differ. Each run is a fresh Node process (--child) whose first
  * WARM_FIRINGS firings are not counted: until the code on the way is
  * compiled, the compiler's work dominates (our path is longer than a
  * setTimeout chain's, so a cold run measures mostly compilation). The C
@@ -108,7 +112,7 @@ const cpuPerFiring: Metric = { label: "ns CPU/firing", of: (s) => s.ns / s.work,
 async function main(): Promise<void> {
   if (opts.child !== undefined) return runAsChild(opts.child, REAL_KS.flatMap(realContenders));
   console.log(
-    `timers: ${FIRINGS} firings on the system clock (after ${WARM_FIRINGS} not counted), about one per ms; CPU of the process per firing; ` +
+    `timers: ${FIRINGS} firings on the system clock (after ${WARM_FIRINGS} not counted), about one per ms on average, in bunches when K > 1; CPU of the process per firing; ` +
       `${opts.rounds} rounds (+${opts.warmup} warm-up), each run a fresh process${opts.tiny ? ", TINY" : ""}`,
   );
   const cases: BenchCaseResult[] = [];
