@@ -3,6 +3,7 @@ import { bytesOf, kindOf } from "./bytes.js";
 import { imapForm } from "./imap-quote.js";
 import { describe } from "./messages.js";
 import { formatC } from "./printf.js";
+import { ignoreError } from "./source.js";
 import { shareSettings } from "./stream-options.js";
 
 /** Options of {@link ProtWriter}. */
@@ -171,7 +172,7 @@ export class ProtWriter {
     };
     if (this.buffered > 0 || this.#drain !== null) refuse("output is still buffered; flush first");
     if (this.#inMessage) refuse("a message is open");
-    this.#sink.off("error", ignoreSinkError);
+    // The old sink keeps its no-op listener, if it has one: the read side may have let go of it too.
     this.#sink = sink;
     guard(sink);
   }
@@ -498,13 +499,10 @@ interface WriterSettings {
 
 let lastSettings: WriterSettings | null = null;
 
-// A sink nobody else watches gets this, so that its failure (a reset
-// connection) cannot crash the process as an unheard 'error' would; the
-// writer learns of the failure from the sink's state. One function for all.
-function ignoreSinkError(): void {}
-
+// A sink nobody else watches gets the shared no-op listener; the writer
+// reads the sink's failure from its state.
 function guard(sink: Writable): void {
-  if (sink.listenerCount("error") === 0) sink.on("error", ignoreSinkError);
+  if (sink.listenerCount("error") === 0) sink.on("error", ignoreError);
 }
 
 function limit(n: number, what: string): number {

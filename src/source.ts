@@ -84,7 +84,15 @@ function onClose(this: Readable): void {
   (this as Tagged)[kSource]?.finish(new Error(Messages.closedEarly));
 }
 
-function ignoreError(): void {}
+/**
+ * The 'error' listener of a Node stream that nobody else listens to any
+ * more (a source let go) or yet (a writer's bare sink): without one, a late
+ * failure such as a reset connection would crash the process as an unheard
+ * 'error'. Its owners learn of the failure from the stream's state. One
+ * function for all, so that a stream never gets it twice.
+ * @internal
+ */
+export function ignoreError(): void {}
 
 class ReadableByteSource implements ByteSource {
   readonly #readable: Readable;
