@@ -27,6 +27,7 @@ describe("benchmarks, on a tiny size", () => {
     ["event-dispatch", ["--import", "tsx", "bench/event-dispatch.ts"], ["c-prot"]],
     ["timers", ["--import", "tsx", "bench/timers.ts"], ["setTimeout"]],
     ["select-scaling", ["--expose-gc", "--import", "tsx", "bench/select-scaling.ts"], ["c-prot_select"]],
+    ["select-sockets", ["--import", "tsx", "bench/select-sockets.ts"], ["node-data", "c-prot_select", "c-select", "c-epoll"]],
     ["idle-connections", ["--import", "tsx", "bench/idle-connections.ts"], ["minimal", "readline"]],
   ])(
     "%s runs and writes its results",

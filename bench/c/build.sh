@@ -1,10 +1,11 @@
 #!/bin/sh
-# Builds bench/c/build/fgets_count, dispatch and select_scaling against
-# Debian's libcyrus.so.0 and libcyrus_min.so.0, unpacked by
-# conformance/drivers/cyrus/fetch.sh into conformance/drivers/cyrus/.deb/
-# (fetched first if missing), and reader64k, memchr_count and serve_file,
-# which need no library. Rebuilds only what is older than its source,
-# the declarations of the library or this script.
+# Builds bench/c/build/fgets_count, dispatch, select_scaling and
+# select_server against Debian's libcyrus.so.0 and libcyrus_min.so.0,
+# unpacked by conformance/drivers/cyrus/fetch.sh into
+# conformance/drivers/cyrus/.deb/ (fetched first if missing), and reader64k,
+# memchr_count, serve_file and select_driver, which need no library.
+# Rebuilds only what is older than its source, the declarations of the
+# library or this script.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 driver="$here/../../conformance/drivers/cyrus"
@@ -14,7 +15,7 @@ if [ ! -e "$lib/libcyrus.so.0" ] || [ ! -e "$lib/libcyrus_min.so.0" ]; then
 fi
 lib=$(cd "$lib" && pwd)
 mkdir -p "$here/build"
-for prog in fgets_count dispatch select_scaling; do
+for prog in fgets_count dispatch select_scaling select_server; do
     bin="$here/build/$prog"
     if [ ! -x "$bin" ] || [ "$here/$prog.c" -nt "$bin" ] || [ "$driver/libcyrus.h" -nt "$bin" ] || [ "$here/input.h" -nt "$bin" ] || [ "$here/build.sh" -nt "$bin" ]; then
         # -rdynamic: whichever of time(), select(), pselect() and fatal() the
@@ -27,7 +28,7 @@ for prog in fgets_count dispatch select_scaling; do
     fi
 done
 # The programs that need no libcyrus.
-for prog in reader64k memchr_count serve_file; do
+for prog in reader64k memchr_count serve_file select_driver; do
     bin="$here/build/$prog"
     if [ ! -x "$bin" ] || [ "$here/$prog.c" -nt "$bin" ] || [ "$here/input.h" -nt "$bin" ] || [ "$here/build.sh" -nt "$bin" ]; then
         gcc -O2 -g -Wall -Wextra -std=gnu11 -o "$bin.tmp" "$here/$prog.c"
