@@ -25,23 +25,14 @@
  * process per round, with a warm-up of its own. It runs only for N <= 1000:
  * prot_select uses select(2) and FD_SETSIZE is 1024.
  *
- * Then the same over real loopback TCP connections, on the system clock
- * (N = 100; 1,000; 5,000): this process holds both ends of N connections
- * (127.0.0.1, no Nagle delay on the writing end), and each wake-up writes
- * "x\r\n" on the client end of one connection chosen at random,
- * `await select(group)` over the server ends, and reads the line; the figure
- * is the CPU time of the process per wake-up, writer included, as the C
- * figure includes its write. C does the same over the same kind of sockets
- * (select_scaling ... tcp: loopback TCP connections instead of pipes), up
- * to N = 1,000. Beside them, the floor of any select in Node: the same
- * writes, each awaited by a bare 'data' listener on the server end.
+ * Over real sockets, each server in its own process against C servers on
+ * the same kind of connections, see bench/select-sockets.ts; this one
+ * measures how select's own cost grows with N, without the kernel.
  *
  * Usage: node --expose-gc --import tsx bench/select-scaling.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  * (--expose-gc for the heap figure of each group.)
  */
-import net from "node:net";
 import path from "node:path";
-import { once } from "node:events";
 import { ProtGroup, ProtStream, ScriptedSource, VirtualClock, select, type Arrival } from "../dist/src/index.js";
 import {
   buildC,
@@ -68,9 +59,6 @@ const SIZES = opts.tiny ? [100, 1_000] : [100, 1_000, 10_000, 100_000];
 const WAKEUPS = opts.tiny ? 300 : 2_000; // per round, ours
 const C_ITERATIONS = opts.tiny ? 2_000 : 20_000; // per round, C
 const C_MAX_N = 1_000; // FD_SETSIZE 1024, minus stdio and slack
-const TCP_SIZES = opts.tiny ? [100] : [100, 1_000, 5_000];
-const TCP_WAKEUPS = opts.tiny ? 200 : 2_000; // per round, ours
-const C_TCP_ITERATIONS = opts.tiny ? 500 : 5_000; // per round, C
 const SEED = 0x5eed;
 const METRIC: Metric = timePer("wake-up", "µs");
 
@@ -134,122 +122,12 @@ function ours(g: Group): Contender {
   };
 }
 
-/** N loopback TCP connections, both ends in this process; a stream and a group over the server ends. */
-interface TcpGroup {
-  clients: net.Socket[];
-  /** The server ends, in the order of the clients. */
-  sockets: net.Socket[];
-  streams: ProtStream[];
-  group: ProtGroup;
-  close(): Promise<void>;
-}
-
-async function buildTcpGroup(n: number): Promise<TcpGroup> {
-  const byPort = new Map<number, net.Socket>();
-  const server = net.createServer((s) => byPort.set(s.remotePort as number, s));
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const port = (server.address() as net.AddressInfo).port;
-  const clients: net.Socket[] = [];
-  for (let i = 0; i < n; i += 100) {
-    const batch = Array.from({ length: Math.min(100, n - i) }, () => net.connect({ port, host: "127.0.0.1", noDelay: true }));
-    await Promise.all(batch.map((c) => once(c, "connect")));
-    clients.push(...batch);
-  }
-  for (let i = 0; byPort.size < n; i++) {
-    if (i > 1000) throw new Error(`tcp N=${n}: only ${byPort.size} connections accepted`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  const sockets = clients.map((c) => byPort.get(c.localPort as number) as net.Socket);
-  const streams = sockets.map((s, i) => new ProtStream(s, { name: `t${i}` }));
-  return {
-    clients,
-    sockets,
-    streams,
-    group: new ProtGroup(streams),
-    async close() {
-      for (const s of streams) s.close();
-      for (const c of clients) c.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
-
-/** Ours over real sockets: write to one connection, select, read its line. */
-function oursTcp(g: TcpGroup, n: number): Contender {
-  const rand = mulberry32(SEED ^ n);
-  return {
-    name: "ours-tcp",
-    async run(): Promise<Sample> {
-      const { clients, streams, group } = g;
-      const c0 = process.cpuUsage();
-      const w0 = process.hrtime.bigint();
-      for (let k = 0; k < TCP_WAKEUPS; k++) {
-        const i = Math.floor(rand() * n);
-        (clients[i] as net.Socket).write("x\r\n");
-        const ready = await select(group);
-        const want = streams[i] as ProtStream;
-        if (ready.length !== 1 || ready[0] !== want) {
-          throw new Error(`tcp wake-up ${k}: expected ${want.name} alone, got [${ready.map((r) => r.name).join(",")}]`);
-        }
-        if (want.tryReadLine() !== "x") throw new Error(`tcp wake-up ${k}: ${want.name} had no line`);
-      }
-      const wallNs = Number(process.hrtime.bigint() - w0);
-      const c = process.cpuUsage(c0);
-      return { ns: (c.user + c.system) * 1e3, work: TCP_WAKEUPS, extra: { wallNs } };
-    },
-  };
-}
-
-/**
- * The floor under any select in Node: the same writes, each waited for by a
- * 'data' listener on the server end (taken over from the stream for the
- * run, and handed back), no buffering, no group.
- */
-function nodeDataTcp(g: TcpGroup, n: number): Contender {
-  const rand = mulberry32(SEED ^ n ^ 0x7cb);
-  return {
-    name: "node-data-tcp",
-    async run(): Promise<Sample> {
-      const { clients, sockets } = g;
-      let wake: ((s: net.Socket) => void) | null = null;
-      function onData(this: net.Socket): void {
-        const w = wake;
-        wake = null;
-        w?.(this);
-      }
-      const saved = sockets.map((s) => s.listeners("data") as Array<(chunk: Buffer) => void>);
-      for (const s of sockets) {
-        s.removeAllListeners("data");
-        s.on("data", onData);
-      }
-      const c0 = process.cpuUsage();
-      const w0 = process.hrtime.bigint();
-      for (let k = 0; k < TCP_WAKEUPS; k++) {
-        const i = Math.floor(rand() * n);
-        const got = new Promise<net.Socket>((resolve) => (wake = resolve));
-        (clients[i] as net.Socket).write("x\r\n");
-        if ((await got) !== sockets[i]) throw new Error(`node-data wake-up ${k}: data on another connection`);
-      }
-      const wallNs = Number(process.hrtime.bigint() - w0);
-      const c = process.cpuUsage(c0);
-      sockets.forEach((s, i) => {
-        s.off("data", onData);
-        for (const l of saved[i] as Array<(chunk: Buffer) => void>) s.on("data", l);
-      });
-      return { ns: (c.user + c.system) * 1e3, work: TCP_WAKEUPS, extra: { wallNs } };
-    },
-  };
-}
-
-function cProt(bin: string, n: number, transport: "pipe" | "tcp" = "pipe"): Contender {
+function cProt(bin: string, n: number): Contender {
   let seed = SEED;
-  const iterations = transport === "tcp" ? C_TCP_ITERATIONS : C_ITERATIONS;
   return {
-    // Its own name over TCP: the performance page draws a line per name across the sizes.
-    name: transport === "tcp" ? "c-prot_select-tcp" : "c-prot_select",
+    name: "c-prot_select",
     async run(): Promise<Sample> {
-      const { stdout } = await runChild(bin, [String(n), String(iterations), "1", String(++seed), transport]);
+      const { stdout } = await runChild(bin, [String(n), String(C_ITERATIONS), "1", String(++seed)]);
       const r = JSON.parse(stdout.trim().split("\n").pop() as string) as { iterations: number; selectUs: number; iterationUs: number };
       return { ns: r.iterationUs * 1e3 * r.iterations, work: r.iterations, extra: { selectUs: r.selectUs } };
     },
@@ -288,19 +166,6 @@ async function main(): Promise<void> {
     cases.push(r);
   }
 
-  const tcpCases: BenchCaseResult[] = [];
-  for (const n of TCP_SIZES) {
-    const g = await buildTcpGroup(n);
-    const contenders = [oursTcp(g, n), nodeDataTcp(g, n), ...(n <= C_MAX_N ? [cProt(bin, n, "tcp")] : [])];
-    const spec = { name: `tcp N=${n}`, ours: "ours-tcp", contenders, metric: METRIC, scale: { name: "N", value: n } };
-    const samples = await runRounds(spec, opts);
-    await g.close();
-    const r = summarize(spec, samples);
-    printCase(r);
-    if (n <= C_MAX_N) console.log(`  (C prot_select alone ${fmt(cSelectUs(r, "c-prot_select-tcp"))} µs)`);
-    tcpCases.push(r);
-  }
-
   const med = (r: BenchCaseResult, name: string): number => statsOf(r, name).median;
   const first = cases[0] as BenchCaseResult;
   const last = cases[cases.length - 1] as BenchCaseResult;
@@ -310,31 +175,20 @@ async function main(): Promise<void> {
     `\ngrowth of the cost per wake-up: ours ${last.name} vs ${first.name} ${fmt(growth)}x; ` +
       `C ${lastC.name} vs ${first.name} ${fmt(med(lastC, "c-prot_select") / med(first, "c-prot_select"))}x (prot_select alone ${fmt(cSelectUs(lastC) / cSelectUs(first))}x)`,
   );
-  const tcpFirst = tcpCases[0] as BenchCaseResult;
-  const tcpLast = tcpCases[tcpCases.length - 1] as BenchCaseResult;
-  const tcpC = tcpCases.filter((r) => r.contenders["c-prot_select-tcp"] !== undefined);
-  console.log(
-    `over loopback TCP: ours ${tcpLast.name} vs ${tcpFirst.name} ${fmt(med(tcpLast, "ours-tcp") / med(tcpFirst, "ours-tcp"))}x; ` +
-      tcpC.map((r) => `${r.name} ours ÷ C ${fmt(med(r, "ours-tcp") / med(r, "c-prot_select-tcp"))}`).join(", ") +
-      "; " +
-      tcpCases.map((r) => `${r.name} ours ÷ node 'data' ${fmt(med(r, "ours-tcp") / med(r, "node-data-tcp"))}`).join(", "),
-  );
   const goals = [goal(`ours ${last.name} ÷ ${first.name} (µs/wake-up)`, growth, 2, false)];
   const out = writeResults("select-scaling", opts, {
     wakeupsPerRound: WAKEUPS,
     cIterationsPerRound: C_ITERATIONS,
-    tcpWakeupsPerRound: TCP_WAKEUPS,
-    cTcpIterationsPerRound: C_TCP_ITERATIONS,
     groups,
-    cases: [...cases, ...tcpCases],
+    cases,
     goals,
   });
   console.log(`\nresults: ${out}`);
 }
 
 /** Median CPU µs of prot_select alone, of a case that ran the C program. */
-function cSelectUs(r: BenchCaseResult, name = "c-prot_select"): number {
-  return stats((r.contenders[name]?.samples ?? []).map((s) => (s.extra as { selectUs: number }).selectUs)).median;
+function cSelectUs(r: BenchCaseResult): number {
+  return stats((r.contenders["c-prot_select"]?.samples ?? []).map((s) => (s.extra as { selectUs: number }).selectUs)).median;
 }
 
 main().catch((err: unknown) => {

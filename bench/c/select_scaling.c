@@ -8,29 +8,20 @@
  * (CLOCK_PROCESS_CPUTIME_ID) is taken around the prot_select call alone and
  * around the whole iteration (write + select + getc); both are reported.
  *
- * With a fifth argument `tcp`, each stream reads a loopback TCP connection
- * (127.0.0.1, TCP_NODELAY on the writing end) instead of a pipe: the same
- * kind of sockets the Node side of the benchmark selects over. The select
- * then waits up to a second, as loopback delivery need not be complete when
- * write() returns.
- *
  * N is limited by FD_SETSIZE (1024): prot_select builds an fd_set and calls
  * select(2), so every read descriptor must be < 1024. The read ends are kept
  * low and the write ends moved above 1024 (F_DUPFD), so N = 1000 fits; N =
  * 10,000 cannot run against this library at all (FD_SET past FD_SETSIZE is
  * undefined behaviour, and glibc's fortified FD_SET aborts).
  *
- * Usage: select_scaling N ITERATIONS ROUNDS [SEED [pipe|tcp]]
+ * Usage: select_scaling N ITERATIONS ROUNDS [SEED]
  * Prints one JSON object per round on stdout.
  *
  * Nothing here comes from the Cyrus sources: the prototypes come from
  * conformance/drivers/cyrus/libcyrus.h, as the driver's do.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,7 +29,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/select.h>
-#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,14 +63,12 @@ static uint64_t rng(void) {
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: %s N ITERATIONS ROUNDS [SEED [pipe|tcp]]\n", argv[0]);
+        fprintf(stderr, "usage: %s N ITERATIONS ROUNDS [SEED]\n", argv[0]);
         return 1;
     }
     long n = atol(argv[1]), iters = atol(argv[2]), rounds = atol(argv[3]);
     rng_state = argc > 4 ? strtoull(argv[4], NULL, 10) : 0x9E3779B97F4A7C15ULL;
     if (rng_state == 0) rng_state = 1;
-    int tcp = argc > 5 && strcmp(argv[5], "tcp") == 0;
-    if (argc > 5 && !tcp && strcmp(argv[5], "pipe") != 0) { fprintf(stderr, "transport must be pipe or tcp\n"); return 1; }
     if (n <= 0 || iters <= 0 || rounds <= 0) { fprintf(stderr, "bad arguments\n"); return 1; }
     if (n > FD_SETSIZE - 16) {
         fprintf(stderr, "select_scaling: N=%ld: prot_select uses select(2), read fds must stay below FD_SETSIZE=%d\n",
@@ -101,31 +89,9 @@ int main(int argc, char **argv) {
     struct protstream **ps = calloc((size_t)n, sizeof *ps);
     if (!rfd || !wfd || !ps) die("calloc");
     struct protgroup *g = protgroup_new((size_t)n);
-    int lfd = -1;
-    struct sockaddr_in addr;
-    socklen_t alen = sizeof addr;
-    if (tcp) {
-        memset(&addr, 0, sizeof addr);
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        lfd = socket(AF_INET, SOCK_STREAM, 0);
-        if (lfd < 0) die("socket");
-        if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
-        if (listen(lfd, 128) < 0) die("listen");
-        if (getsockname(lfd, (struct sockaddr *)&addr, &alen) < 0) die("getsockname");
-    }
     for (long i = 0; i < n; i++) {
         int p[2];
-        if (tcp) {
-            /* p[1] the client end, written to; p[0] the accepted end, read by the stream. */
-            p[1] = socket(AF_INET, SOCK_STREAM, 0);
-            if (p[1] < 0) die("socket");
-            if (connect(p[1], (struct sockaddr *)&addr, sizeof addr) < 0) die("connect");
-            int one = 1;
-            if (setsockopt(p[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0) die("setsockopt TCP_NODELAY");
-            p[0] = accept(lfd, NULL, NULL);
-            if (p[0] < 0) die("accept");
-        } else if (pipe(p) < 0) die("pipe");
+        if (pipe(p) < 0) die("pipe");
         int hi = fcntl(p[1], F_DUPFD, FD_SETSIZE);
         if (hi < 0) die("fcntl F_DUPFD");
         close(p[1]);
@@ -144,7 +110,7 @@ int main(int argc, char **argv) {
             long i = (long)(rng() % (uint64_t)n);
             char b = 'x';
             if (write(wfd[i], &b, 1) != 1) die("write");
-            struct timeval tv = {tcp ? 1 : 0, 0};
+            struct timeval tv = {0, 0};
             struct protgroup *out = NULL;
             double s0 = cpu_ns();
             int got = prot_select(g, PROT_NO_FD, &out, NULL, &tv);
@@ -165,7 +131,6 @@ int main(int argc, char **argv) {
 
     for (long i = 0; i < n; i++) { prot_free(ps[i]); close(rfd[i]); close(wfd[i]); }
     protgroup_free(g);
-    if (lfd >= 0) close(lfd);
     free(rfd); free(wfd); free(ps);
     return 0;
 }
