@@ -91,16 +91,18 @@ function benchmarkSection(b: Benchmark, r: Loaded): string {
   const doc = r.doc;
   const style = styles(doc.cases);
   const scaled = doc.cases.every((c) => c.scale !== undefined);
+  // A plot per figure (CPU and wall time, say): a line joins one contender's medians of one figure only.
+  const byMetric = [...new Set(doc.cases.map((c) => c.metric))].map((m) => doc.cases.filter((c) => c.metric === m));
   const o = doc.options;
   const tiny = o.tiny ? `<p class="bench-tiny">A tiny run, at the smoke test's sizes: it shows that the benchmark runs; its figures say nothing.</p>` : "";
   return `${head}
 ${tiny}<p class="bench-run">Run on ${escapeHtml(doc.date)}${doc.revision === undefined ? "" : ` at commit ${escapeHtml(doc.revision)}`} with Node ${escapeHtml(doc.node)}, ${escapeHtml(String(doc.cpus))} × ${escapeHtml(doc.cpu)}, ${escapeHtml(doc.platform)}${doc.load === undefined ? "" : `, the 1-minute load average ${escapeHtml(fmt(doc.load.start[0] ?? NaN))} at its start and ${escapeHtml(fmt(doc.load.end[0] ?? NaN))} at its end`}: ${escapeHtml(String(o.rounds))} measured rounds after ${escapeHtml(String(o.warmup))} warm-up. Reproduce with <code>${escapeHtml(doc.command)}</code>.</p>
 <figure class="bench-plot">
-${scaled ? scalingPlot(b, doc.cases, style) : doc.cases.map((c) => barChart(c, style)).join("\n")}
+${scaled ? byMetric.map((cases) => scalingPlot(b, cases, style)).join("\n") : doc.cases.map((c) => barChart(c, style)).join("\n")}
 ${legend(style)}
 <figcaption>${scaled ? `Median cost of each contender against ${escapeHtml((doc.cases[0] as BenchCaseResult).scale?.name ?? "")}, both axes logarithmic` : "Median of each contender (bar)"}; the whiskers span the lowest to the highest round.</figcaption>
 </figure>
-${scaled ? growth(doc.cases) : ""}
+${scaled ? byMetric.map(growth).join("\n") : ""}
 ${table(b, doc.cases)}
 ${goals(doc)}
 </section>`;

@@ -131,6 +131,35 @@ describe("the performance page", () => {
     expect(section("event-dispatch")).toContain("Not run yet.");
   });
 
+  it("draws a plot per figure when the cases of a scale measure more than one", () => {
+    const cpu = timePer("wake-up (CPU)", "µs");
+    const wall = timePer("wake-up (wall)", "µs");
+    const point = (n: number, metric: typeof cpu, what: string, ns: number[]): ReturnType<typeof summarize> =>
+      summarize(
+        { name: `N=${n}, ${what}`, ours: "ours", metric, scale: { name: "N", value: n } },
+        new Map([
+          ["ours", samples(1000, ns)],
+          [
+            "peer",
+            samples(
+              1000,
+              ns.map((x) => 2 * x),
+            ),
+          ],
+        ]),
+      );
+    const sockets = doc("select-sockets", [point(10, cpu, "CPU", [1e6]), point(10, wall, "wall", [3e6]), point(100, cpu, "CPU", [2e6]), point(100, wall, "wall", [4e6])], []);
+    const { content } = performancePage(resultsFile("two-figures", [sockets]), "two-figures.json");
+    const section = content.slice(content.indexOf(`<h2 id="select-sockets">`), content.indexOf("</section>", content.indexOf(`<h2 id="select-sockets">`)));
+    expect(section.match(/<svg class="plot"/g)).toHaveLength(2);
+    // Each plot joins one figure's medians: two contenders, two points each.
+    expect(section.match(/<polyline /g)).toHaveLength(4);
+    expect(section).toContain("µs/wake-up (CPU) (log scale)");
+    expect(section).toContain("µs/wake-up (wall) (log scale)");
+    expect(section).toContain("<li>ours: 2.000x from N=10, CPU to N=100, CPU</li>");
+    expect(section).toContain("<li>ours: 1.333x from N=10, wall to N=100, wall</li>");
+  });
+
   it("says so when a benchmark's results are from an older version of it", () => {
     const { content } = performancePage(resultsFile("stale", [{ benchmark: "idle-connections", results: [] }]), "stale.json");
     expect(content).toContain("Its results were written by an older version of the benchmark.");
