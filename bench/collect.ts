@@ -43,10 +43,12 @@ export function readmeTable(r: CollectedResults): string {
   const rows = r.benchmarks.flatMap((d) =>
     d.goals.map((g) => `| ${d.benchmark} | ${g.description} | ${fmt(g.value)} | ${g.higherIsBetter ? "≥" : "≤"} ${fmt(g.target)} | ${g.holds ? "held" : "**missed**"} |`),
   );
-  const runs = r.benchmarks.map((d) => `\`${d.command}\` (load ${load(d)})`).join("; ");
+  // A benchmark run again alone keeps its own commit; the others' stays that of the full run.
+  const at = (d: ResultsDoc): string => (d.revision === undefined || d.revision === r.revision ? "" : ` at ${d.revision}, ${d.date.slice(0, 10)}`);
+  const runs = r.benchmarks.map((d) => `\`${d.command}\` (load ${load(d)}${at(d)})`).join("; ");
   return [
     START,
-    `Measured ${r.date.slice(0, 10)} at ${r.revision ?? "an unknown commit"} on ${r.machine.cpus} × ${r.machine.cpu}, ` +
+    `Collected ${r.date.slice(0, 10)} at ${r.revision ?? "an unknown commit"} on ${r.machine.cpus} × ${r.machine.cpu}, ` +
       `${r.machine.memoryGiB} GiB, ${r.machine.platform}, Node ${r.machine.node}; medians of each contender's runs, ` +
       `ratios within one run; the 1-minute load average at the start and end of each benchmark in brackets: ${runs}.`,
     "",
