@@ -6,7 +6,7 @@
  * in a process of their own (--child clients), all on 127.0.0.1:
  *
  *  - ours: per connection `protSocket(socket)`, one idle-timeout wait event
- *    (mark = Date.now() + 30 s, on the shared system clock) and a pending
+ *    (mark = now + 30 s, on the shared system clock) and a pending
  *    `readLine()`;
  *  - minimal: the least a Node server holds per connection with an idle
  *    timeout: `socket.setTimeout(30_000)`, a 'timeout' and a 'data' listener;
@@ -18,9 +18,17 @@
  * used by the server while every connection idles (process.cpuUsage), and
  * then the lateness of the idle timeout: every connection's timeout is
  * re-armed to fire FIRE_MS from now, all at the same instant, then again
- * spread across SPREAD_MS, and each firing records Date.now() - its due
- * time (ms; the system clock's tick is 1 ms). A run in which a timeout does
- * not fire fails.
+ * spread across SPREAD_MS, and each firing records how late it ran: now -
+ * its due time, in fractional milliseconds on one monotonic scale for every
+ * server, that of the library's SystemClock (performance.timeOrigin +
+ * performance.now()). In whole milliseconds (Date.now()) a lateness of
+ * 1.01 ms read 1 or 2 by where the clock stood, and a ratio of 2 could be
+ * that rounding and no cost. Due times are whole milliseconds (ours counts
+ * marks in ticks of 1 ms); ours fires at least the whole ticks between its
+ * re-arming and the mark after the re-arming, never early, as C's select
+ * waits, which can put up to one tick into its lateness; a Node timer may
+ * fire before its time, which counts as negative lateness. A run in which a
+ * timeout does not fire fails.
  *
  * Three rounds and no warm-up by default: a run takes seconds of idling,
  * and each is a fresh process, with nothing to warm.
@@ -94,6 +102,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[i] as number;
 }
 
+/** The scale lateness is measured on: the library's SystemClock's, in fractional milliseconds. */
+const nowMs = (): number => performance.timeOrigin + performance.now();
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function gcHard(): void {
@@ -156,9 +167,9 @@ function server(kind: Kind): Contender {
           // In a real server it would close the connection; here it records how
           // late it ran and parks itself until it is re-armed.
           const ev = input.addWaitEvent(
-            Date.now() + 30_000,
+            input.clock.now() + 30_000,
             (_s, e) => {
-              late.push(Date.now() - e.mark);
+              late.push(nowMs() - e.mark);
               e.mark = Infinity;
               return e;
             },
@@ -180,7 +191,7 @@ function server(kind: Kind): Contender {
           socket.setTimeout(30_000);
           let due = Infinity;
           socket.on("timeout", () => {
-            late.push(Date.now() - due);
+            late.push(nowMs() - due);
             socket.setTimeout(0);
           });
           if (kind === "readline") {
@@ -196,7 +207,7 @@ function server(kind: Kind): Contender {
           });
           rearm.push((d) => {
             due = d;
-            socket.setTimeout(Math.max(0, d - Date.now()));
+            socket.setTimeout(Math.max(0, d - nowMs()));
           });
           closers.push(() => socket.destroy());
         }
@@ -233,11 +244,11 @@ function server(kind: Kind): Contender {
           if (late.length < CONNECTIONS) throw new Error(`${kind}: only ${late.length} of ${CONNECTIONS} idle timeouts fired`);
           return late;
         };
-        const at = Date.now() + FIRE_MS;
+        const at = Math.floor(nowMs()) + FIRE_MS;
         const fireC0 = process.cpuUsage();
         const atOnce = await fireAll(() => at);
         const fireC = process.cpuUsage(fireC0);
-        const from = Date.now() + FIRE_MS;
+        const from = Math.floor(nowMs()) + FIRE_MS;
         const spread = await fireAll((i) => from + (i % SPREAD_MS));
 
         clients.send({ type: "close" });
