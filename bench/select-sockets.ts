@@ -25,8 +25,9 @@
  * must stay below FD_SETSIZE (1,024).
  *
  * Each run starts a fresh server and driver, with WARMUP unmeasured
- * wake-ups first. N = 10,000 needs 10,000 descriptors in each process (the
- * programs raise their soft limit to the hard one; Node does so itself).
+ * wake-ups first. N = 10,000 needs 10,000 descriptors in each process: the
+ * C programs raise their soft limit as far as N needs (within the hard
+ * limit), and Node raises its own to the hard limit when it starts.
  *
  * Usage: npx tsx bench/select-sockets.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  */
