@@ -9,7 +9,7 @@ const alias = sourceAliases(fileURLToPath(new URL("./tsconfig.json", import.meta
 // Every test file belongs to exactly one project; a file not named below is
 // a unit test, so a new file always runs. The time limits are hang guards
 // sized to each kind of work on a busy 2-core machine, never a measure.
-const SUITE = ["conformance-reference", "faulty", "generated", "model", "spec", "examples", "tsdoc", "abuse"];
+const SUITE = ["conformance-reference", "conformance-system-clock", "faulty", "generated", "model", "spec", "examples", "tsdoc", "abuse"];
 const PROCESSES = [
   "cli",
   "close",
