@@ -89,9 +89,15 @@ class TimerQueue {
   #newest: Bucket | null = null;
   #seq = 0;
   size = 0;
-  onChange: () => void = () => {};
-  /** The `due` of a timer scheduled now for `at`; `at` itself unless the clock says otherwise. */
-  dueOf: (at: number) => number = (at) => at;
+  /**
+   * Told that the earliest `due` changed, with the reading of {@link TimerQueue.read}
+   * taken by the same change, or NaN when it took none.
+   */
+  onChange: (read: number) => void = () => {};
+  /** Reads the time on the scale of `due`, once for each timer put in. */
+  read: () => number = () => 0;
+  /** The `due` of a timer for `at` scheduled at the reading `read`; `at` itself unless the clock says otherwise. */
+  dueOf: (at: number, read: number) => number = (at) => at;
 
   /** The time of the earliest timer, or Infinity. */
   earliest(): number {
@@ -121,7 +127,7 @@ class TimerQueue {
     const wasFirst = bucket.heapIndex === 0;
     this.#unlink(timer, bucket);
     // #insert reports a new earliest time; an emptied first bucket may have moved it too.
-    if (!this.#insert(timer, at) && wasFirst && bucket.size === 0) this.onChange();
+    if (!this.#insert(timer, at) && wasFirst && bucket.size === 0) this.onChange(NaN);
   }
 
   cancel(timer: ClockTimer): void {
@@ -129,7 +135,7 @@ class TimerQueue {
     if (bucket === null) return;
     const wasFirst = bucket.heapIndex === 0;
     this.#unlink(timer, bucket);
-    if (wasFirst && bucket.size === 0) this.onChange();
+    if (wasFirst && bucket.size === 0) this.onChange(NaN);
   }
 
   /** Removes and returns the earliest timer whose `due` has come at `now`, if any. */
@@ -144,7 +150,8 @@ class TimerQueue {
   /** Appends `timer` to the timers due at `at`; true when that made the earliest time earlier (onChange was called). */
   #insert(timer: ClockTimer, at: number): boolean {
     if (Number.isNaN(at)) throw new RangeError("Clock.schedule: `at` is NaN");
-    const due = this.dueOf(at);
+    const read = this.read();
+    const due = this.dueOf(at, read);
     let bucket = this.#newest;
     let earlier = false;
     if (bucket === null || bucket.at !== at) {
@@ -163,7 +170,7 @@ class TimerQueue {
     bucket.last = timer;
     bucket.size++;
     this.size++;
-    if (earlier) this.onChange();
+    if (earlier) this.onChange(read);
     return earlier;
   }
 
@@ -192,9 +199,20 @@ export interface SystemClockOptions {
   tick?: number;
 }
 
+// The `performance` whose time origin is kept: the global is read at every
+// call, as fake timers (vitest's, sinon's) put a `performance` of their own
+// in its place, but its constant origin only once per object.
+let origin = 0;
+let originOf: typeof performance | null = null;
+
 /** Milliseconds on a monotonic scale that starts near the Unix epoch time of the process's start. */
 function monotonicMs(): number {
-  return performance.timeOrigin + performance.now();
+  const p = performance;
+  if (p !== originOf) {
+    origin = p.timeOrigin;
+    originOf = p;
+  }
+  return origin + p.now();
 }
 
 /**
@@ -232,12 +250,11 @@ export class SystemClock implements Clock {
     if (!(this.tick > 0) || !Number.isFinite(this.tick)) {
       throw new RangeError(`SystemClock: tick must be a positive number of milliseconds, got ${this.tick}`);
     }
-    this.#queue.onChange = () => this.#arm();
+    // A timer put in reads the time once: for its due time and, when it is the earliest, for the Node timer's delay.
+    this.#queue.onChange = (ms) => this.#arm(ms);
+    this.#queue.read = monotonicMs;
     // Whole ticks from now, not the start of tick `at`: the part of the current tick already gone does not count.
-    this.#queue.dueOf = (at) => {
-      const ms = monotonicMs();
-      return ms + (at - Math.floor(ms / this.tick)) * this.tick;
-    };
+    this.#queue.dueOf = (at, ms) => ms + (at - Math.floor(ms / this.tick)) * this.tick;
   }
 
   /** Whole ticks on the monotonic scale (see the class). */
@@ -250,7 +267,8 @@ export class SystemClock implements Clock {
     return this.#queue.add(at, callback);
   }
 
-  #arm(): void {
+  /** Arms the Node timer for the earliest timer; `ms` is the time read just now, or NaN. */
+  #arm(ms: number): void {
     const due = this.#queue.earliestDue();
     if (due === this.#armedFor) return;
     if (this.#handle !== null) clearTimeout(this.#handle);
@@ -258,7 +276,7 @@ export class SystemClock implements Clock {
     this.#armedFor = due;
     if (due === Infinity) return;
     // Node timers may fire a millisecond early; #fire re-arms.
-    const delay = Math.min(Math.max(Math.ceil(due - monotonicMs()), 0), 2 ** 31 - 1);
+    const delay = Math.min(Math.max(Math.ceil(due - (Number.isNaN(ms) ? monotonicMs() : ms)), 0), 2 ** 31 - 1);
     this.#handle = setTimeout(this.#fire, delay);
   }
 
@@ -274,7 +292,7 @@ export class SystemClock implements Clock {
       }
     } finally {
       // A callback that throws must not leave the other timers without a Node timer.
-      this.#arm();
+      this.#arm(NaN);
     }
   };
 }
