@@ -326,6 +326,27 @@ export class StuckError extends Error {
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
+ * Calls `step` in a macrotask, after everything pending settled, and again
+ * in the next one for as long as it returns true; resolves once it returns
+ * false, rejects with what it throws. One immediate per step and no
+ * promise: a stream woken at every tick costs the clock little more than
+ * Node's immediate.
+ */
+function stepInMacrotasks(step: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const go = (): void => {
+      try {
+        if (step()) setImmediate(go);
+        else resolve();
+      } catch (err) {
+        reject(err);
+      }
+    };
+    setImmediate(go);
+  });
+}
+
+/**
  * Virtual time for deterministic tests and for the conformance suite.
  *
  * Time stands still until a test moves it: {@link VirtualClock.advanceTo}
@@ -377,12 +398,12 @@ export class VirtualClock implements Clock {
     if (time < this.#now) {
       throw new RangeError(`VirtualClock.advanceTo: ${time} is before the current time ${this.#now}`);
     }
-    for (;;) {
-      await macrotask();
+    await stepInMacrotasks(() => {
       const next = this.nextTimerAt();
-      if (next === undefined || next > time) break;
+      if (next === undefined || next > time) return false;
       this.#fireAt(next);
-    }
+      return true;
+    });
     this.#now = time;
     await macrotask();
   }
@@ -438,9 +459,9 @@ export class VirtualClock implements Clock {
     );
     // Swallow here so an early rejection is not reported as unhandled while we step.
     observed.catch(() => {});
-    for (let steps = 0; ; steps++) {
-      await macrotask();
-      if (settled) return observed;
+    let steps = 0;
+    await stepInMacrotasks(() => {
+      if (settled) return false;
       const next = this.nextTimerAt();
       if (next === undefined) {
         throw new StuckError(this.#now);
@@ -448,10 +469,12 @@ export class VirtualClock implements Clock {
       if (next > until) {
         throw new Error(`VirtualClock.runUntil: the promise is still pending at the time limit ${until}`);
       }
-      if (steps >= maxSteps) {
+      if (steps++ >= maxSteps) {
         throw new Error(`VirtualClock.runUntil: the promise is still pending after ${maxSteps} timer steps (time ${this.#now})`);
       }
       this.#fireAt(next);
-    }
+      return true;
+    });
+    return observed;
   }
 }
