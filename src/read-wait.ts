@@ -326,18 +326,7 @@ export class ReadWait {
 
   /** One pass: the events due at `now` that were on the list when it began, in list order. */
   #runPass(now: number): void {
-    const events = this.events;
-    const first = events.peek();
-    if (first === undefined || first.mark > now) return;
-    // Most passes run one event (a timeout, a ping): no list to build for it.
-    if (events.onlyFirstDue(now)) {
-      this.#host.fire(first, now);
-      return;
-    }
-    const due = events.due(now);
-    for (let i = 0; i < due.length; i++) {
-      if (!this.#host.fire(due[i] as ListedEvent, now)) return;
-    }
+    this.events.fireDue(now, this.#host);
   }
 
   /**

@@ -84,18 +84,63 @@ export class WaitEventList extends IndexedHeap<ListedEvent> {
     return first === undefined ? Infinity : first.mark;
   }
 
-  /** Whether the first event is the only one due at `now` (it is due). */
-  onlyFirstDue(now: number): boolean {
+  /**
+   * One pass: `host.fire` for each event due at `now` when the pass begins,
+   * in list order, until it answers false. The events due are taken into a
+   * lent array, so that a pass allocates nothing; a callback may start a
+   * pass of another stream, which borrows another.
+   */
+  fireDue(now: number, host: PassHost): void {
+    const first = this.peek();
+    if (first === undefined || first.mark > now) return;
+    // Most passes run one event (a timeout, a ping): no list to build for it.
     const a = this.item(1);
     const b = this.item(2);
-    return (a === undefined || a.mark > now) && (b === undefined || b.mark > now);
+    if ((a === undefined || a.mark > now) && (b === undefined || b.mark > now)) {
+      host.fire(first, now);
+      return;
+    }
+    const due = lent.pop() ?? [];
+    const n = this.#collectDue(now, due);
+    try {
+      for (let i = 0; i < n; i++) {
+        if (!host.fire(due[i] as ListedEvent, now)) return;
+      }
+    } finally {
+      // Nothing kept alive by the array until its next pass; a very long one is let go.
+      due.fill(null, 0, n);
+      if (n <= LENT_MAX) lent.push(due);
+    }
   }
 
-  /** The events due at `now`, in list order. */
-  due(now: number): ListedEvent[] {
-    const first = this.peek();
-    if (first === undefined || first.mark > now) return NONE;
-    return this.collect((ev) => ev.mark <= now, []).sort(bySeq);
+  /**
+   * Puts the events due at `now` in `out[0..n)`, in list order, and returns
+   * n. The heap is walked breadth first from its top, down only through due
+   * events (the children of one not due are not due either), with `out`
+   * itself as the queue of events whose children are still to see.
+   */
+  #collectDue(now: number, out: (ListedEvent | null)[]): number {
+    let n = 0;
+    out[n++] = this.peek() as ListedEvent;
+    for (let i = 0; i < n; i++) {
+      const at = (out[i] as ListedEvent).heapIndex * 2 + 1;
+      const l = this.item(at);
+      if (l !== undefined && l.mark <= now) out[n++] = l;
+      const r = this.item(at + 1);
+      if (r !== undefined && r.mark <= now) out[n++] = r;
+    }
+    if (n <= INSERTION_SORT_MAX) {
+      for (let i = 1; i < n; i++) {
+        const ev = out[i] as ListedEvent;
+        let j = i - 1;
+        for (; j >= 0 && (out[j] as ListedEvent).seq > ev.seq; j--) out[j + 1] = out[j] as ListedEvent;
+        out[j + 1] = ev;
+      }
+    } else {
+      const sorted = (out.slice(0, n) as ListedEvent[]).sort(bySeq);
+      for (let i = 0; i < n; i++) out[i] = sorted[i] as ListedEvent;
+    }
+    return n;
   }
 
   list(): ListedEvent[] {
@@ -108,4 +153,17 @@ export class WaitEventList extends IndexedHeap<ListedEvent> {
   }
 }
 
-const NONE: ListedEvent[] = [];
+/** What a pass runs each due event with: the stream. */
+export interface PassHost {
+  /** Runs one event of a pass; false when the pass has to stop. */
+  fire(ev: ListedEvent, now: number): boolean;
+}
+
+/** Arrays for passes to take their due events into, lent and given back. */
+const lent: (ListedEvent | null)[][] = [];
+
+/** The longest array given back after a pass: one that held more is left to the collector. */
+const LENT_MAX = 4096;
+
+/** Up to this many due events, a pass puts them in list order by insertion, without a comparator's calls. */
+const INSERTION_SORT_MAX = 32;
