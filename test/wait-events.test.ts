@@ -88,6 +88,39 @@ describe("when events fire", () => {
     expect(log).toEqual(["40 c", "40 a", "40 b"]);
   });
 
+  it("keeps list order in passes of a few and of a few dozen events, whatever their marks", async () => {
+    for (const n of [5, 33, 40]) {
+      const { clock, s } = scripted([], { at: 100 });
+      const log: string[] = [];
+      for (let i = 0; i < n; i++) s.addWaitEvent(50 - ((i * 17) % 41), once(log, `e${i}`), null);
+      await clock.advanceTo(60);
+      await clock.runUntil(s.readLine());
+      expect(log).toEqual(Array.from({ length: n }, (_, i) => `60 e${i}`));
+    }
+  });
+
+  it("finishes a pass in list order after a callback ran another stream's pass", async () => {
+    const a = scripted([], { at: 100 });
+    const b = new ProtStream(new ScriptedSource(a.clock, [], { at: 100 }), { clock: a.clock });
+    const log: string[] = [];
+    for (let i = 0; i < 3; i++) b.addWaitEvent(30 - i, once(log, `b${i}`), null);
+    a.s.addWaitEvent(
+      20,
+      (st, ev) => {
+        log.push("a0");
+        void b.readLine();
+        st.removeWaitEvent(ev);
+        return null;
+      },
+      null,
+    );
+    for (let i = 1; i < 4; i++) a.s.addWaitEvent(20 - i, once(log, `a${i}`), null);
+    await a.clock.advanceTo(40);
+    await a.clock.runUntil(a.s.readLine());
+    expect(log).toEqual(["a0", "40 b0", "40 b1", "40 b2", "40 a1", "40 a2", "40 a3"]);
+    b.close();
+  });
+
   it("sleeps until the earliest mark and wakes for each", async () => {
     const { clock, s } = scripted([], { at: 100 });
     const log: string[] = [];
