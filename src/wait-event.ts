@@ -109,7 +109,7 @@ export class WaitEventList extends IndexedHeap<ListedEvent> {
     } finally {
       // Nothing kept alive by the array until its next pass; a very long one is let go.
       due.fill(null, 0, n);
-      if (n <= LENT_MAX) lent.push(due);
+      if (due.length <= LENT_MAX) lent.push(due);
     }
   }
 
@@ -129,17 +129,7 @@ export class WaitEventList extends IndexedHeap<ListedEvent> {
       const r = this.item(at + 1);
       if (r !== undefined && r.mark <= now) out[n++] = r;
     }
-    if (n <= INSERTION_SORT_MAX) {
-      for (let i = 1; i < n; i++) {
-        const ev = out[i] as ListedEvent;
-        let j = i - 1;
-        for (; j >= 0 && (out[j] as ListedEvent).seq > ev.seq; j--) out[j + 1] = out[j] as ListedEvent;
-        out[j + 1] = ev;
-      }
-    } else {
-      const sorted = (out.slice(0, n) as ListedEvent[]).sort(bySeq);
-      for (let i = 0; i < n; i++) out[i] = sorted[i] as ListedEvent;
-    }
+    sortBySeq(out, n);
     return n;
   }
 
@@ -159,11 +149,59 @@ export interface PassHost {
   fire(ev: ListedEvent, now: number): boolean;
 }
 
+/** Events sorted by insertion before runs are merged: a pass of up to this many due events is sorted by insertion alone. */
+const RUN = 32;
+
+/**
+ * Puts `a[0..n)` in list order (by sequence number), comparing inline
+ * rather than through a comparator's calls: runs of {@link RUN} sorted by
+ * insertion, then merged pairwise, to and fro between `a[0..n)` and
+ * `a[n..2n)`, which is cleared after.
+ */
+function sortBySeq(a: (ListedEvent | null)[], n: number): void {
+  for (let lo = 0; lo < n; lo += RUN) {
+    const hi = Math.min(lo + RUN, n);
+    for (let i = lo + 1; i < hi; i++) {
+      const ev = a[i] as ListedEvent;
+      let j = i - 1;
+      for (; j >= lo && (a[j] as ListedEvent).seq > ev.seq; j--) a[j + 1] = a[j] as ListedEvent;
+      a[j + 1] = ev;
+    }
+  }
+  if (n <= RUN) return;
+  let from = 0;
+  let to = n;
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        const x = a[from + i] as ListedEvent;
+        const y = a[from + j] as ListedEvent;
+        if (y.seq < x.seq) {
+          a[to + k++] = y;
+          j++;
+        } else {
+          a[to + k++] = x;
+          i++;
+        }
+      }
+      while (i < mid) a[to + k++] = a[from + i++] as ListedEvent;
+      while (j < hi) a[to + k++] = a[from + j++] as ListedEvent;
+    }
+    const t = from;
+    from = to;
+    to = t;
+  }
+  if (from !== 0) for (let k = 0; k < n; k++) a[k] = a[from + k] as ListedEvent;
+  a.fill(null, n, 2 * n);
+}
+
 /** Arrays for passes to take their due events into, lent and given back. */
 const lent: (ListedEvent | null)[][] = [];
 
 /** The longest array given back after a pass: one that held more is left to the collector. */
 const LENT_MAX = 4096;
-
-/** Up to this many due events, a pass puts them in list order by insertion, without a comparator's calls. */
-const INSERTION_SORT_MAX = 32;
