@@ -14,6 +14,13 @@
  * that late: Node's timers without their lateness (Node makes a delay below
  * 1 ms 1 ms, and any timer late, which the contract allows), but with their
  * answer to a delay they cannot take (NaN, or more than 2^31 - 1 ms: 1 ms).
+ * The origin holds whole ticks besides, so that a clock that left it out
+ * would read another time.
+ *
+ * What the system clock promises of its Node timer is checked too, from its
+ * public side (the timers it hands out): one Node timer at most, armed
+ * exactly while it has a timer pending, and never firing before the
+ * earliest of them is due.
  */
 import { describe, expect, it, vi } from "vitest";
 import reference from "../conformance/adapters/reference.js";
@@ -27,14 +34,25 @@ class FakeTimeout {
   constructor(readonly timer: Timer) {}
 }
 
+/** Whole ticks in the time origin, before the part of a tick. */
+const ORIGIN_TICKS = 1000;
+
 /** The largest delay Node's timers take; a longer one becomes 1 ms. */
 const MAX_DELAY = 2 ** 31 - 1;
 
 /** The fakes of one run: the virtual clock of the case that runs, and the system clock its streams get. */
 class VirtualHost {
   #virtual: VirtualClock | null = null;
-  #system: SystemClock | null = null;
+  #system: Clock | null = null;
   readonly #realClearTimeout = clearTimeout;
+  /** The Node timers armed and not yet fired or cleared. */
+  readonly #armed = new Set<FakeTimeout>();
+  /** The system clock's timers pending, with their times. */
+  readonly #pending = new Map<object, number>();
+  /** What the system clock did against its promises in this case. */
+  #faults: string[] = [];
+  /** What it did against them in the last case that ended. */
+  lastFaults: string[] = [];
 
   constructor(
     readonly tick: number,
@@ -42,31 +60,83 @@ class VirtualHost {
   ) {}
 
   /** The system clock of the case whose runner clock is `clock`, the fakes put in place for it. */
-  systemFor(clock: Clock): SystemClock {
+  systemFor(clock: Clock): Clock {
     if (!(clock instanceof VirtualClock)) throw new Error("the runner's clock is not a VirtualClock");
     if (this.#virtual !== clock) {
       this.#virtual = clock;
       this.#system = null;
       const tick = this.tick;
       vi.stubGlobal("performance", {
-        timeOrigin: this.origin,
-        now: () => clock.now() * tick,
+        timeOrigin: ORIGIN_TICKS * tick + this.origin,
+        now: () => (clock.now() - ORIGIN_TICKS) * tick,
       });
       vi.stubGlobal("setTimeout", (fn: () => void, delay: number) => {
+        if (this.#armed.size > 0) this.#faults.push(`t=${clock.now()}: a second Node timer armed`);
         // Node's, without its lateness: a delay it cannot take (NaN, too long) is 1 ms, and one below 1 ms is not made 1.
         const ms = delay >= 0 && delay <= MAX_DELAY ? delay : delay < 0 ? 0 : 1;
-        return new FakeTimeout(clock.schedule(clock.now() + Math.ceil(ms / tick), fn));
+        const t: FakeTimeout = new FakeTimeout(
+          clock.schedule(clock.now() + Math.ceil(ms / tick), () => {
+            this.#armed.delete(t);
+            const earliest = Math.min(...this.#pending.values());
+            if (!(earliest <= clock.now())) this.#faults.push(`t=${clock.now()}: the Node timer fired with no timer due (the earliest at ${earliest})`);
+            fn();
+            this.#check("after the Node timer fired");
+          }),
+        );
+        this.#armed.add(t);
+        return t;
       });
-      vi.stubGlobal("clearTimeout", (t: unknown) => (t instanceof FakeTimeout ? t.timer.cancel() : this.#realClearTimeout(t as NodeJS.Timeout)));
+      vi.stubGlobal("clearTimeout", (t: unknown) => {
+        if (!(t instanceof FakeTimeout)) return this.#realClearTimeout(t as NodeJS.Timeout);
+        this.#armed.delete(t);
+        t.timer.cancel();
+      });
     }
-    this.#system ??= new SystemClock({ tick: this.tick });
+    this.#system ??= this.#watched(new SystemClock({ tick: this.tick }));
     return this.#system;
+  }
+
+  /** `system` as its streams see it, its timers followed as they are scheduled, moved, cancelled and run. */
+  #watched(system: SystemClock): Clock {
+    const pending = this.#pending;
+    return {
+      now: () => system.now(),
+      schedule: (at, callback) => {
+        const id = {};
+        pending.set(id, at);
+        const timer = system.schedule(at, () => {
+          pending.delete(id);
+          callback();
+        });
+        return {
+          cancel: () => {
+            pending.delete(id);
+            timer.cancel();
+          },
+          reschedule: (to: number) => {
+            pending.set(id, to);
+            timer.reschedule?.(to);
+          },
+        };
+      },
+    };
+  }
+
+  /** One Node timer armed exactly while the system clock has a timer pending. */
+  #check(when: string): void {
+    const want = this.#pending.size > 0 ? 1 : 0;
+    if (this.#armed.size !== want) this.#faults.push(`${when}: ${this.#armed.size} Node timers armed for ${this.#pending.size} timers pending`);
   }
 
   /** The real timers again, after a case. */
   end(): void {
+    this.#check("at the end of the case");
+    this.lastFaults = this.#faults;
+    this.#faults = [];
     this.#virtual = null;
     this.#system = null;
+    this.#armed.clear();
+    this.#pending.clear();
     vi.unstubAllGlobals();
   }
 }
@@ -92,9 +162,11 @@ describe.each([
   { tick: 1, origin: 0.5 },
   { tick: 1000, origin: 970 },
 ])("the reference on a system clock of tick $tick ms, time origin $origin ms", ({ tick, origin }) => {
-  const exec = onSystemClock(new VirtualHost(tick, origin));
+  const host = new VirtualHost(tick, origin);
+  const exec = onSystemClock(host);
   it.each(suite.cases.map((c) => [`${c.id} (${c.source.file}:${c.source.line})`, c] as const))("%s", async (_name, c) => {
     const r = await runCase(exec, c);
     expect(r.status, `${r.source}: case ${r.id}\n${r.message ?? ""}`).toBe("pass");
+    expect(host.lastFaults, `${r.source}: case ${r.id}: the system clock's Node timer`).toEqual([]);
   });
 });
