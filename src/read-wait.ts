@@ -298,10 +298,11 @@ export class ReadWait {
           host.failStream(fatal);
           return Outcome.End;
         }
-        const held = this.#holding;
+        const held = this.#holding || blocked;
         this.#holding = blocked && flush.blocked === true;
         host.pauseSource(this.#holding);
-        // The hold is over: what was buffered meanwhile (or before) may be enough now.
+        // The hold is over, or the flush ended it at once: what was buffered
+        // meanwhile (or before, which a read that began held did not take) may be enough now.
         if (held && !this.#holding) return Outcome.Data;
         // Flushing can close the stream or bring input (an echo over one pipe).
         ended = this.#settled();

@@ -100,6 +100,20 @@ describe("bounded output (a peer that sends but does not read)", () => {
     await conn.close();
   });
 
+  it("returns a buffered line when the flush of a writer blocked at the read drains it at once", async () => {
+    const { clock, s } = scripted([{ at: 0, data: Buffer.from("a\nb\n") }], undefined, { timeout: 100 });
+    const written: string[] = [];
+    // Over its high-water mark only until the flush hands the writer's own buffer to a sink that takes it at once.
+    const w = new ProtWriter(new Writable({ write: (c: Buffer, _e, done) => void (written.push(String(c)), done()) }), { highWaterMark: 1 });
+    s.setFlushOnRead(w);
+    await clock.advanceTo(0);
+    expect(await clock.runUntil(s.readLine())).toBe("a");
+    w.write("hi");
+    expect(w.blocked).toBe(true);
+    expect(await clock.runUntil(s.readLine())).toBe("b");
+    expect([clock.now(), written, s.error]).toEqual([0, ["hi"], null]);
+  });
+
   it("rejects limits that are not positive integers, or a cap below the high-water mark", () => {
     const sink = new Writable({ write: (_c, _e, cb) => cb() });
     expect(() => new ProtWriter(sink, { highWaterMark: 0 })).toThrow(/highWaterMark must be a positive integer, got 0/);
