@@ -67,16 +67,40 @@ class ReferenceStream implements StreamUnderTest {
     const sink = o.flushSink;
     if (sink !== undefined) {
       const echo = o.echo === true;
-      this.writer = new ProtWriter(
-        new Writable({
-          write: (chunk: Buffer, _enc, done) => {
-            sink(chunk);
-            if (echo) source.echo(chunk);
-            done();
+      const take = (chunk: Buffer, done: () => void): void => {
+        sink(chunk);
+        if (echo) source.echo(chunk);
+        done();
+      };
+      const readsAt = o.peerReadsAt ?? 0;
+      const clock = o.clock;
+      if (readsAt === 0) {
+        this.writer = new ProtWriter(new Writable({ write: (chunk: Buffer, _enc, done) => take(chunk, done) }));
+        this.stream.setFlushOnRead(this.writer);
+      } else {
+        // A peer that reads nothing before readsAt: each write to it waits
+        // until then, and asks the writer to wait for its drain.
+        const writer = new ProtWriter(
+          new Writable({
+            highWaterMark: 1,
+            write: (chunk: Buffer, _enc, done) => {
+              if (clock.now() >= readsAt) take(chunk, done);
+              else clock.schedule(readsAt, () => take(chunk, done));
+            },
+          }),
+        );
+        this.writer = writer;
+        // Held back while any byte waits for that peer: a blocking write to it would block.
+        this.stream.setFlushOnRead({
+          get buffered() {
+            return writer.buffered;
           },
-        }),
-      );
-      this.stream.setFlushOnRead(this.writer);
+          get blocked() {
+            return clock.now() < readsAt && writer.pending > 0;
+          },
+          flush: () => writer.flush(),
+        });
+      }
     }
   }
   addWaitEvent(mark: number, callback: EventCallback | null, rock: Rock): EventHandle {

@@ -72,6 +72,12 @@ export interface Stream {
   out: string | null;
   /** The peer echoes: what the writer hands on arrives as input at once. */
   echo: boolean;
+  /** When the peer begins to read what the writer hands on (0: at once). */
+  peerReadsAt: number;
+  /** Output handed on that waits for the peer to read it. */
+  toPeer: string;
+  /** WE-FLUSH-3: the wait holds for the peer, so the input waits where it comes from. */
+  paused: boolean;
   /** A read callback is set. */
   readCallback: boolean;
 }
@@ -181,6 +187,9 @@ export function expectedTrace(c: Case, obs?: ModelObserver): TraceEntry[] {
       events: [],
       out: spec.flushOnRead === true ? "" : null,
       echo: spec.echo === true,
+      peerReadsAt: spec.peerReadsAt ?? 0,
+      toPeer: "",
+      paused: false,
       readCallback: false,
     });
   }
@@ -241,6 +250,8 @@ function nextOutside(w: World): number {
 
 /** Delivers the arrivals and the end of `s` due by `t`, in time order, each at its own time (never before now). */
 function deliver(w: World, s: Stream, t: number): void {
+  // WE-FLUSH-3: what comes while the wait holds for the peer is taken once it stops holding.
+  if (s.paused) return;
   for (;;) {
     const a = s.arrivals[0];
     const end = s.end !== undefined && s.end <= t ? s.end : Infinity;
@@ -409,6 +420,8 @@ type WaitOutcome = "data" | "end" | "block" | "stuck";
 function wait(w: World, s: Stream): WaitOutcome {
   // WE-READ-5 / WE-ERR-1: after the end or a failure, no wait and no event.
   if (s.closed || s.error !== null || s.ended) return "end";
+  // A wait begins without holding: what came meanwhile is taken.
+  hold(w, s, false);
   const seen = s.taken;
   w.obs?.waitBegins?.(w, s);
   // WE-RCB-1: the read callback runs once, before the first pass, and is cleared.
@@ -424,8 +437,12 @@ function wait(w: World, s: Stream): WaitOutcome {
     pass(w, s);
     w.obs?.passEnds?.(w, s);
     if (s.error !== null) return "end";
+    const held = s.paused || heldBack(s, w.now);
     // WE-FLUSH-1: hand on the writer's output after a pass that brought no input or end.
     flush(w, s);
+    // WE-FLUSH-3: the wait holds while its output waits for the peer; once it stops, what is buffered may do.
+    hold(w, s, heldBack(s, w.now));
+    if (held && !s.paused) return "data";
     // What the flush brought back (a peer that echoes) is input: no sleep for it.
     if (s.taken !== seen) return "data";
     // WE-NB-1: non-blocking: one pass, then would-block; the timeout does not apply.
@@ -438,17 +455,20 @@ function wait(w: World, s: Stream): WaitOutcome {
       fail(s, IDLE);
       return "end";
     }
-    let wake = Math.min(timerFor(s, passAt), nextInput(s));
+    // WE-FLUSH-3: a read that holds wakes when the peer reads, not for input.
+    const wakeFor = (now: number): number => Math.min(timerFor(s, now), s.paused ? s.peerReadsAt : nextInput(s));
+    let wake = wakeFor(passAt);
     // WE-API-3: a change from outside while the read sleeps counts from then:
     // the read decides its sleep again, without a pass.
     while (nextOutside(w) < wake) {
       advanceTo(w, nextOutside(w));
-      wake = Math.min(timerFor(s, w.now), nextInput(s));
+      wake = wakeFor(w.now);
     }
     if (wake === Infinity || wake > HORIZON) return "stuck";
     w.obs?.sleeps?.(w, s, wake);
     // WE-FIRE-7: a wake time that passed while callbacks ran is now.
     advanceTo(w, Math.max(wake, w.now));
+    if (s.paused && w.now >= s.peerReadsAt) peerTakes(w, s);
     w.obs?.woke?.(w, s);
     // WE-FIRE-6: input (or the end) at the wake instant wins over the marks.
     if (s.taken !== seen) return "data";
@@ -466,12 +486,37 @@ function timerFor(s: Stream, now: number): number {
 /** Hands on the paired writer's output; one trace entry per stream and instant. */
 function flush(w: World, s: Stream): void {
   if (s.out === null || s.out === "") return;
-  const last = w.trace[w.trace.length - 1];
-  if (last !== undefined && "flush" in last && last.flush === s.name && last.t === w.now) last.data += s.out;
-  else w.trace.push({ t: w.now, flush: s.name, data: s.out });
   const out = s.out;
   s.out = "";
+  // WE-FLUSH-3: a peer that reads later gets it then.
+  if (w.now < s.peerReadsAt) s.toPeer += out;
+  else handedOn(w, s, out);
+}
+
+/** The peer takes what waited for it. */
+function peerTakes(w: World, s: Stream): void {
+  const out = s.toPeer;
+  s.toPeer = "";
+  if (out !== "") handedOn(w, s, out);
+}
+
+function handedOn(w: World, s: Stream, out: string): void {
+  const last = w.trace[w.trace.length - 1];
+  if (last !== undefined && "flush" in last && last.flush === s.name && last.t === w.now) last.data += out;
+  else w.trace.push({ t: w.now, flush: s.name, data: out });
   if (s.echo) arrive(s, out, w.now);
+}
+
+/** WE-FLUSH-3: the writer is held back while output waits for a peer that reads later. */
+function heldBack(s: Stream, now: number): boolean {
+  return now < s.peerReadsAt && ((s.out ?? "") !== "" || s.toPeer !== "");
+}
+
+/** Holds the wait for the peer, or stops holding: then what came meanwhile is taken, now. */
+function hold(w: World, s: Stream, paused: boolean): void {
+  if (s.paused === paused) return;
+  s.paused = paused;
+  if (!paused) deliver(w, s, w.now);
 }
 
 function write(s: Stream, data: string): void {
@@ -550,8 +595,11 @@ function read(w: World, key: ReadKind, name: string, take: Take, n = 1): Flow {
     if (got !== undefined) w.obs?.took?.(w, s, before - s.buf.length);
     return got;
   };
+  // WE-FLUSH-3: while the writer is held back, even buffered input waits for the peer to read.
+  let hold = heldBack(s, w.now) && !s.nonBlocking && s.error === null && !s.ended && !s.closed;
   for (;;) {
-    const got = attempt();
+    const got = hold ? undefined : attempt();
+    hold = false;
     if (got !== undefined) return (record(got), "go");
     const outcome = wait(w, s);
     if (outcome === "block") return (record({ wouldblock: true }), "go");

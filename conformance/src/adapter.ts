@@ -135,6 +135,13 @@ export interface OpenOptions {
    * it has reached the sink.
    */
   echo?: boolean;
+  /**
+   * Set with `flushSink` when the case's peer reads nothing before this
+   * clock time: output handed on earlier must reach `flushSink` only then,
+   * and until it has, the writer counts as held back (a blocking write would
+   * block), so that a waiting read holds (WE-FLUSH-3).
+   */
+  peerReadsAt?: number;
 }
 
 /** A group of streams kept across selects, as C's `struct protgroup`. */

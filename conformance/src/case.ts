@@ -43,6 +43,12 @@ export interface StreamSpec {
   flushOnRead?: boolean;
   /** With `flushOnRead`: the peer echoes, so what the writer hands on arrives as input at the same instant. */
   echo?: boolean;
+  /**
+   * With `flushOnRead`: the peer reads nothing before this time. Output
+   * handed on earlier waits and reaches the peer (the trace's `flush`) then;
+   * until it does, the writer is held back and a waiting read holds (WE-FLUSH-3).
+   */
+  peerReadsAt?: number;
 }
 
 /** Where a set-mark or add takes its new mark from: exactly one key. */

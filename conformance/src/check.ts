@@ -78,6 +78,7 @@ function danglingNames(c: Case): string[] {
   for (const [name, st] of Object.entries(c.streams)) {
     if (st.error !== undefined && st.end === undefined) problems.push(`/streams/${name}/error: an input that fails needs the time it fails at, in end`);
     if (st.echo === true && st.flushOnRead !== true) problems.push(`/streams/${name}/echo: only a stream with flushOnRead has a writer whose output can come back`);
+    if (st.peerReadsAt !== undefined && st.flushOnRead !== true) problems.push(`/streams/${name}/peerReadsAt: only a stream with flushOnRead has a writer whose peer can be slow to read`);
   }
   const groups = new Map<string, string>();
   const eventSteps = (s: Step | OutsideStep, field: string): void => {

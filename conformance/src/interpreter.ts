@@ -274,7 +274,7 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
           timeout: spec.timeout ?? 0,
           nonBlocking: spec.nonBlocking ?? false,
           name,
-          ...(flushSink === undefined ? {} : { flushSink, ...(spec.echo === true ? { echo: true } : {}) }),
+          ...(flushSink === undefined ? {} : { flushSink, ...(spec.echo === true ? { echo: true } : {}), ...(spec.peerReadsAt === undefined ? {} : { peerReadsAt: spec.peerReadsAt }) }),
         }),
       );
     }

@@ -58,6 +58,11 @@
 #define R_FLUSH_FIRST_ONLY \
     "prot_fill() flushes the paired writer once, before its event loop; what callbacks write during " \
     "the loop stays buffered until the next read begins (WE-FLUSH-1)"
+#define R_FLUSH_BLOCKS \
+    "prot_fill() flushes the paired writer only when no input is waiting, and its blocking write to a " \
+    "peer that is not reading blocks the whole process: a buffered line is returned before the reply " \
+    "has gone out, and while the write blocks no event runs and the read timeout is not checked " \
+    "(WE-FLUSH-3)"
 #define R_REMOVE_NEXT \
     "prot_fill() keeps a pointer to the next event while it calls a callback; a callback that removes " \
     "that very event frees it, and the pass then reads freed memory: undefined behaviour (the driver " \
@@ -315,6 +320,11 @@ static const struct deviation DEVIATIONS[] = {
     {"flush-after-each-pass-that-wrote-with-read-timeout", R_FLUSH_FIRST_ONLY, 0},
     {"meanwhile-mark-moved-later-while-a-read-sleeps-with-read-timeout", R_FLUSH_FIRST_ONLY, 0},
     {"echo-brought-by-the-flush-is-read-at-once-with-read-timeout", R_FLUSH_FIRST_ONLY, 0},
+    /* R_FLUSH_BLOCKS */
+    {"slow-peer-buffered-line-waits-for-the-reply", R_FLUSH_BLOCKS, 0},
+    {"slow-peer-events-run-while-the-read-holds", R_FLUSH_BLOCKS, 0},
+    {"slow-peer-read-timeout-counts-while-the-read-holds", R_FLUSH_BLOCKS, 0},
+    {"slow-peer-events-run-while-the-read-holds-with-read-timeout", R_FLUSH_BLOCKS, 0},
     /* R_REMOVE_NEXT */
     {"cb-remove-next-event-with-a-read-timeout", R_REMOVE_NEXT, 0},
     {"cb-remove-later-event-in-pass-with-read-timeout", R_REMOVE_NEXT, 0},

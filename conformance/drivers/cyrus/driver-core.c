@@ -211,6 +211,14 @@ void advance_clock(long t) {
     deliver_until(t);
 }
 
+void peer_wait(int fd) {
+    if (!C.active || fd < 0) return;
+    for (size_t i = 0; i < C.nstreams; i++) {
+        struct stream *s = &C.streams[i];
+        if (s->out_fd == fd && s->peer_reads_at > C.now) advance_clock(s->peer_reads_at);
+    }
+}
+
 void blocked(void) {
     drain_writers();
     if (C.read_kind) {
@@ -900,6 +908,7 @@ static void setup(const jv *c) {
             if (!s->fail_errno) abort_case("the input of %s fails with \"%s\", which is the text of no errno here", s->name, error);
         }
         s->echo = jtrue(jget(sp, "echo"));
+        s->peer_reads_at = jint(jget(sp, "peerReadsAt"));
         if (s->echo) C.echoing = 1;
         /* The bound of a pipe, for both drivers alike. */
         if (s->total_in > 1048576) abort_case("the input of %s is larger than a pipe can hold", s->name);

@@ -69,6 +69,7 @@ struct stream {
     size_t total_in;
     int fail_errno;          /* the input fails at `end` with this error instead of ending, or 0 */
     int echo;                /* what the paired writer hands on comes back as input */
+    long peer_reads_at;      /* the peer reads the paired writer's output from this time on (peerReadsAt) */
     struct protstream *ps;
     struct protstream *writer;
     int closed;              /* freed by a close step */
@@ -190,6 +191,9 @@ void unsupported(const char *fmt, ...) __attribute__((noreturn, format(printf, 1
 long next_change(const struct stream *s);
 /* Lets the clock run to t: what meanwhile steps do on the way, and the input due. */
 void advance_clock(long t);
+/* A write to `fd`: when it is a paired writer's whose peer reads later, the
+   clock first moves to then, as a blocking write to that peer would wait. */
+void peer_wait(int fd);
 /* The read in progress can never complete: trace it and end the case. */
 void blocked(void) __attribute__((noreturn));
 /* Reads back what the paired writers handed on, as `flush` entries at this instant (and echoes it). */

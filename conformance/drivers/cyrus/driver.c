@@ -64,6 +64,12 @@ struct pipes {
 
 static ssize_t real_read(int fd, void *buf, size_t n) { return syscall(SYS_read, fd, buf, n); }
 
+/* A write to a paired writer's pipe whose peer reads later blocks until then, on the virtual clock. */
+ssize_t write(int fd, const void *buf, size_t n) {
+    peer_wait(fd);
+    return syscall(SYS_write, fd, buf, n);
+}
+
 static int make_pipe(int p[2], size_t need) {
     if (pipe2(p, O_CLOEXEC) < 0) return -1;
     long want = (long)need + 4096;

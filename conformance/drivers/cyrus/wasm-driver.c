@@ -176,6 +176,7 @@ ssize_t write(int fd, const void *buf, size_t n) {
         errno = EBADF;
         return -1;
     }
+    peer_wait(fd);
     sb_add(&((struct queues *)C.streams[v->stream].io)->out, buf, n);
     return (ssize_t)n;
 }

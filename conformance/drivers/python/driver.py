@@ -24,6 +24,7 @@ INFO = {
     "version": "1.0",
     "language": "Python",
     "profile": "core",
+    "unsupported": [{"tag": "slow-peer", "reason": "its flush sink takes every write at once: it has no peer that reads late"}],
 }
 
 
