@@ -354,7 +354,7 @@ class ToyStream implements StreamUnderTest {
 /** A toy implementation with the given faults. */
 export function toy(name: string, faults: Faults = {}): Adapter {
   const adapter: Adapter = {
-    info: { name, version: "1", language: "TypeScript", profile: "core" },
+    info: { name, version: "1", language: "TypeScript", profile: "core", unsupported: [{ tag: "slow-peer", reason: "its writer hands everything on at once: it has no peer that reads late" }] },
     openStream: (o) => new ToyStream(o, faults, o.flushSink, o.echo === true),
     // A toy group keeps nothing but its streams: each select looks at them afresh.
     group(streams): GroupUnderTest {
