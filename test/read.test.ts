@@ -231,6 +231,31 @@ describe("flow control", () => {
     expect(calls).toEqual(["pause", "resume", "close"]);
   });
 
+  it("pauses a Readable when its next chunk comes, unless the input is read before", async () => {
+    const pt = new PassThrough();
+    const s = new ProtStream(pt, { highWaterMark: 8 });
+    const resumes = vi.fn();
+    pt.on("resume", resumes);
+    pt.write("0123456789\n");
+    // Above the mark, but read before more comes: the Readable was never paused, nor resumed.
+    expect(pt.isPaused()).toBe(false);
+    expect(s.tryReadLine()).toBe("0123456789");
+    pt.write("abcdefghij\n");
+    expect(pt.isPaused()).toBe(false);
+    // Not read: the next chunk is taken and the Readable paused; the rest waits in it.
+    pt.write("klm\n");
+    expect(pt.isPaused()).toBe(true);
+    pt.write("nop\n");
+    expect(s.buffered).toBe(15);
+    expect(pt.readableLength).toBe(4);
+    expect([s.tryReadLine(), s.tryReadLine(), s.tryReadLine()]).toEqual(["abcdefghij", "klm", undefined]);
+    expect(pt.isPaused()).toBe(false);
+    await new Promise((r) => setImmediate(r));
+    expect(resumes).toHaveBeenCalledTimes(1);
+    expect(s.tryReadLine()).toBe("nop");
+    s.close();
+  });
+
   it("waits again in a loop, not by recursion, for a source that delivers many chunks while resumed", async () => {
     const clock = new VirtualClock();
     const arrivals = [...Array.from({ length: 20_000 }, () => ({ at: 1, data: "x" })), { at: 1, data: "\n" }];
