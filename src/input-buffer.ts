@@ -71,6 +71,8 @@ Reflect.deleteProperty(ByteView.prototype, "constructor");
 export class InputBuffer {
   readonly #owner: InputOwner;
   readonly #decoding: Decoding;
+  // The owner's, read once: the line readers check it with every line.
+  readonly #maxLine: number;
   // Unread input is #buf[#pos, #end), then the chunks of #queue in order.
   // #buf is a chunk adopted as it came (#end is its length) or, once a line
   // ran past its end, a buffer of ours holding the rest of that line and the
@@ -105,18 +107,21 @@ export class InputBuffer {
   #scan = 0;
   // Set by #findLine: the end of the found line's content.
   #lineEnd = 0;
-  #bytesIn = 0;
+  // Bytes consumed before #buf[0]: bytesIn is this plus #pos, so that a
+  // line read moves #pos alone.
+  #consumedBefore = 0;
   /** No more input will come and none failed: an unterminated last line is a whole line. */
   lastLineWhole = false;
 
   constructor(owner: InputOwner) {
     this.#owner = owner;
     this.#decoding = decodingOf(owner.encoding);
+    this.#maxLine = owner.maxLine;
   }
 
   /** Bytes consumed by reads so far. */
   get bytesIn(): number {
-    return this.#bytesIn;
+    return this.#consumedBefore + this.#pos;
   }
 
   /** Bytes buffered and not yet read. */
@@ -161,9 +166,9 @@ export class InputBuffer {
       const lf = text.indexOf("\n", from);
       if (lf !== -1) {
         const to = lf > from && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
-        if (to - from <= this.#owner.maxLine) {
+        if (to - from <= this.#maxLine) {
           const line = this.#textLines ? text.slice(from, to) : this.#decoding.decode(this.#buf, pos, base + to);
-          this.#advance(pos, base + lf + 1);
+          this.#advance(base + lf + 1);
           return line;
         }
       } else this.#scan = this.#end;
@@ -184,17 +189,15 @@ export class InputBuffer {
     const pos = this.#pos;
     const buf = this.#buf;
     const view = new ByteView((this.#bufMemory ??= buf.buffer as ArrayBuffer), buf.byteOffset + pos, this.#lineEnd - pos);
-    this.#advance(pos, next);
+    this.#advance(next);
     return view as unknown as Buffer;
   }
 
-  /** Consumes a line read from `pos` up to `next`. */
-  #advance(pos: number, next: number): void {
+  /** Consumes the line just read, up to `next`. */
+  #advance(next: number): void {
     // Most lines are not the last of the buffer: #consume's work for that is not needed.
-    if (next < this.#end) {
-      this.#bytesIn += next - pos;
-      this.#pos = next;
-    } else this.#consume(next);
+    if (next < this.#end) this.#pos = next;
+    else this.#consume(next);
   }
 
   /**
@@ -218,7 +221,7 @@ export class InputBuffer {
     const nl = buf.indexOf(LF, scan > start ? scan : start);
     if (nl === -1 || nl >= this.#end) return -1;
     const content = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
-    if (content - start > this.#owner.maxLine) throw this.#lineTooLong();
+    if (content - start > this.#maxLine) throw this.#lineTooLong();
     this.#lineEnd = content;
     return nl + 1;
   }
@@ -232,7 +235,7 @@ export class InputBuffer {
       this.#scan = len;
       // Without a LF yet: too long once the bytes that cannot be a CR of a CRLF exceed the limit.
       const known = this.#buf[len - 1] === CR ? len - 1 - start : len - start;
-      if (known > this.#owner.maxLine) throw this.#lineTooLong();
+      if (known > this.#maxLine) throw this.#lineTooLong();
       if (this.#queued === 0) {
         if (!this.lastLineWhole) return -1;
         this.#lineEnd = len;
@@ -305,6 +308,7 @@ export class InputBuffer {
       bytes.copy(nb, rest, 0, take);
       this.#scan -= pos;
       this.#setBuf(nb);
+      this.#consumedBefore += pos;
       this.#pos = 0;
       this.#end = rest + take;
       this.#own = true;
@@ -372,13 +376,15 @@ export class InputBuffer {
       const nb = Buffer.allocUnsafe(unread + 1);
       nb[0] = byte;
       this.#buf.copy(nb, 1, this.#pos, this.#end);
+      // The byte counts as not yet read, as if it had been: bytesIn steps back, to no less than 0.
+      const bytesIn = this.#consumedBefore + this.#pos;
+      this.#consumedBefore = bytesIn > 0 ? bytesIn - 1 : 0;
       this.#setBuf(nb);
       this.#pos = 0;
       this.#end = nb.length;
       this.#own = true;
     }
     this.#scan = this.#pos;
-    if (this.#bytesIn > 0) this.#bytesIn--;
   }
 
   /** Discards up to and including the next LF; true once it was discarded. See {@link ProtStream.trySkipLine}. */
@@ -408,7 +414,7 @@ export class InputBuffer {
   }
 
   #consume(to: number): void {
-    this.#bytesIn += to - this.#pos;
+    this.#pos = to;
     if (to >= this.#end) {
       // Once read, the buffer gives way to the next chunk as it came.
       const queue = this.#queue;
@@ -422,16 +428,17 @@ export class InputBuffer {
         this.drop();
         this.#owner.inputDrained();
       }
-    } else this.#pos = to;
+    }
   }
 
   #lineTooLong(): LineTooLongError {
     const owner = this.#owner;
     const start = this.#pos;
-    const offset = this.#bytesIn;
-    const partial = this.#buf.toString(owner.encoding, start, start + owner.maxLine);
-    this.#consume(start + owner.maxLine);
-    return new LineTooLongError(owner.name, partial, owner.maxLine, offset);
+    const limit = this.#maxLine;
+    const offset = this.bytesIn;
+    const partial = this.#buf.toString(owner.encoding, start, start + limit);
+    this.#consume(start + limit);
+    return new LineTooLongError(owner.name, partial, limit, offset);
   }
 
   #setBuf(buf: Buffer): void {
@@ -443,6 +450,7 @@ export class InputBuffer {
   #adopt(chunk: Buffer): void {
     this.#text = null;
     this.#setBuf(chunk);
+    this.#consumedBefore += this.#pos;
     this.#pos = 0;
     this.#end = chunk.length;
     this.#scan = 0;
