@@ -22,6 +22,13 @@
  * what readline left in the heap and the JIT. The C programs report their
  * own CPU time (getrusage) from the moment they open their input.
  *
+ * What a Node contender's floor is made of is reported beside its figures:
+ * the chunks its input delivered and how often the process slept waiting
+ * for them (voluntary context switches), per MB. A reader that keeps up
+ * with its sender takes each write as it comes, in more and smaller chunks
+ * and with a sleep and a wake-up for each, so a reader doing less can
+ * cost more per MB than one doing more.
+ *
  * Usage: tsx bench/line-throughput.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  */
 import { Buffer } from "node:buffer";
@@ -39,6 +46,7 @@ import split2 from "split2";
 import { Messages, ProtStream, WOULD_BLOCK } from "../dist/src/index.js";
 import {
   buildC,
+  fmt,
   goal,
   inFreshProcess,
   mulberry32,
@@ -315,19 +323,34 @@ const cPrograms: Record<string, string> = {
   "c-memchr": "memchr_count",
 };
 
+/** Counts the chunks `input` delivers from now on: its push, wrapped (one call more per chunk, for every contender alike). */
+function chunkCounter(input: Readable): () => number {
+  const push = input.push.bind(input);
+  let chunks = 0;
+  input.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
+    if (chunk !== null) chunks++;
+    return push(chunk, encoding);
+  };
+  return () => chunks;
+}
+
 function nodeContender(transport: Transport, name: string, read: Reader, file: string, bytes: number): Contender {
   return {
     name: `${transport}:${name}`,
     async run(): Promise<Sample> {
       const { input, child } = await openInput(transport, file);
+      const chunks = chunkCounter(input);
+      const sleeps0 = process.resourceUsage().voluntaryContextSwitches;
       const cpu0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       const counted = await read(input);
       const wallNs = Number(process.hrtime.bigint() - t0);
       const cpu = process.cpuUsage(cpu0);
+      const sleeps = process.resourceUsage().voluntaryContextSwitches - sleeps0;
       input.destroy();
       await exited(child);
-      return { ns: (cpu.user + cpu.system) * 1000, work: bytes, ...(counted.lines === undefined ? {} : { check: counted.lines }), extra: { wallNs, ...counted } };
+      const extra = { wallNs, chunks: chunks(), sleeps, ...counted };
+      return { ns: (cpu.user + cpu.system) * 1000, work: bytes, ...(counted.lines === undefined ? {} : { check: counted.lines }), extra };
     },
   };
 }
@@ -356,6 +379,36 @@ const cpuPerMB: Metric = { label: "ms CPU/MB", of: (s) => s.ns / 1e6 / (s.work /
 /** Wall time per MB read, from the contender's input being open to its last line. */
 const wallPerMB: Metric = { label: "ms wall/MB", of: (s) => Number(s.extra?.wallNs) / 1e6 / (s.work / 1e6), higherIsBetter: false };
 
+/** How a Node contender's input came: medians per MB of the chunks delivered and of the sleeps waiting for them. */
+interface Delivery {
+  chunksPerMB: number;
+  sleepsPerMB: number;
+}
+
+function deliveries(samples: Map<string, Sample[]>): Record<string, Delivery> {
+  const median = (xs: number[]): number => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  };
+  const out: Record<string, Delivery> = {};
+  for (const [name, list] of samples) {
+    if (list[0]?.extra?.chunks === undefined) continue;
+    const perMB = (key: string): number => median(list.map((s) => Number(s.extra?.[key]) / (s.work / 1e6)));
+    out[name] = { chunksPerMB: perMB("chunks"), sleepsPerMB: perMB("sleeps") };
+  }
+  return out;
+}
+
+function printDeliveries(title: string, d: Record<string, Delivery>): void {
+  console.log(`\n${title}: how the input came (medians per MB; a chunk is at most 64 KiB, 15.3 per MB)`);
+  const width = Math.max(...Object.keys(d).map((n) => n.length));
+  console.log(`  ${"contender".padEnd(width)}  chunks/MB  mean chunk  sleeps/MB`);
+  for (const [name, x] of Object.entries(d)) {
+    console.log(`  ${name.padEnd(width)}  ${fmt(x.chunksPerMB).padStart(9)}  ${`${fmt(1e6 / x.chunksPerMB / 1024)} KiB`.padStart(10)}  ${fmt(x.sleepsPerMB).padStart(9)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const { file, lines: expected } = dataFile(SIZE);
   const bytes = statSync(file).size;
@@ -369,6 +422,7 @@ async function main(): Promise<void> {
   );
   const cases: BenchCaseResult[] = [];
   const goals: Goal[] = [];
+  const delivery: Record<string, Record<string, Delivery>> = {};
   for (const t of TRANSPORTS) {
     const contenders: Contender[] = [
       ...Object.keys(readers).map((name) => {
@@ -387,6 +441,8 @@ async function main(): Promise<void> {
     const wall = summarize({ ...spec, name: `${t}: ${(bytes / 1e6).toFixed(0)} MB of lines, wall`, metric: wallPerMB }, samples);
     printCase(cpu);
     printCase(wall);
+    delivery[t] = deliveries(samples);
+    printDeliveries(t, delivery[t]);
     cases.push(cpu, wall);
     const m = (name: string): number => statsOf(cpu, name).median;
     goals.push(
@@ -397,7 +453,7 @@ async function main(): Promise<void> {
   }
   // What the input was, not where this machine kept it: the same bytes come from the same generator anywhere.
   const input = { bytes, lines: expected, made: `IMAP-like CRLF lines of 10-200 bytes, makeLine() in bench/line-throughput.ts (format ${FORMAT}), mulberry32 seed 0x${SEED.toString(16)}` };
-  const out = writeResults("line-throughput", opts, { input, cases, goals });
+  const out = writeResults("line-throughput", opts, { input, cases, goals, delivery });
   console.log(`\nresults: ${out}`);
 }
 
