@@ -216,10 +216,15 @@ export class InputBuffer {
   /** #findLine within #buf: the line that the next LF before #end ends, if there is one. */
   #lineInBuf(): number {
     const start = this.#pos;
-    const buf = this.#buf;
+    const end = this.#end;
     const scan = this.#scan;
-    const nl = buf.indexOf(LF, scan > start ? scan : start);
-    if (nl === -1 || nl >= this.#end) return -1;
+    const from = scan > start ? scan : start;
+    // Searched to the end already (as the string reader does before it
+    // falls back here, and a read that waits does twice per chunk): no call.
+    if (from >= end) return -1;
+    const buf = this.#buf;
+    const nl = buf.indexOf(LF, from);
+    if (nl === -1 || nl >= end) return -1;
     const content = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
     if (content - start > this.#maxLine) throw this.#lineTooLong();
     this.#lineEnd = content;
@@ -267,7 +272,8 @@ export class InputBuffer {
     if (this.#scan > pos || pos >= end) return null;
     const buf = this.#buf;
     const bytewise = this.#decoding.bytewise;
-    this.#textLines = bytewise === Bytewise.Always || (bytewise === Bytewise.IfAscii && isAscii(buf.subarray(pos, end)));
+    // The whole buffer, as it usually is, without the cost of a view of it.
+    this.#textLines = bytewise === Bytewise.Always || (bytewise === Bytewise.IfAscii && isAscii(pos === 0 && end === buf.length ? buf : buf.subarray(pos, end)));
     this.#textBase = pos;
     return (this.#text = latin1(buf, pos, end));
   }
