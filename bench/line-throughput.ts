@@ -22,12 +22,14 @@
  * what readline left in the heap and the JIT. The C programs report their
  * own CPU time (getrusage) from the moment they open their input.
  *
- * What a Node contender's floor is made of is reported beside its figures:
- * the chunks its input delivered and how often the process slept waiting
- * for them (voluntary context switches), per MB. A reader that keeps up
- * with its sender takes each write as it comes, in more and smaller chunks
- * and with a sleep and a wake-up for each, so a reader doing less can
- * cost more per MB than one doing more.
+ * What a Node contender's floor is made of is reported beside its figures,
+ * per MB: the chunks its input delivered, how often the process slept
+ * waiting for them (voluntary context switches), and its page faults. A
+ * reader that keeps up with its sender takes each write as it comes, in
+ * more and smaller chunks with a wake-up each; one that allocates nothing
+ * on the JavaScript heap (raw 'data') rarely collects garbage, so the
+ * chunk buffers are freed late and new ones come from fresh pages. Either
+ * can make a reader doing less cost more per MB than one doing more.
  *
  * Usage: tsx bench/line-throughput.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  */
@@ -340,16 +342,18 @@ function nodeContender(transport: Transport, name: string, read: Reader, file: s
     async run(): Promise<Sample> {
       const { input, child } = await openInput(transport, file);
       const chunks = chunkCounter(input);
-      const sleeps0 = process.resourceUsage().voluntaryContextSwitches;
+      const usage0 = process.resourceUsage();
       const cpu0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       const counted = await read(input);
       const wallNs = Number(process.hrtime.bigint() - t0);
       const cpu = process.cpuUsage(cpu0);
-      const sleeps = process.resourceUsage().voluntaryContextSwitches - sleeps0;
+      const usage = process.resourceUsage();
+      const sleeps = usage.voluntaryContextSwitches - usage0.voluntaryContextSwitches;
+      const faults = usage.minorPageFault - usage0.minorPageFault;
       input.destroy();
       await exited(child);
-      const extra = { wallNs, chunks: chunks(), sleeps, ...counted };
+      const extra = { wallNs, chunks: chunks(), sleeps, faults, ...counted };
       return { ns: (cpu.user + cpu.system) * 1000, work: bytes, ...(counted.lines === undefined ? {} : { check: counted.lines }), extra };
     },
   };
@@ -379,10 +383,15 @@ const cpuPerMB: Metric = { label: "ms CPU/MB", of: (s) => s.ns / 1e6 / (s.work /
 /** Wall time per MB read, from the contender's input being open to its last line. */
 const wallPerMB: Metric = { label: "ms wall/MB", of: (s) => Number(s.extra?.wallNs) / 1e6 / (s.work / 1e6), higherIsBetter: false };
 
-/** How a Node contender's input came: medians per MB of the chunks delivered and of the sleeps waiting for them. */
+/**
+ * How a Node contender's input came, medians per MB: the chunks delivered,
+ * the sleeps waiting for them, and the page faults (memory the process took
+ * fresh from the system: chunk buffers that were not freed in time to be reused).
+ */
 interface Delivery {
   chunksPerMB: number;
   sleepsPerMB: number;
+  faultsPerMB: number;
 }
 
 function deliveries(samples: Map<string, Sample[]>): Record<string, Delivery> {
@@ -395,7 +404,7 @@ function deliveries(samples: Map<string, Sample[]>): Record<string, Delivery> {
   for (const [name, list] of samples) {
     if (list[0]?.extra?.chunks === undefined) continue;
     const perMB = (key: string): number => median(list.map((s) => Number(s.extra?.[key]) / (s.work / 1e6)));
-    out[name] = { chunksPerMB: perMB("chunks"), sleepsPerMB: perMB("sleeps") };
+    out[name] = { chunksPerMB: perMB("chunks"), sleepsPerMB: perMB("sleeps"), faultsPerMB: perMB("faults") };
   }
   return out;
 }
@@ -403,9 +412,11 @@ function deliveries(samples: Map<string, Sample[]>): Record<string, Delivery> {
 function printDeliveries(title: string, d: Record<string, Delivery>): void {
   console.log(`\n${title}: how the input came (medians per MB; a chunk is at most 64 KiB, 15.3 per MB)`);
   const width = Math.max(...Object.keys(d).map((n) => n.length));
-  console.log(`  ${"contender".padEnd(width)}  chunks/MB  mean chunk  sleeps/MB`);
+  console.log(`  ${"contender".padEnd(width)}  chunks/MB  mean chunk  sleeps/MB  faults/MB`);
   for (const [name, x] of Object.entries(d)) {
-    console.log(`  ${name.padEnd(width)}  ${fmt(x.chunksPerMB).padStart(9)}  ${`${fmt(1e6 / x.chunksPerMB / 1024)} KiB`.padStart(10)}  ${fmt(x.sleepsPerMB).padStart(9)}`);
+    console.log(
+      `  ${name.padEnd(width)}  ${fmt(x.chunksPerMB).padStart(9)}  ${`${fmt(1e6 / x.chunksPerMB / 1024)} KiB`.padStart(10)}  ${fmt(x.sleepsPerMB).padStart(9)}  ${fmt(x.faultsPerMB).padStart(9)}`,
+    );
   }
 }
 
