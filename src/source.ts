@@ -50,7 +50,9 @@ export interface ReadableSourceOptions {
  * chunks (from a Readable with an encoding set) are taken as UTF-8, and
  * typed arrays by the bytes they cover. Any other chunk (an object from an
  * objectMode stream) fails the stream with a message naming it; nothing is
- * thrown into the Readable. A Readable feeds one source at a time.
+ * thrown into the Readable. A Readable feeds one source at a time. A pause
+ * takes effect when the next chunk arrives, which is still delivered: a
+ * stream that reads what it holds before then never pauses the Readable.
  */
 export function readableSource(readable: Readable, options: ReadableSourceOptions = {}): ByteSource {
   return new ReadableByteSource(readable, options.destroyOnClose ?? true);
