@@ -299,7 +299,9 @@ describe("the proxy's wait events against Dovecot", () => {
       const m = /^client port (\d+): backend idle: logged out/.exec(line);
       if (m !== null) reaped.get(Number(m[1]))?.();
     };
-    const proxy = await startImapProxy({ backend, keepAlive: 50, backendIdle: 200, clientTimeout: 600, log });
+    // The client's timeout must not come before the FETCH it sends once its backend is reaped: on a busy
+    // machine the loop can stall long enough for both to fall due in one pass, so it is far beyond the reap.
+    const proxy = await startImapProxy({ backend, keepAlive: 50, backendIdle: 200, clientTimeout: 4_000, log });
     const session = async (): Promise<void> => {
       const c = await dial(proxy.port);
       const reap = new Promise<void>((resolve) => reaped.set(c.port, resolve));
