@@ -29,18 +29,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "select_common.h"
+
 static void die(const char *what) {
     fprintf(stderr, "select_driver: %s: %s\n", what, strerror(errno));
     exit(1);
-}
-
-/* xorshift64*: a fixed-seed generator, the same sequence on every run. */
-static uint64_t rng_state;
-static uint64_t rng(void) {
-    uint64_t x = rng_state;
-    x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
-    rng_state = x;
-    return x * 2685821657736338717ULL;
 }
 
 static double now_ns(clockid_t clock) {
@@ -95,12 +88,7 @@ int main(int argc, char **argv) {
     if (rng_state == 0) rng_state = 1;
     if (port <= 0 || n <= 0 || warmup < 0 || count <= 0) { fprintf(stderr, "select_driver: bad arguments\n"); return 1; }
 
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) die("getrlimit");
-    if (rl.rlim_cur < (rlim_t)n + 64) {
-        rl.rlim_cur = (rlim_t)n + 64 <= rl.rlim_max ? (rlim_t)n + 64 : rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0) die("setrlimit");
-    }
+    if (raise_fd_limit((rlim_t)n + 64) < 0) die("setrlimit");
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "../../conformance/drivers/cyrus/libcyrus.h"
+#include "select_common.h"
 
 void fatal(const char *msg, int code) __attribute__((noreturn));
 void fatal(const char *msg, int code) {
@@ -52,15 +53,6 @@ static double cpu_ns(void) {
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-/* xorshift64*: a fixed-seed generator, the same sequence on every run. */
-static uint64_t rng_state;
-static uint64_t rng(void) {
-    uint64_t x = rng_state;
-    x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
-    rng_state = x;
-    return x * 2685821657736338717ULL;
-}
-
 int main(int argc, char **argv) {
     if (argc < 4) {
         fprintf(stderr, "usage: %s N ITERATIONS ROUNDS [SEED]\n", argv[0]);
@@ -77,13 +69,7 @@ int main(int argc, char **argv) {
     }
 
     /* Room for N low read ends and N write ends moved above FD_SETSIZE. */
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) die("getrlimit");
-    rlim_t want = (rlim_t)FD_SETSIZE + (rlim_t)n + 64;
-    if (rl.rlim_cur < want) {
-        rl.rlim_cur = want <= rl.rlim_max ? want : rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0) die("setrlimit");
-    }
+    if (raise_fd_limit((rlim_t)FD_SETSIZE + (rlim_t)n + 64) < 0) die("setrlimit");
 
     int *rfd = calloc((size_t)n, sizeof *rfd), *wfd = calloc((size_t)n, sizeof *wfd);
     struct protstream **ps = calloc((size_t)n, sizeof *ps);

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "../../conformance/drivers/cyrus/libcyrus.h"
+#include "select_common.h"
 
 void fatal(const char *msg, int code) __attribute__((noreturn));
 void fatal(const char *msg, int code) {
@@ -156,12 +157,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "select_server: N=%ld: select(2) takes descriptors below FD_SETSIZE=%d\n", n, FD_SETSIZE);
         return 3;
     }
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) die("getrlimit");
-    if (rl.rlim_cur < (rlim_t)n + 64) {
-        rl.rlim_cur = (rlim_t)n + 64 <= rl.rlim_max ? (rlim_t)n + 64 : rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0) die("setrlimit");
-    }
+    if (raise_fd_limit((rlim_t)n + 64) < 0) die("setrlimit");
 
     struct sockaddr_in addr;
     socklen_t alen = sizeof addr;
