@@ -441,7 +441,10 @@ const outcome = (s, r) =>
 export default {
   info: {
     name: "my streams", version: "1.0.0", language: "JavaScript", profile: "core",
-    unsupported: [{ tag: "echo", reason: "the writer of these streams does not loop back into their input" }],
+    unsupported: [
+      { tag: "echo", reason: "the writer of these streams does not loop back into their input" },
+      { tag: "slow-peer", reason: "its flush sink takes every write at once: it has no peer that reads late" },
+    ],
   },
   openStream({ clock, input, timeout, nonBlocking, name, flushSink }) {
     const end = input.end === undefined ? undefined : input.error === undefined ? { at: input.end } : { at: input.end, error: input.error };
