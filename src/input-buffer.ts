@@ -164,14 +164,21 @@ export class InputBuffer {
       const base = this.#textBase;
       const from = pos - base;
       const lf = text.indexOf("\n", from);
-      if (lf !== -1) {
+      // A line that ends the buffer is left to the search below, as is one
+      // that runs past it: what comes after it (the next chunk, or the wait)
+      // is handled there, once per chunk, so that this path, which runs for
+      // every other line, has no branch that runs only now and then. The
+      // optimizing compiler leaves out code it has never seen run and, when
+      // it does run, throws away the compiled reading loop (inlined into the
+      // caller's) to compile it again.
+      if (lf !== -1 && lf + 1 < text.length) {
         const to = lf > from && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
         if (to - from <= this.#maxLine) {
           const line = this.#textLines ? text.slice(from, to) : this.#decoding.decode(this.#buf, pos, base + to);
-          this.#advance(base + lf + 1);
+          this.#pos = base + lf + 1;
           return line;
         }
-      } else this.#scan = this.#end;
+      } else if (lf === -1) this.#scan = this.#end;
     }
     const next = this.#findLine();
     if (next === -1) return undefined;
@@ -239,7 +246,8 @@ export class InputBuffer {
       if (start >= len) return -1;
       this.#scan = len;
       // Without a LF yet: too long once the bytes that cannot be a CR of a CRLF exceed the limit.
-      const known = this.#buf[len - 1] === CR ? len - 1 - start : len - start;
+      // (A conditional 0 or 1 rather than a subtraction only when the buffer ends in CR: see readLine.)
+      const known = len - start - (this.#buf[len - 1] === CR ? 1 : 0);
       if (known > this.#maxLine) throw this.#lineTooLong();
       if (this.#queued === 0) {
         if (!this.lastLineWhole) return -1;
