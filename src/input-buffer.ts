@@ -172,7 +172,8 @@ export class InputBuffer {
       // it does run, throws away the compiled reading loop (inlined into the
       // caller's) to compile it again.
       if (lf !== -1 && lf + 1 < text.length) {
-        const to = lf > from && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
+        // LF-only input does not leave the subtraction for a CRLF line unseen (see above).
+        const to = lf - (lf > from && text.charCodeAt(lf - 1) === CR ? 1 : 0);
         if (to - from <= this.#maxLine) {
           const line = this.#textLines ? text.slice(from, to) : this.#decoding.decode(this.#buf, pos, base + to);
           this.#pos = base + lf + 1;
@@ -232,7 +233,7 @@ export class InputBuffer {
     const buf = this.#buf;
     const nl = buf.indexOf(LF, from);
     if (nl === -1 || nl >= end) return -1;
-    const content = nl > start && buf[nl - 1] === CR ? nl - 1 : nl;
+    const content = nl - (nl > start && buf[nl - 1] === CR ? 1 : 0);
     if (content - start > this.#maxLine) throw this.#lineTooLong();
     this.#lineEnd = content;
     return nl + 1;
@@ -246,7 +247,6 @@ export class InputBuffer {
       if (start >= len) return -1;
       this.#scan = len;
       // Without a LF yet: too long once the bytes that cannot be a CR of a CRLF exceed the limit.
-      // (A conditional 0 or 1 rather than a subtraction only when the buffer ends in CR: see readLine.)
       const known = len - start - (this.#buf[len - 1] === CR ? 1 : 0);
       if (known > this.#maxLine) throw this.#lineTooLong();
       if (this.#queued === 0) {
