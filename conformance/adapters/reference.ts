@@ -139,7 +139,7 @@ class ReferenceStream implements StreamUnderTest {
     if (this.writer === null) throw new Error(`${this.stream.name}: no writer is paired with this stream`);
     this.writer.write(bytes);
   }
-  setReadCallback(callback: () => void): void {
+  setReadCallback(callback: (() => void) | null): void {
     this.stream.setReadCallback(callback);
   }
   close(): void {

@@ -195,7 +195,12 @@ class ToyStream implements StreamUnderTest {
     if (this.readCallback !== null) {
       const cb = this.readCallback;
       this.readCallback = null;
-      cb();
+      try {
+        cb();
+      } catch (err) {
+        this.fail(`read callback failed: ${err instanceof Error ? err.message : String(err)}`);
+        return "end";
+      }
     }
     if (this.faults.flushBeforePassOnly) this.flush();
     for (let first = true; ; first = false) {
@@ -335,7 +340,7 @@ class ToyStream implements StreamUnderTest {
     this.pendingOut += Buffer.from(bytes).toString("latin1");
   }
 
-  setReadCallback(callback: () => void): void {
+  setReadCallback(callback: (() => void) | null): void {
     this.readCallback = callback;
   }
 

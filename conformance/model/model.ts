@@ -16,7 +16,7 @@
  * made, with the state it is made on; ./cyrus.ts uses it to find where the
  * C layer would part from these rules. Observers never change the trace.
  */
-import { HORIZON, markFrom, removeTarget, type Action, type Case, type EventSpec, type OutsideStep, type ReadResultEntry, type Rock, type Script, type Step, type TraceEntry } from "../src/case.js";
+import { HORIZON, markFrom, readCallbackOf, removeTarget, type Action, type Case, type EventSpec, type OutsideStep, type ReadResultEntry, type Rock, type Script, type Step, type TraceEntry } from "../src/case.js";
 
 // ---- state ------------------------------------------------------------------
 
@@ -78,8 +78,8 @@ export interface Stream {
   toPeer: string;
   /** WE-FLUSH-3: the wait holds for the peer, so the input waits where it comes from. */
   paused: boolean;
-  /** A read callback is set. */
-  readCallback: boolean;
+  /** The read callback set, if any: it records that it ran, then throws `throws` when set. */
+  readCallback: { throws?: string } | null;
 }
 
 /** The whole state of a case being run. */
@@ -105,6 +105,7 @@ export interface World {
 const IDLE = "idle for too long";
 const CLOSED = "stream closed";
 const CALLBACK_FAILED = "wait event callback failed: ";
+const READ_CALLBACK_FAILED = "read callback failed: ";
 
 /** What a step tells the case: go on, or stop here (`blocked`). */
 type Flow = "go" | "stop";
@@ -190,7 +191,7 @@ export function expectedTrace(c: Case, obs?: ModelObserver): TraceEntry[] {
       peerReadsAt: spec.peerReadsAt ?? 0,
       toPeer: "",
       paused: false,
-      readCallback: false,
+      readCallback: null,
     });
   }
   // The README: events with a mark are added at the start, in declaration order.
@@ -425,9 +426,15 @@ function wait(w: World, s: Stream): WaitOutcome {
   const seen = s.taken;
   w.obs?.waitBegins?.(w, s);
   // WE-RCB-1: the read callback runs once, before the first pass, and is cleared.
-  if (s.readCallback) {
-    s.readCallback = false;
+  const rcb = s.readCallback;
+  if (rcb !== null) {
+    s.readCallback = null;
     w.trace.push({ t: w.now, "read-callback": s.name });
+    // WE-RCB-3: a failing read callback fails the stream; no pass runs in that wait.
+    if (rcb.throws !== undefined) {
+      fail(s, READ_CALLBACK_FAILED + rcb.throws);
+      return "end";
+    }
   }
   for (let first = true; ; first = false) {
     // WE-FIRE-7: the time of the pass, which its callbacks may have left behind.
@@ -717,7 +724,9 @@ function step(w: World, st: Step): Flow {
   } else if ("write" in st) {
     write(stream(w, st.write.stream), st.write.data);
   } else if ("read-callback" in st) {
-    stream(w, st["read-callback"]).readCallback = true;
+    // WE-RCB-2: a cleared read callback does not run.
+    const { stream: name, throw: throws, clear } = readCallbackOf(st["read-callback"]);
+    stream(w, name).readCallback = clear === true ? null : throws === undefined ? {} : { throws };
   } else {
     close(stream(w, st.close));
   }

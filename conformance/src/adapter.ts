@@ -105,8 +105,13 @@ export interface StreamUnderTest {
   setNonBlocking(value: boolean): void;
   /** Writes bytes to the stream's paired writer (buffered until it is flushed). */
   write(bytes: Uint8Array): void;
-  /** Sets a read callback, to run once the next time a read is about to wait. */
-  setReadCallback(callback: () => void): void;
+  /**
+   * Sets a read callback, to run once the next time a read is about to wait;
+   * `null` takes away the one set (WE-RCB-2). A callback that throws fails
+   * the stream as a failing wait event does, its error `read callback
+   * failed: ` and the thrown message, and no pass runs in that wait (WE-RCB-3).
+   */
+  setReadCallback(callback: (() => void) | null): void;
   /** Closes the stream. */
   close(): void;
 }

@@ -106,9 +106,22 @@ export type Step =
   | OutsideStep
   | { events: string }
   | { write: { stream: string; data: string } }
-  | { "read-callback": string }
+  | { "read-callback": string | ReadCallbackSpec }
   | { close: string }
   | { meanwhile: { at: number; do: OutsideStep } };
+
+/**
+ * The object form of a `read-callback` step: a read callback that records
+ * that it ran and then throws `throw` (where the language can throw), or
+ * `clear: true`, which takes away the read callback set (a null one, as C's
+ * `prot_setreadcallback(s, NULL, NULL)`).
+ */
+export type ReadCallbackSpec = { stream: string; throw: string } | { stream: string; clear: true };
+
+/** What a `read-callback` step sets: its stream, and whether the callback throws or is cleared. */
+export function readCallbackOf(arg: string | ReadCallbackSpec): { stream: string; throw?: string; clear?: true } {
+  return typeof arg === "string" ? { stream: arg } : arg;
+}
 
 /**
  * What a `meanwhile` step does from outside at its time, whatever the case is

@@ -115,7 +115,11 @@ function danglingNames(c: Case): string[] {
     if ("events" in s) needStream(s.events, `${field}/events`);
     if ("close" in s) needStream(s.close, `${field}/close`);
     if ("write" in s) needStream(s.write.stream, `${field}/write/stream`);
-    if ("read-callback" in s) needStream(s["read-callback"], `${field}/read-callback`);
+    if ("read-callback" in s) {
+      const arg = s["read-callback"];
+      if (typeof arg === "string") needStream(arg, `${field}/read-callback`);
+      else needStream(arg.stream, `${field}/read-callback/stream`);
+    }
   });
   c.expect.forEach((e, i) => {
     if ("fire" in e) needEvent(e.fire, `/expect/${i}/fire`);

@@ -6,7 +6,7 @@
 import { StuckError, VirtualClock } from "../../src/clock.js";
 import type { Adapter, EventHandle, GroupUnderTest, ReadOutcome, StreamUnderTest } from "./adapter.js";
 import type { CaseRequest } from "./protocol.js";
-import { HORIZON, markFrom, removeTarget, scriptsOf, type Action, type EventSpec, type OutsideStep, type ReadResultEntry, type Rock, type Script, type Step, type TraceEntry } from "./case.js";
+import { HORIZON, markFrom, readCallbackOf, removeTarget, scriptsOf, type Action, type EventSpec, type OutsideStep, type ReadResultEntry, type Rock, type Script, type Step, type TraceEntry } from "./case.js";
 
 /** What running a case produced. */
 export interface Run {
@@ -252,8 +252,12 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
     }
     if ("write" in s) return stream(s.write.stream).write(Buffer.from(s.write.data, "latin1"));
     if ("read-callback" in s) {
-      const name = s["read-callback"];
-      return stream(name).setReadCallback(() => void trace.push({ t: clock.now(), "read-callback": name }));
+      const { stream: name, throw: message, clear } = readCallbackOf(s["read-callback"]);
+      if (clear === true) return stream(name).setReadCallback(null);
+      return stream(name).setReadCallback(() => {
+        trace.push({ t: clock.now(), "read-callback": name });
+        if (message !== undefined) throw new ScriptedThrow(message);
+      });
     }
     stream(s.close).close();
   };

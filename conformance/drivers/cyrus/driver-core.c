@@ -858,8 +858,11 @@ static void run_step(const jv *st) {
         free(b);
     } else if ((v = jget(st, "read-callback"))) {
 #ifdef PROT_FROM_SOURCE
-        struct stream *s = stream_named(jstr(v));
-        prot_setreadcallback(live(s, "read-callback"), on_read_callback, s);
+        /* A name, or {stream, clear: true} (a null proc takes the callback away); {stream, throw} is tagged throw. */
+        struct stream *s = stream_named(jstr(v) ? jstr(v) : jstr(jget(v, "stream")));
+        if (jget(v, "throw")) unsupported("a read callback that throws: C callbacks cannot throw");
+        if (jget(v, "clear")) prot_setreadcallback(live(s, "read-callback"), NULL, NULL);
+        else prot_setreadcallback(live(s, "read-callback"), on_read_callback, s);
 #else
         abort_case("read-callback is unsupported: prot_setreadcallback() is not exported by libcyrus.so.0");
 #endif

@@ -215,7 +215,19 @@ class CaseRun:
         elif key == "write":
             self.streams[arg["stream"]].write(to_bytes(arg["data"]))
         elif key == "read-callback":
-            self.streams[arg].set_read_callback(lambda: self.trace.append({"t": self.now(), "read-callback": arg}))
+            # A name, {stream, throw} or {stream, clear: true}.
+            spec = {"stream": arg} if isinstance(arg, str) else arg
+            name = spec["stream"]
+            if spec.get("clear") is True:
+                self.streams[name].set_read_callback(None)
+            else:
+
+                def read_callback(name: str = name, message: Optional[str] = spec.get("throw")) -> None:
+                    self.trace.append({"t": self.now(), "read-callback": name})
+                    if message is not None:
+                        raise ScriptedThrow(message)
+
+                self.streams[name].set_read_callback(read_callback)
         elif key == "close":
             self.streams[arg].close()
         else:

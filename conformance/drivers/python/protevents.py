@@ -14,6 +14,9 @@ The rules are those of spec/ (WE-* IDs in the comments):
   reaches them; events added during a pass wait for the next one;
 * a callback returns its event (kept) or None (removed); a callback that
   raises fails the stream with "wait event callback failed: <message>";
+* a read callback runs once, before the first pass of the next wait; None
+  takes it away; one that raises fails the stream with "read callback
+  failed: <message>" and no pass runs (WE-RCB-1..3);
 * a wait begins with a pass, sleeps until input, the end of the input, the
   read timeout or the earliest mark (at least one tick), and passes again;
 * the read timeout ("idle for too long") is checked after each pass;
@@ -35,6 +38,7 @@ from typing import Any, Callable, Iterable, Optional
 IDLE = "idle for too long"
 CLOSED = "stream closed"
 CALLBACK_FAILED = "wait event callback failed: "
+READ_CALLBACK_FAILED = "read callback failed: "
 
 #: Virtual time a case may not pass: a case that needs more is broken.
 HORIZON = 1_000_000
@@ -298,8 +302,8 @@ class Stream:
             out, self._pending_out = bytes(self._pending_out), bytearray()
             self._flush_sink(out)
 
-    def set_read_callback(self, callback: Callable[[], None]) -> None:
-        """`callback` runs once, before the first pass of the next wait."""
+    def set_read_callback(self, callback: Optional[Callable[[], None]]) -> None:
+        """`callback` runs once, before the first pass of the next wait; None takes it away."""
         self._read_callback = callback
 
     def close(self) -> None:
@@ -328,7 +332,11 @@ class Stream:
 
         if self._read_callback is not None:
             callback, self._read_callback = self._read_callback, None
-            callback()
+            try:
+                callback()
+            except Exception as exc:  # noqa: BLE001 - any failure fails the stream (WE-RCB-3)
+                self._fail(f"{READ_CALLBACK_FAILED}{exc}")
+                return
         while True:
             now = self.clock.now()  # WE-FIRE-7: callbacks may take time; the wait decides on this
             self._run_pass()
