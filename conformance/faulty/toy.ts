@@ -305,6 +305,11 @@ class ToyStream implements StreamUnderTest {
     // WE-API-7: nothing to call, so nothing is added.
     if (callback === null) throw new TypeError("toy: an event needs a callback");
     const e = new ToyEvent(this, this.faults.markAsInterval ? this.clock.now() + mark : mark, rock, callback);
+    // WE-CLOSE-2: a closed stream keeps no event; the handle is detached.
+    if (this.closed) {
+      e.removed = true;
+      return e;
+    }
     this.list.push(e);
     this.deadlineMoved();
     return e;

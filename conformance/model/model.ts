@@ -302,7 +302,7 @@ function addEvent(w: World, name: string, mark: number): void {
   const ev: Ev = { name, stream: spec.stream, mark, rock: spec.rock ?? null };
   w.handles.set(name, ev);
   const s = stream(w, spec.stream);
-  // Spec silent: adding to a closed stream (the reference throws); the handle stays detached.
+  // WE-CLOSE-2: an event added to a closed stream stays off it (the reference refuses it); the handle stays detached.
   if (!s.closed) s.events.push(ev);
 }
 

@@ -66,6 +66,7 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
   const firings = new Map<string, number>();
   const events: Record<string, EventSpec> = c.events ?? {};
   const groups = new Map<string, GroupUnderTest>();
+  const closed = new Set<string>();
 
   const stream = (name: string): StreamUnderTest => {
     const s = streams.get(name);
@@ -90,7 +91,14 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
       }
       return;
     }
-    const h: unknown = stream(spec.stream).addWaitEvent(mark, (ev, rock) => fire(name, ev, rock), spec.rock ?? null);
+    let h: unknown;
+    try {
+      h = stream(spec.stream).addWaitEvent(mark, (ev, rock) => fire(name, ev, rock), spec.rock ?? null);
+    } catch (err) {
+      // WE-CLOSE-2: a closed stream may refuse the event; one taken must stay off its list, which `events` shows.
+      if (closed.has(spec.stream)) return;
+      throw err;
+    }
     if (h === null || typeof h !== "object") throw new AdapterFault(`addWaitEvent returned ${describeValue(h)}: it must return the event's handle`);
     handles.set(name, h as EventHandle);
     names.set(h as EventHandle, name);
@@ -259,6 +267,7 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
         if (message !== undefined) throw new ScriptedThrow(message);
       });
     }
+    closed.add(s.close);
     stream(s.close).close();
   };
 

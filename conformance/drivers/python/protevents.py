@@ -233,6 +233,8 @@ class Stream:
         """Appends an event; it does not run now, even if its mark has passed."""
         if not callable(callback):
             raise TypeError("add_wait_event: an event needs a callback")  # WE-API-7
+        if self._closed:
+            return WaitEvent(mark, callback, rock, None)  # WE-CLOSE-2: a closed stream keeps no event
         event = WaitEvent(mark, callback, rock, self)
         self._events.append(event)
         self._deadline_moved()
