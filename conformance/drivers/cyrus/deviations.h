@@ -118,7 +118,7 @@
 #define R_CLOSE \
     "the C layer closes a stream with prot_free(), which frees it and leaves its events allocated: " \
     "there is no closed stream left to list events of or to read, and using it is a use after free " \
-    "(the driver refuses it; CYRUS_DRIVER_VALGRIND=1 runs it under valgrind) (WE-CLOSE-1)"
+    "(the driver refuses it; CYRUS_DRIVER_VALGRIND=1 runs it under valgrind) (WE-CLOSE-1, WE-CLOSE-2)"
 
 struct deviation {
     const char *id;     /* a case ID or a requirement ID */
@@ -250,10 +250,12 @@ static const struct deviation DEVIATIONS[] = {
     {"input-fails-while-a-read-waits", R_NO_TIMEOUT, 0},
     {"echo-brought-by-the-flush-is-read-at-once", R_NO_TIMEOUT, 0},
     {"peek-waits-and-runs-events", R_NO_TIMEOUT, 0},
+    {"rcb-cleared-does-not-run", R_NO_TIMEOUT, 0},
     /* R_TIMEOUT_INSTANT */
     {"timeout-reset-by-a-callback-at-the-timeout-instant", R_TIMEOUT_INSTANT "; " R_TIMEOUT_RESET, 0},
     /* R_TIMEOUT_ON_READ */
     {"timeout-input-between-reads-moves-the-mark", R_TIMEOUT_ON_READ, 0},
+    {"group-input-between-selects-moves-the-timeout-mark", R_TIMEOUT_ON_READ, 0},
     /* R_NULL_KEEPS */
     {"wt-null-without-removing", R_NULL_KEEPS, 0},
     {"cb-null-without-removing-with-read-timeout", R_NULL_KEEPS, 0},
@@ -382,11 +384,15 @@ static const struct deviation DEVIATIONS[] = {
     /* R_CLOSE */
     {"close-detaches-events", R_CLOSE, 0},
     {"select-reports-a-closed-stream", R_CLOSE, 0},
+    {"close-then-add-event-keeps-none", R_CLOSE, 0},
+    {"close-then-callback-adds-to-it", R_CLOSE, 0},
     {"select-closed-stream-in-the-order-given", R_CLOSE, 0},
     {"select-closed-after-its-end-reads-as-closed", R_CLOSE, 0},
     {"select-two-closed-streams-both-ready", R_CLOSE, 0},
     {"group-streams-closed-between-selects", R_CLOSE, 0},
     {"close-detaches-events-with-read-timeout", R_CLOSE, 0},
+    {"close-then-add-event-keeps-none-with-read-timeout", R_CLOSE, 0},
+    {"close-then-callback-adds-to-it-with-read-timeout", R_CLOSE, 0},
     /* requirement IDs */
     {"WE-TIMEOUT-3", R_TIMEOUT_INSTANT, 0},
     {"WE-TIMEOUT-4", R_TIMEOUT_RESET, 0},

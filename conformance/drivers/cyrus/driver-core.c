@@ -860,7 +860,7 @@ static void run_step(const jv *st) {
 #ifdef PROT_FROM_SOURCE
         /* A name, or {stream, clear: true} (a null proc takes the callback away); {stream, throw} is tagged throw. */
         struct stream *s = stream_named(jstr(v) ? jstr(v) : jstr(jget(v, "stream")));
-        if (jget(v, "throw")) unsupported("a read callback that throws: C callbacks cannot throw");
+        if (jget(v, "throw")) abort_case("a C read callback cannot throw (the case should be tagged throw)");
         if (jget(v, "clear")) prot_setreadcallback(live(s, "read-callback"), NULL, NULL);
         else prot_setreadcallback(live(s, "read-callback"), on_read_callback, s);
 #else
