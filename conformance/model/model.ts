@@ -16,7 +16,21 @@
  * made, with the state it is made on; ./cyrus.ts uses it to find where the
  * C layer would part from these rules. Observers never change the trace.
  */
-import { HORIZON, markFrom, readCallbackOf, removeTarget, type Action, type Case, type EventSpec, type OutsideStep, type ReadResultEntry, type Rock, type Script, type Step, type TraceEntry } from "../src/case.js";
+import {
+  HORIZON,
+  markFrom,
+  readCallbackOf,
+  removeTarget,
+  type Action,
+  type Case,
+  type EventSpec,
+  type OutsideStep,
+  type ReadResultEntry,
+  type Rock,
+  type Script,
+  type Step,
+  type TraceEntry,
+} from "../src/case.js";
 
 // ---- state ------------------------------------------------------------------
 

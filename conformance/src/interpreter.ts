@@ -6,7 +6,21 @@
 import { StuckError, VirtualClock } from "../../src/clock.js";
 import type { Adapter, EventHandle, GroupUnderTest, ReadOutcome, StreamUnderTest } from "./adapter.js";
 import type { CaseRequest } from "./protocol.js";
-import { HORIZON, markFrom, readCallbackOf, removeTarget, scriptsOf, type Action, type EventSpec, type OutsideStep, type ReadResultEntry, type Rock, type Script, type Step, type TraceEntry } from "./case.js";
+import {
+  HORIZON,
+  markFrom,
+  readCallbackOf,
+  removeTarget,
+  scriptsOf,
+  type Action,
+  type EventSpec,
+  type OutsideStep,
+  type ReadResultEntry,
+  type Rock,
+  type Script,
+  type Step,
+  type TraceEntry,
+} from "./case.js";
 
 /** What running a case produced. */
 export interface Run {
