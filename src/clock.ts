@@ -124,10 +124,11 @@ class TimerQueue {
       this.#insert(timer, at);
       return;
     }
-    const wasFirst = bucket.heapIndex === 0;
+    // Asked before #insert, which may take the emptied bucket again from the spare ones.
+    const emptiesFirst = bucket.heapIndex === 0 && bucket.size === 1;
     this.#unlink(timer, bucket);
     // #insert reports a new earliest time; an emptied first bucket may have moved it too.
-    if (!this.#insert(timer, at) && wasFirst && bucket.size === 0) this.onChange(NaN);
+    if (!this.#insert(timer, at) && emptiesFirst) this.onChange(NaN);
   }
 
   cancel(timer: ClockTimer): void {
