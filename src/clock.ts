@@ -324,8 +324,6 @@ export class StuckError extends Error {
   }
 }
 
-const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 /**
  * Calls `step` in a macrotask, after everything pending settled, and again
  * in the next one for as long as it returns true; resolves once it returns
@@ -401,12 +399,13 @@ export class VirtualClock implements Clock {
     }
     await stepInMacrotasks(() => {
       const next = this.nextTimerAt();
-      if (next === undefined || next > time) return false;
-      this.#fireAt(next);
-      return true;
+      if (next !== undefined && next <= time) {
+        this.#fireAt(next);
+        return true;
+      }
+      this.#now = time;
+      return false;
     });
-    this.#now = time;
-    await macrotask();
   }
 
   /** Moves time forward by `ticks`; see {@link VirtualClock.advanceTo}. */
