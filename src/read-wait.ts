@@ -1,7 +1,7 @@
 import type { Clock, Timer } from "./clock.js";
 import { Messages } from "./messages.js";
 import { WOULD_BLOCK } from "./stream-options.js";
-import type { ListedEvent, WaitEventList } from "./wait-event.js";
+import type { PassHost, WaitEventList } from "./wait-event.js";
 
 /**
  * Something that can be flushed before a stream waits; a {@link ProtWriter}.
@@ -51,7 +51,7 @@ const enum Outcome {
  * the callbacks it runs with the stream as their argument.
  * @internal
  */
-export interface WaitHost {
+export interface WaitHost extends PassHost {
   readonly clock: Clock;
   /** The stream's name, for error messages. */
   readonly name: string;
@@ -69,8 +69,6 @@ export interface WaitHost {
   pauseSource(paused: boolean): void;
   /** Runs the read callback once, if one is set, and clears it. */
   runReadCallback(): void;
-  /** Runs one event of a pass; false when the pass has to stop. */
-  fire(ev: ListedEvent, now: number): boolean;
   /** {@link ProtStream.nextDeadline} may have changed. */
   deadlineChanged(): void;
 }
