@@ -1,5 +1,6 @@
 import { defineConfig } from "vitest/config";
 import base from "../../vitest.config.js";
+import LoadFailures from "./load-failures.js";
 
 /**
  * The tests that count for `npm run mutation`: only what the conformance
@@ -19,6 +20,7 @@ export default defineConfig({
     // A hang guard sized for a busy 2-core machine, as the suite project's.
     testTimeout: 300_000,
     hookTimeout: 300_000,
-    reporters: ["default"],
+    // A test file that cannot load counts as a failed test (see load-failures.ts).
+    reporters: ["default", new LoadFailures()],
   },
 });
