@@ -178,7 +178,10 @@ describe("SystemClock", () => {
     const log: number[] = [];
     const late = clock.schedule(500, () => log.push(500));
     const early = clock.schedule(100, () => log.push(Date.now()));
+    const arm = vi.spyOn(globalThis, "setTimeout");
     early.reschedule?.(700);
+    // Armed again for the timer now the earliest, not left at 100 to wake for nothing.
+    expect(arm.mock.lastCall?.[1]).toBe(500);
     vi.advanceTimersByTime(499);
     expect(log).toEqual([]);
     late.reschedule?.(50);
