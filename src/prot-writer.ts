@@ -1,3 +1,4 @@
+import { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import { bytesOf, kindOf } from "./bytes.js";
 import { imapForm } from "./imap-quote.js";
@@ -94,18 +95,14 @@ export class ProtWriter {
   isClient: boolean;
   #sink: Writable;
   readonly #o: WriterSettings;
-  // Allocated at the first write after a hand-on: an idle connection holds no buffer.
+  // Taken at the first write after a hand-on: an idle connection holds no buffer.
   #buf: Buffer | null = null;
   #len = 0;
   #bytesOut = 0;
   #error: string | null = null;
-  #closed = false;
-  #drain: Promise<void> | null = null;
-  // Made when first needed, like #buf: an idle connection holds neither.
-  #held: Buffer[] | null = null;
-  #heldBytes = 0;
-  #overflow: string | null = null;
-  #inMessage = false;
+  #flags = 0;
+  // Made while the sink drains, and the writes held back meanwhile: an idle connection holds none.
+  #backlog: Backlog | null = null;
   #between: Array<string | Uint8Array> | null = null;
 
   /**
@@ -170,8 +167,8 @@ export class ProtWriter {
     const refuse = (why: string): never => {
       throw new Error(`${this.name}.switchSink: refused, ${why}`);
     };
-    if (this.buffered > 0 || this.#drain !== null) refuse("output is still buffered; flush first");
-    if (this.#inMessage) refuse("a message is open");
+    if (this.buffered > 0 || this.#backlog !== null) refuse("output is still buffered; flush first");
+    if (this.inMessage) refuse("a message is open");
     // The old sink keeps its no-op listener, if it has one: the read side may have let go of it too.
     this.#sink = sink;
     guard(sink);
@@ -185,6 +182,11 @@ export class ProtWriter {
   /** Bytes written but not yet handed to the sink. */
   get buffered(): number {
     return this.#len + this.#heldBytes;
+  }
+
+  get #heldBytes(): number {
+    const backlog = this.#backlog;
+    return backlog === null ? 0 : backlog.heldBytes;
   }
 
   /**
@@ -209,7 +211,7 @@ export class ProtWriter {
    * {@link ProtOutputLimitError}, with which a paired stream fails too.
    */
   get fatal(): string | null {
-    return this.#overflow;
+    return (this.#flags & Flags.Overflowed) !== 0 ? this.#error : null;
   }
 
   /** Why writes fail, or `null` while the writer is usable. */
@@ -232,7 +234,7 @@ export class ProtWriter {
       this.#room(n);
       if (this.#len + n > this.#o.size) this.#handOn();
       if (n > this.#o.size) this.#send(Buffer.from(data, this.#o.encoding));
-      else this.#len += (this.#buf ??= Buffer.allocUnsafe(this.#o.size)).write(data, this.#len, this.#o.encoding);
+      else this.#len += (this.#buf ??= takeBuffer(this.#o.size)).write(data, this.#len, this.#o.encoding);
       this.#bytesOut += n;
     } else {
       const bytes = bytesOf(data);
@@ -243,7 +245,7 @@ export class ProtWriter {
       if (this.#len + n > this.#o.size) this.#handOn();
       if (n > this.#o.size) this.#send(Buffer.from(bytes));
       else {
-        (this.#buf ??= Buffer.allocUnsafe(this.#o.size)).set(bytes, this.#len);
+        (this.#buf ??= takeBuffer(this.#o.size)).set(bytes, this.#len);
         this.#len += n;
       }
       this.#bytesOut += n;
@@ -318,7 +320,7 @@ export class ProtWriter {
   async flush(): Promise<void> {
     this.#usable();
     this.#handOn();
-    while (this.#drain !== null) await this.#drain;
+    for (let b = this.#backlog; b !== null; b = this.#backlog) await b.drain;
     const failure = this.#failure();
     if (failure !== null) throw new ProtWriteError(failure);
   }
@@ -330,14 +332,13 @@ export class ProtWriter {
    * delivered because the sink had failed or closed.
    */
   async close(): Promise<void> {
-    if (this.#closed) return;
+    if ((this.#flags & Flags.Closed) !== 0) return;
     if (this.#failure() === null) await this.flush();
-    this.#closed = true;
+    this.#flags |= Flags.Closed;
     const lost = this.buffered;
     if (this.#error !== null && lost > 0) {
       this.#len = 0;
-      this.#held = null;
-      this.#heldBytes = 0;
+      this.#backlog?.release();
       throw new ProtWriteError(`${this.#error}; ${lost} buffered bytes were not delivered`);
     }
     this.#error ??= `${this.name}: the writer is closed`;
@@ -346,7 +347,7 @@ export class ProtWriter {
 
   /** True between {@link ProtWriter.beginMessage} and {@link ProtWriter.endMessage}. */
   get inMessage(): boolean {
-    return this.#inMessage;
+    return (this.#flags & Flags.InMessage) !== 0;
   }
 
   /**
@@ -359,8 +360,8 @@ export class ProtWriter {
    * @throws Error when a message is already open.
    */
   beginMessage(): this {
-    if (this.#inMessage) throw new Error(`${this.name}.beginMessage: a message is already open`);
-    this.#inMessage = true;
+    if (this.inMessage) throw new Error(`${this.name}.beginMessage: a message is already open`);
+    this.#flags |= Flags.InMessage;
     return this;
   }
 
@@ -371,8 +372,8 @@ export class ProtWriter {
    * @throws ProtWriteError when the sink is closed or failed.
    */
   endMessage(): this {
-    if (!this.#inMessage) throw new Error(`${this.name}.endMessage: no message is open`);
-    this.#inMessage = false;
+    if (!this.inMessage) throw new Error(`${this.name}.endMessage: no message is open`);
+    this.#flags &= ~Flags.InMessage;
     const held = this.#between;
     this.#between = null;
     if (held !== null) for (let i = 0; i < held.length; i++) this.write(held[i] as string | Uint8Array);
@@ -386,7 +387,7 @@ export class ProtWriter {
    * @throws ProtWriteError when the sink is closed or failed.
    */
   writeBetween(data: string | Uint8Array): this {
-    if (!this.#inMessage) return this.write(data);
+    if (!this.inMessage) return this.write(data);
     this.#usable();
     (this.#between ??= []).push(data);
     return this;
@@ -419,12 +420,11 @@ export class ProtWriter {
   #room(n: number): void {
     if (n <= this.#o.max - this.pending) return;
     const message = `${this.name}: more than ${this.#o.max} bytes of output are waiting for the peer (maxBuffered); it is not reading`;
-    this.#overflow = message;
+    this.#flags |= Flags.Overflowed;
     this.#fail(message);
     this.#buf = null;
     this.#len = 0;
-    this.#held = null;
-    this.#heldBytes = 0;
+    this.#backlog?.release();
     throw new ProtOutputLimitError(message, this.#o.max);
   }
 
@@ -438,53 +438,109 @@ export class ProtWriter {
   }
 
   #handOn(): void {
-    if (this.#len === 0) return;
-    if (this.#buf === null) return;
-    const out = this.#buf.subarray(0, this.#len);
+    const buf = this.#buf;
+    const len = this.#len;
+    if (len === 0 || buf === null) return;
     this.#buf = null;
     this.#len = 0;
-    this.#send(out);
+    const sink = this.#sink;
+    // A socket that took the chunk and queued nothing has copied its bytes
+    // out (to the kernel, or into TLS): the buffer may serve the next reply,
+    // of any writer. Any other sink may keep the chunk it was given (a
+    // PassThrough hands that very chunk to its reader), and a socket that
+    // queued it reads it later, so their buffers are left to them.
+    if (this.#send(buf.subarray(0, len)) && sink instanceof Socket && sink.writableLength === 0) spare = buf;
   }
 
-  #send(chunk: Buffer): void {
-    if (this.#failure() !== null) return;
+  /** Hands `chunk` to the sink, or holds it back while the sink drains; true when the sink took it. */
+  #send(chunk: Buffer): boolean {
+    if (this.#failure() !== null) return false;
     // While the sink drains, hold chunks back rather than pile them into it.
-    if (this.#drain !== null) {
-      (this.#held ??= []).push(chunk);
-      this.#heldBytes += chunk.length;
-      return;
+    const backlog = this.#backlog;
+    if (backlog !== null) {
+      backlog.held.push(chunk);
+      backlog.heldBytes += chunk.length;
+      return false;
     }
     let ok: boolean;
     try {
       ok = this.#sink.write(chunk);
     } catch (err) {
       this.#fail(`${this.name}: the sink failed: ${describe(err)}`);
-      return;
+      return false;
     }
-    if (!ok) {
-      this.#drain = new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.#sink.off("drain", done);
-          this.#sink.off("close", done);
-          this.#sink.off("error", done);
-          this.#drain = null;
-          const held = this.#held;
-          this.#held = null;
-          this.#heldBytes = 0;
-          if (held !== null) for (let i = 0; i < held.length; i++) this.#send(held[i] as Buffer);
-          resolve();
-        };
-        this.#sink.on("drain", done);
-        this.#sink.on("close", done);
-        // A sink without autoDestroy reports a failed write by 'error' alone.
-        this.#sink.on("error", done);
-      });
-    }
+    if (!ok) this.#backlog = new Backlog(this.#sink, () => this.#drained());
+    return true;
+  }
+
+  /** The sink drained (or closed, or failed): what was held back goes to it. */
+  #drained(): void {
+    const held = (this.#backlog as Backlog).held;
+    this.#backlog = null;
+    for (let i = 0; i < held.length; i++) this.#send(held[i] as Buffer);
   }
 
   #fail(message: string): void {
     this.#error ??= message;
   }
+}
+
+/** A writer's states that are true or false, as bits of one field. */
+const enum Flags {
+  Closed = 1,
+  InMessage = 2,
+  /** A write went past maxBuffered: the error is fatal. */
+  Overflowed = 4,
+}
+
+/**
+ * A writer's wait for its sink to drain, and the chunks held back
+ * meanwhile; made when the sink asks to slow down, dropped once it drained.
+ */
+class Backlog {
+  /** Settles once the sink drained, closed or failed, after `onDrained` ran. */
+  readonly drain: Promise<void>;
+  held: Buffer[] = [];
+  heldBytes = 0;
+
+  constructor(sink: Writable, onDrained: () => void) {
+    this.drain = new Promise<void>((resolve) => {
+      const done = (): void => {
+        sink.off("drain", done);
+        sink.off("close", done);
+        sink.off("error", done);
+        onDrained();
+        resolve();
+      };
+      sink.on("drain", done);
+      sink.on("close", done);
+      // A sink without autoDestroy reports a failed write by 'error' alone.
+      sink.on("error", done);
+    });
+  }
+
+  /** Drops the chunks held back: they will not be delivered. */
+  release(): void {
+    this.held = [];
+    this.heldBytes = 0;
+  }
+}
+
+/**
+ * A buffer a socket has copied the bytes out of (see #handOn), for the next
+ * writer that needs one: a busy server reuses it reply after reply, and an
+ * idle connection holds none.
+ */
+let spare: Buffer | null = null;
+
+/** A buffer of `size` bytes: the spare one if it fits, else a new one. */
+function takeBuffer(size: number): Buffer {
+  const buf = spare;
+  if (buf !== null && buf.length === size) {
+    spare = null;
+    return buf;
+  }
+  return Buffer.allocUnsafe(size);
 }
 
 /** A writer's settings, shared by writers made alike one after another. */

@@ -1,6 +1,9 @@
+import { once } from "node:events";
+import type net from "node:net";
 import { PassThrough, Writable } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ProtWriteError, ProtWriter } from "prot-events";
+import { loopback } from "./helpers.js";
 import {
   EOF,
   prot_bytes_out,
@@ -558,6 +561,104 @@ describe("ProtWriter: a closed or failed sink", () => {
     w.write("x");
     await expect(w.flush()).rejects.toThrow("out: the sink failed: EPIPE");
     expect(() => w.write("y")).toThrow(ProtWriteError);
+  });
+});
+
+/** Reads `n` bytes from `socket`. */
+async function receive(socket: net.Socket, n: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let got = 0;
+  while (got < n) {
+    const chunk = socket.read() as Buffer | null;
+    if (chunk === null) {
+      await once(socket, "readable");
+      continue;
+    }
+    chunks.push(chunk);
+    got += chunk.length;
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Reply `i`: `size` bytes, each telling `i` apart from its neighbours. */
+const reply = (i: number, size: number): Buffer => Buffer.alloc(size, `${i % 10}`);
+
+describe("ProtWriter: the buffer of a reply handed to a socket", () => {
+  const pairs = loopback();
+  const made: net.Socket[] = [];
+  /** `n` connected loopback pairs, destroyed when the test ends. */
+  const loopbackPairs = async (n: number): Promise<Array<{ client: net.Socket; server: net.Socket }>> => {
+    const out = await pairs(n);
+    for (const { client, server } of out) made.push(client, server);
+    return out;
+  };
+  // Before the servers close, which waits for their connections to end.
+  afterEach(() => {
+    for (const socket of made.splice(0)) socket.destroy();
+  });
+
+  it("is not reused while the reply waits in the socket (corked), by this writer or another", async () => {
+    const [a, b] = (await loopbackPairs(2)) as [{ client: net.Socket; server: net.Socket }, { client: net.Socket; server: net.Socket }];
+    const w = new ProtWriter(a.server);
+    const other = new ProtWriter(b.server);
+    a.server.cork();
+    w.write("A".repeat(100));
+    await w.flush();
+    expect(a.server.writableLength).toBe(100);
+    // Were the first reply's buffer reused, these would be written over it while it waits.
+    w.write("B".repeat(100));
+    await w.flush();
+    other.write("C".repeat(100));
+    await other.flush();
+    a.server.uncork();
+    expect((await receive(a.client, 200)).toString()).toBe("A".repeat(100) + "B".repeat(100));
+    expect((await receive(b.client, 100)).toString()).toBe("C".repeat(100));
+  });
+
+  it("is not reused while the kernel has not taken the reply (a peer that does not read yet)", async () => {
+    const [{ client, server }] = (await loopbackPairs(1)) as [{ client: net.Socket; server: net.Socket }];
+    const w = new ProtWriter(server, { highWaterMark: 64 * 1024 * 1024, maxBuffered: 64 * 1024 * 1024 });
+    const size = 4096;
+    // Replies until the socket holds some it could not hand to the kernel at once, then more.
+    let n = 0;
+    for (let after = 0; after < 64; n++) {
+      w.write(reply(n, size));
+      if (server.writableLength > 0) after++;
+      expect(n).toBeLessThan(16 * 1024);
+    }
+    const flushed = w.flush();
+    const got = await receive(client, n * size);
+    await flushed;
+    for (let i = 0; i < n; i++) expect(got.subarray(i * size, (i + 1) * size).equals(reply(i, size)), `reply ${i} of ${n}`).toBe(true);
+  });
+
+  it("is not reused when the sink is not a socket: a PassThrough hands that very chunk to its reader", async () => {
+    const sink = new PassThrough();
+    const w = new ProtWriter(sink);
+    w.write("first");
+    await w.flush();
+    w.write("again");
+    await w.flush();
+    const chunks: Buffer[] = [];
+    for (let c = sink.read() as Buffer | null; c !== null; c = sink.read() as Buffer | null) chunks.push(c);
+    expect(Buffer.concat(chunks).toString()).toBe("firstagain");
+  });
+
+  it("serves the next reply once the socket has sent it: replies and flushes allocate no new buffer each", async () => {
+    const [{ client, server }] = (await loopbackPairs(1)) as [{ client: net.Socket; server: net.Socket }];
+    const w = new ProtWriter(server, { bufferSize: 3000 });
+    const alloc = vi.spyOn(Buffer, "allocUnsafe");
+    try {
+      for (let i = 0; i < 100; i++) {
+        w.write(`a${i} OK done\r\n`);
+        await w.flush();
+      }
+      expect(alloc.mock.calls.filter(([size]) => size === 3000).length).toBeLessThanOrEqual(1);
+    } finally {
+      alloc.mockRestore();
+    }
+    const expected = Array.from({ length: 100 }, (_, i) => `a${i} OK done\r\n`).join("");
+    expect((await receive(client, expected.length)).toString()).toBe(expected);
   });
 });
 
