@@ -145,10 +145,8 @@ export class ProtStream<out B extends boolean = boolean> {
   #source: ByteSource;
   readonly #input: InputBuffer;
   readonly #wait: ReadWait;
-  #paused = false;
-  #ended = false;
-  #eof = false;
-  #closed = false;
+  // Paused, ended, eof, closed: one field of bits rather than four, as each connection has a stream.
+  #flags = 0;
   #error: string | null = null;
   #cause: unknown = undefined;
   // The read callback and its rock, as one field: most streams never set one.
@@ -680,7 +678,7 @@ export class ProtStream<out B extends boolean = boolean> {
    */
   close(): void {
     if (this.#closed) return;
-    this.#closed = true;
+    this.#flags |= Flag.Closed;
     if (this.#error === null) this.#error = Messages.closed;
     this.#wait.events.clear();
     this.#readCallback = null;
@@ -695,7 +693,9 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** @internal */
   watch(w: StreamWatcher): void {
-    (this.#watchers ??= []).push(w);
+    // A literal of one: an array made empty and pushed to has room for 17.
+    if (this.#watchers === null) this.#watchers = [w];
+    else this.#watchers.push(w);
   }
 
   /** @internal */
@@ -717,13 +717,36 @@ export class ProtStream<out B extends boolean = boolean> {
 
   // ---- internals ----------------------------------------------------------
 
+  /** The source was asked to pause: the buffer is over highWaterMark. */
+  get #paused(): boolean {
+    return (this.#flags & Flag.Paused) !== 0;
+  }
+
+  set #paused(on: boolean) {
+    this.#flags = on ? this.#flags | Flag.Paused : this.#flags & ~Flag.Paused;
+  }
+
+  /** No more input will come from the source. */
+  get #ended(): boolean {
+    return (this.#flags & Flag.Ended) !== 0;
+  }
+
+  /** A read found the input ended and nothing buffered. */
+  get #eof(): boolean {
+    return (this.#flags & Flag.Eof) !== 0;
+  }
+
+  get #closed(): boolean {
+    return (this.#flags & Flag.Closed) !== 0;
+  }
+
   /** No more input will come: it ended, or the stream failed or was closed (closing sets the error). */
   get #over(): boolean {
     return this.#error !== null || this.#ended;
   }
 
   #ending(): null {
-    if (this.#error === null) this.#eof = true;
+    if (this.#error === null) this.#flags |= Flag.Eof;
     return null;
   }
 
@@ -745,14 +768,14 @@ export class ProtStream<out B extends boolean = boolean> {
 
   #inputEnded(): void {
     if (this.#ended) return;
-    this.#ended = true;
+    this.#flags |= Flag.Ended;
     this.#input.lastLineWhole = this.#error === null;
     this.#notifyReadable();
     this.#wait.wake();
   }
 
   #sourceFailed(message: string, cause: unknown): void {
-    this.#ended = true;
+    this.#flags |= Flag.Ended;
     // What arrived before the input failed stays readable.
     this.#fail(message, cause);
   }
@@ -853,6 +876,14 @@ export class ProtStream<out B extends boolean = boolean> {
     }
     return this.#error === null;
   }
+}
+
+/** The bits of a stream's #flags. */
+const enum Flag {
+  Paused = 1,
+  Ended = 2,
+  Eof = 4,
+  Closed = 8,
 }
 
 /** A stream's settings, shared by streams made alike one after another. */
