@@ -81,6 +81,16 @@ export function protSocket<B extends boolean = true>(socket: Duplex, options: Pr
 }
 
 /**
+ * What few connections need, made when first needed: the TLS socket once
+ * upgraded, and `close` and `startTls` once asked for.
+ */
+interface Extra {
+  tls: tls.TLSSocket | null;
+  close: (() => Promise<void>) | null;
+  startTls: ((options?: StartTlsOptions) => Promise<tls.TLSSocket>) | null;
+}
+
+/**
  * A connection as {@link protSocket} makes it. `close` and `startTls` are
  * made when first asked for, each a function of its own that needs no
  * `this`: an idle connection that never asks holds neither, nor a closure
@@ -92,16 +102,13 @@ class Connection<B extends boolean> implements ProtConnection<B> {
   readonly input: ProtStream<B>;
   readonly output: ProtWriter;
   readonly #socket: Duplex;
-  // The socket the streams are on: #socket, or the TLS socket over it.
-  #current: Duplex;
   readonly #grace: number;
-  #close: (() => Promise<void>) | null = null;
-  #startTls: ((options?: StartTlsOptions) => Promise<tls.TLSSocket>) | null = null;
+  #extra: Extra | null = null;
 
   constructor(input: ProtStream<B>, output: ProtWriter, socket: Duplex, grace: number) {
     this.input = input;
     this.output = output;
-    this.#socket = this.#current = socket;
+    this.#socket = socket;
     this.#grace = grace;
     // Accessors shared by every connection: its shape, not a field, holds them.
     Object.defineProperties(this, Connection.#methods);
@@ -113,17 +120,26 @@ class Connection<B extends boolean> implements ProtConnection<B> {
   static readonly #methods: PropertyDescriptorMap = {
     close: {
       get(this: Connection<boolean>) {
-        return (this.#close ??= () => this.#closeNow());
+        return (this.#more.close ??= () => this.#closeNow());
       },
       enumerable: true,
     },
     startTls: {
       get(this: Connection<boolean>) {
-        return (this.#startTls ??= (options) => this.#upgrade(options));
+        return (this.#more.startTls ??= (options) => this.#upgrade(options));
       },
       enumerable: true,
     },
   };
+
+  get #more(): Extra {
+    return (this.#extra ??= { tls: null, close: null, startTls: null });
+  }
+
+  /** The socket the streams are on: the one given, or the TLS socket over it. */
+  get #current(): Duplex {
+    return this.#extra?.tls ?? this.#socket;
+  }
 
   async #closeNow(): Promise<void> {
     const { input, output } = this;
@@ -154,7 +170,7 @@ class Connection<B extends boolean> implements ProtConnection<B> {
     const secure = isServer ? new tls.TLSSocket(socket, { ...rest, isServer: true }) : tls.connect({ ...rest, socket });
     input.switchSource(secure, { destroyOnClose: false });
     output.switchSink(secure);
-    this.#current = secure;
+    this.#more.tls = secure;
     await once(secure, isServer ? "secure" : "secureConnect");
     return secure;
   }
