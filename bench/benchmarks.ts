@@ -78,7 +78,8 @@ export const benchmarks: readonly Benchmark[] = [
     title: "Idle connections",
     command: "npx tsx bench/idle-connections.ts",
     measures:
-      "19,000 loopback TCP clients held open, each server stream with an idle-timeout wait event and a pending line read, " +
+      "19,000 loopback TCP clients held open, each server stream with an idle-timeout wait event and a pending line read " +
+      "(ours), or non-blocking in one ProtGroup that a single select loop reads (ours-select), " +
       "against a minimal Node net server (socket.setTimeout and a 'data' listener) and one reading lines with readline; " +
       "each server in a fresh process each round. Memory per connection, CPU while every connection idles, and how late the idle " +
       "timeouts fire: spread across 2 s (nine or ten due each millisecond, as connections arriving over time would be), and all due " +

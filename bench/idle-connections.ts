@@ -1,13 +1,17 @@
 /**
  * Benchmark: many idle loopback connections held by a server.
  *
- * Three servers, alternating, each run in a fresh process (this script with
- * --child ours|minimal|readline, under --expose-gc) that starts its clients
- * in a process of their own (--child clients), all on 127.0.0.1:
+ * Four servers, alternating, each run in a fresh process (this script with
+ * --child ours|ours-select|minimal|readline, under --expose-gc) that starts
+ * its clients in a process of their own (--child clients), all on 127.0.0.1:
  *
  *  - ours: per connection `protSocket(socket)`, one idle-timeout wait event
  *    (mark = now + 30 s, on the shared system clock) and a pending
- *    `readLine()`;
+ *    `readLine()` in an async loop, the README's server;
+ *  - ours-select: the same streams, non-blocking, in one ProtGroup that one
+ *    loop selects over, reading each ready stream until it would block (as
+ *    a C server over prot_select): no connection has a pending read, an
+ *    async frame or a timer of its own, the group keeps their deadlines;
  *  - minimal: the least a Node server holds per connection with an idle
  *    timeout: `socket.setTimeout(30_000)`, a 'timeout' and a 'data' listener;
  *  - readline: the same with `readline.createInterface({ input: socket })`
@@ -65,9 +69,9 @@ const SPREAD_MS = 2_000;
 const STEP_TIMEOUT_MS = 120_000; // any single step of the exchange with the clients
 const HOST = "127.0.0.1";
 
-type Kind = "ours" | "minimal" | "readline";
+type Kind = "ours" | "ours-select" | "minimal" | "readline";
 type Msg = { type: string; [k: string]: unknown };
-const KINDS: readonly Kind[] = ["ours", "minimal", "readline"];
+const KINDS: readonly Kind[] = ["ours", "ours-select", "minimal", "readline"];
 
 /** What one run of a server measured: a sample's `extra`. */
 interface Run {
@@ -150,18 +154,39 @@ function server(kind: Kind): Contender {
     async run(): Promise<Sample> {
       const t0 = process.hrtime.bigint();
       // Imported here so that the peers' processes never load prot-events.
-      const prot = kind === "ours" ? await import("../dist/src/index.js") : null;
+      const prot = kind === "ours" || kind === "ours-select" ? await import("../dist/src/index.js") : null;
       let accepted = 0;
       let closed = 0;
       let late: number[] = [];
       // Per connection: how to re-arm its idle timeout to fire at a given time.
       const rearm: Array<(due: number) => void> = [];
       const closers: Array<() => void> = [];
+      // ours-select: the group, and the one loop over it while it has streams.
+      const group = prot === null ? null : new prot.ProtGroup();
+      let selecting = false;
+      const selectLoop = async (p: NonNullable<typeof prot>, g: NonNullable<typeof group>): Promise<void> => {
+        selecting = true;
+        while (g.size > 0) {
+          for (const s of await p.select(g)) {
+            for (;;) {
+              const line = s.tryReadLine() ?? (await s.readLine());
+              if (line === p.WOULD_BLOCK) break;
+              if (line === null) {
+                g.delete(s);
+                closed++;
+                break;
+              }
+            }
+          }
+        }
+        selecting = false;
+      };
 
       const srv = net.createServer((socket) => {
         accepted++;
         if (prot !== null) {
-          const conn = prot.protSocket(socket);
+          const select = kind === "ours-select";
+          const conn = prot.protSocket(socket, select ? { input: { nonBlocking: true, blockingOnly: false } } : {});
           const { input } = conn;
           // The idle timeout: the event fires at its mark while readLine waits.
           // In a real server it would close the connection; here it records how
@@ -179,14 +204,19 @@ function server(kind: Kind): Contender {
             ev.mark = due;
           });
           closers.push(() => void conn.close());
-          void (async () => {
-            for (;;) {
-              const line = input.tryReadLine() ?? (await input.readLine());
-              if (typeof line !== "string") break;
-            }
-            closed++;
-            await conn.close();
-          })();
+          if (select && group !== null) {
+            group.add(input);
+            if (!selecting) void selectLoop(prot, group);
+          } else {
+            void (async () => {
+              for (;;) {
+                const line = input.tryReadLine() ?? (await input.readLine());
+                if (typeof line !== "string") break;
+              }
+              closed++;
+              await conn.close();
+            })();
+          }
         } else {
           socket.setTimeout(30_000);
           let due = Infinity;
@@ -338,6 +368,8 @@ async function main(): Promise<void> {
   const goals = [
     goal("heap per connection, ours ÷ minimal", median(0, "ours") / median(0, "minimal"), 1.3, false),
     goal("RSS per connection, ours ÷ minimal", median(1, "ours") / median(1, "minimal"), 1.2, false),
+    goal("heap per connection, ours-select ÷ minimal", median(0, "ours-select") / median(0, "minimal"), 1.3, false),
+    goal("RSS per connection, ours-select ÷ minimal", median(1, "ours-select") / median(1, "minimal"), 1.2, false),
     goal("ours CPU while idle (ms per s: 10 is 1% of a core)", median(2, "ours"), 10, false),
     goal("idle timeouts due across the spread, p99 lateness, ours ÷ minimal (each at least 1 ms)", tickFloor(median(4, "ours")) / tickFloor(median(4, "minimal")), 1.5, false),
   ];
