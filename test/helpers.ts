@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { DriverExecutor } from "prot-conformance";
+import { DriverExecutor, type LoadedCase, type RunReport } from "prot-conformance";
 import { ProtStream, ScriptedSource, VirtualClock, type Arrival, type ByteSink, type ProtStreamOptions, type ScriptEnd } from "prot-events";
 
 /** A stream whose input the test pushes by hand, chunk by chunk, through the sink it returns. */
@@ -114,12 +114,15 @@ export interface LoopbackPair {
 
 /**
  * Returns `loopbackPairs(n)`, which makes `n` connected pairs through one
- * listening server of its own on 127.0.0.1; the servers are closed after
- * each test of the calling file.
+ * listening server of its own on 127.0.0.1; after each test of the calling
+ * file the pairs' sockets are destroyed and then the servers closed (a
+ * server's close waits for its connections to end).
  */
 export function loopback(): (n: number) => Promise<LoopbackPair[]> {
   const servers: net.Server[] = [];
+  const sockets: net.Socket[] = [];
   afterEach(async () => {
+    for (const s of sockets.splice(0)) s.destroy();
     for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
   });
   return async (n) => {
@@ -134,7 +137,9 @@ export function loopback(): (n: number) => Promise<LoopbackPair[]> {
       client.on("error", () => {});
       await once(client, "connect");
       while (accepted.length <= i) await once(server, "connection");
-      out.push({ client, server: accepted[i] as net.Socket });
+      const pair = { client, server: accepted[i] as net.Socket };
+      sockets.push(pair.client, pair.server);
+      out.push(pair);
     }
     return out;
   };
@@ -164,4 +169,16 @@ export function cli(args: string[], env: NodeJS.ProcessEnv = {}, guardMs = 180_0
       (err, stdout, stderr) => resolve({ code: err === null ? 0 : typeof err.code === "number" ? err.code : -1, stdout, stderr }),
     );
   });
+}
+
+/**
+ * What a report holds besides passes and the skips of the cases tagged
+ * `unsupported` (a feature the implementation declares it lacks), a
+ * "source: id" line and its message each; beside it, how many cases carry
+ * that tag and how many the report skipped in all, which a test holds equal.
+ */
+export function failedButUnsupported(report: RunReport, cases: readonly LoadedCase[], unsupported: string): { failed: string[]; tagged: number; skipped: number } {
+  const tagged = new Set(cases.filter((c) => c.tags.includes(unsupported)).map((c) => c.id));
+  const failed = report.results.filter((r) => r.status !== "pass" && !(r.status === "skip" && tagged.has(r.id))).map((r) => `${r.source}: ${r.id}\n${r.message ?? ""}`);
+  return { failed, tagged: tagged.size, skipped: report.results.filter((r) => r.status === "skip").length };
 }

@@ -1,9 +1,9 @@
 import { once } from "node:events";
 import type net from "node:net";
 import { PassThrough, Writable } from "node:stream";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ProtWriteError, ProtWriter } from "prot-events";
-import { loopback } from "./helpers.js";
+import { loopback, type LoopbackPair } from "./helpers.js";
 import {
   EOF,
   prot_bytes_out,
@@ -584,21 +584,10 @@ async function receive(socket: net.Socket, n: number): Promise<Buffer> {
 const reply = (i: number, size: number): Buffer => Buffer.alloc(size, `${i % 10}`);
 
 describe("ProtWriter: the buffer of a reply handed to a socket", () => {
-  const pairs = loopback();
-  const made: net.Socket[] = [];
-  /** `n` connected loopback pairs, destroyed when the test ends. */
-  const loopbackPairs = async (n: number): Promise<Array<{ client: net.Socket; server: net.Socket }>> => {
-    const out = await pairs(n);
-    for (const { client, server } of out) made.push(client, server);
-    return out;
-  };
-  // Before the servers close, which waits for their connections to end.
-  afterEach(() => {
-    for (const socket of made.splice(0)) socket.destroy();
-  });
+  const loopbackPairs = loopback();
 
   it("is not reused while the reply waits in the socket (corked), by this writer or another", async () => {
-    const [a, b] = (await loopbackPairs(2)) as [{ client: net.Socket; server: net.Socket }, { client: net.Socket; server: net.Socket }];
+    const [a, b] = (await loopbackPairs(2)) as [LoopbackPair, LoopbackPair];
     const w = new ProtWriter(a.server);
     const other = new ProtWriter(b.server);
     a.server.cork();
@@ -616,7 +605,7 @@ describe("ProtWriter: the buffer of a reply handed to a socket", () => {
   });
 
   it("is not reused while the kernel has not taken the reply (a peer that does not read yet)", async () => {
-    const [{ client, server }] = (await loopbackPairs(1)) as [{ client: net.Socket; server: net.Socket }];
+    const [{ client, server }] = (await loopbackPairs(1)) as [LoopbackPair];
     const w = new ProtWriter(server, { highWaterMark: 64 * 1024 * 1024, maxBuffered: 64 * 1024 * 1024 });
     const size = 4096;
     // Replies until the socket holds some it could not hand to the kernel at once, then more.
@@ -645,7 +634,7 @@ describe("ProtWriter: the buffer of a reply handed to a socket", () => {
   });
 
   it("serves the next reply once the socket has sent it: replies and flushes allocate no new buffer each", async () => {
-    const [{ client, server }] = (await loopbackPairs(1)) as [{ client: net.Socket; server: net.Socket }];
+    const [{ client, server }] = (await loopbackPairs(1)) as [LoopbackPair];
     const w = new ProtWriter(server, { bufferSize: 3000 });
     const alloc = vi.spyOn(Buffer, "allocUnsafe");
     try {
