@@ -42,6 +42,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import readline from "node:readline";
+import type { ProtConnection, ProtStream, WaitEvent } from "../dist/src/index.js";
 import {
   childArgs,
   fmt,
@@ -158,10 +159,36 @@ function server(kind: Kind): Contender {
       let accepted = 0;
       let closed = 0;
       let late: number[] = [];
-      // Per connection: how to re-arm its idle timeout to fire at a given time.
-      const rearm: Array<(due: number) => void> = [];
-      const closers: Array<() => void> = [];
-      // ours-select: the group, and the one loop over it while it has streams.
+      // What the benchmark keeps per connection to re-arm its idle timeout
+      // and to close it: array slots, the same for every server, rather than
+      // closures that would count as the server's.
+      const conns: Array<ProtConnection<boolean>> = [];
+      const events: Array<WaitEvent<null>> = [];
+      const sockets: net.Socket[] = [];
+      const dues: number[] = [];
+      /** Re-arms connection i's idle timeout to fire at `due`. */
+      const rearm = (i: number, due: number): void => {
+        if (prot !== null) (events[i] as WaitEvent<null>).mark = due;
+        else {
+          dues[i] = due;
+          (sockets[i] as net.Socket).setTimeout(Math.max(0, due - nowMs()));
+        }
+      };
+      const closeAll = (): void => {
+        for (const c of conns) void c.close();
+        for (const s of sockets) s.destroy();
+      };
+      // ours and ours-select: the idle timeout, one callback for every
+      // connection, as the API's (stream, event, rock) allows. In a real
+      // server it would close the connection; here it records how late it
+      // ran and parks the event until it is re-armed.
+      const onIdle = (_s: ProtStream, e: WaitEvent<null>): WaitEvent<null> => {
+        late.push(nowMs() - e.mark);
+        e.mark = Infinity;
+        return e;
+      };
+      // ours-select: the group, and the one loop over it while it has
+      // streams, reading each ready stream until it would block.
       const group = prot === null ? null : new prot.ProtGroup();
       let selecting = false;
       const selectLoop = async (p: NonNullable<typeof prot>, g: NonNullable<typeof group>): Promise<void> => {
@@ -181,47 +208,39 @@ function server(kind: Kind): Contender {
         }
         selecting = false;
       };
+      // ours: the README's loop, an async function per connection.
+      const readLoop = async (conn: ProtConnection): Promise<void> => {
+        const { input } = conn;
+        for (;;) {
+          const line = input.tryReadLine() ?? (await input.readLine());
+          if (typeof line !== "string") break;
+        }
+        closed++;
+        await conn.close();
+      };
 
       const srv = net.createServer((socket) => {
         accepted++;
         if (prot !== null) {
-          const select = kind === "ours-select";
-          const conn = prot.protSocket(socket, select ? { input: { nonBlocking: true, blockingOnly: false } } : {});
-          const { input } = conn;
-          // The idle timeout: the event fires at its mark while readLine waits.
-          // In a real server it would close the connection; here it records how
-          // late it ran and parks itself until it is re-armed.
-          const ev = input.addWaitEvent(
-            input.clock.now() + 30_000,
-            (_s, e) => {
-              late.push(nowMs() - e.mark);
-              e.mark = Infinity;
-              return e;
-            },
-            null,
-          );
-          rearm.push((due) => {
-            ev.mark = due;
-          });
-          closers.push(() => void conn.close());
-          if (select && group !== null) {
-            group.add(input);
-            if (!selecting) void selectLoop(prot, group);
+          if (kind === "ours-select") {
+            const conn = prot.protSocket(socket, { input: { nonBlocking: true, blockingOnly: false } });
+            conns.push(conn);
+            events.push(conn.input.addWaitEvent(conn.input.clock.now() + 30_000, onIdle, null));
+            (group as NonNullable<typeof group>).add(conn.input);
+            if (!selecting) void selectLoop(prot, group as NonNullable<typeof group>);
           } else {
-            void (async () => {
-              for (;;) {
-                const line = input.tryReadLine() ?? (await input.readLine());
-                if (typeof line !== "string") break;
-              }
-              closed++;
-              await conn.close();
-            })();
+            const conn = prot.protSocket(socket);
+            conns.push(conn);
+            events.push(conn.input.addWaitEvent(conn.input.clock.now() + 30_000, onIdle, null));
+            void readLoop(conn);
           }
         } else {
+          const i = sockets.length;
+          sockets.push(socket);
+          dues.push(Infinity);
           socket.setTimeout(30_000);
-          let due = Infinity;
           socket.on("timeout", () => {
-            late.push(nowMs() - due);
+            late.push(nowMs() - (dues[i] as number));
             socket.setTimeout(0);
           });
           if (kind === "readline") {
@@ -235,11 +254,6 @@ function server(kind: Kind): Contender {
           socket.on("close", () => {
             closed++;
           });
-          rearm.push((d) => {
-            due = d;
-            socket.setTimeout(Math.max(0, d - nowMs()));
-          });
-          closers.push(() => socket.destroy());
         }
       });
       srv.maxConnections = CONNECTIONS + 100;
@@ -269,7 +283,7 @@ function server(kind: Kind): Contender {
         /** Re-arms every idle timeout, connection i's at due(i), and waits for them all to fire. */
         const fireAll = async (due: (i: number) => number): Promise<number[]> => {
           late = [];
-          rearm.forEach((r, i) => r(due(i)));
+          for (let i = 0; i < CONNECTIONS; i++) rearm(i, due(i));
           for (let i = 0; late.length < CONNECTIONS && i < 2000; i++) await sleep(10);
           if (late.length < CONNECTIONS) throw new Error(`${kind}: only ${late.length} of ${CONNECTIONS} idle timeouts fired`);
           return late;
@@ -283,7 +297,7 @@ function server(kind: Kind): Contender {
 
         clients.send({ type: "close" });
         await expect(clients, "closed");
-        for (const c of closers) c();
+        closeAll();
         for (let i = 0; closed < accepted && i < 1000; i++) await sleep(10);
         await new Promise<void>((r) => srv.close(() => r()));
         if (closed !== accepted) process.stderr.write(`  ${kind}: ${closed} of ${accepted} connections saw the close\n`);

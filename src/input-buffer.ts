@@ -30,13 +30,16 @@ export class LineTooLongError extends Error {
 
 /**
  * What an input buffer needs of the stream it buffers for: names for its
- * errors, and a word when everything buffered has been read.
+ * errors, whether the input is over, and a word when everything buffered
+ * has been read.
  * @internal
  */
 export interface InputOwner {
   readonly name: string;
   readonly encoding: BufferEncoding;
   readonly maxLine: number;
+  /** No more input will come and none failed: an unterminated last line is a whole line. */
+  readonly lastLineWhole: boolean;
   /** Everything buffered has been read. */
   inputDrained(): void;
 }
@@ -109,15 +112,23 @@ export class InputBuffer {
   #lineEnd = 0;
   // Bytes consumed before #buf[0]: bytesIn is this plus #pos, so that a
   // line read moves #pos alone.
-  #consumedBefore = 0;
-  /** No more input will come and none failed: an unterminated last line is a whole line. */
-  lastLineWhole = false;
+  #consumedBefore: number;
 
-  constructor(owner: InputOwner) {
+  /** @param consumed - bytes the stream consumed before this buffer, which {@link InputBuffer.bytesIn} goes on from. */
+  constructor(owner: InputOwner, consumed = 0) {
     this.#owner = owner;
     this.#decoding = decodingOf(owner.encoding);
     this.#maxLine = owner.maxLine;
+    this.#consumedBefore = consumed;
   }
+
+  /**
+   * A buffer that holds nothing and is never written to, for every stream
+   * that has no unread input: a stream makes its own when input arrives and
+   * lets it go once it is read, so that an idle connection holds none. Its
+   * reads find nothing by the paths a drained buffer's take.
+   */
+  static readonly none = new InputBuffer({ name: "", encoding: "latin1", maxLine: 1, lastLineWhole: false, inputDrained() {} });
 
   /** Bytes consumed by reads so far. */
   get bytesIn(): number {
@@ -250,7 +261,7 @@ export class InputBuffer {
       const known = len - start - (this.#buf[len - 1] === CR ? 1 : 0);
       if (known > this.#maxLine) throw this.#lineTooLong();
       if (this.#queued === 0) {
-        if (!this.lastLineWhole) return -1;
+        if (!this.#owner.lastLineWhole) return -1;
         this.#lineEnd = len;
         return len;
       }

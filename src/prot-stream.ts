@@ -2,9 +2,9 @@ import { Buffer } from "node:buffer";
 import type { Readable } from "node:stream";
 import { systemClock, type Clock } from "./clock.js";
 import { kindOf } from "./bytes.js";
-import { InputBuffer } from "./input-buffer.js";
+import { InputBuffer, type InputOwner } from "./input-buffer.js";
 import { describe, Messages } from "./messages.js";
-import { Op, ReadWait, type Flushable, type WaitHost } from "./read-wait.js";
+import { Op, ReadLimits, ReadWait, type Flushable, type WaitHost } from "./read-wait.js";
 import { readableSource, type ByteSink, type ByteSource, type ReadableSourceOptions } from "./source.js";
 import { positiveInt, shareSettings, WOULD_BLOCK, type ProtStreamOptions, type ReadOptions, type ReadResult } from "./stream-options.js";
 import { checkMark, WaitEventList, type ListedEvent } from "./wait-event.js";
@@ -143,15 +143,27 @@ function isByteSource(x: Readable | ByteSource): x is ByteSource {
 export class ProtStream<out B extends boolean = boolean> {
   readonly #o: StreamSettings;
   #source: ByteSource;
-  readonly #input: InputBuffer;
-  readonly #wait: ReadWait;
-  // Paused, ended, eof, closed: one field of bits rather than four, as each connection has a stream.
+  // Unread input, or InputBuffer.none while there is none: a buffer is made
+  // when input arrives and let go once it is read (see #letGoOfInput).
+  #input = InputBuffer.none;
+  // Bytes consumed before #input was made.
+  #bytesIn = 0;
+  // What the source and the wait call back.
+  readonly #inner: ByteSink & WaitHost & InputOwner;
+  readonly #events: WaitEventList;
+  // The wait of a read, made when a read first has to wait; see ReadWait.
+  #wait: ReadWait | null = null;
+  #flushOnRead: Flushable | null = null;
+  #limits: ReadLimits | null = null;
+  // Paused, ended, eof, closed, non-blocking: one field of bits rather than
+  // five, as each connection has a stream.
   #flags = 0;
   #error: string | null = null;
   #cause: unknown = undefined;
   // The read callback and its rock, as one field: most streams never set one.
   #readCallback: { callback: ReadCallback<unknown>; rock: unknown } | null = null;
-  #watchers: StreamWatcher[] | null = null;
+  // Most streams are in one group at most: that one watcher itself, an array only for more.
+  #watchers: StreamWatcher | StreamWatcher[] | null = null;
 
   /**
    * @param source - a Node `Readable` (socket, pipe, any `Duplex`) or a {@link ByteSource}.
@@ -173,9 +185,9 @@ export class ProtStream<out B extends boolean = boolean> {
     const nonBlocking = options.nonBlocking ?? false;
     if (o.blockingOnly && nonBlocking) throw new RangeError("ProtStream: nonBlocking and blockingOnly cannot both be true");
     this.#o = lastSettings = shareSettings(lastSettings, o);
-    this.#input = new InputBuffer(this);
-    const inner = new ProtStream.#Inner(this);
-    this.#wait = new ReadWait(inner, new WaitEventList(this), nonBlocking);
+    const inner = (this.#inner = new ProtStream.#Inner(this));
+    this.#events = new WaitEventList(this);
+    if (nonBlocking) this.#flags = Flag.NonBlocking;
     this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
     this.#source.attach(inner);
@@ -183,7 +195,7 @@ export class ProtStream<out B extends boolean = boolean> {
 
   // One small object per stream rather than a closure per method: what the
   // source and the wait call back, with the stream's private state in reach.
-  static readonly #Inner = class implements ByteSink, WaitHost {
+  static readonly #Inner = class implements ByteSink, WaitHost, InputOwner {
     readonly #stream: ProtStream;
     constructor(stream: ProtStream) {
       this.#stream = stream;
@@ -209,6 +221,40 @@ export class ProtStream<out B extends boolean = boolean> {
     get failed(): boolean {
       return this.#stream.#error !== null;
     }
+    get encoding(): BufferEncoding {
+      return this.#stream.encoding;
+    }
+    get maxLine(): number {
+      return this.#stream.maxLine;
+    }
+    get lastLineWhole(): boolean {
+      const s = this.#stream;
+      return s.#ended && s.#error === null;
+    }
+    inputDrained(): void {
+      const s = this.#stream;
+      // Let go first: resuming may deliver input at once, into a buffer of its own.
+      s.#letGoOfInput();
+      if (s.#paused) s.#resume();
+    }
+    get events(): WaitEventList {
+      return this.#stream.#events;
+    }
+    get limits(): ReadLimits | null {
+      return this.#stream.#limits;
+    }
+    get nonBlocking(): boolean {
+      return this.#stream.nonBlocking;
+    }
+    get flushOnRead(): Flushable | null {
+      return this.#stream.#flushOnRead;
+    }
+    get wait(): ReadWait | null {
+      return this.#stream.#wait;
+    }
+    set wait(wait: ReadWait | null) {
+      this.#stream.#wait = wait;
+    }
     tryOp(op: Op, n: number): unknown {
       return this.#stream.#try(op, n);
     }
@@ -231,9 +277,6 @@ export class ProtStream<out B extends boolean = boolean> {
     }
     fire(ev: ListedEvent, now: number): boolean {
       return this.#stream.#fire(ev as WaitEvent, now);
-    }
-    deadlineChanged(): void {
-      this.#stream.#notifyDeadline();
     }
   };
 
@@ -297,7 +340,8 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** Bytes consumed by reads so far. */
   get bytesIn(): number {
-    return this.#input.bytesIn;
+    const input = this.#input;
+    return input === InputBuffer.none ? this.#bytesIn : input.bytesIn;
   }
 
   /** Bytes buffered and not yet read. */
@@ -317,7 +361,7 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** The read timeout in ticks; 0 means none. */
   get readTimeout(): number {
-    return this.#wait.readTimeout;
+    return this.#limits?.readTimeout ?? 0;
   }
 
   /**
@@ -326,7 +370,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * `now + readTimeout`.
    */
   get timeoutMark(): number {
-    return this.#wait.timeoutMark;
+    return this.#limits?.timeoutMark ?? Infinity;
   }
 
   /**
@@ -339,24 +383,26 @@ export class ProtStream<out B extends boolean = boolean> {
     if (!Number.isFinite(ticks) || ticks < 0) {
       throw new RangeError(`${this.name}.setTimeout: ticks must be a finite number >= 0, got ${ticks}`);
     }
-    const wait = this.#wait;
-    wait.readTimeout = ticks;
-    wait.timeoutMark = ticks > 0 ? this.clock.now() + ticks : Infinity;
-    wait.deadlineChanged();
+    if (ticks > 0 || this.#limits !== null) {
+      const limits = (this.#limits ??= new ReadLimits());
+      limits.readTimeout = ticks;
+      limits.timeoutMark = ticks > 0 ? this.clock.now() + ticks : Infinity;
+    }
+    this.#deadlineChanged();
   }
 
   /** Restarts the read timeout from now, as input arriving does. */
   resetTimeout(): void {
-    const wait = this.#wait;
-    if (wait.readTimeout > 0) {
-      wait.timeoutMark = this.clock.now() + wait.readTimeout;
-      wait.deadlineChanged();
+    const limits = this.#limits;
+    if (limits !== null && limits.readTimeout > 0) {
+      limits.timeoutMark = this.clock.now() + limits.readTimeout;
+      this.#deadlineChanged();
     }
   }
 
   /** The overall read deadline (an absolute clock time); Infinity when none. */
   get deadline(): number {
-    return this.#wait.deadline;
+    return this.#limits?.deadline ?? Infinity;
   }
 
   /**
@@ -374,8 +420,8 @@ export class ProtStream<out B extends boolean = boolean> {
     if (typeof at !== "number" || Number.isNaN(at)) {
       throw new RangeError(`${this.name}.setDeadline: at must be an absolute clock time or Infinity, got ${String(at)}`);
     }
-    this.#wait.deadline = at;
-    this.#wait.deadlineChanged();
+    if (at !== Infinity || this.#limits !== null) (this.#limits ??= new ReadLimits()).deadline = at;
+    this.#deadlineChanged();
   }
 
   /**
@@ -384,16 +430,15 @@ export class ProtStream<out B extends boolean = boolean> {
    * deadline applies.
    */
   get nonBlocking(): boolean {
-    return this.#wait.nonBlocking;
+    return (this.#flags & Flag.NonBlocking) !== 0;
   }
 
   set nonBlocking(value: boolean) {
-    const wait = this.#wait;
-    if (value === wait.nonBlocking) return;
+    if (value === this.nonBlocking) return;
     if (this.#o.blockingOnly) throw new TypeError(`${this.name}: the stream was made blockingOnly and cannot be non-blocking`);
-    wait.nonBlocking = value;
+    this.#flags ^= Flag.NonBlocking;
     // The read timeout and the deadline count towards the next deadline of blocking streams only.
-    if (wait.readTimeout > 0 || wait.deadline !== Infinity) wait.deadlineChanged();
+    if (this.readTimeout > 0 || this.deadline !== Infinity) this.#deadlineChanged();
   }
 
   /**
@@ -417,7 +462,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * `null` unpairs.
    */
   setFlushOnRead(writer: Flushable | null): void {
-    this.#wait.flushOnRead = writer;
+    this.#flushOnRead = writer;
   }
 
   // ---- wait events --------------------------------------------------------
@@ -435,7 +480,7 @@ export class ProtStream<out B extends boolean = boolean> {
       throw new TypeError(`${this.name}.addWaitEvent: proc must be a function, got ${typeof proc}`);
     }
     if (this.#closed) throw new Error(`${this.name}.addWaitEvent: the stream is closed`);
-    const events = this.#wait.events;
+    const events = this.#events;
     const ev = new WaitEvent<R>(events, events.nextSeq(), mark, proc, rock);
     events.add(ev);
     return ev;
@@ -448,12 +493,12 @@ export class ProtStream<out B extends boolean = boolean> {
    * any callback of the stream, the event's own included.
    */
   removeWaitEvent<R>(event: WaitEvent<R>): void {
-    this.#wait.events.remove(event);
+    this.#events.remove(event);
   }
 
   /** The events on the stream, in list order. */
   get waitEvents(): WaitEvent[] {
-    return this.#wait.events.list() as WaitEvent[];
+    return this.#events.list() as WaitEvent[];
   }
 
   /**
@@ -462,7 +507,9 @@ export class ProtStream<out B extends boolean = boolean> {
    * mark or the {@link ProtStream.deadline}. Infinity if none.
    */
   get nextDeadline(): number {
-    return this.#wait.nextDeadline;
+    const at = this.#events.earliest();
+    const limits = this.#limits;
+    return limits === null || this.nonBlocking ? at : limits.earliest(at);
   }
 
   // ---- synchronous reads --------------------------------------------------
@@ -527,10 +574,10 @@ export class ProtStream<out B extends boolean = boolean> {
       throw new RangeError(`${this.name}.ungetc: byte must be an integer 0-255, got ${byte}`);
     }
     if (this.#closed) throw new Error(`${this.name}.ungetc: the stream is closed`);
-    this.#input.ungetc(byte);
-    this.#wait.inputArrived();
+    this.#inputToWrite().ungetc(byte);
+    this.#wait?.inputArrived();
     this.#notifyReadable();
-    this.#wait.wake();
+    this.#wait?.wake();
   }
 
   /**
@@ -540,7 +587,12 @@ export class ProtStream<out B extends boolean = boolean> {
    * buffered was discarded and the line goes on. Never waits.
    */
   trySkipLine(): boolean {
-    return this.#input.skipLine();
+    for (;;) {
+      const input = this.#input;
+      if (input.skipLine()) return true;
+      // Reading it all let the buffer go, and the source, resumed, may have brought more at once.
+      if (this.#input === input) return false;
+    }
   }
 
   // ---- reads that wait ----------------------------------------------------
@@ -553,12 +605,12 @@ export class ProtStream<out B extends boolean = boolean> {
    * @throws LineTooLongError (as a rejection) for a line over `maxLine`.
    */
   readLine(options?: ReadOptions): Promise<ReadResult<string, B>> {
-    return this.#wait.read(Op.Line, 0, options?.signal) as Promise<ReadResult<string, B>>;
+    return ReadWait.read(this.#inner, Op.Line, 0, options?.signal) as Promise<ReadResult<string, B>>;
   }
 
   /** The byte form of {@link ProtStream.readLine}: the line as bytes; see {@link ProtStream.tryReadLineBytes}. */
   readLineBytes(options?: ReadOptions): Promise<ReadResult<Buffer, B>> {
-    return this.#wait.read(Op.LineBytes, 0, options?.signal) as Promise<ReadResult<Buffer, B>>;
+    return ReadWait.read(this.#inner, Op.LineBytes, 0, options?.signal) as Promise<ReadResult<Buffer, B>>;
   }
 
   /**
@@ -569,17 +621,17 @@ export class ProtStream<out B extends boolean = boolean> {
    * it makes the next read begin with the next line.
    */
   skipLine(): Promise<ReadResult<true>> {
-    return this.#wait.read(Op.Skip, 0) as Promise<ReadResult<true>>;
+    return ReadWait.read(this.#inner, Op.Skip, 0) as Promise<ReadResult<true>>;
   }
 
   /** Reads one byte (0-255), waiting as needed. */
   getc(options?: ReadOptions): Promise<ReadResult<number, B>> {
-    return this.#wait.read(Op.Getc, 0, options?.signal) as Promise<ReadResult<number, B>>;
+    return ReadWait.read(this.#inner, Op.Getc, 0, options?.signal) as Promise<ReadResult<number, B>>;
   }
 
   /** Returns the next byte without consuming it, waiting as needed. */
   peek(options?: ReadOptions): Promise<ReadResult<number, B>> {
-    return this.#wait.read(Op.Peek, 0, options?.signal) as Promise<ReadResult<number, B>>;
+    return ReadWait.read(this.#inner, Op.Peek, 0, options?.signal) as Promise<ReadResult<number, B>>;
   }
 
   /**
@@ -588,7 +640,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * @throws RangeError (as a rejection) when `n` is not a positive integer.
    */
   read(n: number, options?: ReadOptions): Promise<ReadResult<Buffer, B>> {
-    return this.#wait.read(Op.Read, n, options?.signal) as Promise<ReadResult<Buffer, B>>;
+    return ReadWait.read(this.#inner, Op.Read, n, options?.signal) as Promise<ReadResult<Buffer, B>>;
   }
 
   /**
@@ -605,7 +657,7 @@ export class ProtStream<out B extends boolean = boolean> {
     if (!Number.isInteger(n) || n <= 0) {
       return Promise.reject(new RangeError(`${this.name}.readExactly: n must be a positive integer, got ${n}`));
     }
-    return this.#wait.read(Op.Exact, n, options?.signal) as Promise<ReadResult<Buffer, B>>;
+    return ReadWait.read(this.#inner, Op.Exact, n, options?.signal) as Promise<ReadResult<Buffer, B>>;
   }
 
   /**
@@ -614,7 +666,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * when something is buffered already.
    */
   fill(options?: ReadOptions): Promise<ReadResult<number, B>> {
-    return this.#wait.read(Op.Fill, 0, options?.signal) as Promise<ReadResult<number, B>>;
+    return ReadWait.read(this.#inner, Op.Fill, 0, options?.signal) as Promise<ReadResult<number, B>>;
   }
 
   /**
@@ -639,14 +691,13 @@ export class ProtStream<out B extends boolean = boolean> {
       throw new Error(`${this.name}.switchSource: refused, ${why}`);
     };
     if (this.#over) refuse(`the stream is over (${this.error ?? "input ended"})`);
-    if (this.#wait.waiting) refuse("a read is waiting");
+    if (this.#wait?.waiting === true) refuse("a read is waiting");
     const buffered = this.#input.contiguous;
     if (buffered > 0) refuse(`${buffered} bytes of input are buffered from the old source`);
     this.#source.close();
     this.#paused = false;
     this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
-    // Stateless: a second one serves as well as the wait's.
-    this.#source.attach(new ProtStream.#Inner(this));
+    this.#source.attach(this.#inner);
   }
 
   /**
@@ -680,39 +731,40 @@ export class ProtStream<out B extends boolean = boolean> {
     if (this.#closed) return;
     this.#flags |= Flag.Closed;
     if (this.#error === null) this.#error = Messages.closed;
-    this.#wait.events.clear();
+    this.#events.clear();
     this.#readCallback = null;
-    this.#wait.flushOnRead = null;
-    this.#input.drop();
+    this.#flushOnRead = null;
+    this.#letGoOfInput();
     this.#source.close();
-    this.#wait.wake();
+    this.#wait?.wake();
     const watchers = this.#watchers;
     this.#watchers = null;
-    if (watchers !== null) for (const w of watchers) w.onClosed(this);
+    if (Array.isArray(watchers)) for (const w of watchers) w.onClosed(this);
+    else watchers?.onClosed(this);
   }
 
   /** @internal */
   watch(w: StreamWatcher): void {
-    // A literal of one: an array made empty and pushed to has room for 17.
-    if (this.#watchers === null) this.#watchers = [w];
-    else this.#watchers.push(w);
+    const ws = this.#watchers;
+    if (ws === null) this.#watchers = w;
+    // A literal: an array made empty and pushed to has room for 17.
+    else if (Array.isArray(ws)) ws.push(w);
+    else this.#watchers = [ws, w];
   }
 
   /** @internal */
   unwatch(w: StreamWatcher): void {
     const ws = this.#watchers;
-    const i = ws === null ? -1 : ws.indexOf(w);
-    if (i >= 0) (ws as StreamWatcher[]).splice(i, 1);
-  }
-
-  /** @internal Called by the input buffer when everything buffered has been read. */
-  inputDrained(): void {
-    if (this.#paused) this.#resume();
+    if (ws === w) this.#watchers = null;
+    else if (Array.isArray(ws)) {
+      const i = ws.indexOf(w);
+      if (i >= 0) ws.splice(i, 1);
+    }
   }
 
   /** @internal Called by the event list when its earliest mark changed. */
   earliestMarkChanged(): void {
-    this.#wait.deadlineChanged();
+    this.#deadlineChanged();
   }
 
   // ---- internals ----------------------------------------------------------
@@ -753,25 +805,25 @@ export class ProtStream<out B extends boolean = boolean> {
   #push(chunk: Buffer): void {
     const n = chunk.length;
     if (this.#over || n === 0) return;
-    this.#input.push(chunk);
-    this.#wait.inputArrived();
-    const wait = this.#wait;
-    if (wait.readTimeout > 0) wait.timeoutMark = this.clock.now() + wait.readTimeout;
+    this.#inputToWrite().push(chunk);
+    this.#wait?.inputArrived();
+    const limits = this.#limits;
+    const timed = limits !== null && limits.readTimeout > 0;
+    if (timed) limits.timeoutMark = this.clock.now() + limits.readTimeout;
     if (!this.#paused && this.buffered > this.highWaterMark) {
       this.#paused = true;
       this.#source.pause();
     }
     this.#notifyReadable();
-    if (wait.readTimeout > 0) this.#notifyDeadline();
-    this.#wait.wake();
+    if (timed) this.#notifyDeadline();
+    this.#wait?.wake();
   }
 
   #inputEnded(): void {
     if (this.#ended) return;
     this.#flags |= Flag.Ended;
-    this.#input.lastLineWhole = this.#error === null;
     this.#notifyReadable();
-    this.#wait.wake();
+    this.#wait?.wake();
   }
 
   #sourceFailed(message: string, cause: unknown): void {
@@ -783,17 +835,36 @@ export class ProtStream<out B extends boolean = boolean> {
   /** The stream itself failed (timeout, callback): it is over, buffered bytes included. */
   #failStream(message: string, cause?: unknown): void {
     if (this.#error !== null) return;
-    this.#input.drop();
+    this.#letGoOfInput();
     this.#fail(message, cause);
   }
 
   #fail(message: string, cause?: unknown): void {
     if (this.#error !== null) return;
     this.#error = message;
-    this.#input.lastLineWhole = false;
     this.#cause = cause;
     this.#notifyReadable();
-    this.#wait.wake();
+    this.#wait?.wake();
+  }
+
+  /** The input buffer, made if the stream has none. */
+  #inputToWrite(): InputBuffer {
+    const input = this.#input;
+    return input !== InputBuffer.none ? input : (this.#input = new InputBuffer(this.#inner, this.#bytesIn));
+  }
+
+  /** Forgets the buffered input, if any, and the buffer with it. */
+  #letGoOfInput(): void {
+    const input = this.#input;
+    if (input === InputBuffer.none) return;
+    this.#bytesIn = input.bytesIn;
+    this.#input = InputBuffer.none;
+  }
+
+  /** The read timeout, the deadline or the earliest mark may have moved. */
+  #deadlineChanged(): void {
+    this.#wait?.rearm();
+    this.#notifyDeadline();
   }
 
   #resume(): void {
@@ -803,12 +874,16 @@ export class ProtStream<out B extends boolean = boolean> {
 
   #notifyReadable(): void {
     const ws = this.#watchers;
-    if (ws !== null) for (let i = 0; i < ws.length; i++) (ws[i] as StreamWatcher).onReadable(this);
+    if (ws === null) return;
+    if (!Array.isArray(ws)) ws.onReadable(this);
+    else for (let i = 0; i < ws.length; i++) (ws[i] as StreamWatcher).onReadable(this);
   }
 
   #notifyDeadline(): void {
     const ws = this.#watchers;
-    if (ws !== null) for (let i = 0; i < ws.length; i++) (ws[i] as StreamWatcher).onDeadline(this);
+    if (ws === null) return;
+    if (!Array.isArray(ws)) ws.onDeadline(this);
+    else for (let i = 0; i < ws.length; i++) (ws[i] as StreamWatcher).onDeadline(this);
   }
 
   /** What `op` returns from what is buffered now, or `undefined` if it has to wait. */
@@ -855,7 +930,7 @@ export class ProtStream<out B extends boolean = boolean> {
   /** Runs one event of a pass; false when the pass has to stop. */
   #fire(ev: WaitEvent, now: number): boolean {
     // Skip what an earlier callback of this pass removed or moved into the future.
-    const events = this.#wait.events;
+    const events = this.#events;
     if (ev.list !== events || ev.mark > now) return true;
     let kept: unknown;
     try {
@@ -884,6 +959,7 @@ const enum Flag {
   Ended = 2,
   Eof = 4,
   Closed = 8,
+  NonBlocking = 16,
 }
 
 /** A stream's settings, shared by streams made alike one after another. */

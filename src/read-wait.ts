@@ -47,8 +47,29 @@ const enum Outcome {
 }
 
 /**
- * What a wait needs of its stream: its input, its failure, its source and
- * the callbacks it runs with the stream as their argument.
+ * A stream's read timeout and deadline, made when first set: most streams
+ * have neither, and three numbers that are not small integers cost a
+ * stream 56 bytes.
+ * @internal
+ */
+export class ReadLimits {
+  /** The read timeout in ticks; 0 means none. */
+  readTimeout = 0;
+  /** When a waiting read fails with "idle for too long", if there is a read timeout. */
+  timeoutMark = Infinity;
+  /** When a read that would wait fails with "deadline passed". */
+  deadline = Infinity;
+
+  /** The earliest of `at`, the timeout mark (with a read timeout) and the deadline. */
+  earliest(at: number): number {
+    if (this.readTimeout > 0 && this.timeoutMark < at) at = this.timeoutMark;
+    return this.deadline < at ? this.deadline : at;
+  }
+}
+
+/**
+ * What a wait needs of its stream: its input, its failure, its source, its
+ * settings, and the callbacks it runs with the stream as their argument.
  * @internal
  */
 export interface WaitHost extends PassHost {
@@ -59,6 +80,16 @@ export interface WaitHost extends PassHost {
   readonly over: boolean;
   /** The stream has failed or was closed. */
   readonly failed: boolean;
+  /** The stream's wait events. */
+  readonly events: WaitEventList;
+  /** The read timeout and deadline, or null when neither was ever set. */
+  readonly limits: ReadLimits | null;
+  /** See {@link ProtStream.nonBlocking}. */
+  readonly nonBlocking: boolean;
+  /** The writer flushed before the stream waits; see {@link ProtStream.setFlushOnRead}. */
+  readonly flushOnRead: Flushable | null;
+  /** The stream's wait, kept by the stream between reads when it has one. */
+  wait: ReadWait | null;
   /** What `op` returns from what is buffered now, or `undefined` if it has to wait. */
   tryOp(op: Op, n: number): unknown;
   /** The answer of a read that found the input over. */
@@ -69,8 +100,6 @@ export interface WaitHost extends PassHost {
   pauseSource(paused: boolean): void;
   /** Runs the read callback once, if one is set, and clears it. */
   runReadCallback(): void;
-  /** {@link ProtStream.nextDeadline} may have changed. */
-  deadlineChanged(): void;
 }
 
 /** Where a wait is: one field rather than a flag per question, as each stream has one. */
@@ -101,17 +130,16 @@ function ignore(): void {}
  * as a source may deliver any number of chunks synchronously while it is
  * resumed. The waiting read is one promise and these fields, no async
  * frames, so a connection idle in a read holds little more than the promise.
+ *
+ * A stream has one only from its first read that has to wait, and keeps it
+ * from its first sleep on, with the timer and the wake function it made
+ * for it; until then each such read makes one and lets it go when it
+ * settles. A non-blocking read that would block never sleeps: a stream in a
+ * select loop has no wait between its reads.
  * @internal
  */
 export class ReadWait {
   readonly #host: WaitHost;
-  /** The stream's wait events. */
-  readonly events: WaitEventList;
-  readTimeout = 0;
-  timeoutMark = Infinity;
-  deadline = Infinity;
-  nonBlocking: boolean;
-  flushOnRead: Flushable | null = null;
   // The waiting read holds: the paired writer is blocked, so input that
   // arrives does not end the wait and the source stays paused.
   #holding = false;
@@ -127,11 +155,14 @@ export class ReadWait {
   #unlisten: (() => void) | null = null;
   // Made on the first sleep, then moved by #arm (cancelled, not dropped, on waking).
   #timer: Timer | null = null;
+  // The one function a wait needs: its timer's callback and, once woken,
+  // the microtask that goes on with the wait. Bound rather than an arrow,
+  // which would hold a context of its own for `this`: 48 bytes, not 96.
+  // Made when first needed; once made, the stream keeps this wait.
+  #wakeFn: (() => void) | null = null;
 
-  constructor(host: WaitHost, events: WaitEventList, nonBlocking: boolean) {
+  private constructor(host: WaitHost) {
     this.#host = host;
-    this.events = events;
-    this.nonBlocking = nonBlocking;
   }
 
   /** A read is waiting. */
@@ -139,29 +170,21 @@ export class ReadWait {
     return this.#state !== State.Idle;
   }
 
-  /** See {@link ProtStream.nextDeadline}. */
-  get nextDeadline(): number {
-    let at = this.events.earliest();
-    if (this.nonBlocking) return at;
-    if (this.readTimeout > 0 && this.timeoutMark < at) at = this.timeoutMark;
-    return this.deadline < at ? this.deadline : at;
-  }
-
   /** The read timeout, the deadline or the earliest mark may have moved. */
-  deadlineChanged(): void {
+  rearm(): void {
     if (this.#state === State.Sleeping) this.#arm(this.#host.clock.now());
-    this.#host.deadlineChanged();
   }
 
-  /** A read that waits: settles at once when it can, else becomes the waiting read. */
-  read(op: Op, n: number, signal?: AbortSignal): Promise<unknown> {
+  /** A read that waits: settles at once when it can, else becomes the waiting read of `host`. */
+  static read(host: WaitHost, op: Op, n: number, signal?: AbortSignal): Promise<unknown> {
     if (signal?.aborted === true) return Promise.reject(signal.reason);
-    const host = this.#host;
+    const current = host.wait;
+    const busy = current !== null && current.#state !== State.Idle;
     let got: unknown;
     // While the paired writer is blocked, even buffered input waits for the output to drain;
     // once it failed for good, the wait fails the stream.
-    const flush = this.flushOnRead;
-    if (flush === null || (flush.blocked !== true && typeof flush.fatal !== "string") || this.nonBlocking || this.#state !== State.Idle || host.over) {
+    const flush = host.flushOnRead;
+    if (flush === null || (flush.blocked !== true && typeof flush.fatal !== "string") || host.nonBlocking || busy || host.over) {
       try {
         got = host.tryOp(op, n);
       } catch (err) {
@@ -170,13 +193,14 @@ export class ReadWait {
     }
     if (got !== undefined) return Promise.resolve(got);
     if (host.over) return Promise.resolve(host.ending());
-    if (this.#state !== State.Idle) return Promise.reject(new Error(`${host.name}: another read is already waiting on this stream`));
-    this.#op = op;
-    this.#opSize = n;
+    if (busy) return Promise.reject(new Error(`${host.name}: another read is already waiting on this stream`));
+    const wait = current ?? (host.wait = new ReadWait(host));
+    wait.#op = op;
+    wait.#opSize = n;
     const promise = new Promise(ReadWait.#capture);
-    this.#resolve = ReadWait.#captured;
-    if (signal !== undefined) this.#listen(signal);
-    this.#waitOn(this.#beginWait());
+    wait.#resolve = ReadWait.#captured;
+    if (signal !== undefined) wait.#listen(signal);
+    wait.#waitOn(wait.#beginWait());
     return promise;
   }
 
@@ -201,10 +225,9 @@ export class ReadWait {
     void RESOLVED.then(this.#onWake);
   }
 
-  // The one function a wait needs: its timer's callback and, once woken,
-  // the microtask that goes on with the wait. Bound rather than an arrow,
-  // which would hold a context of its own for `this`: 48 bytes, not 96.
-  readonly #onWake: () => void = this.#goOn.bind(this);
+  get #onWake(): () => void {
+    return (this.#wakeFn ??= this.#goOn.bind(this));
+  }
 
   #goOn(): void {
     if (this.#state === State.Sleeping) this.wake();
@@ -217,9 +240,10 @@ export class ReadWait {
 
   /** Arms the timer of a sleeping read for its next reason to wake. */
   #arm(now: number): void {
-    let at = this.events.earliest();
-    if (this.readTimeout > 0 && this.timeoutMark < at) at = this.timeoutMark;
-    if (this.deadline < at) at = this.deadline;
+    const host = this.#host;
+    let at = host.events.earliest();
+    const limits = host.limits;
+    if (limits !== null) at = limits.earliest(at);
     if (at <= now) at = now + 1;
     const timer = this.#timer;
     if (at === Infinity) timer?.cancel();
@@ -227,7 +251,7 @@ export class ReadWait {
     else if (timer?.reschedule !== undefined) timer.reschedule(at);
     else {
       timer?.cancel();
-      this.#timer = this.#host.clock.schedule(at, this.#onWake);
+      this.#timer = host.clock.schedule(at, this.#onWake);
     }
   }
 
@@ -282,7 +306,7 @@ export class ReadWait {
       let ended = this.#settled();
       if (ended !== Outcome.Pending) return ended;
       // After the pass, so that what its callbacks wrote goes out too.
-      const flush = this.flushOnRead;
+      const flush = host.flushOnRead;
       if (flush !== null) {
         const blocked = flush.blocked === true;
         if (flush.buffered > 0 || blocked) {
@@ -306,12 +330,13 @@ export class ReadWait {
         ended = this.#settled();
         if (ended !== Outcome.Pending) return ended;
       }
-      if (this.nonBlocking) return Outcome.Block;
-      if (this.readTimeout > 0 && now >= this.timeoutMark) {
+      if (host.nonBlocking) return Outcome.Block;
+      const limits = host.limits;
+      if (limits !== null && limits.readTimeout > 0 && now >= limits.timeoutMark) {
         host.failStream(Messages.idle);
         return Outcome.End;
       }
-      if (now >= this.deadline) {
+      if (limits !== null && now >= limits.deadline) {
         host.failStream(Messages.deadline);
         return Outcome.End;
       }
@@ -325,7 +350,8 @@ export class ReadWait {
 
   /** One pass: the events due at `now` that were on the list when it began, in list order. */
   #runPass(now: number): void {
-    this.events.fireDue(now, this.#host);
+    const host = this.#host;
+    host.events.fireDue(now, host);
   }
 
   /**
@@ -341,16 +367,23 @@ export class ReadWait {
 
   #resolveWith(value: unknown): void {
     const resolve = this.#resolve as Settle;
-    this.#resolve = null;
-    if (this.#unlisten !== null) this.#stopListening();
+    this.#release();
     resolve(value);
   }
 
   #rejectWith(err: unknown): void {
     const resolve = this.#resolve as Settle;
+    this.#release();
+    resolve(Promise.reject(err));
+  }
+
+  /** The read is settled: what it held goes, and so does the wait, unless it ever slept. */
+  #release(): void {
     this.#resolve = null;
     if (this.#unlisten !== null) this.#stopListening();
-    resolve(Promise.reject(err));
+    // Nothing can call back into a wait that never made its wake function: letting it go changes nothing.
+    const host = this.#host;
+    if (this.#wakeFn === null && host.wait === this) host.wait = null;
   }
 
   #stopListening(): void {

@@ -96,7 +96,7 @@ function onClose(this: Readable): void {
  */
 export function ignoreError(): void {}
 
-/** Where a {@link ReadableByteSource} is in pausing its Readable. */
+/** Where a {@link ReadableByteSource} is in pausing its Readable: the low bits of its #state. */
 const enum Pausing {
   /** Delivering. */
   No,
@@ -106,9 +106,14 @@ const enum Pausing {
   Done,
 }
 
+const PAUSING = 3;
+/** The bit of a {@link ReadableByteSource}'s #state above its Pausing: closing destroys the Readable. */
+const DESTROY_ON_CLOSE = 4;
+
+const pausingOf = (state: number): Pausing => state & PAUSING;
+
 class ReadableByteSource implements ByteSource {
   readonly #readable: Readable;
-  readonly #destroyOnClose: boolean;
   #sink: ByteSink | null = null;
   // A pause takes effect when the next chunk arrives, not when asked: a
   // reader that keeps up reads what it has before that and resumes, and
@@ -116,12 +121,13 @@ class ReadableByteSource implements ByteSource {
   // 64 KiB chunk of lines, which a line straddling two chunks made happen
   // for nearly every chunk (measured). The chunk that finds the pause asked
   // is still taken, as the Readable would hold it if paused already, so
-  // the bytes held are the same, just held here.
-  #pausing = Pausing.No;
+  // the bytes held are the same, just held here. One field with
+  // destroyOnClose, as each connection has a source.
+  #state: number;
 
   constructor(readable: Readable, destroyOnClose: boolean) {
     this.#readable = readable;
-    this.#destroyOnClose = destroyOnClose;
+    this.#state = destroyOnClose ? DESTROY_ON_CLOSE : Pausing.No;
   }
 
   attach(sink: ByteSink): void {
@@ -138,8 +144,9 @@ class ReadableByteSource implements ByteSource {
   }
 
   data(chunk: unknown): void {
-    if (this.#pausing === Pausing.Asked) {
-      this.#pausing = Pausing.Done;
+    const state = this.#state;
+    if (pausingOf(state) === Pausing.Asked) {
+      this.#state = (state & ~PAUSING) | Pausing.Done;
       this.#readable.pause();
     }
     const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : bytesOf(chunk);
@@ -151,27 +158,29 @@ class ReadableByteSource implements ByteSource {
   finish(err: Error | null): void {
     const sink = this.#sink;
     if (sink === null) return;
-    this.#detach();
+    this.detach();
     if (err === null) sink.end();
     else sink.fail(err.message, err);
   }
 
   pause(): void {
-    if (this.#pausing === Pausing.No) this.#pausing = Pausing.Asked;
+    if (pausingOf(this.#state) === Pausing.No) this.#state |= Pausing.Asked;
   }
 
   resume(): void {
-    const pausing = this.#pausing;
-    this.#pausing = Pausing.No;
-    if (pausing === Pausing.Done) this.#readable.resume();
+    const state = this.#state;
+    this.#state = state & ~PAUSING;
+    if (pausingOf(state) === Pausing.Done) this.#readable.resume();
   }
 
   close(): void {
-    this.#detach();
-    if (this.#destroyOnClose) this.#readable.destroy();
+    this.detach();
+    if ((this.#state & DESTROY_ON_CLOSE) !== 0) this.#readable.destroy();
   }
 
-  #detach(): void {
+  // Not a #method: a class with one gives each instance a field more.
+  /** Stops listening to the Readable. */
+  detach(): void {
     const r = this.#readable;
     this.#sink = null;
     if ((r as Tagged)[kSource] !== this) return;

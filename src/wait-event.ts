@@ -42,13 +42,18 @@ let lastSeq = 0;
 /**
  * The events of one stream, in a heap by mark for finding the due ones and
  * the earliest without scanning. List order is the order of adding, kept as
- * each event's sequence number, so no second structure is needed. The list
- * is the heap itself: one object less per stream.
+ * each event's sequence number, so no second structure is needed. Most
+ * streams have one event (an idle timeout) or none: the list holds a lone
+ * event itself and makes its heap for a second one, then keeps it.
  * @internal
  */
-export class WaitEventList extends IndexedHeap<ListedEvent> {
-  constructor(readonly owner: EventListOwner) {
-    super(byMarkThenSeq);
+export class WaitEventList {
+  readonly owner: EventListOwner;
+  #lone: ListedEvent | null = null;
+  #heap: IndexedHeap<ListedEvent> | null = null;
+
+  constructor(owner: EventListOwner) {
+    this.owner = owner;
   }
 
   /** The sequence number of the next event added. */
@@ -58,7 +63,18 @@ export class WaitEventList extends IndexedHeap<ListedEvent> {
 
   add(ev: ListedEvent): void {
     const before = this.earliest();
-    this.push(ev);
+    const heap = this.#heap;
+    const lone = this.#lone;
+    if (heap !== null) heap.push(ev);
+    else if (lone === null) {
+      ev.heapIndex = 0;
+      this.#lone = ev;
+    } else {
+      const made = (this.#heap = new IndexedHeap(byMarkThenSeq));
+      this.#lone = null;
+      made.push(lone);
+      made.push(ev);
+    }
     if (this.earliest() !== before) this.owner.earliestMarkChanged();
   }
 
@@ -66,22 +82,31 @@ export class WaitEventList extends IndexedHeap<ListedEvent> {
     if (ev.list !== this) return false;
     const before = this.earliest();
     ev.list = null;
-    this.delete(ev);
+    if (this.#lone === ev) {
+      this.#lone = null;
+      ev.heapIndex = -1;
+    } else this.#heap?.delete(ev);
     if (this.earliest() !== before) this.owner.earliestMarkChanged();
     return true;
   }
 
   markChanged(ev: ListedEvent): void {
     const before = this.earliest();
-    this.update(ev);
+    this.#heap?.update(ev);
     // The mark is already new, so `before` misses a change of the event at the top itself.
-    if (this.earliest() !== before || this.peek() === ev) this.owner.earliestMarkChanged();
+    if (this.earliest() !== before || this.first() === ev) this.owner.earliestMarkChanged();
   }
 
   /** The earliest mark, or Infinity when there are no events. */
   earliest(): number {
-    const first = this.peek();
+    const first = this.first();
     return first === undefined ? Infinity : first.mark;
+  }
+
+  /** The event with the earliest mark (the first added of those), if any. */
+  first(): ListedEvent | undefined {
+    const heap = this.#heap;
+    return heap !== null ? heap.peek() : (this.#lone ?? undefined);
   }
 
   /**
@@ -91,17 +116,18 @@ export class WaitEventList extends IndexedHeap<ListedEvent> {
    * pass of another stream, which borrows another.
    */
   fireDue(now: number, host: PassHost): void {
-    const first = this.peek();
+    const first = this.first();
     if (first === undefined || first.mark > now) return;
+    const heap = this.#heap;
     // Most passes run one event (a timeout, a ping): no list to build for it.
-    const a = this.item(1);
-    const b = this.item(2);
-    if ((a === undefined || a.mark > now) && (b === undefined || b.mark > now)) {
+    const a = heap?.item(1);
+    const b = heap?.item(2);
+    if (heap === null || ((a === undefined || a.mark > now) && (b === undefined || b.mark > now))) {
       host.fire(first, now);
       return;
     }
     const due = lent.pop() ?? [];
-    const n = this.#collectDue(now, due);
+    const n = collectDue(heap, now, due);
     try {
       for (let i = 0; i < n; i++) {
         if (!host.fire(due[i] as ListedEvent, now)) return;
@@ -113,34 +139,41 @@ export class WaitEventList extends IndexedHeap<ListedEvent> {
     }
   }
 
-  /**
-   * Puts the events due at `now` in `out[0..n)`, in list order, and returns
-   * n. The heap is walked breadth first from its top, down only through due
-   * events (the children of one not due are not due either), with `out`
-   * itself as the queue of events whose children are still to see.
-   */
-  #collectDue(now: number, out: (ListedEvent | null)[]): number {
-    let n = 0;
-    out[n++] = this.peek() as ListedEvent;
-    for (let i = 0; i < n; i++) {
-      const at = (out[i] as ListedEvent).heapIndex * 2 + 1;
-      const l = this.item(at);
-      if (l !== undefined && l.mark <= now) out[n++] = l;
-      const r = this.item(at + 1);
-      if (r !== undefined && r.mark <= now) out[n++] = r;
-    }
-    sortBySeq(out, n);
-    return n;
-  }
-
   list(): ListedEvent[] {
-    return this.collect(() => true, []).sort(bySeq);
+    const heap = this.#heap;
+    if (heap === null) return this.#lone === null ? [] : [this.#lone];
+    return heap.collect(() => true, []).sort(bySeq);
   }
 
-  override clear(): void {
+  clear(): void {
     for (const ev of this.list()) ev.list = null;
-    super.clear();
+    const lone = this.#lone;
+    if (lone !== null) {
+      lone.heapIndex = -1;
+      this.#lone = null;
+    }
+    this.#heap?.clear();
   }
+}
+
+/**
+ * Puts the events of `heap` due at `now` in `out[0..n)`, in list order,
+ * and returns n. The heap is walked breadth first from its top, down only
+ * through due events (the children of one not due are not due either),
+ * with `out` itself as the queue of events whose children are still to see.
+ */
+function collectDue(heap: IndexedHeap<ListedEvent>, now: number, out: (ListedEvent | null)[]): number {
+  let n = 0;
+  out[n++] = heap.peek() as ListedEvent;
+  for (let i = 0; i < n; i++) {
+    const at = (out[i] as ListedEvent).heapIndex * 2 + 1;
+    const l = heap.item(at);
+    if (l !== undefined && l.mark <= now) out[n++] = l;
+    const r = heap.item(at + 1);
+    if (r !== undefined && r.mark <= now) out[n++] = r;
+  }
+  sortBySeq(out, n);
+  return n;
 }
 
 /** What a pass runs each due event with: the stream. */
