@@ -6,8 +6,9 @@
  * its clients in a process of their own (--child clients), all on 127.0.0.1:
  *
  *  - ours: per connection `protSocket(socket)`, one idle-timeout wait event
- *    (mark = now + 30 s, on the shared system clock) and a pending
- *    `readLine()` in an async loop, the README's server;
+ *    (mark = now + 30 s, on the shared system clock; one callback for all
+ *    connections) and a pending `readLine()` in an async loop, the
+ *    README's server;
  *  - ours-select: the same streams, non-blocking, in one ProtGroup that one
  *    loop selects over, reading each ready stream until it would block (as
  *    a C server over prot_select): no connection has a pending read, an
@@ -16,6 +17,9 @@
  *    timeout: `socket.setTimeout(30_000)`, a 'timeout' and a 'data' listener;
  *  - readline: the same with `readline.createInterface({ input: socket })`
  *    reading its lines.
+ *
+ * What the benchmark itself keeps per connection (to re-arm the idle
+ * timeout and to close) is array slots, alike for every server.
  *
  * For each: memory per connection (heapUsed and RSS, after gc, minus the
  * same taken before any client connected, divided by the connections), CPU
