@@ -148,15 +148,11 @@ export class ProtStream<out B extends boolean = boolean> {
   #input = InputBuffer.none;
   // Bytes consumed before #input was made.
   #bytesIn = 0;
-  // What the source and the wait call back.
+  // What the source, the wait and the input buffer call back, and the
+  // settings the wait reads as fields of its own.
   readonly #inner: ByteSink & WaitHost & InputOwner;
-  readonly #events: WaitEventList;
-  // The wait of a read, made when a read first has to wait; see ReadWait.
-  #wait: ReadWait | null = null;
-  #flushOnRead: Flushable | null = null;
-  #limits: ReadLimits | null = null;
-  // Paused, ended, eof, closed, non-blocking: one field of bits rather than
-  // five, as each connection has a stream.
+  // Paused, ended, eof, closed: one field of bits rather than four, as each
+  // connection has a stream.
   #flags = 0;
   #error: string | null = null;
   #cause: unknown = undefined;
@@ -185,9 +181,7 @@ export class ProtStream<out B extends boolean = boolean> {
     const nonBlocking = options.nonBlocking ?? false;
     if (o.blockingOnly && nonBlocking) throw new RangeError("ProtStream: nonBlocking and blockingOnly cannot both be true");
     this.#o = lastSettings = shareSettings(lastSettings, o);
-    const inner = (this.#inner = new ProtStream.#Inner(this));
-    this.#events = new WaitEventList(this);
-    if (nonBlocking) this.#flags = Flag.NonBlocking;
+    const inner = (this.#inner = new ProtStream.#Inner(this, nonBlocking));
     this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
     this.#source.attach(inner);
@@ -197,8 +191,16 @@ export class ProtStream<out B extends boolean = boolean> {
   // source and the wait call back, with the stream's private state in reach.
   static readonly #Inner = class implements ByteSink, WaitHost, InputOwner {
     readonly #stream: ProtStream;
-    constructor(stream: ProtStream) {
+    readonly events: WaitEventList;
+    // The wait of a read, made when a read first has to wait; see ReadWait.
+    wait: ReadWait | null = null;
+    flushOnRead: Flushable | null = null;
+    limits: ReadLimits | null = null;
+    nonBlocking: boolean;
+    constructor(stream: ProtStream, nonBlocking: boolean) {
       this.#stream = stream;
+      this.events = new WaitEventList(stream);
+      this.nonBlocking = nonBlocking;
     }
     push(chunk: Buffer): void {
       this.#stream.#push(chunk);
@@ -236,24 +238,6 @@ export class ProtStream<out B extends boolean = boolean> {
       // Let go first: resuming may deliver input at once, into a buffer of its own.
       s.#letGoOfInput();
       if (s.#paused) s.#resume();
-    }
-    get events(): WaitEventList {
-      return this.#stream.#events;
-    }
-    get limits(): ReadLimits | null {
-      return this.#stream.#limits;
-    }
-    get nonBlocking(): boolean {
-      return this.#stream.nonBlocking;
-    }
-    get flushOnRead(): Flushable | null {
-      return this.#stream.#flushOnRead;
-    }
-    get wait(): ReadWait | null {
-      return this.#stream.#wait;
-    }
-    set wait(wait: ReadWait | null) {
-      this.#stream.#wait = wait;
     }
     tryOp(op: Op, n: number): unknown {
       return this.#stream.#try(op, n);
@@ -361,7 +345,7 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** The read timeout in ticks; 0 means none. */
   get readTimeout(): number {
-    return this.#limits?.readTimeout ?? 0;
+    return this.#inner.limits?.readTimeout ?? 0;
   }
 
   /**
@@ -370,7 +354,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * `now + readTimeout`.
    */
   get timeoutMark(): number {
-    return this.#limits?.timeoutMark ?? Infinity;
+    return this.#inner.limits?.timeoutMark ?? Infinity;
   }
 
   /**
@@ -383,8 +367,8 @@ export class ProtStream<out B extends boolean = boolean> {
     if (!Number.isFinite(ticks) || ticks < 0) {
       throw new RangeError(`${this.name}.setTimeout: ticks must be a finite number >= 0, got ${ticks}`);
     }
-    if (ticks > 0 || this.#limits !== null) {
-      const limits = (this.#limits ??= new ReadLimits());
+    if (ticks > 0 || this.#inner.limits !== null) {
+      const limits = (this.#inner.limits ??= new ReadLimits());
       limits.readTimeout = ticks;
       limits.timeoutMark = ticks > 0 ? this.clock.now() + ticks : Infinity;
     }
@@ -393,7 +377,7 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** Restarts the read timeout from now, as input arriving does. */
   resetTimeout(): void {
-    const limits = this.#limits;
+    const limits = this.#inner.limits;
     if (limits !== null && limits.readTimeout > 0) {
       limits.timeoutMark = this.clock.now() + limits.readTimeout;
       this.#deadlineChanged();
@@ -402,7 +386,7 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** The overall read deadline (an absolute clock time); Infinity when none. */
   get deadline(): number {
-    return this.#limits?.deadline ?? Infinity;
+    return this.#inner.limits?.deadline ?? Infinity;
   }
 
   /**
@@ -420,7 +404,7 @@ export class ProtStream<out B extends boolean = boolean> {
     if (typeof at !== "number" || Number.isNaN(at)) {
       throw new RangeError(`${this.name}.setDeadline: at must be an absolute clock time or Infinity, got ${String(at)}`);
     }
-    if (at !== Infinity || this.#limits !== null) (this.#limits ??= new ReadLimits()).deadline = at;
+    if (at !== Infinity || this.#inner.limits !== null) (this.#inner.limits ??= new ReadLimits()).deadline = at;
     this.#deadlineChanged();
   }
 
@@ -430,13 +414,13 @@ export class ProtStream<out B extends boolean = boolean> {
    * deadline applies.
    */
   get nonBlocking(): boolean {
-    return (this.#flags & Flag.NonBlocking) !== 0;
+    return this.#inner.nonBlocking;
   }
 
   set nonBlocking(value: boolean) {
     if (value === this.nonBlocking) return;
     if (this.#o.blockingOnly) throw new TypeError(`${this.name}: the stream was made blockingOnly and cannot be non-blocking`);
-    this.#flags ^= Flag.NonBlocking;
+    this.#inner.nonBlocking = value;
     // The read timeout and the deadline count towards the next deadline of blocking streams only.
     if (this.readTimeout > 0 || this.deadline !== Infinity) this.#deadlineChanged();
   }
@@ -462,7 +446,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * `null` unpairs.
    */
   setFlushOnRead(writer: Flushable | null): void {
-    this.#flushOnRead = writer;
+    this.#inner.flushOnRead = writer;
   }
 
   // ---- wait events --------------------------------------------------------
@@ -480,7 +464,7 @@ export class ProtStream<out B extends boolean = boolean> {
       throw new TypeError(`${this.name}.addWaitEvent: proc must be a function, got ${typeof proc}`);
     }
     if (this.#closed) throw new Error(`${this.name}.addWaitEvent: the stream is closed`);
-    const events = this.#events;
+    const events = this.#inner.events;
     const ev = new WaitEvent<R>(events, events.nextSeq(), mark, proc, rock);
     events.add(ev);
     return ev;
@@ -493,12 +477,12 @@ export class ProtStream<out B extends boolean = boolean> {
    * any callback of the stream, the event's own included.
    */
   removeWaitEvent<R>(event: WaitEvent<R>): void {
-    this.#events.remove(event);
+    this.#inner.events.remove(event);
   }
 
   /** The events on the stream, in list order. */
   get waitEvents(): WaitEvent[] {
-    return this.#events.list() as WaitEvent[];
+    return this.#inner.events.list() as WaitEvent[];
   }
 
   /**
@@ -507,8 +491,8 @@ export class ProtStream<out B extends boolean = boolean> {
    * mark or the {@link ProtStream.deadline}. Infinity if none.
    */
   get nextDeadline(): number {
-    const at = this.#events.earliest();
-    const limits = this.#limits;
+    const at = this.#inner.events.earliest();
+    const limits = this.#inner.limits;
     return limits === null || this.nonBlocking ? at : limits.earliest(at);
   }
 
@@ -575,9 +559,9 @@ export class ProtStream<out B extends boolean = boolean> {
     }
     if (this.#closed) throw new Error(`${this.name}.ungetc: the stream is closed`);
     this.#inputToWrite().ungetc(byte);
-    this.#wait?.inputArrived();
+    this.#inner.wait?.inputArrived();
     this.#notifyReadable();
-    this.#wait?.wake();
+    this.#inner.wait?.wake();
   }
 
   /**
@@ -691,7 +675,7 @@ export class ProtStream<out B extends boolean = boolean> {
       throw new Error(`${this.name}.switchSource: refused, ${why}`);
     };
     if (this.#over) refuse(`the stream is over (${this.error ?? "input ended"})`);
-    if (this.#wait?.waiting === true) refuse("a read is waiting");
+    if (this.#inner.wait?.waiting === true) refuse("a read is waiting");
     const buffered = this.#input.contiguous;
     if (buffered > 0) refuse(`${buffered} bytes of input are buffered from the old source`);
     this.#source.close();
@@ -731,12 +715,12 @@ export class ProtStream<out B extends boolean = boolean> {
     if (this.#closed) return;
     this.#flags |= Flag.Closed;
     if (this.#error === null) this.#error = Messages.closed;
-    this.#events.clear();
+    this.#inner.events.clear();
     this.#readCallback = null;
-    this.#flushOnRead = null;
+    this.#inner.flushOnRead = null;
     this.#letGoOfInput();
     this.#source.close();
-    this.#wait?.wake();
+    this.#inner.wait?.wake();
     const watchers = this.#watchers;
     this.#watchers = null;
     if (Array.isArray(watchers)) for (const w of watchers) w.onClosed(this);
@@ -806,8 +790,8 @@ export class ProtStream<out B extends boolean = boolean> {
     const n = chunk.length;
     if (this.#over || n === 0) return;
     this.#inputToWrite().push(chunk);
-    this.#wait?.inputArrived();
-    const limits = this.#limits;
+    this.#inner.wait?.inputArrived();
+    const limits = this.#inner.limits;
     const timed = limits !== null && limits.readTimeout > 0;
     if (timed) limits.timeoutMark = this.clock.now() + limits.readTimeout;
     if (!this.#paused && this.buffered > this.highWaterMark) {
@@ -816,14 +800,14 @@ export class ProtStream<out B extends boolean = boolean> {
     }
     this.#notifyReadable();
     if (timed) this.#notifyDeadline();
-    this.#wait?.wake();
+    this.#inner.wait?.wake();
   }
 
   #inputEnded(): void {
     if (this.#ended) return;
     this.#flags |= Flag.Ended;
     this.#notifyReadable();
-    this.#wait?.wake();
+    this.#inner.wait?.wake();
   }
 
   #sourceFailed(message: string, cause: unknown): void {
@@ -844,7 +828,7 @@ export class ProtStream<out B extends boolean = boolean> {
     this.#error = message;
     this.#cause = cause;
     this.#notifyReadable();
-    this.#wait?.wake();
+    this.#inner.wait?.wake();
   }
 
   /** The input buffer, made if the stream has none. */
@@ -863,7 +847,7 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** The read timeout, the deadline or the earliest mark may have moved. */
   #deadlineChanged(): void {
-    this.#wait?.rearm();
+    this.#inner.wait?.rearm();
     this.#notifyDeadline();
   }
 
@@ -930,7 +914,7 @@ export class ProtStream<out B extends boolean = boolean> {
   /** Runs one event of a pass; false when the pass has to stop. */
   #fire(ev: WaitEvent, now: number): boolean {
     // Skip what an earlier callback of this pass removed or moved into the future.
-    const events = this.#events;
+    const events = this.#inner.events;
     if (ev.list !== events || ev.mark > now) return true;
     let kept: unknown;
     try {
@@ -959,7 +943,6 @@ const enum Flag {
   Ended = 2,
   Eof = 4,
   Closed = 8,
-  NonBlocking = 16,
 }
 
 /** A stream's settings, shared by streams made alike one after another. */

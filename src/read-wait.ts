@@ -80,14 +80,16 @@ export interface WaitHost extends PassHost {
   readonly over: boolean;
   /** The stream has failed or was closed. */
   readonly failed: boolean;
+  // The stream's settings that a wait reads, held here as fields rather
+  // than reached through getters: a wait reads them each time it begins.
   /** The stream's wait events. */
   readonly events: WaitEventList;
   /** The read timeout and deadline, or null when neither was ever set. */
-  readonly limits: ReadLimits | null;
+  limits: ReadLimits | null;
   /** See {@link ProtStream.nonBlocking}. */
-  readonly nonBlocking: boolean;
+  nonBlocking: boolean;
   /** The writer flushed before the stream waits; see {@link ProtStream.setFlushOnRead}. */
-  readonly flushOnRead: Flushable | null;
+  flushOnRead: Flushable | null;
   /** The stream's wait, kept by the stream between reads when it has one. */
   wait: ReadWait | null;
   /** What `op` returns from what is buffered now, or `undefined` if it has to wait. */
