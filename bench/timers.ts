@@ -11,7 +11,13 @@
  * differ. Each run is a fresh Node process (--child) whose first
  * WARM_FIRINGS firings are not counted: until the code on the way is
  * compiled, the compiler's work dominates (our path is longer than a
- * setTimeout chain's, so a cold run measures mostly compilation). The C
+ * setTimeout chain's, so a cold run measures mostly compilation). Every
+ * firing takes the same path through the meter, warm-up or not: a branch
+ * first taken when measuring begins would deoptimize the compiled firing
+ * path it was inlined into, and the measured firings would pay for its
+ * recompilation (and, for ours, that of the small functions inlined with
+ * it, which the few wake-ups of K > 1 take thousands of firings to
+ * recompile). The C
  * layer cannot take part (its marks are whole seconds of time()): the
  * comparison with it is event-dispatch's, under a virtual clock.
  *
@@ -25,24 +31,34 @@ const REAL_KS = opts.tiny ? [1] : [1, 10, 100];
 const FIRINGS = opts.tiny ? 50 : 2_000;
 const WARM_FIRINGS = opts.tiny ? 0 : 3_000;
 
+/**
+ * Firings between two readings of the CPU time. Measuring runs from the
+ * reading at WARM_FIRINGS to the one at WARM_FIRINGS + FIRINGS, but every
+ * reading is taken the same way, so the code that takes them is compiled
+ * with the rest of the firing's path before measuring begins.
+ */
+const READ_EVERY = opts.tiny ? FIRINGS : 500;
+
+type Reading = { firings: number; cpu: NodeJS.CpuUsage; t: bigint };
+
 /** Counts firings: measuring starts after the warm-up ones, and ends (returning the sample) after FIRINGS more. */
 class Meter {
-  readonly late: number[] = [];
-  #warm = 0;
-  #cpu0 = process.cpuUsage();
-  #t0 = process.hrtime.bigint();
+  readonly #late: number[] = [];
+  readonly #readings: Reading[] = [{ firings: 0, cpu: process.cpuUsage(), t: process.hrtime.bigint() }];
   constructor(readonly k: number) {}
   /** Records a firing `lateMs` late; the sample once FIRINGS were measured. */
   fired(lateMs: number): Sample | undefined {
-    if (this.#warm < WARM_FIRINGS) {
-      if (++this.#warm === WARM_FIRINGS) {
-        this.#cpu0 = process.cpuUsage();
-        this.#t0 = process.hrtime.bigint();
-      }
-      return undefined;
-    }
-    this.late.push(lateMs);
-    return this.late.length < FIRINGS ? undefined : realSample(this.#cpu0, this.#t0, this.late, this.k);
+    const n = this.#late.push(lateMs);
+    if (n % READ_EVERY === 0) this.#readings.push({ firings: n, cpu: process.cpuUsage(), t: process.hrtime.bigint() });
+    return n < WARM_FIRINGS + FIRINGS ? undefined : this.#sample();
+  }
+  #sample(): Sample {
+    const at = (firings: number): Reading => {
+      const r = this.#readings.find((x) => x.firings === firings);
+      if (r === undefined) throw new Error(`timers: no reading at ${firings} firings (every ${READ_EVERY})`);
+      return r;
+    };
+    return realSample(at(WARM_FIRINGS), at(WARM_FIRINGS + FIRINGS), this.#late.slice(WARM_FIRINGS), this.k);
   }
 }
 
@@ -52,11 +68,10 @@ function percentile(values: number[], p: number): number {
   return s[Math.max(0, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 }
 
-/** A real-time sample: CPU of this process from `cpu0`, with the lateness of each firing in ms. */
-function realSample(cpu0: NodeJS.CpuUsage, t0: bigint, late: number[], k: number): Sample {
-  const cpu = process.cpuUsage(cpu0);
-  const wallNs = Number(process.hrtime.bigint() - t0);
-  return { ns: (cpu.user + cpu.system) * 1000, work: late.length, extra: { k, wallNs, p50LateMs: percentile(late, 50), p99LateMs: percentile(late, 99) } };
+/** A real-time sample: CPU of this process between two readings, with the lateness of each firing in ms. */
+function realSample(from: Reading, to: Reading, late: number[], k: number): Sample {
+  const ns = (to.cpu.user - from.cpu.user + to.cpu.system - from.cpu.system) * 1000;
+  return { ns, work: late.length, extra: { k, wallNs: Number(to.t - from.t), p50LateMs: percentile(late, 50), p99LateMs: percentile(late, 99) } };
 }
 
 /** K events on one stream on the system clock, each moving its mark to now + K, until FIRINGS fired. */
