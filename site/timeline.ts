@@ -209,7 +209,7 @@ interface Item {
   lane: number;
   /** Its index in the trace, for markers of trace entries. */
   entry?: number;
-  /** For reads: line, byte, data, eof, error, wouldblock or blocked. */
+  /** For reads: line, byte, data, skipped, eof, error, wouldblock or blocked. */
   outcome?: string;
   /** For firings: the event's name and mark. */
   event?: string;
@@ -249,15 +249,19 @@ function entryKind(e: TraceEntry): { kind: Kind; op?: string; stream?: string } 
   if ("read-line" in e) return { kind: "read", op: "read-line", stream: e["read-line"] };
   if ("getc" in e) return { kind: "read", op: "getc", stream: e.getc };
   if ("peek" in e) return { kind: "read", op: "peek", stream: e.peek };
+  if ("fill" in e) return { kind: "read", op: "fill", stream: e.fill };
+  if ("skip-line" in e) return { kind: "read", op: "skip-line", stream: e["skip-line"] };
+  if ("read-exactly" in e) return { kind: "read", op: "read-exactly", stream: e["read-exactly"] };
   return { kind: "read", op: "read", stream: (e as { read: string }).read };
 }
 
-type ReadResult = { line?: string; byte?: number; data?: string; eof?: true; error?: string; wouldblock?: true; blocked?: true };
+type ReadResult = { line?: string; byte?: number; data?: string; skipped?: true; eof?: true; error?: string; wouldblock?: true; blocked?: true };
 
 function readOutcome(e: ReadResult): string {
   if (e.line !== undefined) return "line";
   if (e.byte !== undefined) return "byte";
   if (e.data !== undefined) return "data";
+  if (e.skipped) return "skipped";
   if (e.eof) return "eof";
   if (e.error !== undefined) return "error";
   if (e.wouldblock) return "wouldblock";
@@ -280,6 +284,8 @@ function readLabel(op: string, e: ReadResult): string {
       return `${op} → ${quoted(e.data!, DATA_MAX)}`;
     case "byte":
       return `${op} → ${showByte(e.byte!)}`;
+    case "skipped":
+      return `${op} → past the LF`;
     case "eof":
       return `${op} → eof`;
     case "error":
@@ -300,6 +306,8 @@ function readSentence(op: string, stream: string, e: ReadResult): string {
       return `${on} returns ${quoted(e.data!, DESC_DATA_MAX, '"', '"')}`;
     case "byte":
       return `${on} returns byte ${showByte(e.byte!)}`;
+    case "skipped":
+      return `${on} has passed the end of a line`;
     case "eof":
       return `${on} returns end of file`;
     case "error":

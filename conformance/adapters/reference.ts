@@ -126,6 +126,17 @@ class ReferenceStream implements StreamUnderTest {
   async peek(): Promise<ReadOutcome<number>> {
     return outcome(this.stream, await this.stream.peek());
   }
+  async fill(): Promise<ReadOutcome<number>> {
+    // fill() answers how many bytes are buffered; the case format traces the next of them.
+    const o = outcome(this.stream, await this.stream.fill());
+    return o.kind === "data" ? { kind: "data", value: this.stream.tryPeek() } : o;
+  }
+  async skipLine(): Promise<ReadOutcome<true>> {
+    return outcome(this.stream, await this.stream.skipLine());
+  }
+  async readExactly(n: number): Promise<ReadOutcome<Uint8Array>> {
+    return outcome(this.stream, await this.stream.readExactly(n));
+  }
   setTimeout(ticks: number): void {
     this.stream.setTimeout(ticks);
   }

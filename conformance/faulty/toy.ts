@@ -301,6 +301,37 @@ class ToyStream implements StreamUnderTest {
     }
   }
 
+  async fill(): Promise<ReadOutcome<number>> {
+    return this.peek();
+  }
+
+  async skipLine(): Promise<ReadOutcome<true>> {
+    for (;;) {
+      if (this.error === null) {
+        const nl = this.buf.indexOf("\n");
+        // WE-READ-8: through the LF; a part of a line is discarded as it comes.
+        this.buf = nl >= 0 ? this.buf.slice(nl + 1) : "";
+        if (nl >= 0) return { kind: "data", value: true };
+      }
+      const r = await this.wait();
+      if (r === "block") return { kind: "wouldblock" };
+      if (r === "end" && this.buf === "") return this.ending();
+    }
+  }
+
+  async readExactly(n: number): Promise<ReadOutcome<Uint8Array>> {
+    for (;;) {
+      if (this.buf.length >= n && this.error === null) {
+        const out = this.buf.slice(0, n);
+        this.buf = this.buf.slice(n);
+        return { kind: "data", value: Buffer.from(out, "latin1") };
+      }
+      const r = await this.wait();
+      if (r === "block") return { kind: "wouldblock" };
+      if (r === "end") return this.ending();
+    }
+  }
+
   addWaitEvent(mark: number, callback: EventCallback | null, rock: Rock): EventHandle {
     // WE-API-7: nothing to call, so nothing is added.
     if (callback === null) throw new TypeError("toy: an event needs a callback");

@@ -256,6 +256,7 @@ class CyrusShadow implements ModelObserver {
 
   taking(w: World, s: Stream, kind: ReadKind, n: number): void {
     if (this.#done || s.error !== null) return; // a failed stream: EOF at once, its buffer empty
+    if (kind === "fill" || kind === "skip-line" || kind === "read-exactly") return this.#lose(`the shadow does not follow the prot_fill() calls of ${kind}`);
     const sh = this.#sh(w, s);
     if (sh.cbuf + sh.pipe !== s.buf.length) return this.#lose(`the buffer of ${s.name} is not what the C stream holds`);
     const needs = (): boolean => !sh.eof && (kind === "read-line" ? s.buf.slice(0, sh.cbuf).indexOf("\n") < 0 : sh.cbuf === 0);

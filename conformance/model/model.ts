@@ -124,8 +124,8 @@ const READ_CALLBACK_FAILED = "read callback failed: ";
 /** What a step tells the case: go on, or stop here (`blocked`). */
 type Flow = "go" | "stop";
 
-/** The three reads of the case format. */
-export type ReadKind = "read-line" | "getc" | "read" | "peek";
+/** The reads of the case format. */
+export type ReadKind = "read-line" | "getc" | "read" | "peek" | "fill" | "skip-line" | "read-exactly";
 
 /** Where an action sits in a case: its event, the script (-1 for a single script) and the action's index. */
 export interface ActionPlace {
@@ -586,6 +586,23 @@ const takeByte: Take = (s) => {
 /** WE-READ-6: the next byte, any value 0-255, left in the buffer. */
 const peekByte: Take = (s) => (s.buf === "" ? undefined : { byte: s.buf.charCodeAt(0) });
 
+/** WE-READ-8: through the next LF; a part of a line is discarded as it comes, and waited past. */
+const skipLine: Take = (s) => {
+  const lf = s.buf.indexOf("\n");
+  s.buf = lf >= 0 ? s.buf.slice(lf + 1) : "";
+  return lf >= 0 ? { skipped: true } : undefined;
+};
+
+/** WE-READ-9: n bytes once all have come; until then they stay buffered. */
+const takeExactly =
+  (n: number): Take =>
+  (s) => {
+    if (s.buf.length < n) return undefined;
+    const data = s.buf.slice(0, n);
+    s.buf = s.buf.slice(n);
+    return { data };
+  };
+
 /** WE-READ-4: 1 to n buffered bytes. */
 const takeUpTo =
   (n: number): Take =>
@@ -613,7 +630,8 @@ function read(w: World, key: ReadKind, name: string, take: Take, n = 1): Flow {
     w.obs?.taking?.(w, s, key, n);
     const before = s.buf.length;
     const got = take(s);
-    if (got !== undefined) w.obs?.took?.(w, s, before - s.buf.length);
+    // (skip-line takes a part of a line without returning it.)
+    if (got !== undefined || s.buf.length !== before) w.obs?.took?.(w, s, before - s.buf.length);
     return got;
   };
   // WE-FLUSH-3: while the writer is held back, even buffered input waits for the peer to read.
@@ -709,6 +727,10 @@ function step(w: World, st: Step): Flow {
   if ("getc" in st) return read(w, "getc", st.getc, takeByte);
   if ("read" in st) return read(w, "read", st.read.stream, takeUpTo(st.read.n), st.read.n);
   if ("peek" in st) return read(w, "peek", st.peek, peekByte);
+  // WE-READ-7: fill waits as peek does, and its trace shows the byte it left.
+  if ("fill" in st) return read(w, "fill", st.fill, peekByte);
+  if ("skip-line" in st) return read(w, "skip-line", st["skip-line"], skipLine);
+  if ("read-exactly" in st) return read(w, "read-exactly", st["read-exactly"].stream, takeExactly(st["read-exactly"].n), st["read-exactly"].n);
   if ("select" in st) return select(w, st.select.streams, st.select.timeout);
   if ("advance" in st) {
     // WE-MODEL-2: time passes with no read waiting; no event runs.

@@ -97,6 +97,18 @@ export interface StreamUnderTest {
   read(n: number): Promise<ReadOutcome<Uint8Array>>;
   /** Returns the next byte without taking it, waiting (and running events) as a read does. */
   peek(): Promise<ReadOutcome<number>>;
+  /**
+   * Waits, running events, as a read does, until input is buffered; takes
+   * none of it. Its value is the next byte, left for the next read (WE-READ-7).
+   */
+  fill(): Promise<ReadOutcome<number>>;
+  /**
+   * Discards input up to and including the next LF, waiting as a read does;
+   * its value is `true` once the end of a line was passed (WE-READ-8).
+   */
+  skipLine(): Promise<ReadOutcome<true>>;
+  /** Reads exactly `n` bytes, waiting as a read does until all have come (WE-READ-9). */
+  readExactly(n: number): Promise<ReadOutcome<Uint8Array>>;
   /** Sets the read timeout (0: none). */
   setTimeout(ticks: number): void;
   /** Restarts the read timeout. */

@@ -98,6 +98,9 @@ export type Step =
   | { getc: string }
   | { read: { stream: string; n: number } }
   | { peek: string }
+  | { fill: string }
+  | { "skip-line": string }
+  | { "read-exactly": { stream: string; n: number } }
   | { select: { streams: string[]; timeout: number | null; group?: string } }
   | { advance: number }
   | { "set-timeout": { stream: string; ticks: number } }
@@ -139,10 +142,12 @@ export function removeTarget(arg: string | { event: string; stream: string }, ev
 export interface ReadResultEntry {
   /** A line read, without its LF or CRLF. */
   line?: string;
-  /** A byte read (or, for `peek`, the next byte, left in place). */
+  /** A byte read (or, for `peek` and `fill`, the next byte, left in place). */
   byte?: number;
   /** Bytes read, one per character. */
   data?: string;
+  /** A `skip-line` passed the end of a line. */
+  skipped?: true;
   /** The input had ended. */
   eof?: true;
   /** The read failed with this text. */
@@ -160,6 +165,9 @@ export type TraceEntry =
   | ({ t: number; getc: string } & ReadResultEntry)
   | ({ t: number; read: string } & ReadResultEntry)
   | ({ t: number; peek: string } & ReadResultEntry)
+  | ({ t: number; fill: string } & ReadResultEntry)
+  | ({ t: number; "skip-line": string } & ReadResultEntry)
+  | ({ t: number; "read-exactly": string } & ReadResultEntry)
   | { t: number; select: string[] }
   | { t: number; "read-callback": string }
   | { t: number; flush: string; data: string }

@@ -33,12 +33,12 @@ function describeError(e: ErrorObject): string {
     case "enum":
       return `${field}: must be one of ${JSON.stringify(e.params.allowedValues)}`;
     case "false schema":
-      return `${field}: a trace entry must name one of fire, read-line, getc, read, peek, select, events, read-callback, flush, refused`;
+      return `${field}: a trace entry must name one of fire, read-line, getc, read, peek, fill, skip-line, read-exactly, select, events, read-callback, flush, refused`;
     case "minProperties":
     case "maxProperties":
       return `${field}: must have exactly one key (one action or one step)`;
     case "oneOf":
-      if (/\/expect\/\d+$/.test(field)) return `${field}: a read entry needs exactly one result: line, byte, data, eof, error, wouldblock or blocked`;
+      if (/\/expect\/\d+$/.test(field)) return `${field}: a read entry needs exactly one result: line, byte, data, skipped, eof, error, wouldblock or blocked`;
       if (/(set-mark|add|add-event)$/.test(field)) return `${field}: give exactly one of at, now (or mark, for set-mark)`;
       if (/\/on$/.test(field)) return `${field}: must be a script (a list of actions) or a list of scripts`;
       return `${field}: matches none or several of its allowed forms`;
@@ -108,6 +108,9 @@ function danglingNames(c: Case): string[] {
     if ("read-line" in s) needStream(s["read-line"], `${field}/read-line`);
     if ("getc" in s) needStream(s.getc, `${field}/getc`);
     if ("read" in s) needStream(s.read.stream, `${field}/read/stream`);
+    if ("fill" in s) needStream(s.fill, `${field}/fill`);
+    if ("skip-line" in s) needStream(s["skip-line"], `${field}/skip-line`);
+    if ("read-exactly" in s) needStream(s["read-exactly"].stream, `${field}/read-exactly/stream`);
     if ("select" in s) s.select.streams.forEach((n, j) => needStream(n, `${field}/select/streams/${j}`));
     if ("set-timeout" in s) needStream(s["set-timeout"].stream, `${field}/set-timeout/stream`);
     if ("reset-timeout" in s) needStream(s["reset-timeout"], `${field}/reset-timeout`);

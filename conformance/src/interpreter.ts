@@ -22,6 +22,25 @@ import {
   type TraceEntry,
 } from "./case.js";
 
+/** The read steps of the case format. */
+type ReadKey = "read-line" | "getc" | "read" | "peek" | "fill" | "skip-line" | "read-exactly";
+
+/** The adapter's method behind a read step, as messages name it. */
+function opName(key: ReadKey, n: number | undefined): string {
+  switch (key) {
+    case "read-line":
+      return "readLine()";
+    case "skip-line":
+      return "skipLine()";
+    case "read":
+      return `read(${n})`;
+    case "read-exactly":
+      return `readExactly(${n})`;
+    default:
+      return `${key}()`;
+  }
+}
+
 /** What running a case produced. */
 export interface Run {
   /** The trace, as far as it got. */
@@ -187,9 +206,11 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
     switch (out.kind) {
       case "data":
         if (op === "readLine()") return typeof out.value === "string" ? { line: out.value } : bad("a line must be a string");
-        if (op === "getc()" || op === "peek()")
+        if (op === "skipLine()") return out.value === true ? { skipped: true } : bad("a skipped line is true");
+        if (op === "getc()" || op === "peek()" || op === "fill()")
           return Number.isInteger(out.value) && (out.value as number) >= 0 && (out.value as number) <= 255 ? { byte: out.value as number } : bad("a byte must be an integer from 0 to 255");
         if (!(out.value instanceof Uint8Array)) return bad("data must be a Uint8Array");
+        if (op.startsWith("readExactly(")) return out.value.length === n ? { data: latin1(out.value) } : bad(`a read of exactly ${n} bytes returns ${n} bytes`);
         return out.value.length >= 1 && out.value.length <= (n ?? Infinity) ? { data: latin1(out.value) } : bad(`a read of ${n} bytes returns 1 to ${n} bytes`);
       case "eof":
         return { eof: true };
@@ -202,10 +223,10 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
     }
   };
 
-  const read = async (key: "read-line" | "getc" | "read" | "peek", name: string, op: () => Promise<ReadOutcome<string | number | Uint8Array>>, n?: number): Promise<void> => {
+  const read = async (key: ReadKey, name: string, op: () => Promise<ReadOutcome<string | number | Uint8Array | true>>, n?: number): Promise<void> => {
     try {
       const o = await settle(op());
-      const what = key === "read-line" ? "readLine()" : key === "read" ? `read(${n})` : `${key}()`;
+      const what = opName(key, n);
       trace.push({ t: clock.now(), [key]: name, ...result(what, o, n) } as TraceEntry);
     } catch (err) {
       if (err instanceof Blocked) trace.push({ t: clock.now(), [key]: name, blocked: true } as unknown as TraceEntry);
@@ -242,6 +263,12 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
     if ("getc" in s) return read("getc", s.getc, () => stream(s.getc).getc());
     if ("read" in s) return read("read", s.read.stream, () => stream(s.read.stream).read(s.read.n), s.read.n);
     if ("peek" in s) return read("peek", s.peek, () => stream(s.peek).peek());
+    if ("fill" in s) return read("fill", s.fill, () => stream(s.fill).fill());
+    if ("skip-line" in s) return read("skip-line", s["skip-line"], () => stream(s["skip-line"]).skipLine());
+    if ("read-exactly" in s) {
+      const { stream: name, n } = s["read-exactly"];
+      return read("read-exactly", name, () => stream(name).readExactly(n), n);
+    }
     if ("select" in s) {
       const list = s.select.streams.map(stream);
       const ready: unknown = await settle(selectOn(s.select, s.select.timeout));

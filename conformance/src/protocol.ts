@@ -65,9 +65,9 @@ export function protocolProblem(kind: MessageKind, message: unknown): string | u
     case "additionalProperties":
       return `${field}: unknown field "${String(e.params.additionalProperty)}"`;
     case "not":
-      return `${field}: a trace entry must name one of fire, read-line, getc, read, peek, select, events, read-callback, flush, refused`;
+      return `${field}: a trace entry must name one of fire, read-line, getc, read, peek, fill, skip-line, read-exactly, select, events, read-callback, flush, refused`;
     case "oneOf":
-      return `${field}: a read entry needs exactly one result: line, byte, data, eof, error, wouldblock or blocked`;
+      return `${field}: a read entry needs exactly one result: line, byte, data, skipped, eof, error, wouldblock or blocked`;
     case "const":
       return `${field}: must be ${JSON.stringify(e.params.allowedValue)}`;
     default:

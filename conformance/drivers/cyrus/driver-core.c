@@ -686,6 +686,53 @@ static void step_read(const jv *spec) {
     C.step_buf = NULL;
 }
 
+/* Exactly n bytes, as a server reads a literal: prot_read() again until all have come. What a
+   short read took before the end or a would-block is not returned (the reference leaves it
+   buffered; no case reads after it). */
+static void step_read_exactly(const jv *spec) {
+    const char *name = jstr(jget(spec, "stream"));
+    long n = jint(jget(spec, "n"));
+    struct stream *s = stream_named(name);
+    struct protstream *ps = live(s, "read-exactly");
+    if (n <= 0) abort_case("read-exactly of %ld bytes", n);
+    unsigned char *buf = C.step_buf = zcalloc((size_t)n, 1);
+    begin_read("read-exactly", name);
+    long got = 0;
+    int r = 1;
+    while (got < n && (r = prot_read(ps, (char *)buf + got, (unsigned)(n - got))) > 0) got += r;
+    end_read();
+    if (got < n) push_failure("read-exactly", name, ps);
+    else push_bytes("read-exactly", name, "data", buf, (size_t)n);
+    free(buf);
+    C.step_buf = NULL;
+}
+
+/* A line skipped: prot_fgets() into a scratch buffer until what it returns ends with the LF. */
+static void step_skip_line(const char *name) {
+    struct stream *s = stream_named(name);
+    struct protstream *ps = live(s, "skip-line");
+    size_t size = s->total_in + 2;
+    unsigned char *buf = C.step_buf = zcalloc(size, 1);
+    int skipped = 0;
+    begin_read("skip-line", name);
+    for (;;) {
+        /* As for read-line: lines may hold NULs, so the terminator is the last NUL. */
+        memset(buf, 0x5a, size);
+        if (!prot_fgets((char *)buf, (unsigned)size, ps)) break;
+        size_t len = size;
+        while (len > 0 && buf[len - 1] != 0) len--;
+        if (len >= 2 && buf[len - 2] == '\n') {
+            skipped = 1;
+            break;
+        }
+    }
+    end_read();
+    if (skipped) push_read("skip-line", name, "\"skipped\":true");
+    else push_failure("skip-line", name, ps);
+    free(buf);
+    C.step_buf = NULL;
+}
+
 /* The group a select names, made by its first select; NULL for a select without one. */
 static struct group *kept_group(const jv *spec) {
     const char *name = jstr(jget(spec, "group"));
@@ -820,6 +867,11 @@ static void run_step(const jv *st) {
     else if ((v = jget(st, "getc"))) step_byte("getc", jstr(v), 0);
     else if ((v = jget(st, "read"))) step_read(v);
     else if ((v = jget(st, "peek"))) step_byte("peek", jstr(v), 1);
+    /* prot_fill() reads over what is still buffered, so a server calls it through prot_getc(),
+       which calls it only when the buffer is empty; the byte goes back: a fill is a peek. */
+    else if ((v = jget(st, "fill"))) step_byte("fill", jstr(v), 1);
+    else if ((v = jget(st, "skip-line"))) step_skip_line(jstr(v));
+    else if ((v = jget(st, "read-exactly"))) step_read_exactly(v);
     else if ((v = jget(st, "select"))) step_select(v);
     else if ((v = jget(st, "advance"))) advance_clock(jint(v));
     else if ((v = jget(st, "set-timeout"))) {

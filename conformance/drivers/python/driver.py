@@ -186,6 +186,15 @@ class CaseRun:
         elif key == "peek":
             s = self.streams[arg]
             self.read(key, arg, s.peek, lambda byte: {"byte": byte})
+        elif key == "fill":
+            s = self.streams[arg]
+            self.read(key, arg, s.fill, lambda _count, s=s: {"byte": s.peek()})
+        elif key == "skip-line":
+            s = self.streams[arg]
+            self.read(key, arg, s.skip_line, lambda _none: {"skipped": True})
+        elif key == "read-exactly":
+            s = self.streams[arg["stream"]]
+            self.read(key, arg["stream"], lambda: s.read_exactly(arg["n"]), lambda data: {"data": latin1(data)})
         elif key == "select":
             # A kept group is its streams: this select keeps nothing else between calls.
             chosen = self.groups.setdefault(arg["group"], [self.streams[n] for n in arg["streams"]]) if "group" in arg else [self.streams[n] for n in arg["streams"]]

@@ -416,6 +416,36 @@ class Stream:
                 self._at_end()
             self._wait()
 
+    def fill(self) -> int:
+        """Waits as a read does until input is buffered and takes none (WE-READ-7); returns how much is."""
+        self.peek()
+        return len(self._buf)
+
+    def skip_line(self) -> None:
+        """Discards input through the next LF, waiting as a read does (WE-READ-8)."""
+        while True:
+            self._check()
+            nl = self._buf.find(b"\n")
+            if nl >= 0:
+                del self._buf[: nl + 1]
+                return
+            self._buf.clear()  # a part of a line goes as it comes
+            if self._ended:
+                self._at_end()
+            self._wait()
+
+    def read_exactly(self, n: int) -> bytes:
+        """Exactly `n` bytes, waiting until all have come (WE-READ-9); at the end they stay buffered."""
+        while True:
+            self._check()
+            if len(self._buf) >= n:
+                out = bytes(self._buf[:n])
+                del self._buf[:n]
+                return out
+            if self._ended:
+                self._at_end()
+            self._wait()
+
 
 def select(streams: list[Stream], timeout: Optional[int]) -> list[Stream]:
     """The streams that are ready, in the order given; never runs a callback.
