@@ -461,6 +461,12 @@ export default {
       getc: async () => outcome(stream, await stream.getc()),
       read: async (n) => outcome(stream, await stream.read(n)),
       peek: async () => outcome(stream, await stream.peek()),
+      fill: async () => {
+        const o = outcome(stream, await stream.fill());
+        return o.kind === "data" ? { kind: "data", value: stream.tryPeek() } : o;
+      },
+      skipLine: async () => outcome(stream, await stream.skipLine()),
+      readExactly: async (n) => outcome(stream, await stream.readExactly(n)),
       setTimeout: (t) => stream.setTimeout(t),
       resetTimeout: () => stream.resetTimeout(),
       setNonBlocking: (v) => { stream.nonBlocking = v; },
