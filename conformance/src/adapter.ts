@@ -100,15 +100,21 @@ export interface StreamUnderTest {
   /**
    * Waits, running events, as a read does, until input is buffered; takes
    * none of it. Its value is the next byte, left for the next read (WE-READ-7).
+   * Optional, as the two reads below: an adapter without it declares the tag
+   * `fill` unsupported, and one written before these reads existed runs on.
    */
-  fill(): Promise<ReadOutcome<number>>;
+  fill?(): Promise<ReadOutcome<number>>;
   /**
    * Discards input up to and including the next LF, waiting as a read does;
    * its value is `true` once the end of a line was passed (WE-READ-8).
+   * Without it, declare the tag `skip-line` unsupported.
    */
-  skipLine(): Promise<ReadOutcome<true>>;
-  /** Reads exactly `n` bytes, waiting as a read does until all have come (WE-READ-9). */
-  readExactly(n: number): Promise<ReadOutcome<Uint8Array>>;
+  skipLine?(): Promise<ReadOutcome<true>>;
+  /**
+   * Reads exactly `n` bytes, waiting as a read does until all have come
+   * (WE-READ-9). Without it, declare the tag `read-exactly` unsupported.
+   */
+  readExactly?(n: number): Promise<ReadOutcome<Uint8Array>>;
   /** Sets the read timeout (0: none). */
   setTimeout(ticks: number): void;
   /** Restarts the read timeout. */

@@ -246,6 +246,13 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
     h.mark = markFrom(s["set-mark"], clock.now(), h.mark);
   };
 
+  // The reads added after the adapter interface was first published are optional, as group() is.
+  const optional = <K extends "fill" | "skipLine" | "readExactly">(st: StreamUnderTest, method: K, tag: string): NonNullable<StreamUnderTest[K]> => {
+    const f = st[method];
+    if (f === undefined) throw new AdapterFault(`the adapter's stream has no ${method}() (declare the tag ${tag} unsupported)`);
+    return f;
+  };
+
   const selectOn = (s: { streams: string[]; group?: string }, timeout: number | null): Promise<unknown> => {
     const list = s.streams.map(stream);
     if (s.group === undefined) return adapter.select(list, timeout);
@@ -263,11 +270,18 @@ export async function interpret(c: CaseRequest, adapter: Adapter): Promise<Run> 
     if ("getc" in s) return read("getc", s.getc, () => stream(s.getc).getc());
     if ("read" in s) return read("read", s.read.stream, () => stream(s.read.stream).read(s.read.n), s.read.n);
     if ("peek" in s) return read("peek", s.peek, () => stream(s.peek).peek());
-    if ("fill" in s) return read("fill", s.fill, () => stream(s.fill).fill());
-    if ("skip-line" in s) return read("skip-line", s["skip-line"], () => stream(s["skip-line"]).skipLine());
+    if ("fill" in s) {
+      const st = stream(s.fill);
+      return read("fill", s.fill, () => optional(st, "fill", "fill").call(st));
+    }
+    if ("skip-line" in s) {
+      const st = stream(s["skip-line"]);
+      return read("skip-line", s["skip-line"], () => optional(st, "skipLine", "skip-line").call(st));
+    }
     if ("read-exactly" in s) {
       const { stream: name, n } = s["read-exactly"];
-      return read("read-exactly", name, () => stream(name).readExactly(n), n);
+      const st = stream(name);
+      return read("read-exactly", name, () => optional(st, "readExactly", "read-exactly").call(st, n), n);
     }
     if ("select" in s) {
       const list = s.select.streams.map(stream);
