@@ -370,6 +370,16 @@ class Stream:
             raise ProtError(self._input_error)
         raise EOFError("end of file reached")
 
+    def _wait_for(self, n: int) -> None:
+        """Waits as a read does until `n` bytes are buffered; the stream's error, or the end, first."""
+        while True:
+            self._check()
+            if len(self._buf) >= n:
+                return
+            if self._ended:
+                self._at_end()
+            self._wait()
+
     # -- reads -----------------------------------------------------------
 
     def read_line(self) -> bytes:
@@ -393,28 +403,18 @@ class Stream:
 
     def read(self, n: int) -> bytes:
         """Up to `n` bytes, waiting only when none is buffered."""
-        while True:
-            self._check()
-            if self._buf:
-                out = bytes(self._buf[:n])
-                del self._buf[:n]
-                return out
-            if self._ended:
-                self._at_end()
-            self._wait()
+        self._wait_for(1)
+        out = bytes(self._buf[:n])
+        del self._buf[:n]
+        return out
 
     def getc(self) -> int:
         return self.read(1)[0]
 
     def peek(self) -> int:
         """The next byte, left in the buffer (WE-READ-6); waits as getc does."""
-        while True:
-            self._check()
-            if self._buf:
-                return self._buf[0]
-            if self._ended:
-                self._at_end()
-            self._wait()
+        self._wait_for(1)
+        return self._buf[0]
 
     def fill(self) -> int:
         """Waits as a read does until input is buffered and takes none (WE-READ-7); returns how much is."""
@@ -436,15 +436,10 @@ class Stream:
 
     def read_exactly(self, n: int) -> bytes:
         """Exactly `n` bytes, waiting until all have come (WE-READ-9); at the end they stay buffered."""
-        while True:
-            self._check()
-            if len(self._buf) >= n:
-                out = bytes(self._buf[:n])
-                del self._buf[:n]
-                return out
-            if self._ended:
-                self._at_end()
-            self._wait()
+        self._wait_for(n)
+        out = bytes(self._buf[:n])
+        del self._buf[:n]
+        return out
 
 
 def select(streams: list[Stream], timeout: Optional[int]) -> list[Stream]:
