@@ -59,7 +59,7 @@ export function getHighlighter(): Promise<Highlighter> {
 /** Highlights `code` as `lang` (plain text for anything unknown). */
 export function highlight(h: Highlighter, code: string, lang: string): string {
   const l = lang === "scenario" ? "yaml" : lang === "typescript" ? "ts" : lang;
-  if (!LANGS.includes(l)) return `<pre class="shiki plain"><code>${escapeHtml(code)}</code></pre>`;
+  if (!LANGS.includes(l)) return `<pre class="shiki plain" tabindex="0"><code>${escapeHtml(code)}</code></pre>`;
   return h.codeToHtml(code, { lang: l, theme: "github-light-high-contrast" });
 }
 

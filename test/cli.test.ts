@@ -18,13 +18,14 @@ const cli = (...args: string[]) => run(args);
 const HOSTILE = `
 import reference from ${JSON.stringify(reference)};
 const has = (input, text) => input.arrivals.some((a) => Buffer.from(a.bytes).toString("latin1").includes(text));
+const arrives = (input, text) => input.arrivals.some((a) => Buffer.from(a.bytes).toString("latin1") === text);
 export default {
   info: { name: "hostile", version: "0", language: "TypeScript", profile: "core" },
   select: reference.select,
   group: reference.group,
   openStream(o) {
     const s = reference.openStream(o);
-    if (has(o.input, "a001 LOG")) s.readLine = () => { for (;;) {} };
+    if (arrives(o.input, "a001 LOG")) s.readLine = () => { for (;;) {} };
     if (has(o.input, "hello")) s.readLine = async () => { throw new Error("kaboom"); };
     if (has(o.input, "cmd1")) s.readLine = async () => process.exit(3);
     if (has(o.input, "too late")) s.readLine = () => new Promise(() => {});
