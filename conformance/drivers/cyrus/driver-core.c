@@ -670,39 +670,28 @@ static void step_byte(const char *kind, const char *name, int peek) {
     else push_byte(kind, name, c);
 }
 
-static void step_read(const jv *spec) {
+/* A read of up to n bytes (prot_read()), or with `exactly` of n bytes, as a server reads a
+   literal: prot_read() again until all have come. What a short read-exactly took before the end
+   or a would-block is not returned and is gone from the stream (the reference leaves it
+   buffered). */
+static void step_read(const jv *spec, int exactly) {
+    const char *kind = exactly ? "read-exactly" : "read";
     const char *name = jstr(jget(spec, "stream"));
     long n = jint(jget(spec, "n"));
     struct stream *s = stream_named(name);
-    struct protstream *ps = live(s, "read");
-    if (n <= 0) abort_case("read of %ld bytes", n);
+    struct protstream *ps = live(s, kind);
+    if (n <= 0) abort_case("%s of %ld bytes", kind, n);
     unsigned char *buf = C.step_buf = zcalloc((size_t)n, 1);
-    begin_read("read", name);
-    int got = prot_read(ps, (char *)buf, (unsigned)n);
-    end_read();
-    if (got <= 0) push_failure("read", name, ps);
-    else push_bytes("read", name, "data", buf, (size_t)got);
-    free(buf);
-    C.step_buf = NULL;
-}
-
-/* Exactly n bytes, as a server reads a literal: prot_read() again until all have come. What a
-   short read took before the end or a would-block is not returned (the reference leaves it
-   buffered; no case reads after it). */
-static void step_read_exactly(const jv *spec) {
-    const char *name = jstr(jget(spec, "stream"));
-    long n = jint(jget(spec, "n"));
-    struct stream *s = stream_named(name);
-    struct protstream *ps = live(s, "read-exactly");
-    if (n <= 0) abort_case("read-exactly of %ld bytes", n);
-    unsigned char *buf = C.step_buf = zcalloc((size_t)n, 1);
-    begin_read("read-exactly", name);
+    begin_read(kind, name);
     long got = 0;
-    int r = 1;
-    while (got < n && (r = prot_read(ps, (char *)buf + got, (unsigned)(n - got))) > 0) got += r;
+    int r;
+    do {
+        r = prot_read(ps, (char *)buf + got, (unsigned)(n - got));
+        if (r > 0) got += r;
+    } while (exactly && r > 0 && got < n);
     end_read();
-    if (got < n) push_failure("read-exactly", name, ps);
-    else push_bytes("read-exactly", name, "data", buf, (size_t)n);
+    if (got == 0 || (exactly && got < n)) push_failure(kind, name, ps);
+    else push_bytes(kind, name, "data", buf, (size_t)got);
     free(buf);
     C.step_buf = NULL;
 }
@@ -865,13 +854,13 @@ static void run_step(const jv *st) {
     C.spins = 0;
     if ((v = jget(st, "read-line"))) step_read_line(jstr(v));
     else if ((v = jget(st, "getc"))) step_byte("getc", jstr(v), 0);
-    else if ((v = jget(st, "read"))) step_read(v);
+    else if ((v = jget(st, "read"))) step_read(v, 0);
     else if ((v = jget(st, "peek"))) step_byte("peek", jstr(v), 1);
     /* prot_fill() reads over what is still buffered, so a server calls it through prot_getc(),
        which calls it only when the buffer is empty; the byte goes back: a fill is a peek. */
     else if ((v = jget(st, "fill"))) step_byte("fill", jstr(v), 1);
     else if ((v = jget(st, "skip-line"))) step_skip_line(jstr(v));
-    else if ((v = jget(st, "read-exactly"))) step_read_exactly(v);
+    else if ((v = jget(st, "read-exactly"))) step_read(v, 1);
     else if ((v = jget(st, "select"))) step_select(v);
     else if ((v = jget(st, "advance"))) advance_clock(jint(v));
     else if ((v = jget(st, "set-timeout"))) {

@@ -188,7 +188,7 @@ class CaseRun:
             self.read(key, arg, s.peek, lambda byte: {"byte": byte})
         elif key == "fill":
             s = self.streams[arg]
-            self.read(key, arg, s.fill, lambda _count, s=s: {"byte": s.peek()})
+            self.read(key, arg, s.fill, lambda byte: {"byte": byte})
         elif key == "skip-line":
             s = self.streams[arg]
             self.read(key, arg, s.skip_line, lambda _none: {"skipped": True})

@@ -417,9 +417,8 @@ class Stream:
         return self._buf[0]
 
     def fill(self) -> int:
-        """Waits as a read does until input is buffered and takes none (WE-READ-7); returns how much is."""
-        self.peek()
-        return len(self._buf)
+        """Waits as a read does until input is buffered and takes none (WE-READ-7); returns the next byte."""
+        return self.peek()
 
     def skip_line(self) -> None:
         """Discards input through the next LF, waiting as a read does (WE-READ-8)."""
