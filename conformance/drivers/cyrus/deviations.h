@@ -40,7 +40,7 @@
 #define R_SPIN \
     "an event left due at the current second keeps prot_fill() from sleeping: it calls select() with a " \
     "zero timeout again and again within one second, running the event each time (the driver stops the " \
-    "case after 10,000 such calls) (WE-FIRE-5)"
+    "case after 1,000 such calls) (WE-FIRE-5)"
 #define R_PASS_SEES_NEW_MARKS \
     "prot_fill()'s walk tests an event's mark when it reaches the event: an event that a callback " \
     "earlier in the same pass made due runs in that pass instead of the next (WE-FIRE-2, WE-CB-7)"

@@ -37,7 +37,7 @@
 /* Virtual time a case may not pass: the runner's horizon. */
 #define HORIZON 1000000L
 /* Zero-timeout selects at one instant with nothing ready that make a spin. */
-#define SPIN_LIMIT 10000
+#define SPIN_LIMIT 1000
 /* Entries a trace may hold. */
 #define TRACE_LIMIT 200000
 
@@ -95,6 +95,7 @@ struct handle_rec {
     struct prot_waitevent *ptr;
     int event;
     int alive;
+    size_t freed_at; /* once freed: how many handles the case had made then */
 };
 
 /*
