@@ -5,7 +5,8 @@
  * the `cyrus` generator (conformance/model/generate.ts) run through the C
  * driver, one process for the whole run. Every difference from the model's
  * trace must come at or after the first trigger of a deviation that
- * conformance/drivers/cyrus/deviations.yaml declares, as
+ * conformance/drivers/cyrus/deviations.yaml declares (or of an outcome the
+ * specification leaves open, where C takes the other way), as
  * conformance/model/cyrus.ts places it; the counts of full matches and of
  * divergences by deviation are printed. Failures are reported as in
  * test/generated.test.ts.

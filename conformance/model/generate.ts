@@ -10,9 +10,11 @@
  *
  * Two generators:
  * - `core` uses the whole case format: every action (`throw`, `write` and
- *   `spend` included), events without a callback, every step (`close`,
+ *   `spend` included), events without a callback, the steps (`close`,
  *   `set-timeout`, `reset-timeout`, `nonblocking`, `write`, `read-callback`,
- *   `add-event` included), paired writers, non-blocking streams and selects;
+ *   `add-event`, the reads `fill`, `skip-line` and `read-exactly` included;
+ *   not `peek`, `meanwhile` or a kept group), paired writers, non-blocking
+ *   streams and selects;
  * - `cyrus` is for the C layer (./cyrus.ts): no `throw`, read callback or
  *   `close` (its driver cannot run them), and weighted away from what makes
  *   the C layer part from the model at once, so that more of each case is
@@ -89,8 +91,8 @@ interface RawEvent {
 }
 
 type RawStep =
-  | { k: "read-line" | "getc" | "events" | "close" | "reset-timeout" | "read-callback"; s: number }
-  | { k: "read"; s: number; n: number }
+  | { k: "read-line" | "getc" | "fill" | "skip-line" | "events" | "close" | "reset-timeout" | "read-callback"; s: number }
+  | { k: "read" | "read-exactly"; s: number; n: number }
   | { k: "advance"; to: number }
   | { k: "set-mark"; e: number; spec: RawMark }
   | { k: "add-event"; e: number; spec: { at: number } | { now: number } }
@@ -182,6 +184,9 @@ function rawStep(g: GeneratorName): fc.Arbitrary<RawStep> {
   return fc.oneof(
     { arbitrary: fc.record({ k: fc.constantFrom("read-line" as const, "getc" as const), s }), weight: 8 },
     { arbitrary: fc.record({ k: fc.constant("read" as const), s, n: fc.integer({ min: 1, max: 5 }) }), weight: 3 },
+    // The reads a server makes of a command: fill, skipping a refused line, a literal of n bytes.
+    { arbitrary: fc.record({ k: fc.constantFrom("fill" as const, "skip-line" as const), s }), weight: 2 },
+    { arbitrary: fc.record({ k: fc.constant("read-exactly" as const), s, n: fc.integer({ min: 1, max: 8 }) }), weight: 2 },
     { arbitrary: fc.record({ k: fc.constant("advance" as const), to: fc.integer({ min: 0, max: 100 }) }), weight: 2 },
     { arbitrary: fc.record({ k: fc.constant("set-mark" as const), e: fc.nat({ max: 4 }), spec: anyMark }), weight: 2 },
     {
@@ -336,6 +341,15 @@ export function build(r: Raw): Case {
       case "read":
         steps.push({ read: { stream: sName(s.s), n: s.n } });
         break;
+      case "fill":
+        steps.push({ fill: sName(s.s) });
+        break;
+      case "skip-line":
+        steps.push({ "skip-line": sName(s.s) });
+        break;
+      case "read-exactly":
+        steps.push({ "read-exactly": { stream: sName(s.s), n: s.n } });
+        break;
       case "advance":
         steps.push({ advance: s.to });
         break;
@@ -399,6 +413,7 @@ function tagsOf(streams: Record<string, StreamSpec>, events: Record<string, Even
   if (Object.values(streams).some((s) => s.flushOnRead === true)) tags.push("flush-on-read");
   if (actions.some((a) => "throw" in a)) tags.push("throw");
   if (steps.some((s) => "read-callback" in s)) tags.push("read-callback");
+  for (const read of ["fill", "skip-line", "read-exactly"] as const) if (steps.some((s) => read in s)) tags.push(read);
   if (steps.some((s) => "close" in s)) tags.push("close", "undefined-in-c");
   return tags;
 }
