@@ -180,9 +180,10 @@ class CaseRun:
         elif key == "getc":
             s = self.streams[arg]
             self.read(key, arg, s.getc, lambda byte: {"byte": byte})
-        elif key == "read":
+        elif key in ("read", "read-exactly"):
             s = self.streams[arg["stream"]]
-            self.read(key, arg["stream"], lambda: s.read(arg["n"]), lambda data: {"data": latin1(data)})
+            take = s.read if key == "read" else s.read_exactly
+            self.read(key, arg["stream"], lambda: take(arg["n"]), lambda data: {"data": latin1(data)})
         elif key == "peek":
             s = self.streams[arg]
             self.read(key, arg, s.peek, lambda byte: {"byte": byte})
@@ -192,9 +193,6 @@ class CaseRun:
         elif key == "skip-line":
             s = self.streams[arg]
             self.read(key, arg, s.skip_line, lambda _none: {"skipped": True})
-        elif key == "read-exactly":
-            s = self.streams[arg["stream"]]
-            self.read(key, arg["stream"], lambda: s.read_exactly(arg["n"]), lambda data: {"data": latin1(data)})
         elif key == "select":
             # A kept group is its streams: this select keeps nothing else between calls.
             chosen = self.groups.setdefault(arg["group"], [self.streams[n] for n in arg["streams"]]) if "group" in arg else [self.streams[n] for n in arg["streams"]]
