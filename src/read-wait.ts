@@ -304,7 +304,8 @@ export class ReadWait {
     const host = this.#host;
     try {
       const now = host.clock.now();
-      this.#runPass(now);
+      // One pass: the events due at `now` that were on the list when it began, in list order.
+      host.events.fireDue(now, host);
       let ended = this.#settled();
       if (ended !== Outcome.Pending) return ended;
       // After the pass, so that what its callbacks wrote goes out too.
@@ -348,12 +349,6 @@ export class ReadWait {
     } catch (err) {
       return this.#abandon(err);
     }
-  }
-
-  /** One pass: the events due at `now` that were on the list when it began, in list order. */
-  #runPass(now: number): void {
-    const host = this.#host;
-    host.events.fireDue(now, host);
   }
 
   /**
