@@ -40,6 +40,13 @@ export interface InputOwner {
   readonly maxLine: number;
   /** No more input will come and none failed: an unterminated last line is a whole line. */
   readonly lastLineWhole: boolean;
+  /**
+   * Bytes read before the buffer's current memory: the stream's count,
+   * which outlives its buffers. The buffer adds its read position to it
+   * whenever it moves to new memory (a chunk adopted, a join, an ungetc,
+   * let go), so that a line read moves the read position alone.
+   */
+  consumed: number;
   /** Everything buffered has been read. */
   inputDrained(): void;
 }
@@ -110,16 +117,11 @@ export class InputBuffer {
   #scan = 0;
   // Set by #findLine: the end of the found line's content.
   #lineEnd = 0;
-  // Bytes consumed before #buf[0]: bytesIn is this plus #pos, so that a
-  // line read moves #pos alone.
-  #consumedBefore: number;
 
-  /** @param consumed - bytes the stream consumed before this buffer, which {@link InputBuffer.bytesIn} goes on from. */
-  constructor(owner: InputOwner, consumed = 0) {
+  constructor(owner: InputOwner) {
     this.#owner = owner;
     this.#decoding = decodingOf(owner.encoding);
     this.#maxLine = owner.maxLine;
-    this.#consumedBefore = consumed;
   }
 
   /**
@@ -128,11 +130,11 @@ export class InputBuffer {
    * lets it go once it is read, so that an idle connection holds none. Its
    * reads find nothing by the paths a drained buffer's take.
    */
-  static readonly none = new InputBuffer({ name: "", encoding: "latin1", maxLine: 1, lastLineWhole: false, inputDrained() {} });
+  static readonly none = new InputBuffer({ name: "", encoding: "latin1", maxLine: 1, lastLineWhole: false, consumed: 0, inputDrained() {} });
 
-  /** Bytes consumed by reads so far. */
-  get bytesIn(): number {
-    return this.#consumedBefore + this.#pos;
+  /** Bytes read from the buffer's current memory: the stream's `bytesIn` is the owner's `consumed` plus this. */
+  get readInBuf(): number {
+    return this.#pos;
   }
 
   /** Bytes buffered and not yet read. */
@@ -333,7 +335,7 @@ export class InputBuffer {
       bytes.copy(nb, rest, 0, take);
       this.#scan -= pos;
       this.#setBuf(nb);
-      this.#consumedBefore += pos;
+      this.#owner.consumed += pos;
       this.#pos = 0;
       this.#end = rest + take;
       this.#own = true;
@@ -402,8 +404,9 @@ export class InputBuffer {
       nb[0] = byte;
       this.#buf.copy(nb, 1, this.#pos, this.#end);
       // The byte counts as not yet read, as if it had been: bytesIn steps back, to no less than 0.
-      const bytesIn = this.#consumedBefore + this.#pos;
-      this.#consumedBefore = bytesIn > 0 ? bytesIn - 1 : 0;
+      const owner = this.#owner;
+      const bytesIn = owner.consumed + this.#pos;
+      owner.consumed = bytesIn > 0 ? bytesIn - 1 : 0;
       this.#setBuf(nb);
       this.#pos = 0;
       this.#end = nb.length;
@@ -427,7 +430,7 @@ export class InputBuffer {
     return false;
   }
 
-  /** Forgets the buffered input: nothing is unread. */
+  /** Forgets the buffered input: nothing is unread, and what was read is counted in the owner's `consumed`. */
   drop(): void {
     this.#adopt(EMPTY);
     const queue = this.#queue;
@@ -460,7 +463,7 @@ export class InputBuffer {
     const owner = this.#owner;
     const start = this.#pos;
     const limit = this.#maxLine;
-    const offset = this.bytesIn;
+    const offset = owner.consumed + start;
     const partial = this.#buf.toString(owner.encoding, start, start + limit);
     this.#consume(start + limit);
     return new LineTooLongError(owner.name, partial, limit, offset);
@@ -475,7 +478,7 @@ export class InputBuffer {
   #adopt(chunk: Buffer): void {
     this.#text = null;
     this.#setBuf(chunk);
-    this.#consumedBefore += this.#pos;
+    this.#owner.consumed += this.#pos;
     this.#pos = 0;
     this.#end = chunk.length;
     this.#scan = 0;

@@ -144,10 +144,9 @@ export class ProtStream<out B extends boolean = boolean> {
   readonly #o: StreamSettings;
   #source: ByteSource;
   // Unread input, or InputBuffer.none while there is none: a buffer is made
-  // when input arrives and let go once it is read (see #letGoOfInput).
+  // when input arrives and let go once it is read (see #letGoOfInput). The
+  // bytes read are counted in #inner.consumed, which outlives the buffers.
   #input = InputBuffer.none;
-  // Bytes consumed before #input was made.
-  #bytesIn = 0;
   // What the source, the wait and the input buffer call back, and the
   // settings the wait reads as fields of its own.
   readonly #inner: ByteSink & WaitHost & InputOwner;
@@ -194,6 +193,7 @@ export class ProtStream<out B extends boolean = boolean> {
     readonly events: WaitEventList;
     // The wait of a read, made when a read first has to wait; see ReadWait.
     wait: ReadWait | null = null;
+    consumed = 0;
     flushOnRead: Flushable | null = null;
     limits: ReadLimits | null = null;
     nonBlocking: boolean;
@@ -324,8 +324,7 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** Bytes consumed by reads so far. */
   get bytesIn(): number {
-    const input = this.#input;
-    return input === InputBuffer.none ? this.#bytesIn : input.bytesIn;
+    return this.#inner.consumed + this.#input.readInBuf;
   }
 
   /** Bytes buffered and not yet read. */
@@ -574,7 +573,13 @@ export class ProtStream<out B extends boolean = boolean> {
     for (;;) {
       const input = this.#input;
       if (input.skipLine()) return true;
-      // Reading it all let the buffer go, and the source, resumed, may have brought more at once.
+      // Reading it all let the buffer go, and the source, resumed, may have
+      // brought more at once, into a new buffer. This ends: each turn
+      // discards a whole buffer of at least one byte, and a new one comes
+      // only from a source that was paused and delivered during its resume,
+      // which gives what it holds (a Readable delivers later, never within
+      // resume); a source that made input without end inside resume would
+      // keep any reader going as long.
       if (this.#input === input) return false;
     }
   }
@@ -834,14 +839,15 @@ export class ProtStream<out B extends boolean = boolean> {
   /** The input buffer, made if the stream has none. */
   #inputToWrite(): InputBuffer {
     const input = this.#input;
-    return input !== InputBuffer.none ? input : (this.#input = new InputBuffer(this.#inner, this.#bytesIn));
+    return input !== InputBuffer.none ? input : (this.#input = new InputBuffer(this.#inner));
   }
 
   /** Forgets the buffered input, if any, and the buffer with it. */
   #letGoOfInput(): void {
     const input = this.#input;
     if (input === InputBuffer.none) return;
-    this.#bytesIn = input.bytesIn;
+    // Counts what was read of it (a buffer read to its end has counted it already).
+    input.drop();
     this.#input = InputBuffer.none;
   }
 
