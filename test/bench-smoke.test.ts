@@ -47,3 +47,22 @@ describe("benchmarks, on a tiny size", () => {
     300_000,
   );
 });
+
+describe("the heap breakdown per connection", () => {
+  it("counts each server's objects per connection", async () => {
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ["--import", "tsx", "bench/heap-breakdown.ts", "--connections", "200"], { cwd: root, timeout: 240_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+        err ? reject(new Error(`heap-breakdown failed: ${err.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    const section = (kind: string): string => out.split(/\n(?=\S)/).find((s) => s.startsWith(`${kind}:`)) ?? "";
+    const objects = (kind: string, what: string): number => Number(new RegExp(`^ +-?\\d+ +(-?[\\d.]+)  ${what}$`, "m").exec(section(kind))?.[1] ?? 0);
+    // A pending read holds a wait; the select server's streams have none, and the minimal server has no stream.
+    expect(objects("ours", "ProtStream")).toBe(1);
+    expect(objects("ours", "ReadWait")).toBe(1);
+    expect(objects("ours-select", "ProtStream")).toBe(1);
+    expect(objects("ours-select", "ReadWait")).toBe(0);
+    expect(objects("minimal", "ProtStream")).toBe(0);
+    expect(objects("minimal", "Socket")).toBe(1);
+  }, 300_000);
+});
