@@ -235,8 +235,9 @@ export class ProtStream<out B extends boolean = boolean> {
     }
     inputDrained(): void {
       const s = this.#stream;
-      // Let go first: resuming may deliver input at once, into a buffer of its own.
-      s.#letGoOfInput();
+      // Let go first: resuming may deliver input at once, into a buffer of
+      // its own. The buffer has counted what was read of it.
+      s.#input = InputBuffer.none;
       if (s.#paused) s.#resume();
     }
     tryOp(op: Op, n: number): unknown {
@@ -846,7 +847,7 @@ export class ProtStream<out B extends boolean = boolean> {
   #letGoOfInput(): void {
     const input = this.#input;
     if (input === InputBuffer.none) return;
-    // Counts what was read of it (a buffer read to its end has counted it already).
+    // Counts what was read of it.
     input.drop();
     this.#input = InputBuffer.none;
   }
