@@ -17,9 +17,10 @@
  *
  * Every Node contender adds up the length of each line it is given, so no
  * line can go unmade. Each runs in a fresh Node process every round (this
- * script with --child), timed from inside once its input is open: in one
- * process shared with the others, ours lost about a tenth of its speed to
- * what readline left in the heap and the JIT. The C programs report their
+ * script with --child), timed from inside once the process is idle (see
+ * settle) and its input is open: in one process shared with the others,
+ * ours lost about a tenth of its speed to what readline left in the heap
+ * and the JIT. The C programs report their
  * own CPU time (getrusage) from the moment they open their input.
  *
  * What a Node contender's floor is made of is reported beside its figures,
