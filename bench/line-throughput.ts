@@ -33,9 +33,13 @@
  * can make a reader doing less cost more per MB than one doing more.
  *
  * Usage: tsx bench/line-throughput.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
+ *
+ * Instructions of one contender's measured window (see instructionCount):
+ * CALLGRIND_WINDOW=1 valgrind --tool=callgrind --instr-atstart=no \
+ *   node --import tsx bench/line-throughput.ts --child pipe:ours
  */
 import { Buffer } from "node:buffer";
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
 import net from "node:net";
@@ -354,6 +358,17 @@ async function settle(): Promise<void> {
   }
 }
 
+/**
+ * With CALLGRIND_WINDOW=1, under `valgrind --tool=callgrind
+ * --instr-atstart=no`, turns callgrind's counting on for the measured
+ * window and off after it, so that its instruction count, which does not
+ * depend on the machine's load, is that of the reading alone (every thread
+ * of the process, V8's compiling included).
+ */
+function instructionCount(on: boolean): void {
+  if (process.env.CALLGRIND_WINDOW === "1") execFileSync("callgrind_control", ["-i", on ? "on" : "off", String(process.pid)]);
+}
+
 function nodeContender(transport: Transport, name: string, read: Reader, file: string, bytes: number): Contender {
   return {
     name: `${transport}:${name}`,
@@ -364,7 +379,9 @@ function nodeContender(transport: Transport, name: string, read: Reader, file: s
       const usage0 = process.resourceUsage();
       const cpu0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
+      instructionCount(true);
       const counted = await read(input);
+      instructionCount(false);
       const wallNs = Number(process.hrtime.bigint() - t0);
       const cpu = process.cpuUsage(cpu0);
       const usage = process.resourceUsage();
