@@ -38,6 +38,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { writeHeapSnapshot } from "node:v8";
+import { holdClients } from "./lib.js";
 
 type Kind = "ours" | "ours-select" | "minimal";
 const KINDS: readonly Kind[] = ["ours", "ours-select", "minimal"];
@@ -95,35 +96,6 @@ function expect(child: ChildProcess, type: string): Promise<Msg> {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** The clients' process: opens the connections it is told to, and holds them until it is told to close. */
-function clientsMain(): void {
-  const send = (m: Msg): void => void (process.send as (m: Msg) => void)(m);
-  const sockets: net.Socket[] = [];
-  process.on("message", (m: Msg) => {
-    if (m.type === "connect") {
-      void (async () => {
-        for (let i = 0; i < (m.count as number); i += 500) {
-          const batch: Array<Promise<void>> = [];
-          for (let j = i; j < Math.min(m.count as number, i + 500); j++) {
-            batch.push(
-              new Promise<void>((resolve, reject) => {
-                const s = net.connect({ port: m.port as number, host: HOST }, () => resolve());
-                s.on("error", reject);
-                sockets.push(s);
-              }),
-            );
-          }
-          await Promise.all(batch);
-        }
-        send({ type: "connected" });
-      })().catch((err: unknown) => send({ type: "error", message: String(err) }));
-    } else if (m.type === "close") {
-      for (const s of sockets) s.destroy();
-      process.disconnect();
-    }
-  });
-}
 
 /** Bytes and objects in a heap snapshot, by constructor (or kind of V8 object). */
 type Census = Map<string, { bytes: number; count: number }>;
@@ -301,6 +273,6 @@ async function main(): Promise<void> {
   }
 }
 
-if (args.child === "clients") clientsMain();
+if (args.child === "clients") holdClients(HOST);
 else if (args.child !== undefined) await serverMain(args.child as Kind);
 else await main();

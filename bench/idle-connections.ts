@@ -51,6 +51,7 @@ import {
   childArgs,
   fmt,
   goal,
+  holdClients,
   inFreshProcess,
   parseOptions,
   printCase,
@@ -325,38 +326,6 @@ function server(kind: Kind): Contender {
   };
 }
 
-/** The clients' process: opens the connections it is told to, and holds them until told to close. */
-async function clientsMain(): Promise<void> {
-  const send = (m: Msg): void => void (process.send as (m: Msg) => void)(m);
-  const sockets: net.Socket[] = [];
-  process.on("message", (m: Msg) => {
-    if (m.type === "connect") {
-      void (async () => {
-        const BATCH = 500;
-        const count = m.count as number;
-        for (let i = 0; i < count; i += BATCH) {
-          const batch: Array<Promise<void>> = [];
-          for (let j = i; j < Math.min(count, i + BATCH); j++) {
-            batch.push(
-              new Promise<void>((resolve, reject) => {
-                const s = net.connect({ port: m.port as number, host: HOST }, () => resolve());
-                s.on("error", reject);
-                sockets.push(s);
-              }),
-            );
-          }
-          await Promise.all(batch);
-        }
-        send({ type: "connected", count: sockets.length });
-      })().catch((err: unknown) => send({ type: "error", message: String(err) }));
-    } else if (m.type === "close") {
-      for (const s of sockets) s.destroy();
-      send({ type: "closed" });
-      process.disconnect();
-    }
-  });
-}
-
 const of = (s: Sample): Run => s.extra as unknown as Run;
 const METRICS: Array<{ name: string; metric: Metric }> = [
   { name: "heap per connection", metric: { label: "KiB", of: (s) => of(s).heapPerConnB / 1024, higherIsBetter: false } },
@@ -395,6 +364,6 @@ async function main(): Promise<void> {
   console.log(`\nresults: ${out}`);
 }
 
-if (opts.child === "clients") await clientsMain();
+if (opts.child === "clients") holdClients(HOST);
 else if (opts.child !== undefined) await runAsChild(opts.child, KINDS.map(server));
 else await main();

@@ -27,6 +27,7 @@
  */
 import { execFileSync, spawn, type SpawnOptions } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -432,4 +433,44 @@ export function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * The clients' process of a benchmark of idle connections, kept apart so
+ * that the server's process holds only the server's side: told
+ * `{ type: "connect", port, count }`, it opens `count` connections to
+ * `host` in batches of 500 and answers `{ type: "connected", count }`; told
+ * `{ type: "close" }`, it closes them, answers `{ type: "closed" }` and
+ * disconnects. A failure is answered `{ type: "error", message }`.
+ */
+export function holdClients(host: string): void {
+  type Msg = { type: string; [k: string]: unknown };
+  const send = (m: Msg): void => void (process.send as (m: Msg) => void)(m);
+  const sockets: net.Socket[] = [];
+  process.on("message", (m: Msg) => {
+    if (m.type === "connect") {
+      void (async () => {
+        const BATCH = 500;
+        const count = m.count as number;
+        for (let i = 0; i < count; i += BATCH) {
+          const batch: Array<Promise<void>> = [];
+          for (let j = i; j < Math.min(count, i + BATCH); j++) {
+            batch.push(
+              new Promise<void>((resolve, reject) => {
+                const s = net.connect({ port: m.port as number, host }, () => resolve());
+                s.on("error", reject);
+                sockets.push(s);
+              }),
+            );
+          }
+          await Promise.all(batch);
+        }
+        send({ type: "connected", count: sockets.length });
+      })().catch((err: unknown) => send({ type: "error", message: String(err) }));
+    } else if (m.type === "close") {
+      for (const s of sockets) s.destroy();
+      send({ type: "closed" });
+      process.disconnect();
+    }
+  });
 }
