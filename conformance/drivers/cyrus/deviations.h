@@ -96,6 +96,11 @@
     "a non-blocking prot_fill() asks select() for input after its pass: input (or the end) that " \
     "arrived while a callback of that pass took time is read at once, where the read returns " \
     "would-block and leaves it to the next read (WE-NB-1, WE-FIRE-7)"
+#define R_TIMEOUT_INPUT_MEANWHILE \
+    "prot_fill() asks select() for input after its pass and looks at its read timeout only when " \
+    "select() found none: a read that began after its timeout had passed, and whose pass took time, " \
+    "reads the input (or the end of input) that arrived meanwhile, where the read fails with the " \
+    "timeout after its pass (WE-TIMEOUT-1, WE-FIRE-7)"
 #define R_READ_BUFFER_ONLY \
     "prot_read() calls prot_fill() only when the stream's buffer is empty; otherwise it returns what " \
     "the buffer holds, up to n, and leaves in the descriptor the input that arrived since the buffer " \
@@ -371,6 +376,9 @@ static const struct deviation DEVIATIONS[] = {
     {"wt-slow-callback-timeout-passed-meanwhile", R_STALE_NOW, 0},
     /* R_NB_INPUT_MEANWHILE */
     {"wt-slow-callback-non-blocking-input-meanwhile", R_NB_INPUT_MEANWHILE, 0},
+    /* R_TIMEOUT_INPUT_MEANWHILE */
+    {"wt-slow-callback-timeout-passed-input-meanwhile", R_TIMEOUT_INPUT_MEANWHILE, 0},
+    {"wt-slow-callback-timeout-passed-end-meanwhile", R_TIMEOUT_INPUT_MEANWHILE, 0},
     /* R_READ_BUFFER_ONLY */
     {"read-short-read-takes-what-arrived-since", R_READ_BUFFER_ONLY, 0},
     /* R_SELECT_ONE */
