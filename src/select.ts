@@ -10,9 +10,6 @@ interface MemberHooks {
   closed(m: Member): void;
 }
 
-/** The hooks of a member deleted from its group: what its stream still tells it changes nothing. */
-const DELETED: MemberHooks = { readable() {}, deadline() {}, closed() {} };
-
 /**
  * A stream's place in one group, and the group's watcher on that stream:
  * a stream tells the member itself of its changes, so the group has no
@@ -25,7 +22,7 @@ class Member implements HeapItem, StreamWatcher {
   constructor(
     readonly stream: ProtStream,
     readonly seq: number,
-    public hooks: MemberHooks,
+    readonly hooks: MemberHooks,
   ) {}
   onReadable(): void {
     this.hooks.readable(this);
@@ -134,7 +131,6 @@ export class ProtGroup implements Iterable<ProtStream> {
     const m = this.#members.get(stream);
     if (m === undefined) return false;
     this.#members.delete(stream);
-    m.hooks = DELETED;
     if (this.#closed.delete(m)) return true;
     this.#deadlines.delete(m);
     this.#candidates.delete(m);
