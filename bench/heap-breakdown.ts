@@ -8,15 +8,19 @@
  * (which collects garbage first), then N more connect and it takes
  * another: what the second holds beyond the first, per constructor,
  * divided by N, is what a connection costs, without what the process holds
- * anyway. The servers are idle-connections.ts's, written out again here:
+ * anyway. The servers are bench/idle-servers.ts's, those the benchmark
+ * times, each told to do nothing when a timeout fires or a connection
+ * closes, with its slots for 2N connections made before the first:
  *
  *  - ours: `protSocket(socket)`, one idle-timeout wait event (one callback
  *    for every connection) and a pending `readLine()` in an async loop,
  *    the README's server;
  *  - ours-select: the same streams, non-blocking, in one ProtGroup that
  *    one loop selects over: no read waits;
- *  - minimal: `socket.setTimeout(30_000)` with a 'timeout' and a 'data'
- *    listener.
+ *  - minimal: `socket.setTimeout(30_000)` with a 'timeout', a 'data' and a
+ *    'close' listener;
+ *  - readline (only when asked for): the same reading lines with
+ *    `readline.createInterface`.
  *
  * Each row is a constructor (a class, `Object` for literals), or a kind of
  * V8 object in parentheses: `(closure) name` for functions,
@@ -30,23 +34,22 @@
  * Not part of `npm run bench`: it prints figures to read, with no goal.
  * The snapshots need a few hundred MB of memory and take some seconds.
  *
- * Usage: tsx bench/heap-breakdown.ts [--connections N] [--server ours|ours-select|minimal]...
+ * Usage: tsx bench/heap-breakdown.ts [--connections N] [--server ours|ours-select|minimal|readline]...
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { writeHeapSnapshot } from "node:v8";
+import { IDLE_SERVER_KINDS, startIdleServer, type IdleServerKind } from "./idle-servers.js";
 import { holdClients } from "./lib.js";
 
-type Kind = "ours" | "ours-select" | "minimal";
-const KINDS: readonly Kind[] = ["ours", "ours-select", "minimal"];
+const KINDS = IDLE_SERVER_KINDS;
 const HOST = "127.0.0.1";
 
 interface Args {
   connections: number;
-  servers: Kind[];
+  servers: IdleServerKind[];
   child?: string;
 }
 
@@ -63,13 +66,13 @@ function parseArgs(argv: readonly string[]): Args {
       args.connections = Number(value());
       if (!Number.isInteger(args.connections) || args.connections < 1) throw new Error(`--connections needs a whole number above 0`);
     } else if (flag === "--server") {
-      const k = value() as Kind;
+      const k = value() as IdleServerKind;
       if (!KINDS.includes(k)) throw new Error(`--server: one of ${KINDS.join(", ")}, got ${k}`);
       args.servers.push(k);
     } else if (flag === "--child") args.child = value();
     else throw new Error(`unknown argument ${flag} (known: --connections N, --server ${KINDS.join("|")})`);
   }
-  if (args.servers.length === 0) args.servers = [...KINDS];
+  if (args.servers.length === 0) args.servers = KINDS.filter((k) => k !== "readline");
   return args;
 }
 
@@ -155,76 +158,18 @@ function keyOf(type: string, name: string): string {
 }
 
 /** One server, in a process of its own: its census at N connections and at 2N. */
-async function serverMain(kind: Kind): Promise<void> {
+async function serverMain(kind: IdleServerKind): Promise<void> {
   const n = args.connections;
-  // Imported here so that the minimal server's process never loads prot-events.
-  const prot = kind === "minimal" ? null : await import("../dist/src/index.js");
-  let accepted = 0;
-  // What the script keeps of each connection, in slots made up front, so that no growth of it is billed to the connections.
-  const held: unknown[] = new Array<unknown>(4 * n).fill(null);
-  let slots = 0;
-  const group = prot === null ? null : new prot.ProtGroup();
-  let selecting = false;
-  type Prot = NonNullable<typeof prot>;
-  const onIdle = (_s: InstanceType<Prot["ProtStream"]>, e: InstanceType<Prot["WaitEvent"]>): InstanceType<Prot["WaitEvent"]> => {
-    e.mark = Infinity;
-    return e;
-  };
-  const selectLoop = async (p: Prot, g: InstanceType<Prot["ProtGroup"]>): Promise<void> => {
-    selecting = true;
-    while (g.size > 0) {
-      for (const s of await p.select(g)) {
-        for (;;) {
-          const line = s.tryReadLine() ?? (await s.readLine());
-          if (line === p.WOULD_BLOCK) break;
-          if (line === null) {
-            g.delete(s);
-            break;
-          }
-        }
-      }
-    }
-    selecting = false;
-  };
-  const readLoop = async (conn: ReturnType<Prot["protSocket"]>): Promise<void> => {
-    const { input } = conn;
-    for (;;) {
-      const line = input.tryReadLine() ?? (await input.readLine());
-      if (typeof line !== "string") break;
-    }
-    await conn.close();
-  };
-  const srv = net.createServer((socket) => {
-    accepted++;
-    if (prot === null) {
-      held[slots++] = socket;
-      socket.setTimeout(30_000);
-      socket.on("timeout", () => socket.setTimeout(0));
-      socket.on("data", () => {});
-      socket.on("error", () => {});
-    } else if (kind === "ours-select") {
-      const conn = prot.protSocket(socket, { input: { nonBlocking: true, blockingOnly: false } });
-      held[slots++] = conn;
-      held[slots++] = conn.input.addWaitEvent(conn.input.clock.now() + 30_000, onIdle, null);
-      (group as InstanceType<Prot["ProtGroup"]>).add(conn.input);
-      if (!selecting) void selectLoop(prot, group as InstanceType<Prot["ProtGroup"]>);
-    } else {
-      const conn = prot.protSocket(socket);
-      held[slots++] = conn;
-      held[slots++] = conn.input.addWaitEvent(conn.input.clock.now() + 30_000, onIdle, null);
-      void readLoop(conn);
-    }
-  });
-  await new Promise<void>((r) => srv.listen(0, HOST, () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
+  // Slots for every connection made up front, so that no growth of them is billed to the connections.
+  const srv = await startIdleServer(kind, { idle: () => {}, closed: () => {} }, { slots: 2 * n });
   const clients = spawn(process.execPath, [...process.execArgv, process.argv[1] as string, "--child", "clients"], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
   const dir = mkdtempSync(path.join(os.tmpdir(), "heap-breakdown-"));
   try {
     const snapshotAt = async (count: number): Promise<string> => {
-      clients.send({ type: "connect", port, count: n });
+      clients.send({ type: "connect", port: srv.port, count: n });
       await expect(clients, "connected");
-      for (let i = 0; accepted < count && i < 3000; i++) await sleep(10);
-      if (accepted < count) throw new Error(`${kind}: only ${accepted} of ${count} connections accepted`);
+      for (let i = 0; srv.accepted < count && i < 3000; i++) await sleep(10);
+      if (srv.accepted < count) throw new Error(`${kind}: only ${srv.accepted} of ${count} connections accepted`);
       await sleep(500);
       return writeHeapSnapshot(path.join(dir, `${count}.heapsnapshot`));
     };
@@ -274,5 +219,5 @@ async function main(): Promise<void> {
 }
 
 if (args.child === "clients") holdClients(HOST);
-else if (args.child !== undefined) await serverMain(args.child as Kind);
+else if (args.child !== undefined) await serverMain(args.child as IdleServerKind);
 else await main();

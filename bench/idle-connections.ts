@@ -3,23 +3,13 @@
  *
  * Four servers, alternating, each run in a fresh process (this script with
  * --child ours|ours-select|minimal|readline, under --expose-gc) that starts
- * its clients in a process of their own (--child clients), all on 127.0.0.1:
- *
- *  - ours: per connection `protSocket(socket)`, one idle-timeout wait event
- *    (mark = now + 30 s, on the shared system clock; one callback for all
- *    connections) and a pending `readLine()` in an async loop, the
- *    README's server;
- *  - ours-select: the same streams, non-blocking, in one ProtGroup that one
- *    loop selects over, reading each ready stream until it would block (as
- *    a C server over prot_select): no connection has a pending read, an
- *    async frame or a timer of its own, the group keeps their deadlines;
- *  - minimal: the least a Node server holds per connection with an idle
- *    timeout: `socket.setTimeout(30_000)`, a 'timeout' and a 'data' listener;
- *  - readline: the same with `readline.createInterface({ input: socket })`
- *    reading its lines.
- *
- * What the benchmark itself keeps per connection (to re-arm the idle
- * timeout and to close) is array slots, alike for every server.
+ * its clients in a process of their own (--child clients), all on 127.0.0.1.
+ * The servers are bench/idle-servers.ts's (ours: a pending `readLine()`
+ * and an idle wait event per connection; ours-select: non-blocking streams
+ * in one ProtGroup; minimal: `socket.setTimeout`; readline), the very ones
+ * bench/heap-breakdown.ts takes apart. What the benchmark keeps per
+ * connection (to re-arm the idle timeout and to close) is array slots grown
+ * as connections arrive, alike for every server.
  *
  * For each: memory per connection (heapUsed and RSS, after gc, minus the
  * same taken before any client connected, divided by the connections), CPU
@@ -44,9 +34,7 @@
  * Usage: tsx bench/idle-connections.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
-import readline from "node:readline";
-import type { ProtConnection, ProtStream, WaitEvent } from "../dist/src/index.js";
+import { IDLE_SERVER_KINDS, nowMs, startIdleServer, type IdleServerKind } from "./idle-servers.js";
 import {
   childArgs,
   fmt,
@@ -75,9 +63,8 @@ const SPREAD_MS = 2_000;
 const STEP_TIMEOUT_MS = 120_000; // any single step of the exchange with the clients
 const HOST = "127.0.0.1";
 
-type Kind = "ours" | "ours-select" | "minimal" | "readline";
 type Msg = { type: string; [k: string]: unknown };
-const KINDS: readonly Kind[] = ["ours", "ours-select", "minimal", "readline"];
+const KINDS = IDLE_SERVER_KINDS;
 
 /** What one run of a server measured: a sample's `extra`. */
 interface Run {
@@ -111,9 +98,6 @@ function percentile(sorted: number[], p: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i] as number;
 }
-
-/** The scale lateness is measured on: the library's SystemClock's, in fractional milliseconds. */
-const nowMs = (): number => performance.timeOrigin + performance.now();
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -154,125 +138,31 @@ function expect(child: ChildProcess, type: string): Promise<Msg> {
 }
 
 /** One run of a server, in the process it has to itself. */
-function server(kind: Kind): Contender {
+function server(kind: IdleServerKind): Contender {
   return {
     name: kind,
     async run(): Promise<Sample> {
       const t0 = process.hrtime.bigint();
-      // Imported here so that the peers' processes never load prot-events.
-      const prot = kind === "ours" || kind === "ours-select" ? await import("../dist/src/index.js") : null;
-      let accepted = 0;
       let closed = 0;
       let late: number[] = [];
-      // What the benchmark keeps per connection to re-arm its idle timeout
-      // and to close it: array slots, the same for every server, rather than
-      // closures that would count as the server's.
-      const conns: Array<ProtConnection<boolean>> = [];
-      const events: Array<WaitEvent<null>> = [];
-      const sockets: net.Socket[] = [];
-      const dues: number[] = [];
-      /** Re-arms connection i's idle timeout to fire at `due`. */
-      const rearm = (i: number, due: number): void => {
-        if (prot !== null) (events[i] as WaitEvent<null>).mark = due;
-        else {
-          dues[i] = due;
-          (sockets[i] as net.Socket).setTimeout(Math.max(0, due - nowMs()));
-        }
-      };
-      const closeAll = (): void => {
-        for (const c of conns) void c.close();
-        for (const s of sockets) s.destroy();
-      };
-      // ours and ours-select: the idle timeout, one callback for every
-      // connection, as the API's (stream, event, rock) allows. In a real
-      // server it would close the connection; here it records how late it
-      // ran and parks the event until it is re-armed.
-      const onIdle = (_s: ProtStream, e: WaitEvent<null>): WaitEvent<null> => {
-        late.push(nowMs() - e.mark);
-        e.mark = Infinity;
-        return e;
-      };
-      // ours-select: the group, and the one loop over it while it has
-      // streams, reading each ready stream until it would block.
-      const group = prot === null ? null : new prot.ProtGroup();
-      let selecting = false;
-      const selectLoop = async (p: NonNullable<typeof prot>, g: NonNullable<typeof group>): Promise<void> => {
-        selecting = true;
-        while (g.size > 0) {
-          for (const s of await p.select(g)) {
-            for (;;) {
-              const line = s.tryReadLine() ?? (await s.readLine());
-              if (line === p.WOULD_BLOCK) break;
-              if (line === null) {
-                g.delete(s);
-                closed++;
-                break;
-              }
-            }
-          }
-        }
-        selecting = false;
-      };
-      // ours: the README's loop, an async function per connection.
-      const readLoop = async (conn: ProtConnection): Promise<void> => {
-        const { input } = conn;
-        for (;;) {
-          const line = input.tryReadLine() ?? (await input.readLine());
-          if (typeof line !== "string") break;
-        }
-        closed++;
-        await conn.close();
-      };
-
-      const srv = net.createServer((socket) => {
-        accepted++;
-        if (prot !== null) {
-          if (kind === "ours-select") {
-            const conn = prot.protSocket(socket, { input: { nonBlocking: true, blockingOnly: false } });
-            conns.push(conn);
-            events.push(conn.input.addWaitEvent(conn.input.clock.now() + 30_000, onIdle, null));
-            (group as NonNullable<typeof group>).add(conn.input);
-            if (!selecting) void selectLoop(prot, group as NonNullable<typeof group>);
-          } else {
-            const conn = prot.protSocket(socket);
-            conns.push(conn);
-            events.push(conn.input.addWaitEvent(conn.input.clock.now() + 30_000, onIdle, null));
-            void readLoop(conn);
-          }
-        } else {
-          const i = sockets.length;
-          sockets.push(socket);
-          dues.push(Infinity);
-          socket.setTimeout(30_000);
-          socket.on("timeout", () => {
-            late.push(nowMs() - (dues[i] as number));
-            socket.setTimeout(0);
-          });
-          if (kind === "readline") {
-            const rl = readline.createInterface({ input: socket, crlfDelay: Infinity });
-            rl.on("line", () => {});
-            socket.on("close", () => rl.close());
-          } else {
-            socket.on("data", () => {});
-          }
-          socket.on("error", () => {});
-          socket.on("close", () => {
-            closed++;
-          });
-        }
-      });
-      srv.maxConnections = CONNECTIONS + 100;
-      await new Promise<void>((r) => srv.listen(0, HOST, () => r()));
+      const srv = await startIdleServer(
+        kind,
+        {
+          idle: (ms) => void late.push(ms),
+          closed: () => void closed++,
+        },
+        { maxConnections: CONNECTIONS + 100 },
+      );
       await sleep(200);
       gcHard();
       const base = process.memoryUsage();
 
       const clients = spawn(process.execPath, childArgs("clients"), { stdio: ["ignore", "ignore", "inherit", "ipc"] });
       try {
-        clients.send({ type: "connect", port: (srv.address() as net.AddressInfo).port, count: CONNECTIONS });
+        clients.send({ type: "connect", port: srv.port, count: CONNECTIONS });
         await expect(clients, "connected");
-        for (let i = 0; accepted < CONNECTIONS && i < 6000; i++) await sleep(10);
-        if (accepted < CONNECTIONS) throw new Error(`${kind}: only ${accepted} of ${CONNECTIONS} connections accepted`);
+        for (let i = 0; srv.accepted < CONNECTIONS && i < 6000; i++) await sleep(10);
+        if (srv.accepted < CONNECTIONS) throw new Error(`${kind}: only ${srv.accepted} of ${CONNECTIONS} connections accepted`);
         await sleep(500);
         gcHard();
         await sleep(100);
@@ -288,7 +178,7 @@ function server(kind: Kind): Contender {
         /** Re-arms every idle timeout, connection i's at due(i), and waits for them all to fire. */
         const fireAll = async (due: (i: number) => number): Promise<number[]> => {
           late = [];
-          for (let i = 0; i < CONNECTIONS; i++) rearm(i, due(i));
+          for (let i = 0; i < CONNECTIONS; i++) srv.rearm(i, due(i));
           for (let i = 0; late.length < CONNECTIONS && i < 2000; i++) await sleep(10);
           if (late.length < CONNECTIONS) throw new Error(`${kind}: only ${late.length} of ${CONNECTIONS} idle timeouts fired`);
           return late;
@@ -302,10 +192,10 @@ function server(kind: Kind): Contender {
 
         clients.send({ type: "close" });
         await expect(clients, "closed");
-        closeAll();
-        for (let i = 0; closed < accepted && i < 1000; i++) await sleep(10);
-        await new Promise<void>((r) => srv.close(() => r()));
-        if (closed !== accepted) process.stderr.write(`  ${kind}: ${closed} of ${accepted} connections saw the close\n`);
+        srv.closeAll();
+        for (let i = 0; closed < srv.accepted && i < 1000; i++) await sleep(10);
+        await srv.close();
+        if (closed !== srv.accepted) process.stderr.write(`  ${kind}: ${closed} of ${srv.accepted} connections saw the close\n`);
 
         const run: Run = {
           connections: CONNECTIONS,
