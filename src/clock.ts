@@ -239,6 +239,11 @@ export class SystemClock implements Clock {
   readonly #queue = new TimerQueue();
   #handle: NodeJS.Timeout | null = null;
   #armedFor = Infinity;
+  // While #fire runs: the Node timer that fired, to be restarted rather
+  // than replaced when the clock is re-armed with the same delay, as a busy
+  // clock is at every firing, mostly for the next millisecond.
+  #fired: NodeJS.Timeout | null = null;
+  #delay = -1;
   /** Milliseconds per tick. */
   readonly tick: number;
 
@@ -275,15 +280,21 @@ export class SystemClock implements Clock {
     if (this.#handle !== null) clearTimeout(this.#handle);
     this.#handle = null;
     this.#armedFor = due;
+    const fired = this.#fired;
+    this.#fired = null;
     if (due === Infinity) return;
     // Node timers may fire a millisecond early; #fire re-arms.
     const delay = Math.min(Math.max(Math.ceil(due - (Number.isNaN(ms) ? monotonicMs() : ms)), 0), 2 ** 31 - 1);
-    this.#handle = setTimeout(this.#fire, delay);
+    // refresh() starts a fired Node timer again from now; a browser's timer is a number, without it.
+    if (fired !== null && delay === this.#delay && typeof (fired as { refresh?: unknown }).refresh === "function") this.#handle = fired.refresh();
+    else this.#handle = setTimeout(this.#fire, delay);
+    this.#delay = delay;
   }
 
   // One closure for the clock's life rather than one per arming: a timer
   // rescheduling itself every tick arms the Node timer at every firing.
   readonly #fire = (): void => {
+    this.#fired = this.#handle;
     this.#handle = null;
     this.#armedFor = Infinity;
     const now = monotonicMs();
@@ -294,6 +305,8 @@ export class SystemClock implements Clock {
     } finally {
       // A callback that throws must not leave the other timers without a Node timer.
       this.#arm(NaN);
+      // Re-armed or not, the fired timer is not kept past its firing.
+      this.#fired = null;
     }
   };
 }

@@ -172,6 +172,23 @@ describe("SystemClock", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it("restarts the Node timer that fired when a firing re-arms it with the same delay, rather than making another", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const clock = new SystemClock();
+    const log: number[] = [];
+    const arm = vi.spyOn(globalThis, "setTimeout");
+    const t = clock.schedule(1, () => {
+      log.push(Date.now());
+      if (log.length < 5) t.reschedule?.(clock.now() + 1);
+      else if (log.length === 5) t.reschedule?.(clock.now() + 3);
+    });
+    await vi.advanceTimersByTimeAsync(20);
+    expect(log).toEqual([1, 2, 3, 4, 5, 8]);
+    // One Node timer for the five firings a millisecond apart, another for the delay of 3.
+    expect(arm.mock.calls.map((c) => c[1])).toEqual([1, 3]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it("re-arms its Node timer when a rescheduled timer becomes the earliest or stops being it", () => {
     vi.useFakeTimers({ now: 0 });
     const clock = new SystemClock();
