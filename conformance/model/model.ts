@@ -112,8 +112,10 @@ export interface World {
   readonly trace: TraceEntry[];
   /** Who watches the run. */
   readonly obs: ModelObserver | undefined;
-  /** What `meanwhile` steps will do from outside, in time order (ties: in the order given). */
-  readonly outside: Array<{ at: number; do: OutsideStep }>;
+  /** What `meanwhile` steps will do from outside, in time order (ties: in the order given), with the index of the step. */
+  readonly outside: Array<{ at: number; do: OutsideStep; step: number }>;
+  /** The index of the step running. */
+  stepIndex: number;
 }
 
 const IDLE = "idle for too long";
@@ -171,6 +173,11 @@ export interface ModelObserver {
   woke?(w: World, s: Stream): void;
   /** A read is about to record its outcome. */
   readEnds?(w: World, s: Stream, kind: ReadKind, r: ReadResultEntry): void;
+  /**
+   * A `meanwhile` step (step `index`) scheduled for `at` is about to act from
+   * outside, now (later than `at` when a callback's time passed it).
+   */
+  outside?(w: World, st: OutsideStep, at: number, index: number): void;
   /** A select begins. */
   selectBegins?(w: World, streams: Stream[], timeout: number | null): void;
   /** A select is about to record the ready streams. */
@@ -181,7 +188,7 @@ export interface ModelObserver {
 
 /** The trace a conforming implementation produces for `c`; `obs` watches the run. */
 export function expectedTrace(c: Case, obs?: ModelObserver): TraceEntry[] {
-  const w: World = { c, now: 0, streams: new Map(), handles: new Map(), firings: new Map(), trace: [], obs, outside: [] };
+  const w: World = { c, now: 0, streams: new Map(), handles: new Map(), firings: new Map(), trace: [], obs, outside: [], stepIndex: 0 };
   for (const [name, spec] of Object.entries(c.streams)) {
     const timeout = spec.timeout ?? 0;
     w.streams.set(name, {
@@ -216,6 +223,7 @@ export function expectedTrace(c: Case, obs?: ModelObserver): TraceEntry[] {
   for (const [i, s] of c.steps.entries()) {
     // What came due while a callback took time (WE-FIRE-7) is there before the next step.
     advanceTo(w, w.now);
+    w.stepIndex = i;
     obs?.step?.(w, i, s);
     if (step(w, s) === "stop") break;
   }
@@ -248,14 +256,20 @@ function handle(w: World, name: string): Ev {
  * time, after the input due at that instant.
  */
 function advanceTo(w: World, t: number): void {
-  for (let o = w.outside[0]; o !== undefined && o.at <= t; o = w.outside[0]) {
-    w.outside.shift();
-    for (const s of w.streams.values()) deliver(w, s, o.at);
-    w.now = Math.max(w.now, o.at);
-    outsideStep(w, o.do);
-  }
+  while (nextOutside(w) <= t) doNextOutside(w);
   for (const s of w.streams.values()) deliver(w, s, t);
   w.now = Math.max(w.now, t);
+}
+
+/** Does the first `meanwhile` action still to come, at its time (or now, if a callback's time passed it), after the input due then. */
+function doNextOutside(w: World): OutsideStep {
+  const o = w.outside.shift();
+  if (o === undefined) throw new Error(`case ${w.c.id}: no change from outside is to come`);
+  for (const s of w.streams.values()) deliver(w, s, o.at);
+  w.now = Math.max(w.now, o.at);
+  w.obs?.outside?.(w, o.do, o.at, o.step);
+  outsideStep(w, o.do);
+  return o.do;
 }
 
 /** When the next `meanwhile` action comes (Infinity if none). */
@@ -480,10 +494,21 @@ function wait(w: World, s: Stream): WaitOutcome {
     const wakeFor = (now: number): number => Math.min(timerFor(s, now), s.paused ? s.peerReadsAt : nextInput(s));
     let wake = wakeFor(passAt);
     // WE-API-3: a change from outside while the read sleeps counts from then:
-    // the read decides its sleep again, without a pass.
-    while (nextOutside(w) < wake) {
-      advanceTo(w, nextOutside(w));
-      wake = wakeFor(w.now);
+    // a change of its earliest mark has the read decide its sleep again,
+    // without a pass. Spec silent, as the reference does: a change at the very
+    // instant the read wakes comes before its wake (input due then ends the
+    // sleep); a change that leaves the earliest mark alone leaves the sleep
+    // alone, but a mark set on the event holding the earliest counts as a
+    // change even when it is the same.
+    while (nextOutside(w) <= Math.min(wake, HORIZON)) {
+      const before = earliestMark(s);
+      const did = doNextOutside(w);
+      if (s.taken !== seen || s.ended) {
+        wake = w.now;
+        break;
+      }
+      const top = "set-mark" in did && s.events.length > 0 && firstByMark(s) === w.handles.get(did["set-mark"].event);
+      if (earliestMark(s) !== before || top) wake = wakeFor(w.now);
     }
     if (wake === Infinity || wake > HORIZON) return "stuck";
     w.obs?.sleeps?.(w, s, wake);
@@ -495,6 +520,20 @@ function wait(w: World, s: Stream): WaitOutcome {
     if (s.taken !== seen) return "data";
     if (s.ended) return "end";
   }
+}
+
+/** The earliest mark on the list of `s` (Infinity if none). */
+function earliestMark(s: Stream): number {
+  let m = Infinity;
+  for (const ev of s.events) m = Math.min(m, ev.mark);
+  return m;
+}
+
+/** The event holding the earliest mark, the first in list order among equal ones. */
+function firstByMark(s: Stream): Ev | undefined {
+  let first: Ev | undefined;
+  for (const ev of s.events) if (first === undefined || ev.mark < first.mark) first = ev;
+  return first;
 }
 
 /** WE-FIRE-4 / WE-FIRE-5: sleep until the earliest mark or the timeout mark, but at least one tick. */
@@ -752,7 +791,7 @@ function step(w: World, st: Step): Flow {
     if (st.meanwhile.at <= w.now) outsideStep(w, st.meanwhile.do);
     else {
       const i = w.outside.findIndex((o) => o.at > st.meanwhile.at);
-      w.outside.splice(i < 0 ? w.outside.length : i, 0, { at: st.meanwhile.at, do: st.meanwhile.do });
+      w.outside.splice(i < 0 ? w.outside.length : i, 0, { at: st.meanwhile.at, do: st.meanwhile.do, step: w.stepIndex });
     }
   } else if ("events" in st) {
     const list = stream(w, st.events).events.map((ev) => `${ev.name}@${ev.mark}`);
