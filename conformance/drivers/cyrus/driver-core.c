@@ -192,6 +192,21 @@ long next_change(const struct stream *s) {
 
 static void outside_step(const jv *st);
 
+/* What meanwhile steps do at a time a callback's spend passed: once the library looks again (its next
+   select() or the next step), as the rules make them after the callback's pass. */
+static void outside_passed(void) {
+    while (C.done_outside < C.noutside && C.outside[C.done_outside].at <= C.now) outside_step(C.outside[C.done_outside++].what);
+}
+
+/* The clock moves on while a callback runs: the input due by then is delivered, changes from outside wait. */
+static void spend_clock(long t) {
+    if (t <= C.now) return;
+    drain_writers();
+    C.now = t;
+    g_now = t;
+    deliver_until(t);
+}
+
 void advance_clock(long t) {
     if (t <= C.now) return;
     drain_writers();
@@ -276,6 +291,7 @@ static int ready_now(int nfds, fd_set *r, fd_set *w, fd_set *e, int narrow) {
 static int wait_ready(int nfds, fd_set *r, fd_set *w, fd_set *e, long deadline) {
     /* Outside a case (the start-up check): no clock to wait on. */
     if (!C.active) return ready_now(nfds, r, w, e, 1);
+    outside_passed();
     int zero_timeout = deadline == C.now;
     /* A flush the library made before it waits may bring input back (echo). */
     if (C.echoing) drain_writers();
@@ -566,8 +582,8 @@ static struct prot_waitevent *on_event(struct protstream *ps, struct prot_waitev
             if (own->echo) own->total_in += len; /* it comes back: a line read's buffer must hold it */
             free(b);
         } else if ((v = jget(a, "spend"))) {
-            /* The callback takes time: the clock moves on, and what came due meanwhile is delivered. */
-            advance_clock(C.now + jint(v));
+            /* The callback takes time: the clock moves on, and the input due meanwhile is delivered. */
+            spend_clock(C.now + jint(v));
         } else if (jget(a, "throw")) {
             abort_case("a C callback cannot throw (the case should be tagged throw)");
         } else if ((v = jget(a, "return"))) {
@@ -855,6 +871,7 @@ static void outside_step(const jv *st) {
 static void run_step(const jv *st) {
     const jv *v;
     C.spins = 0;
+    outside_passed();
     if ((v = jget(st, "read-line"))) step_read_line(jstr(v));
     else if ((v = jget(st, "getc"))) step_byte("getc", jstr(v), 0);
     else if ((v = jget(st, "read"))) step_read(v, 0);
