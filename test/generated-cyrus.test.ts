@@ -40,10 +40,10 @@ describe("the C implementation through its driver against the model", () => {
   it("places the difference of every written case, in both forms, after a deviation declared for it", async () => {
     const table = deviationTable();
     const judge = cyrusJudge(driver);
-    // The shadow does not follow changes from outside during a wait, input that fails or echoes, or a peer slow
+    // The shadow does not follow input that fails or echoes, or a peer slow
     // to read (R_FLUSH_BLOCKS): deviations.yaml declares their cases by ID, and test/cyrus-driver.test.ts holds
     // the driver to them.
-    const unsupported = ["throw", "read-callback", "undefined-in-c", "meanwhile", "input-error", "echo", "slow-peer"];
+    const unsupported = ["throw", "read-callback", "undefined-in-c", "input-error", "echo", "slow-peer"];
     const wrong: string[] = [];
     // Each written case, and its form with a read timeout (the quirk the driver declares).
     const written = withQuirkForms(loadSuite().cases, ["events-need-read-timeout"]);

@@ -32,13 +32,13 @@
  * can change, sometimes earlier (a callback that writes triggers at the
  * write, although the trace shows it only at the flush).
  */
-import type { Action, Case, ReadResultEntry, Step, TraceEntry } from "../src/case.js";
+import type { Action, Case, OutsideStep, ReadResultEntry, Step, TraceEntry } from "../src/case.js";
 import { expectedTrace, nextInput, type ActionPlace, type Ev, type ModelObserver, type ReadKind, type Stream, type World } from "./model.js";
 
 /**
  * The deviations of deviations.yaml that the observer places, by the macro of
  * their reason (R_REMOVE_NEXT is undefined behaviour, below; R_CLOSE needs
- * a `close` and R_OUTSIDE_CHANGE a `meanwhile`, which the C cases never have).
+ * a `close`, which the C cases never have).
  */
 export const DECLARED = [
   "R_NO_TIMEOUT",
@@ -63,6 +63,7 @@ export const DECLARED = [
   "R_STALE_NOW",
   "R_NB_INPUT_MEANWHILE",
   "R_TIMEOUT_INPUT_MEANWHILE",
+  "R_OUTSIDE_CHANGE",
 ] as const;
 
 /**
@@ -179,6 +180,8 @@ interface Wait {
   pass: Walk | undefined;
   /** The model's pass at the C timeout instant: C fails instead of running it. */
   instant: boolean;
+  /** A change from outside came since the last walk: the C loop sleeps as it computed before it. */
+  outside: CasePlace | undefined;
 }
 
 /** The C walk over the list during one pass of the model. */
@@ -218,6 +221,8 @@ class CyrusShadow implements ModelObserver {
   /** Bytes the read in progress has taken from the buffer so far (a skip-line takes parts of a line as they come). */
   #readTook = 0;
   #select: Array<{ fixes: Fix[]; result: { t: number; ready: string[] } | undefined }> | undefined;
+  /** The select in progress: its streams, and the first change from outside to one of their events while it waits. */
+  #selecting: { names: ReadonlySet<string>; outside: CasePlace | undefined } | undefined;
 
   get #done(): boolean {
     return this.trigger !== undefined || this.lost !== undefined;
@@ -245,20 +250,41 @@ class CyrusShadow implements ModelObserver {
     this.#step = index;
     this.#place = { step: index };
     if (this.#done) return;
-    if ("remove-event" in st) {
-      if (typeof st["remove-event"] !== "string") return this.#lose("the shadow does not follow a removal through another stream");
-      this.#remove(w.handles.get(st["remove-event"]), w, this.#place);
-    } else if ("meanwhile" in st) {
-      // What C learns of a change made while it sleeps (R_OUTSIDE_CHANGE) is not followed here.
-      this.#lose("the shadow does not follow changes made from outside during a wait");
-    } else if ("add-event" in st) {
-      if (w.c.events?.[st["add-event"].event]?.on !== null) this.#adds++;
-    } else if ("set-mark" in st) this.#touch(w.handles.get(st["set-mark"].event), w);
+    if ("meanwhile" in st) {
+      // A time already passed: at once, as a step does; else at its time (`outside`).
+      if (st.meanwhile.at <= w.now) this.#eventStep(w, st.meanwhile.do, this.#place);
+    } else if ("add-event" in st || "remove-event" in st || "set-mark" in st) this.#eventStep(w, st, this.#place);
     else if ("set-timeout" in st) this.#sh(w, stream(w, st["set-timeout"].stream)).mark = w.now + st["set-timeout"].ticks;
     else if ("reset-timeout" in st) {
       const s = stream(w, st["reset-timeout"]);
       this.#sh(w, s).mark = w.now + s.timeout;
     } else if ("close" in st || "read-callback" in st) this.#lose("the C driver runs no close or read callback");
+  }
+
+  /** The bookkeeping of an event step, made between reads or from outside. */
+  #eventStep(w: World, st: OutsideStep, place: CasePlace): void {
+    if ("remove-event" in st) {
+      if (typeof st["remove-event"] !== "string") return this.#lose("the shadow does not follow a removal through another stream");
+      this.#remove(w.handles.get(st["remove-event"]), w, place);
+    } else if ("add-event" in st) {
+      if (w.c.events?.[st["add-event"].event]?.on !== null) this.#adds++;
+    } else this.#touch(w.handles.get(st["set-mark"].event), w, place);
+  }
+
+  /**
+   * A change from outside at its time. The driver makes it when the C code
+   * next looks (one a callback's time passed waits for the select() after the
+   * walk, as the model makes it after the pass); the C code learns of nothing
+   * while it sleeps: a wait or a select goes on as it computed before.
+   */
+  outside(w: World, st: OutsideStep, _at: number, index: number): void {
+    if (this.#done) return;
+    const place: CasePlace = { step: index };
+    this.#eventStep(w, st, place);
+    const name = "remove-event" in st ? (typeof st["remove-event"] === "string" ? st["remove-event"] : st["remove-event"].event) : "add-event" in st ? st["add-event"].event : st["set-mark"].event;
+    const target = w.c.events?.[name]?.stream;
+    if (this.#wait !== undefined && this.#wait.s.name === target) this.#wait.outside ??= place;
+    if (this.#selecting !== undefined && this.#selecting.names.has(target ?? "")) this.#selecting.outside ??= place;
   }
 
   delivered(w: World, s: Stream, data: string): void {
@@ -356,6 +382,7 @@ class CyrusShadow implements ModelObserver {
       oversleep: undefined,
       pass: undefined,
       instant: false,
+      outside: undefined,
     };
   }
 
@@ -380,6 +407,7 @@ class CyrusShadow implements ModelObserver {
       return;
     }
     if (!first && now < wait.cWake) return; // the C loop sleeps through this pass
+    wait.outside = undefined;
     wait.pass = {
       first,
       start: w.trace.length,
@@ -537,7 +565,19 @@ class CyrusShadow implements ModelObserver {
 
   sleeps(w: World, s: Stream, until: number): void {
     const wait = this.#wait;
-    if (this.#done || wait === undefined || !wait.loop || wait.nb || until >= wait.cWake) return;
+    if (this.#done || wait === undefined || !wait.loop || wait.nb) return;
+    if (wait.outside !== undefined && !wait.late) {
+      // The model decided its sleep again after a change from outside; the C loop wakes as it computed before,
+      // walks then (calling what is due) and sleeps again, until its timeout.
+      while (wait.cWake < until && wait.cWake < wait.copy) {
+        const at = wait.cWake;
+        if (s.events.some((ev) => at >= ev.mark)) return this.#hit(w, "R_OUTSIDE_CHANGE", w.trace.length, wait.outside);
+        wait.cWake = Math.min(wait.copy, ...s.events.map((ev) => ev.mark));
+      }
+    }
+    if (until >= wait.cWake) return;
+    // A change from outside brings the model's wake forward; the C loop sleeps on.
+    if (wait.outside !== undefined) wait.oversleep ??= "R_OUTSIDE_CHANGE";
     // The model wakes for a mark the C loop did not count: say which, for the pass that may run.
     const walk = wait.pass;
     for (const ev of s.events) {
@@ -564,15 +604,21 @@ class CyrusShadow implements ModelObserver {
     if (this.#done) return;
     // From the state the select begins with: as C returns, and with each set of its deviations made good.
     const list = [...new Set(streams)];
+    this.#selecting = { names: new Set(list.map((s) => s.name)), outside: undefined };
     const sh = (s: Stream): Shadow => this.#sh(w, s);
     this.#select = [[], ...subsets(FIXES)].map((fixes) => ({ fixes, result: cSelect(w, list, timeout, sh, new Set(fixes)) }));
   }
 
   selectEnds(w: World, _streams: Stream[], ready: Stream[]): void {
     const tried = this.#select;
+    const changed = this.#selecting?.outside;
     this.#select = undefined;
+    this.#selecting = undefined;
     if (this.#done || tried === undefined) return;
     const names = ready.map((s) => s.name).join();
+    // prot_select() sleeps as it computed from the marks when it began: a change from outside meanwhile is not seen.
+    const asC = tried[0]?.result;
+    if (changed !== undefined && !(asC !== undefined && asC.t === w.now && asC.ready.join() === names)) return this.#hit(w, "R_OUTSIDE_CHANGE", w.trace.length, changed);
     const match = tried.find(({ result }) => result !== undefined && result.t === w.now && result.ready.join() === names);
     if (match === undefined) return this.#lose("the C select gives what no known deviation explains");
     const first = match.fixes[0];

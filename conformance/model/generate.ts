@@ -12,9 +12,10 @@
  * - `core` uses the whole case format: every action (`throw`, `write` and
  *   `spend` included), events without a callback, the steps (`close`,
  *   `set-timeout`, `reset-timeout`, `nonblocking`, `write`, `read-callback`,
- *   `add-event`, the reads `fill`, `skip-line` and `read-exactly` included;
- *   not `peek`, `meanwhile` or a kept group), paired writers, non-blocking
- *   streams and selects;
+ *   `add-event`, `meanwhile` (an event added, removed or moved from outside
+ *   at a time, whatever the case is doing then), the reads `peek`, `fill`,
+ *   `skip-line` and `read-exactly` included), paired writers, non-blocking
+ *   streams and selects, some on a group kept across selects;
  * - `cyrus` is for the C layer (./cyrus.ts): no `throw`, read callback or
  *   `close` (its driver cannot run them), and weighted away from what makes
  *   the C layer part from the model at once, so that more of each case is
@@ -38,13 +39,17 @@
  *   and steps only name events declared with a mark and a callback (added at
  *   the start; one without a callback is refused and has no handle);
  *   `add` only adds events declared without a mark;
+ * - a group kept across selects: its first select names its streams, and
+ *   every later select of it names the same ones in the same order;
  * - what the format leaves to the implementation: `write` only where the
  *   stream has a paired writer (`flushOnRead`), and no event added to a
  *   closed stream (no `add-event` step after the `close` of its stream, no
- *   `add` from another stream of an event hung on a stream that is closed).
+ *   `add` from another stream of an event hung on a stream that is closed,
+ *   and no `meanwhile` adding an event to a stream the case closes at all,
+ *   as it may come after the close).
  */
 import fc from "fast-check";
-import type { Action, Case, EventSpec, MarkSpec, Rock, Script, Step, StreamSpec } from "../src/case.js";
+import type { Action, Case, EventSpec, MarkSpec, OutsideStep, Rock, Script, Step, StreamSpec } from "../src/case.js";
 import { expectedTrace } from "./model.js";
 
 // ---- raw material -----------------------------------------------------------
@@ -91,13 +96,16 @@ interface RawEvent {
 }
 
 type RawStep =
-  | { k: "read-line" | "getc" | "fill" | "skip-line" | "events" | "close" | "reset-timeout" | "read-callback"; s: number }
+  | { k: "read-line" | "getc" | "peek" | "fill" | "skip-line" | "events" | "close" | "reset-timeout" | "read-callback"; s: number }
   | { k: "read" | "read-exactly"; s: number; n: number }
   | { k: "advance"; to: number }
   | { k: "set-mark"; e: number; spec: RawMark }
   | { k: "add-event"; e: number; spec: { at: number } | { now: number } }
   | { k: "remove-event"; e: number }
-  | { k: "select"; s: number[]; timeout: number }
+  /** `group`: the kept group it selects on, if any (its first select names the streams). */
+  | { k: "select"; s: number[]; timeout: number; group: number | undefined }
+  /** At time `at`, from outside: one of the event steps. */
+  | { k: "meanwhile"; at: number; what: { k: "set-mark"; e: number; spec: RawMark } | { k: "add-event"; e: number; spec: { at: number } | { now: number } } | { k: "remove-event"; e: number } }
   | { k: "set-timeout"; s: number; ticks: number }
   | { k: "nonblocking"; s: number; value: boolean }
   | { k: "write"; s: number; text: string };
@@ -178,30 +186,41 @@ function rawEvent(g: GeneratorName): fc.Arbitrary<RawEvent> {
   });
 }
 
+const addSpec = fc.oneof(
+  fc.integer({ min: -5, max: 90 }).map((at) => ({ at })),
+  fc.integer({ min: 0, max: 20 }).map((now) => ({ now })),
+);
+
 function rawStep(g: GeneratorName): fc.Arbitrary<RawStep> {
   const s = fc.nat({ max: 2 });
   const core = g === "core" ? 1 : 0;
+  const outside = fc.oneof(
+    fc.record({ k: fc.constant("set-mark" as const), e: fc.nat({ max: 4 }), spec: g === "core" ? anyMark : forwardMark }),
+    fc.record({ k: fc.constant("add-event" as const), e: fc.nat({ max: 4 }), spec: addSpec }),
+    fc.record({ k: fc.constant("remove-event" as const), e: fc.nat({ max: 4 }) }),
+  );
   return fc.oneof(
-    { arbitrary: fc.record({ k: fc.constantFrom("read-line" as const, "getc" as const), s }), weight: 8 },
+    { arbitrary: fc.record({ k: fc.constantFrom("read-line" as const, "getc" as const), s }), weight: 7 },
+    { arbitrary: fc.record({ k: fc.constant("peek" as const), s }), weight: 1 },
     { arbitrary: fc.record({ k: fc.constant("read" as const), s, n: fc.integer({ min: 1, max: 5 }) }), weight: 3 },
     // The reads a server makes of a command: fill, skipping a refused line, a literal of n bytes.
     { arbitrary: fc.record({ k: fc.constantFrom("fill" as const, "skip-line" as const), s }), weight: 2 },
     { arbitrary: fc.record({ k: fc.constant("read-exactly" as const), s, n: fc.integer({ min: 1, max: 8 }) }), weight: 2 },
     { arbitrary: fc.record({ k: fc.constant("advance" as const), to: fc.integer({ min: 0, max: 100 }) }), weight: 2 },
     { arbitrary: fc.record({ k: fc.constant("set-mark" as const), e: fc.nat({ max: 4 }), spec: anyMark }), weight: 2 },
+    { arbitrary: fc.record({ k: fc.constant("add-event" as const), e: fc.nat({ max: 4 }), spec: addSpec }), weight: 1 },
+    { arbitrary: fc.record({ k: fc.constant("remove-event" as const), e: fc.nat({ max: 4 }) }), weight: 1 },
     {
       arbitrary: fc.record({
-        k: fc.constant("add-event" as const),
-        e: fc.nat({ max: 4 }),
-        spec: fc.oneof(
-          fc.integer({ min: -5, max: 90 }).map((at) => ({ at })),
-          fc.integer({ min: 0, max: 20 }).map((now) => ({ now })),
-        ),
+        k: fc.constant("select" as const),
+        s: fc.array(s, { minLength: 1, maxLength: 3 }),
+        timeout: fc.integer({ min: 0, max: 40 }),
+        group: fc.option(fc.nat({ max: 1 }), { nil: undefined, freq: 2 }),
       }),
-      weight: 1,
+      weight: 4,
     },
-    { arbitrary: fc.record({ k: fc.constant("remove-event" as const), e: fc.nat({ max: 4 }) }), weight: 1 },
-    { arbitrary: fc.record({ k: fc.constant("select" as const), s: fc.array(s, { minLength: 1, maxLength: 3 }), timeout: fc.integer({ min: 0, max: 40 }) }), weight: 4 },
+    // Changes from outside while a read or a select waits (WE-API-3), or at once when the time has passed.
+    { arbitrary: fc.record({ k: fc.constant("meanwhile" as const), at: fc.integer({ min: 1, max: 100 }), what: outside }), weight: 2 },
     { arbitrary: fc.record({ k: fc.constant("events" as const), s }), weight: 1 },
     { arbitrary: fc.record({ k: fc.constant("set-timeout" as const), s, ticks: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 60 })) }), weight: 1 },
     { arbitrary: fc.record({ k: fc.constant("reset-timeout" as const), s }), weight: 1 },
@@ -327,6 +346,22 @@ export function build(r: Raw): Case {
 
   const steps: Step[] = [];
   const closed = new Set<string>();
+  /** The streams of each kept group, as its first select named them. */
+  const groups = new Map<string, string[]>();
+  /** The event step `o` on named events, or undefined when it would name an event that may not be there. */
+  const eventStep = (o: Extract<RawStep, { k: "set-mark" | "add-event" | "remove-event" }>, addTo: (stream: string) => boolean): OutsideStep | undefined => {
+    switch (o.k) {
+      case "set-mark":
+        return marked.length > 0 ? { "set-mark": { event: marked[o.e % marked.length] as string, ...markSpec(o.spec) } } : undefined;
+      case "add-event": {
+        const name = eventNames.length > 0 ? (eventNames[o.e % eventNames.length] as string) : undefined;
+        // The format leaves adding to a closed stream to the implementation.
+        return name !== undefined && addTo(events[name]?.stream ?? "") ? { "add-event": { event: name, ...o.spec } } : undefined;
+      }
+      case "remove-event":
+        return marked.length > 0 ? { "remove-event": marked[o.e % marked.length] as string } : undefined;
+    }
+  };
   for (const s of r.steps) {
     switch (s.k) {
       case "read-line":
@@ -334,6 +369,9 @@ export function build(r: Raw): Case {
         break;
       case "getc":
         steps.push({ getc: sName(s.s) });
+        break;
+      case "peek":
+        steps.push({ peek: sName(s.s) });
         break;
       case "events":
         steps.push({ events: sName(s.s) });
@@ -354,20 +392,25 @@ export function build(r: Raw): Case {
         steps.push({ advance: s.to });
         break;
       case "set-mark":
-        if (marked.length > 0) steps.push({ "set-mark": { event: marked[s.e % marked.length] as string, ...markSpec(s.spec) } });
-        break;
-      case "add-event": {
-        const name = eventNames.length > 0 ? (eventNames[s.e % eventNames.length] as string) : undefined;
-        // The format leaves adding to a closed stream to the implementation.
-        if (name !== undefined && !closed.has(events[name]?.stream ?? "")) steps.push({ "add-event": { event: name, ...s.spec } });
+      case "add-event":
+      case "remove-event": {
+        const st = eventStep(s, (stream) => !closed.has(stream));
+        if (st !== undefined) steps.push(st);
         break;
       }
-      case "remove-event":
-        if (marked.length > 0) steps.push({ "remove-event": marked[s.e % marked.length] as string });
+      case "meanwhile": {
+        // It may come after any later close: never an event added to a stream the case closes.
+        const what = eventStep({ ...s.what }, (stream) => !closing.has(stream));
+        if (what !== undefined) steps.push({ meanwhile: { at: s.at, do: what } });
         break;
-      case "select":
-        steps.push({ select: { streams: [...new Set(s.s.map(sName))], timeout: s.timeout } });
+      }
+      case "select": {
+        const group = s.group === undefined ? undefined : `g${s.group}`;
+        const streams = (group === undefined ? undefined : groups.get(group)) ?? [...new Set(s.s.map(sName))];
+        if (group !== undefined) groups.set(group, streams);
+        steps.push({ select: { streams, timeout: s.timeout, ...(group === undefined ? {} : { group }) } });
         break;
+      }
       case "set-timeout":
         if (s.ticks > 0 || hasEnd(sName(s.s))) steps.push({ "set-timeout": { stream: sName(s.s), ticks: s.ticks } });
         break;
@@ -414,6 +457,8 @@ function tagsOf(streams: Record<string, StreamSpec>, events: Record<string, Even
   if (actions.some((a) => "throw" in a)) tags.push("throw");
   if (steps.some((s) => "read-callback" in s)) tags.push("read-callback");
   for (const read of ["fill", "skip-line", "read-exactly"] as const) if (steps.some((s) => read in s)) tags.push(read);
+  if (steps.some((s) => "select" in s && s.select.group !== undefined)) tags.push("group");
+  if (steps.some((s) => "meanwhile" in s)) tags.push("meanwhile");
   if (steps.some((s) => "close" in s)) tags.push("close", "undefined-in-c");
   return tags;
 }
