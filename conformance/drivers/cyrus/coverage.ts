@@ -200,7 +200,34 @@ export function totals(cs: Coverage[]): { lines: string; branches: string } {
 export type SourceBuild = { release: string } | { source: string };
 
 /** Runs `cases` through the driver of `what`, its gcov counts going to a fresh directory; returns the figures. */
-export async function measureCoverage(what: SourceBuild, cases: LoadedCase[]): Promise<{ coverage: Coverage[]; ran: number; errors: number }> {
+/**
+ * Why a run ends with a driver error, for the page: undefined behaviour
+ * refused; a removal through a freed handle, refused because malloc() may
+ * have placed an event added since at its address, whatever it did (the
+ * outcome depends on the allocator: the rules' trace where it did not, as
+ * under valgrind, R_STALE_HANDLE where it did); a spin of the wait loop
+ * stopped; or a callback that throws, which a C callback cannot.
+ */
+export const ERROR_KINDS = {
+  undefined: "undefined behaviour refused",
+  allocator: "a removal through a freed handle refused, as `malloc()` may have placed an event added since at its address",
+  spin: "a spin of the wait loop stopped",
+  throw: "a callback that throws, which C cannot write",
+} as const;
+
+/** The kind of a driver error, by its message. */
+export function errorKind(crash: string): keyof typeof ERROR_KINDS {
+  if (/malloc\(\) may place/.test(crash)) return "allocator";
+  if (/ spins at t=/.test(crash)) return "spin";
+  if (/cannot throw/.test(crash)) return "throw";
+  if (/undefined behaviour/.test(crash)) return "undefined";
+  throw new Error(`a driver error of no known kind: ${crash}`);
+}
+
+export async function measureCoverage(
+  what: SourceBuild,
+  cases: LoadedCase[],
+): Promise<{ coverage: Coverage[]; ran: number; errors: number; errorKinds: Partial<Record<keyof typeof ERROR_KINDS, number>> }> {
   const tree = "source" in what ? resolve(what.source) : undefined;
   const build = join(here, "build", tree === undefined ? (what as { release: string }).release : `tree-${basename(tree)}`);
   const choice = tree === undefined ? `CYRUS_RELEASE=${(what as { release: string }).release}` : `CYRUS_SOURCE=${tree}`;
@@ -209,8 +236,15 @@ export async function measureCoverage(what: SourceBuild, cases: LoadedCase[]): P
     // GCOV_PREFIX puts the counts under `counts`, at the objects' absolute path.
     const exec = await DriverExecutor.start(`env ${choice} GCOV_PREFIX=${counts} ${CYRUS_RUN}`, 600_000);
     let errors = 0;
+    const errorKinds: Partial<Record<keyof typeof ERROR_KINDS, number>> = {};
     try {
-      for (const c of cases) if ((await exec.run(c)).crash !== undefined) errors++;
+      for (const c of cases) {
+        const crash = (await exec.run(c)).crash;
+        if (crash === undefined) continue;
+        errors++;
+        const k = errorKind(crash);
+        errorKinds[k] = (errorKinds[k] ?? 0) + 1;
+      }
     } finally {
       // The driver writes its counts when it exits.
       await exec.close();
@@ -218,7 +252,7 @@ export async function measureCoverage(what: SourceBuild, cases: LoadedCase[]): P
     const objDir = join(counts, build);
     for (const f of readdirSync(build)) if (f.endsWith(".gcno")) cpSync(join(build, f), join(objDir, f));
     const source = readFileSync(join(build, "TREE"), "utf8").trim();
-    return { coverage: eventCoverage(objDir, join(source, "lib", "prot.c")), ran: cases.length, errors };
+    return { coverage: eventCoverage(objDir, join(source, "lib", "prot.c")), ran: cases.length, errors, errorKinds };
   } finally {
     rmSync(counts, { recursive: true, force: true });
   }
@@ -238,7 +272,7 @@ export interface CoverageRecord extends SuiteStamp {
   /** Their seed. */
   seed: number;
   /** One entry per release measured, in the order of `CYRUS_RELEASES`. */
-  builds: { release: string; cases: number; errors: number; functions: Coverage[] }[];
+  builds: { release: string; cases: number; errors: number; errorKinds: Partial<Record<keyof typeof ERROR_KINDS, number>>; functions: Coverage[] }[];
 }
 
 /** The committed results file. */
@@ -300,9 +334,17 @@ export function pageSection(r: CoverageRecord): string {
     others.length === 0
       ? ""
       : ` ${same.length > 0 ? `${same.join(" and ")} leave${same.length === 1 ? "s" : ""} the same unreached, for the same reasons, at ${same.length === 1 ? "its" : "their"} own line numbers.` : ""}${differ.length > 0 ? ` ${differ.join(" and ")} differ${differ.length === 1 ? "s" : ""}: see \`coverage.json\`.` : ""}`;
-  const errors = builds.every((b) => b.errors === newest.errors) ? String(newest.errors) : builds.map((b) => `${b.errors} (${b.release})`).join(", ");
+  const byKind = (b: CoverageRecord["builds"][number]): string => {
+    // A record made before the kinds were counted gives the total alone.
+    const kinds = Object.entries(ERROR_KINDS).flatMap(([k, what]) => {
+      const n = (b.errorKinds as CoverageRecord["builds"][number]["errorKinds"] | undefined)?.[k as keyof typeof ERROR_KINDS];
+      return n === undefined ? [] : [`${n} ${what}`];
+    });
+    return kinds.length === 0 ? String(b.errors) : `${b.errors}: ${kinds.join("; ")}`;
+  };
+  const errors = builds.every((b) => byKind(b) === byKind(newest)) ? byKind(newest) : builds.map((b) => `${byKind(b)} (${b.release})`).join(", ");
   return [
-    `Built from source with gcov, the C code runs the ${r.written} written runs (${r.written - r.secondForms} cases, ${r.secondForms} second forms) and ${r.generated.toLocaleString("en")} generated cases (the \`cyrus\` generator, seed ${r.seed}); of these, ${errors} end with a driver error (undefined behaviour refused, or a spin stopped), after the code before it ran. gcov counts, ${rows.some((row) => row.includes(": ")) ? `for ${newest.release} (another release's figure beside it where it differs)` : `the same for ${listed}`}:`,
+    `Built from source with gcov, the C code runs the ${r.written} written runs (${r.written - r.secondForms} cases, ${r.secondForms} second forms) and ${r.generated.toLocaleString("en")} generated cases (the \`cyrus\` generator, seed ${r.seed}); of these, the runs that end with a driver error, after the code before it ran, are ${errors}. gcov counts, ${rows.some((row) => row.includes(": ")) ? `for ${newest.release} (another release's figure beside it where it differs)` : `the same for ${listed}`}:`,
     "",
     "| code | lines run | branches taken |",
     "| --- | --- | --- |",
@@ -365,7 +407,7 @@ async function main(): Promise<void> {
   const what: SourceBuild = values.source !== undefined ? { source: values.source } : { release: values.release };
   const label = values.source ?? values.release;
   const cases = coverageCases(generated);
-  const { coverage, ran, errors } = await measureCoverage(what, cases);
+  const { coverage, ran, errors, errorKinds } = await measureCoverage(what, cases);
   const whole = coverage.filter((c) => c.name !== WAIT_LOOP);
   const t = totals(whole);
   console.log(`cyrus ${label}: ${ran} cases (${errors} ended with a driver error), event code of prot.c: lines ${t.lines}, branches ${t.branches}\n`);
@@ -384,7 +426,7 @@ async function main(): Promise<void> {
     const { written, secondForms } = suiteStamp(cases.slice(0, cases.length - generated));
     // Releases measured with other cases are dropped: every column counts the same runs.
     const kept = old.written === written && old.secondForms === secondForms && old.generated === generated ? old.builds.filter((b) => b.release !== release.release) : [];
-    const builds = [...kept, { release: release.release, cases: ran, errors, functions: coverage }];
+    const builds = [...kept, { release: release.release, cases: ran, errors, errorKinds, functions: coverage }];
     const order = CYRUS_RELEASES.map((r) => r.release);
     builds.sort((a, b) => order.indexOf(a.release) - order.indexOf(b.release));
     const record: CoverageRecord = { written, secondForms, generated, seed: DEFAULT_SEED, builds };
