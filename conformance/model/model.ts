@@ -495,11 +495,11 @@ function wait(w: World, s: Stream): WaitOutcome {
     let wake = wakeFor(passAt);
     // WE-API-3: a change from outside while the read sleeps counts from then:
     // a change of its earliest mark has the read decide its sleep again,
-    // without a pass. Spec silent, as the reference does: a change at the very
-    // instant the read wakes comes before its wake (input due then ends the
-    // sleep); a change that leaves the earliest mark alone leaves the sleep
-    // alone, but a mark set on the event holding the earliest counts as a
-    // change even when it is the same.
+    // without a pass; a change at the very instant the read wakes comes
+    // before its wake (input due then ends the sleep). Spec silent, as the
+    // reference does: a change that leaves the earliest mark alone leaves the
+    // sleep alone, but a mark set on the event holding the earliest counts as
+    // a change even when it is the same.
     while (nextOutside(w) <= Math.min(wake, HORIZON)) {
       const before = earliestMark(s);
       const did = doNextOutside(w);
