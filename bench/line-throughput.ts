@@ -37,6 +37,10 @@
  * Instructions of one contender's measured window (see instructionCount):
  * CALLGRIND_WINDOW=1 valgrind --tool=callgrind --instr-atstart=no \
  *   node --import tsx bench/line-throughput.ts --child pipe:ours
+ * With --separate-threads=yes callgrind counts each thread apart: thread 1
+ * is the reading itself; the others are V8's optimizing compiler and its
+ * concurrent garbage collection, whose share of the work (the collector's
+ * above all) moves with the machine's load by some tens of millions.
  */
 import { Buffer } from "node:buffer";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
