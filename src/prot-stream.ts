@@ -218,7 +218,7 @@ export class ProtStream<out B extends boolean = boolean> {
       return this.#stream.name;
     }
     get over(): boolean {
-      return this.#stream.#over;
+      return this.#stream.#isOver();
     }
     get failed(): boolean {
       return this.#stream.#error !== null;
@@ -338,7 +338,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * input has ended, or the stream has failed or closed. What select reports.
    */
   get readable(): boolean {
-    return this.#input.contiguous > 0 || this.#over;
+    return this.#input.contiguous > 0 || this.#isOver();
   }
 
   // ---- settings -----------------------------------------------------------
@@ -680,7 +680,7 @@ export class ProtStream<out B extends boolean = boolean> {
     const refuse = (why: string): never => {
       throw new Error(`${this.name}.switchSource: refused, ${why}`);
     };
-    if (this.#over) refuse(`the stream is over (${this.error ?? "input ended"})`);
+    if (this.#isOver()) refuse(`the stream is over (${this.error ?? "input ended"})`);
     if (this.#inner.wait?.waiting === true) refuse("a read is waiting");
     const buffered = this.#input.contiguous;
     if (buffered > 0) refuse(`${buffered} bytes of input are buffered from the old source`);
@@ -783,8 +783,10 @@ export class ProtStream<out B extends boolean = boolean> {
   }
 
   /** No more input will come: it ended, or the stream failed or was closed (closing sets the error). */
-  get #over(): boolean {
-    return this.#error !== null || this.#ended;
+  // A method, not a getter: Node 20 reads a private getter through a call
+  // into the runtime, and the wait asks this at every turn.
+  #isOver(): boolean {
+    return this.#error !== null || (this.#flags & Flag.Ended) !== 0;
   }
 
   #ending(): null {
@@ -794,7 +796,7 @@ export class ProtStream<out B extends boolean = boolean> {
 
   #push(chunk: Buffer): void {
     const n = chunk.length;
-    if (this.#over || n === 0) return;
+    if (this.#isOver() || n === 0) return;
     this.#inputToWrite().push(chunk);
     this.#inner.wait?.inputArrived();
     const limits = this.#inner.limits;

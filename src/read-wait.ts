@@ -126,7 +126,7 @@ function ignore(): void {}
  * The wait of a stream's read: the loop documented on ProtStream, as a
  * state machine, with the read timeout, the deadline and the paired writer
  * it consults. #beginWait and #step each return how the wait ended, or
- * Pending when the stream went to sleep (to go on in #onWake) or the read
+ * Pending when the stream went to sleep (to go on in the wake function) or the read
  * was rejected already (#abandon); #waitOn settles the read or, when new
  * input was not enough, waits again, in a loop rather than by recursion,
  * as a source may deliver any number of chunks synchronously while it is
@@ -224,10 +224,11 @@ export class ReadWait {
     this.#timer?.cancel();
     // Not at once: every timer and arrival due at this instant lands first.
     // A promise job, not queueMicrotask, which makes an async resource per call.
-    void RESOLVED.then(this.#onWake);
+    void RESOLVED.then(this.#onWake());
   }
 
-  get #onWake(): () => void {
+  // A method, not a getter: Node 20 reads a private getter through a call into the runtime.
+  #onWake(): () => void {
     return (this.#wakeFn ??= this.#goOn.bind(this));
   }
 
@@ -253,7 +254,7 @@ export class ReadWait {
     else if (timer?.reschedule !== undefined) timer.reschedule(at);
     else {
       timer?.cancel();
-      this.#timer = host.clock.schedule(at, this.#onWake);
+      this.#timer = host.clock.schedule(at, this.#onWake());
     }
   }
 
@@ -315,7 +316,7 @@ export class ReadWait {
         if (flush.buffered > 0 || blocked) {
           const flushed = flush.flush();
           // Held: woken when the output has drained (or failed), to look again.
-          if (blocked) flushed.then(this.#onWake, this.#onWake);
+          if (blocked) flushed.then(this.#onWake(), this.#onWake());
           else flushed.catch(ignore);
         }
         const fatal = flush.fatal;
