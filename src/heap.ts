@@ -47,9 +47,9 @@ export class IndexedHeap<T extends HeapItem> {
       this.#items = [item];
       return;
     }
-    item.heapIndex = this.#items.length;
-    this.#items.push(item);
-    this.#up(item.heapIndex);
+    const items = this.#items;
+    items.push(item);
+    this.#up(item, items.length - 1);
   }
 
   pop(): T | undefined {
@@ -67,17 +67,13 @@ export class IndexedHeap<T extends HeapItem> {
     const last = items.pop() as T;
     item.heapIndex = -1;
     if (last === item) return;
-    items[i] = last;
-    last.heapIndex = i;
-    this.#up(i);
-    this.#down(last.heapIndex);
+    this.#place(last, i);
   }
 
   /** Restores order after the key of `item` changed. */
   update(item: T): void {
     if (!this.has(item)) return;
-    this.#up(item.heapIndex);
-    this.#down(item.heapIndex);
+    this.#place(item, item.heapIndex);
   }
 
   /**
@@ -104,13 +100,20 @@ export class IndexedHeap<T extends HeapItem> {
     if (this.#items !== NO_ITEMS) this.#items.length = 0;
   }
 
-  #up(i: number): void {
+  /** Puts `item`, whose place is `i` (a hole), where it belongs: up when it is less than its parent, else down. */
+  #place(item: T, i: number): void {
+    if (i > 0 && this.#less(item, this.#items[(i - 1) >> 1] as T)) this.#up(item, i);
+    else this.#down(item, i);
+  }
+
+  /** Moves `item` up from the hole at `i` to where it belongs. */
+  #up(item: T, i: number): void {
     const items = this.#items;
-    const item = items[i] as T;
+    const less = this.#less;
     while (i > 0) {
       const p = (i - 1) >> 1;
       const parent = items[p] as T;
-      if (!this.#less(item, parent)) break;
+      if (!less(item, parent)) break;
       items[i] = parent;
       parent.heapIndex = i;
       i = p;
@@ -119,21 +122,33 @@ export class IndexedHeap<T extends HeapItem> {
     item.heapIndex = i;
   }
 
-  #down(i: number): void {
+  /**
+   * Moves `item` down from the hole at `i` to where it belongs. The hole
+   * first goes down to a leaf along the lesser children, each moved up into
+   * it, and `item` then rises from there: an item moved down (a mark moved
+   * later, the last item put in a deleted one's place) mostly belongs near
+   * the bottom, so this takes one comparison per level where looking for
+   * its place on the way down takes two.
+   */
+  #down(item: T, i: number): void {
     const items = this.#items;
+    const less = this.#less;
     const n = items.length;
-    const item = items[i] as T;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let c = l;
-      if (r < n && this.#less(items[r] as T, items[l] as T)) c = r;
+    const top = i;
+    for (let l = 2 * i + 1; l < n; l = 2 * i + 1) {
+      const c = l + 1 < n && less(items[l + 1] as T, items[l] as T) ? l + 1 : l;
       const child = items[c] as T;
-      if (!this.#less(child, item)) break;
       items[i] = child;
       child.heapIndex = i;
       i = c;
+    }
+    while (i > top) {
+      const p = (i - 1) >> 1;
+      const parent = items[p] as T;
+      if (!less(item, parent)) break;
+      items[i] = parent;
+      parent.heapIndex = i;
+      i = p;
     }
     items[i] = item;
     item.heapIndex = i;
