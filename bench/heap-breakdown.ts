@@ -18,7 +18,7 @@
  *  - ours-select: the same streams, non-blocking, in one ProtGroup that
  *    one loop selects over: no read waits;
  *  - minimal: `socket.setTimeout(30_000)` with a 'timeout', a 'data' and a
- *    'close' listener;
+ *    'close' listener, each made once and shared by every connection;
  *  - readline (only when asked for): the same reading lines with
  *    `readline.createInterface`.
  *

@@ -6,10 +6,11 @@
  * its clients in a process of their own (--child clients), all on 127.0.0.1.
  * The servers are bench/idle-servers.ts's (ours: a pending `readLine()`
  * and an idle wait event per connection; ours-select: non-blocking streams
- * in one ProtGroup; minimal: `socket.setTimeout`; readline), the very ones
- * bench/heap-breakdown.ts takes apart. What the benchmark keeps per
- * connection (to re-arm the idle timeout and to close) is array slots grown
- * as connections arrive, alike for every server.
+ * in one ProtGroup; minimal: `socket.setTimeout`, with listeners shared by
+ * every connection; readline), the very ones bench/heap-breakdown.ts takes
+ * apart. What the benchmark keeps per connection (to re-arm the idle
+ * timeout and to close) is array slots grown as connections arrive, alike
+ * for every server.
  *
  * For each: memory per connection (heapUsed and RSS, after gc, minus the
  * same taken before any client connected, divided by the connections), CPU
