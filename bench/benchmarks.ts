@@ -80,7 +80,7 @@ export const benchmarks: readonly Benchmark[] = [
     measures:
       "19,000 loopback TCP clients held open, each server stream with an idle-timeout wait event and a pending line read " +
       "(ours), or non-blocking in one ProtGroup that a single select loop reads (ours-select), " +
-      "against a minimal Node net server (socket.setTimeout and a 'data' listener) and one reading lines with readline; " +
+      "against a minimal Node net server (socket.setTimeout, a 'timeout' and a 'data' listener, each shared by every connection) and one reading lines with readline; " +
       "each server in a fresh process each round. Memory per connection, CPU while every connection idles, and how late the idle " +
       "timeouts fire: spread across 2 s (nine or ten due each millisecond, as connections arriving over time would be), and all due " +
       "at the same instant, whose batch no single-threaded server fires within a tick.",
