@@ -49,7 +49,7 @@ export class IndexedHeap<T extends HeapItem> {
     }
     const items = this.#items;
     items.push(item);
-    this.#up(item, items.length - 1);
+    this.#up(item, items.length - 1, 0);
   }
 
   pop(): T | undefined {
@@ -102,15 +102,15 @@ export class IndexedHeap<T extends HeapItem> {
 
   /** Puts `item`, whose place is `i` (a hole), where it belongs: up when it is less than its parent, else down. */
   #place(item: T, i: number): void {
-    if (i > 0 && this.#less(item, this.#items[(i - 1) >> 1] as T)) this.#up(item, i);
+    if (i > 0 && this.#less(item, this.#items[(i - 1) >> 1] as T)) this.#up(item, i, 0);
     else this.#down(item, i);
   }
 
-  /** Moves `item` up from the hole at `i` to where it belongs. */
-  #up(item: T, i: number): void {
+  /** Moves `item` up from the hole at `i` to where it belongs, no higher than position `top`. */
+  #up(item: T, i: number, top: number): void {
     const items = this.#items;
     const less = this.#less;
-    while (i > 0) {
+    while (i > top) {
       const p = (i - 1) >> 1;
       const parent = items[p] as T;
       if (!less(item, parent)) break;
@@ -142,15 +142,6 @@ export class IndexedHeap<T extends HeapItem> {
       child.heapIndex = i;
       i = c;
     }
-    while (i > top) {
-      const p = (i - 1) >> 1;
-      const parent = items[p] as T;
-      if (!less(item, parent)) break;
-      items[i] = parent;
-      parent.heapIndex = i;
-      i = p;
-    }
-    items[i] = item;
-    item.heapIndex = i;
+    this.#up(item, i, top);
   }
 }
