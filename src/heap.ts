@@ -24,10 +24,6 @@ export class IndexedHeap<T extends HeapItem> {
     this.#less = less;
   }
 
-  get size(): number {
-    return this.#items.length;
-  }
-
   peek(): T | undefined {
     return this.#items[0];
   }
@@ -50,14 +46,6 @@ export class IndexedHeap<T extends HeapItem> {
     const items = this.#items;
     items.push(item);
     this.#up(item, items.length - 1, 0);
-  }
-
-  pop(): T | undefined {
-    const items = this.#items;
-    const top = items[0];
-    if (top === undefined) return undefined;
-    this.delete(top);
-    return top;
   }
 
   delete(item: T): void {
