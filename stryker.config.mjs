@@ -1,6 +1,6 @@
 // npm run mutation (PROT_EVENTS_GENERATED=300 for a quicker run of the
 // generated test): StrykerJS on the event core of src/ (wait-event.ts,
-// read-wait.ts, select.ts, clock.ts and the wait and pass code of
+// heap.ts, read-wait.ts, select.ts, clock.ts and the wait and pass code of
 // prot-stream.ts), killed only by the conformance tests
 // (test/mutation/vitest.config.ts). Survivors that are
 // equivalent mutants are listed, each with its reason, in
@@ -38,7 +38,7 @@ export default {
   testRunner: "vitest",
   vitest: { configFile: "test/mutation/vitest.config.ts", related: false },
   // The event core; `npx stryker run --mutate src/prot-stream.ts` mutates the whole stream (about 700 mutants).
-  mutate: ["src/wait-event.ts", "src/read-wait.ts", "src/select.ts", "src/clock.ts", ...waitAndPassCode("src/prot-stream.ts")],
+  mutate: ["src/wait-event.ts", "src/heap.ts", "src/read-wait.ts", "src/select.ts", "src/clock.ts", ...waitAndPassCode("src/prot-stream.ts")],
   coverageAnalysis: "perTest",
   concurrency: 2,
   reporters: ["clear-text", "progress", "json", "html"],
