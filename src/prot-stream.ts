@@ -231,14 +231,14 @@ export class ProtStream<out B extends boolean = boolean> {
     }
     get lastLineWhole(): boolean {
       const s = this.#stream;
-      return s.#ended && s.#error === null;
+      return s.#hasEnded() && s.#error === null;
     }
     inputDrained(): void {
       const s = this.#stream;
       // Let go first: resuming may deliver input at once, into a buffer of
       // its own. The buffer has counted what was read of it.
       s.#input = InputBuffer.none;
-      if (s.#paused) s.#resume();
+      if (s.#isPaused()) s.#resume();
     }
     tryOp(op: Op, n: number): unknown {
       return this.#stream.#try(op, n);
@@ -251,9 +251,9 @@ export class ProtStream<out B extends boolean = boolean> {
     }
     pauseSource(paused: boolean): void {
       const s = this.#stream;
-      if (paused === s.#paused) return;
+      if (paused === s.#isPaused()) return;
       if (paused) {
-        s.#paused = true;
+        s.#setPaused(true);
         s.#source.pause();
       } else s.#resume();
     }
@@ -685,7 +685,7 @@ export class ProtStream<out B extends boolean = boolean> {
     const buffered = this.#input.contiguous;
     if (buffered > 0) refuse(`${buffered} bytes of input are buffered from the old source`);
     this.#source.close();
-    this.#paused = false;
+    this.#setPaused(false);
     this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
     this.#source.attach(this.#inner);
   }
@@ -759,17 +759,20 @@ export class ProtStream<out B extends boolean = boolean> {
 
   // ---- internals ----------------------------------------------------------
 
+  // The flags asked per chunk are read by methods, not getters: Node 20
+  // reads a private getter through a call into the runtime.
+
   /** The source was asked to pause: the buffer is over highWaterMark. */
-  get #paused(): boolean {
+  #isPaused(): boolean {
     return (this.#flags & Flag.Paused) !== 0;
   }
 
-  set #paused(on: boolean) {
+  #setPaused(on: boolean): void {
     this.#flags = on ? this.#flags | Flag.Paused : this.#flags & ~Flag.Paused;
   }
 
   /** No more input will come from the source. */
-  get #ended(): boolean {
+  #hasEnded(): boolean {
     return (this.#flags & Flag.Ended) !== 0;
   }
 
@@ -802,8 +805,8 @@ export class ProtStream<out B extends boolean = boolean> {
     const limits = this.#inner.limits;
     const timed = limits !== null && limits.readTimeout > 0;
     if (timed) limits.timeoutMark = this.clock.now() + limits.readTimeout;
-    if (!this.#paused && this.buffered > this.highWaterMark) {
-      this.#paused = true;
+    if (!this.#isPaused() && this.buffered > this.highWaterMark) {
+      this.#setPaused(true);
       this.#source.pause();
     }
     this.#notifyReadable();
@@ -812,7 +815,7 @@ export class ProtStream<out B extends boolean = boolean> {
   }
 
   #inputEnded(): void {
-    if (this.#ended) return;
+    if (this.#hasEnded()) return;
     this.#flags |= Flag.Ended;
     this.#notifyReadable();
     this.#inner.wait?.wake();
@@ -861,7 +864,7 @@ export class ProtStream<out B extends boolean = boolean> {
   }
 
   #resume(): void {
-    this.#paused = false;
+    this.#setPaused(false);
     this.#source.resume();
   }
 
