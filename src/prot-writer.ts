@@ -181,10 +181,13 @@ export class ProtWriter {
 
   /** Bytes written but not yet handed to the sink. */
   get buffered(): number {
-    return this.#len + this.#heldBytes;
+    return this.#len + this.#heldBytes();
   }
 
-  get #heldBytes(): number {
+  /** Bytes held back while the sink drains. */
+  // A method, not a getter: Node 20 reads a private getter through a call
+  // into the runtime, and every write asks this.
+  #heldBytes(): number {
     const backlog = this.#backlog;
     return backlog === null ? 0 : backlog.heldBytes;
   }
@@ -194,7 +197,7 @@ export class ProtWriter {
    * sink has taken but not yet sent.
    */
   get pending(): number {
-    return this.#len + this.#heldBytes + (this.#sink.writableLength ?? 0);
+    return this.#len + this.#heldBytes() + (this.#sink.writableLength ?? 0);
   }
 
   /**
