@@ -175,8 +175,6 @@ export class InputBuffer {
   }
 
   /** Bytes in the queue. */
-  // A method, not a getter: Node 20 reads a private getter through a call
-  // into the runtime, and every chunk and every line ending a buffer asks this.
   #queued(): number {
     const queue = this.#queue;
     return queue === null ? 0 : queue.bytes;

@@ -759,9 +759,6 @@ export class ProtStream<out B extends boolean = boolean> {
 
   // ---- internals ----------------------------------------------------------
 
-  // The flags asked per chunk are read by methods, not getters: Node 20
-  // reads a private getter through a call into the runtime.
-
   /** The source was asked to pause: the buffer is over highWaterMark. */
   #isPaused(): boolean {
     return (this.#flags & Flag.Paused) !== 0;
@@ -786,8 +783,6 @@ export class ProtStream<out B extends boolean = boolean> {
   }
 
   /** No more input will come: it ended, or the stream failed or was closed (closing sets the error). */
-  // A method, not a getter: Node 20 reads a private getter through a call
-  // into the runtime, and the wait asks this at every turn.
   #isOver(): boolean {
     return this.#error !== null || (this.#flags & Flag.Ended) !== 0;
   }

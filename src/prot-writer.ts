@@ -185,8 +185,6 @@ export class ProtWriter {
   }
 
   /** Bytes held back while the sink drains. */
-  // A method, not a getter: Node 20 reads a private getter through a call
-  // into the runtime, and every write asks this.
   #heldBytes(): number {
     const backlog = this.#backlog;
     return backlog === null ? 0 : backlog.heldBytes;

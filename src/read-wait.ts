@@ -227,7 +227,6 @@ export class ReadWait {
     void RESOLVED.then(this.#onWake());
   }
 
-  // A method, not a getter: Node 20 reads a private getter through a call into the runtime.
   #onWake(): () => void {
     return (this.#wakeFn ??= this.#goOn.bind(this));
   }
