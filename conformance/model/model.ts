@@ -493,13 +493,12 @@ function wait(w: World, s: Stream): WaitOutcome {
     // WE-FLUSH-3: a read that holds wakes when the peer reads, not for input.
     const wakeFor = (now: number): number => Math.min(timerFor(s, now), s.paused ? s.peerReadsAt : nextInput(s));
     let wake = wakeFor(passAt);
-    // WE-API-3: a change from outside while the read sleeps counts from then:
-    // a change of its earliest mark has the read decide its sleep again,
-    // without a pass; a change at the very instant the read wakes comes
-    // before its wake (input due then ends the sleep). Spec silent, as the
-    // reference does: a change that leaves the earliest mark alone leaves the
-    // sleep alone, but a mark set on the event holding the earliest counts as
-    // a change even when it is the same.
+    // WE-API-3: a change from outside while the read sleeps counts from then,
+    // and one at the very instant the read wakes comes before its wake (input
+    // due then ends the sleep). WE-API-8: a change of its earliest mark, or a
+    // mark set on the event holding it (even the same), has the read decide
+    // its sleep again without a pass, its tick counted from the change; any
+    // other change leaves the sleep alone.
     while (nextOutside(w) <= Math.min(wake, HORIZON)) {
       const before = earliestMark(s);
       const did = doNextOutside(w);

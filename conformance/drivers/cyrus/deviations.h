@@ -83,8 +83,9 @@
     "prot_fill() and prot_select() compute how long to sleep before they call select(), and learn of " \
     "nothing the application does while they sleep: a mark moved sooner or an event added from outside " \
     "counts only when the sleep computed before ends, and a select wakes for the mark of an event " \
-    "removed or moved later meanwhile and reports its stream (WE-API-3; the C layer allows changes " \
-    "only between reads and from callbacks)"
+    "removed or moved later meanwhile and reports its stream (WE-API-3), and a mark set again on the " \
+    "event a sleeping read waits for does not make the read decide its sleep again, a tick from then " \
+    "(WE-API-8); the C layer allows changes only between reads and from callbacks"
 #define R_STALE_HANDLE \
     "an event is removed a second time after a new event was added: the first removal freed it, " \
     "malloc() gives the new event the same memory, and the second removal, through the freed pointer, " \
@@ -256,6 +257,10 @@ static const struct deviation DEVIATIONS[] = {
     {"meanwhile-event-added-while-a-read-sleeps", R_NO_TIMEOUT, 0},
     {"meanwhile-mark-moved-during-an-advance-runs-nothing", R_NO_TIMEOUT, 0},
     {"meanwhile-mark-moved-to-an-input-instant", R_NO_TIMEOUT, 0},
+    {"meanwhile-mark-moved-to-the-past-wakes-the-read-a-tick-later", R_NO_TIMEOUT, 0},
+    {"meanwhile-other-mark-moved-at-the-wake-instant-leaves-the-wake", R_NO_TIMEOUT, 0},
+    {"meanwhile-earliest-mark-set-again-at-the-wake-instant", R_NO_TIMEOUT, 0},
+    {"api-mark-set-to-now-while-a-read-sleeps", R_NO_TIMEOUT, 0},
     {"one-clock-earliest-wait-moved-past-input", R_NO_TIMEOUT, 0},
     {"one-clock-wait-removed-then-added-at-the-same-mark", R_NO_TIMEOUT, 0},
     {"one-clock-changes-at-one-time-set-in-several-orders", R_NO_TIMEOUT, 0},
@@ -367,6 +372,8 @@ static const struct deviation DEVIATIONS[] = {
     {"meanwhile-mark-moved-sooner-while-a-select-waits", R_OUTSIDE_CHANGE, 0},
     {"meanwhile-event-removed-while-a-select-waits", R_OUTSIDE_CHANGE, 0},
     {"meanwhile-earliest-mark-moved-past-another-while-a-select-waits", R_OUTSIDE_CHANGE, 0},
+    {"api-mark-set-to-now-while-a-read-sleeps-with-read-timeout", R_OUTSIDE_CHANGE, 0},
+    {"meanwhile-earliest-mark-set-again-at-the-wake-instant-with-read-timeout", R_OUTSIDE_CHANGE, 0},
     {"meanwhile-mark-moved-sooner-while-a-read-sleeps-with-read-timeout", R_OUTSIDE_CHANGE, 0},
     {"meanwhile-event-added-while-a-read-sleeps-with-read-timeout", R_OUTSIDE_CHANGE, 0},
     {"meanwhile-mark-moved-sooner-while-a-select-waits-with-read-timeout", R_OUTSIDE_CHANGE, 0},

@@ -23,8 +23,10 @@ The rules are those of spec/ (WE-* IDs in the comments):
 * a non-blocking read runs one pass and then would block;
 * select never runs callbacks; a stream is ready when it has something to
   say or one of its deadlines has come;
-* a mark changed, or an event added or removed, while a read sleeps counts
-  at once: the read decides its sleep again (WE-API-3);
+* a change while a read sleeps that moves the earliest mark, or gives the
+  event holding it a mark, counts at once: the read decides its sleep again,
+  at least one tick from then; other changes leave its sleep alone
+  (WE-API-3, WE-API-8);
 * a line cut off by a failure of the input is no line (WE-ERR-3).
 """
 
@@ -157,9 +159,13 @@ class WaitEvent:
 
     @mark.setter
     def mark(self, mark: int) -> None:
+        stream = self.stream
+        before = stream._earliest() if stream is not None else None
         self._mark = mark
-        if self.stream is not None:
-            self.stream._deadline_moved()  # WE-API-3: also for a read already waiting
+        # WE-API-3 / WE-API-8: also for a read already waiting, when the
+        # earliest mark moves or the event holding it is given a mark.
+        if stream is not None and (stream._earliest() != before or stream._holder() is self):
+            stream._deadline_moved()
 
 
 class Stream:
@@ -236,16 +242,20 @@ class Stream:
         if self._closed:
             return WaitEvent(mark, callback, rock, None)  # WE-CLOSE-2: a closed stream keeps no event
         event = WaitEvent(mark, callback, rock, self)
+        before = self._earliest()
         self._events.append(event)
-        self._deadline_moved()
+        if self._earliest() != before:
+            self._deadline_moved()  # WE-API-8
         return event
 
     def remove_wait_event(self, event: WaitEvent) -> None:
         """Unlinks an event of this stream; anything else is left alone."""
         if event.stream is self:
+            before = self._earliest()
             self._events.remove(event)
             event.stream = None
-            self._deadline_moved()
+            if self._earliest() != before:
+                self._deadline_moved()  # WE-API-8
 
     @property
     def events(self) -> list[WaitEvent]:
@@ -258,8 +268,16 @@ class Stream:
             marks.append(self._timeout_mark)
         return min(marks, default=None)
 
+    def _earliest(self) -> Optional[int]:
+        """The earliest mark on the list, or None when it is empty."""
+        return min((e.mark for e in self._events), default=None)
+
+    def _holder(self) -> Optional[WaitEvent]:
+        """The event holding the earliest mark, the first added among equal ones."""
+        return min(self._events, key=lambda e: e.mark, default=None)
+
     def _deadline_moved(self) -> None:
-        """A sleeping read decides its sleep again, at least one tick from now."""
+        """A sleeping read decides its sleep again, at least one tick from now (WE-API-8)."""
         if self._sleep_until is not None:
             self._sleep_until = self._wake_at(self.clock.now())
 
