@@ -279,6 +279,10 @@ class CyrusShadow implements ModelObserver {
    */
   outside(w: World, st: OutsideStep, _at: number, index: number): void {
     if (this.#done) return;
+    // A read whose copied timeout mark has passed failed in C before this change came,
+    // so what the change brings to the trace (a refusal) is past the difference.
+    const wait = this.#wait;
+    if (wait !== undefined && wait.loop && !wait.nb && w.now > wait.copy && wait.cWake < w.now) return this.#hit(w, this.#timeoutCause(wait));
     const place: CasePlace = { step: index };
     this.#eventStep(w, st, place);
     const name = "remove-event" in st ? (typeof st["remove-event"] === "string" ? st["remove-event"] : st["remove-event"].event) : "add-event" in st ? st["add-event"].event : st["set-mark"].event;
