@@ -1,9 +1,10 @@
 /**
  * Differential runs: generated cases (./generate.ts) run through an
  * implementation and judged against the model, with fast-check shrinking a
- * failing case. Shared by the three generated tests: the reference in
+ * failing case. Shared by the four generated runs: the reference in
  * process (test/generated.test.ts), the reference through its driver
- * (test/generated-driver.test.ts) and the C layer through its driver
+ * (test/generated-driver.test.ts), the Python example through its driver
+ * (test/python-driver.test.ts) and the C layer through its driver
  * (test/generated-cyrus.test.ts).
  *
  * The judge here, `exactJudge`, is for an implementation that claims every

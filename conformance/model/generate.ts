@@ -8,6 +8,9 @@
  * case stays valid at every shrinking step: names that would dangle are
  * resolved to existing ones, or the action or step is dropped.
  *
+ * Input is made of a few letters, spaces and line ends, and now and then a
+ * NUL byte.
+ *
  * Two generators:
  * - `core` uses the whole case format: every action (`throw`, `write` and
  *   `spend` included), events without a callback, the steps (`close`,
@@ -119,7 +122,10 @@ interface Raw {
 /** Which generator: the whole format, or what the C driver can run. */
 export type GeneratorName = "core" | "cyrus";
 
-const lineText = fc.string({ unit: fc.constantFrom("a", "b", "x", " ", "1"), maxLength: 4 });
+// A NUL byte must pass as any other (WE-READ-4); an implementation whose strings end
+// at a NUL, or whose byte reads answer 0 for "none", parts from the model on it.
+const lineChar = fc.oneof({ arbitrary: fc.constantFrom("a", "b", "x", " ", "1"), weight: 12 }, { arbitrary: fc.constant("\0"), weight: 1 });
+const lineText = fc.string({ unit: lineChar, maxLength: 4 });
 const outText = fc.constantFrom("* OK\r\n", "+ go\r\n", "x");
 
 function rawStream(g: GeneratorName): fc.Arbitrary<RawStream> {
