@@ -48,7 +48,7 @@ export interface Faults {
   flushBeforePassOnly?: boolean;
 }
 
-/** An event; setting its mark tells its stream, so that a sleeping read decides its sleep again. */
+/** An event; setting its mark tells its stream, so that a sleeping read may decide its sleep again (WE-API-8). */
 class ToyEvent implements EventHandle {
   removed = false;
   fired = false;
@@ -62,8 +62,10 @@ class ToyEvent implements EventHandle {
     return this.at;
   }
   set mark(mark: number) {
+    const owner = this.owner;
+    const before = owner.earliest();
     this.at = mark;
-    if (!this.removed) this.owner.deadlineMoved();
+    if (!this.removed) owner.deadlineMoved(owner.earliest() !== before || owner.holder() === this);
   }
 }
 
@@ -125,10 +127,22 @@ class ToyStream implements StreamUnderTest {
     this.poke();
   }
 
-  /** An event was added, removed or moved, or the timeout changed. */
-  deadlineMoved(): void {
-    this.rearm?.();
+  /** An event was added, removed or moved, or the timeout changed; `redecide`: a sleeping read decides its sleep again. */
+  deadlineMoved(redecide = true): void {
+    if (redecide) this.rearm?.();
     for (const w of this.watchers) w();
+  }
+
+  /** The earliest mark on the list (Infinity if none). */
+  earliest(): number {
+    return Math.min(...this.list.map((e) => e.mark));
+  }
+
+  /** The event holding the earliest mark, the first added among equal ones. */
+  holder(): ToyEvent | undefined {
+    let first: ToyEvent | undefined;
+    for (const e of this.list) if (first === undefined || e.mark < first.mark) first = e;
+    return first;
   }
 
   poke(): void {
@@ -341,17 +355,19 @@ class ToyStream implements StreamUnderTest {
       e.removed = true;
       return e;
     }
+    const before = this.earliest();
     this.list.push(e);
-    this.deadlineMoved();
+    this.deadlineMoved(this.earliest() !== before);
     return e;
   }
 
   removeWaitEvent(event: EventHandle): void {
     const i = this.list.indexOf(event as ToyEvent);
     if (i < 0) return;
+    const before = this.earliest();
     this.list.splice(i, 1);
     (event as ToyEvent).removed = true;
-    this.deadlineMoved();
+    this.deadlineMoved(this.earliest() !== before);
   }
 
   events(): EventHandle[] {
