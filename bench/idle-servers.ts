@@ -156,7 +156,7 @@ export async function startIdleServer(kind: IdleServerKind, hooks: IdleHooks, op
     selecting = false;
   };
   // ours: the README's loop, an async function per connection.
-  const readLoop = async (conn: ProtConnection): Promise<void> => {
+  const readLoop = async (conn: ProtConnection<boolean>): Promise<void> => {
     const { input } = conn;
     for (;;) {
       const line = input.tryReadLine() ?? (await input.readLine());
@@ -169,18 +169,14 @@ export async function startIdleServer(kind: IdleServerKind, hooks: IdleHooks, op
   const srv = net.createServer((socket) => {
     accepted++;
     if (prot !== null) {
-      if (kind === "ours-select") {
-        const conn = prot.protSocket(socket, { input: { nonBlocking: true, blockingOnly: false } });
-        conns.push(conn);
-        events.push(conn.input.addWaitEvent(conn.input.clock.now() + 30_000, onIdle, null));
+      const selected = kind === "ours-select";
+      const conn: ProtConnection<boolean> = selected ? prot.protSocket<boolean>(socket, { input: { nonBlocking: true, blockingOnly: false } }) : prot.protSocket(socket);
+      conns.push(conn);
+      events.push(conn.input.addWaitEvent(conn.input.clock.now() + 30_000, onIdle, null));
+      if (selected) {
         (group as NonNullable<typeof group>).add(conn.input);
         if (!selecting) void selectLoop(prot, group as NonNullable<typeof group>);
-      } else {
-        const conn = prot.protSocket(socket);
-        conns.push(conn);
-        events.push(conn.input.addWaitEvent(conn.input.clock.now() + 30_000, onIdle, null));
-        void readLoop(conn);
-      }
+      } else void readLoop(conn);
     } else {
       const peer = socket as IdleSocket;
       peer.slot = sockets.count;
