@@ -147,9 +147,9 @@ export class ProtStream<out B extends boolean = boolean> {
   // when input arrives and let go once it is read (see #letGoOfInput). The
   // bytes read are counted in #inner.consumed, which outlives the buffers.
   #input = InputBuffer.none;
-  // What the source, the wait and the input buffer call back, and the
-  // settings the wait reads as fields of its own.
-  readonly #inner: ByteSink & WaitHost & InputOwner;
+  // The stream's wait events, and what the source, the wait and the input
+  // buffer call back, with the settings the wait reads as fields of its own.
+  readonly #inner: WaitEventList & ByteSink & WaitHost & InputOwner;
   // Paused, ended, eof, closed: one field of bits rather than four, as each
   // connection has a stream.
   #flags = 0;
@@ -188,9 +188,10 @@ export class ProtStream<out B extends boolean = boolean> {
 
   // One small object per stream rather than a closure per method: what the
   // source and the wait call back, with the stream's private state in reach.
-  static readonly #Inner = class implements ByteSink, WaitHost, InputOwner {
-    readonly #stream: ProtStream;
-    readonly events: WaitEventList;
+  // It is the stream's list of wait events too, which it extends: one
+  // object and one field to the stream fewer per connection. The list's
+  // owner is the stream.
+  static readonly #Inner = class extends WaitEventList implements ByteSink, WaitHost, InputOwner {
     // The wait of a read, made when a read first has to wait; see ReadWait.
     wait: ReadWait | null = null;
     consumed = 0;
@@ -198,59 +199,58 @@ export class ProtStream<out B extends boolean = boolean> {
     limits: ReadLimits | null = null;
     nonBlocking: boolean;
     constructor(stream: ProtStream, nonBlocking: boolean) {
-      this.#stream = stream;
-      this.events = new WaitEventList(stream);
+      super(stream);
       this.nonBlocking = nonBlocking;
     }
     push(chunk: Buffer): void {
-      this.#stream.#push(chunk);
+      (this.owner as ProtStream).#push(chunk);
     }
     end(): void {
-      this.#stream.#inputEnded();
+      (this.owner as ProtStream).#inputEnded();
     }
     fail(message: string, cause?: unknown): void {
-      this.#stream.#sourceFailed(message, cause);
+      (this.owner as ProtStream).#sourceFailed(message, cause);
     }
     get clock(): Clock {
-      return this.#stream.clock;
+      return (this.owner as ProtStream).clock;
     }
     get name(): string {
-      return this.#stream.name;
+      return (this.owner as ProtStream).name;
     }
     get over(): boolean {
-      return this.#stream.#isOver();
+      return (this.owner as ProtStream).#isOver();
     }
     get failed(): boolean {
-      return this.#stream.#error !== null;
+      return (this.owner as ProtStream).#error !== null;
     }
     get encoding(): BufferEncoding {
-      return this.#stream.encoding;
+      return (this.owner as ProtStream).encoding;
     }
     get maxLine(): number {
-      return this.#stream.maxLine;
+      return (this.owner as ProtStream).maxLine;
     }
     get lastLineWhole(): boolean {
-      const s = this.#stream;
+      const s = this.owner as ProtStream;
       return s.#hasEnded() && s.#error === null;
     }
     inputDrained(): void {
-      const s = this.#stream;
+      const s = this.owner as ProtStream;
       // Let go first: resuming may deliver input at once, into a buffer of
       // its own. The buffer has counted what was read of it.
       s.#input = InputBuffer.none;
       if (s.#isPaused()) s.#resume();
     }
     tryOp(op: Op, n: number): unknown {
-      return this.#stream.#try(op, n);
+      return (this.owner as ProtStream).#try(op, n);
     }
     ending(): null {
-      return this.#stream.#ending();
+      return (this.owner as ProtStream).#ending();
     }
     failStream(message: string, cause?: unknown): void {
-      this.#stream.#failStream(message, cause);
+      (this.owner as ProtStream).#failStream(message, cause);
     }
     pauseSource(paused: boolean): void {
-      const s = this.#stream;
+      const s = this.owner as ProtStream;
       if (paused === s.#isPaused()) return;
       if (paused) {
         s.#setPaused(true);
@@ -258,10 +258,10 @@ export class ProtStream<out B extends boolean = boolean> {
       } else s.#resume();
     }
     runReadCallback(): void {
-      this.#stream.#runReadCallback();
+      (this.owner as ProtStream).#runReadCallback();
     }
     fire(ev: ListedEvent, now: number): boolean {
-      return this.#stream.#fire(ev as WaitEvent, now);
+      return (this.owner as ProtStream).#fire(ev as WaitEvent, now);
     }
   };
 
@@ -464,7 +464,7 @@ export class ProtStream<out B extends boolean = boolean> {
       throw new TypeError(`${this.name}.addWaitEvent: proc must be a function, got ${typeof proc}`);
     }
     if (this.#closed) throw new Error(`${this.name}.addWaitEvent: the stream is closed`);
-    const events = this.#inner.events;
+    const events = this.#inner;
     const ev = new WaitEvent<R>(events, events.nextSeq(), mark, proc, rock);
     events.add(ev);
     return ev;
@@ -477,12 +477,12 @@ export class ProtStream<out B extends boolean = boolean> {
    * any callback of the stream, the event's own included.
    */
   removeWaitEvent<R>(event: WaitEvent<R>): void {
-    this.#inner.events.remove(event);
+    this.#inner.remove(event);
   }
 
   /** The events on the stream, in list order. */
   get waitEvents(): WaitEvent[] {
-    return this.#inner.events.list() as WaitEvent[];
+    return this.#inner.list() as WaitEvent[];
   }
 
   /**
@@ -491,7 +491,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * mark or the {@link ProtStream.deadline}. Infinity if none.
    */
   get nextDeadline(): number {
-    const at = this.#inner.events.earliest();
+    const at = this.#inner.earliest();
     const limits = this.#inner.limits;
     return limits === null || this.nonBlocking ? at : limits.earliest(at);
   }
@@ -721,7 +721,7 @@ export class ProtStream<out B extends boolean = boolean> {
     if (this.#closed) return;
     this.#flags |= Flag.Closed;
     if (this.#error === null) this.#error = Messages.closed;
-    this.#inner.events.clear();
+    this.#inner.clear();
     this.#readCallback = null;
     this.#inner.flushOnRead = null;
     this.#letGoOfInput();
@@ -921,7 +921,7 @@ export class ProtStream<out B extends boolean = boolean> {
   /** Runs one event of a pass; false when the pass has to stop. */
   #fire(ev: WaitEvent, now: number): boolean {
     // Skip what an earlier callback of this pass removed or moved into the future.
-    const events = this.#inner.events;
+    const events = this.#inner;
     if (ev.list !== events || ev.mark > now) return true;
     let kept: unknown;
     try {

@@ -69,10 +69,11 @@ export class ReadLimits {
 
 /**
  * What a wait needs of its stream: its input, its failure, its source, its
- * settings, and the callbacks it runs with the stream as their argument.
+ * settings, its wait events (the host is their list), and the callbacks it
+ * runs with the stream as their argument.
  * @internal
  */
-export interface WaitHost extends PassHost {
+export interface WaitHost extends PassHost, Pick<WaitEventList, "earliest" | "fireDue"> {
   readonly clock: Clock;
   /** The stream's name, for error messages. */
   readonly name: string;
@@ -82,8 +83,6 @@ export interface WaitHost extends PassHost {
   readonly failed: boolean;
   // The stream's settings that a wait reads, held here as fields rather
   // than reached through getters: a wait reads them each time it begins.
-  /** The stream's wait events. */
-  readonly events: WaitEventList;
   /** The read timeout and deadline, or null when neither was ever set. */
   limits: ReadLimits | null;
   /** See {@link ProtStream.nonBlocking}. */
@@ -243,7 +242,7 @@ export class ReadWait {
   /** Arms the timer of a sleeping read for its next reason to wake. */
   #arm(now: number): void {
     const host = this.#host;
-    let at = host.events.earliest();
+    let at = host.earliest();
     const limits = host.limits;
     if (limits !== null) at = limits.earliest(at);
     if (at <= now) at = now + 1;
@@ -305,7 +304,7 @@ export class ReadWait {
     try {
       const now = host.clock.now();
       // One pass: the events due at `now` that were on the list when it began, in list order.
-      host.events.fireDue(now, host);
+      host.fireDue(now, host);
       let ended = this.#settled();
       if (ended !== Outcome.Pending) return ended;
       // After the pass, so that what its callbacks wrote goes out too.
