@@ -150,8 +150,8 @@ export class ProtStream<out B extends boolean = boolean> {
   // The stream's wait events, and what the source, the wait and the input
   // buffer call back, with the settings the wait reads as fields of its own.
   readonly #inner: WaitEventList & ByteSink & WaitHost & InputOwner;
-  // Paused, ended, eof, closed: one field of bits rather than four, as each
-  // connection has a stream.
+  // Paused, ended, eof, closed, writer to come: one field of bits rather
+  // than five, as each connection has a stream.
   #flags = 0;
   #error: string | null = null;
   #cause: unknown = undefined;
@@ -446,6 +446,24 @@ export class ProtStream<out B extends boolean = boolean> {
    * `null` unpairs.
    */
   setFlushOnRead(writer: Flushable | null): void {
+    this.#flags &= ~Flag.WriterToCome;
+    this.#inner.flushOnRead = writer;
+  }
+
+  /**
+   * @internal The stream's flush-on-read writer is made later, when first
+   * used (an idle connection that never writes has none): until then there
+   * is nothing to flush. {@link ProtStream.writerMade} pairs it, unless the
+   * pairing was set meanwhile or the stream closed.
+   */
+  writerToCome(): void {
+    this.#flags |= Flag.WriterToCome;
+  }
+
+  /** @internal The writer announced by {@link ProtStream.writerToCome} is made. */
+  writerMade(writer: Flushable): void {
+    if ((this.#flags & Flag.WriterToCome) === 0) return;
+    this.#flags &= ~Flag.WriterToCome;
     this.#inner.flushOnRead = writer;
   }
 
@@ -719,7 +737,7 @@ export class ProtStream<out B extends boolean = boolean> {
    */
   close(): void {
     if (this.#closed) return;
-    this.#flags |= Flag.Closed;
+    this.#flags = (this.#flags | Flag.Closed) & ~Flag.WriterToCome;
     if (this.#error === null) this.#error = Messages.closed;
     this.#inner.clear();
     this.#readCallback = null;
@@ -950,6 +968,8 @@ const enum Flag {
   Ended = 2,
   Eof = 4,
   Closed = 8,
+  /** The flush-on-read writer is to be paired once made. */
+  WriterToCome = 16,
 }
 
 /** A stream's settings, shared by streams made alike one after another. */

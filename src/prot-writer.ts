@@ -110,23 +110,9 @@ export class ProtWriter {
    * @param options - see {@link ProtWriterOptions}.
    */
   constructor(sink: Writable, options: ProtWriterOptions = {}) {
-    this.isClient = options.isClient ?? false;
-    const encoding = options.encoding ?? "utf8";
-    if (!["utf8", "latin1", "ascii"].includes(encoding)) {
-      throw new RangeError(`ProtWriter: encoding must be utf8, latin1 or ascii, got ${String(encoding)}`);
-    }
-    const o: WriterSettings = {
-      name: options.name ?? "ProtWriter",
-      size: limit(options.bufferSize ?? 4096, "bufferSize"),
-      encoding,
-      endOnClose: options.endOnClose ?? true,
-      high: limit(options.highWaterMark ?? 1024 * 1024, "highWaterMark"),
-      max: limit(options.maxBuffered ?? 16 * 1024 * 1024, "maxBuffered"),
-    };
-    if (o.max < o.high) {
-      throw new RangeError(`ProtWriter: maxBuffered (${o.max}) must not be below highWaterMark (${o.high})`);
-    }
-    this.#o = lastSettings = shareSettings(lastSettings, o);
+    const o = writerSettings(options);
+    this.isClient = o.isClient;
+    this.#o = o;
     this.#sink = sink;
     guard(sink);
   }
@@ -204,7 +190,7 @@ export class ProtWriter {
    * they drain.
    */
   get blocked(): boolean {
-    return this.#failure() === null && this.pending > this.#o.high;
+    return this.#failure() === null && this.pending > this.#o.highWaterMark;
   }
 
   /**
@@ -233,9 +219,9 @@ export class ProtWriter {
       this.#usable();
       const n = Buffer.byteLength(data, this.#o.encoding);
       this.#room(n);
-      if (this.#len + n > this.#o.size) this.#handOn();
-      if (n > this.#o.size) this.#send(Buffer.from(data, this.#o.encoding));
-      else this.#len += (this.#buf ??= takeBuffer(this.#o.size)).write(data, this.#len, this.#o.encoding);
+      if (this.#len + n > this.#o.bufferSize) this.#handOn();
+      if (n > this.#o.bufferSize) this.#send(Buffer.from(data, this.#o.encoding));
+      else this.#len += (this.#buf ??= takeBuffer(this.#o.bufferSize)).write(data, this.#len, this.#o.encoding);
       this.#bytesOut += n;
     } else {
       const bytes = bytesOf(data);
@@ -243,10 +229,10 @@ export class ProtWriter {
       this.#usable();
       const n = bytes.length;
       this.#room(n);
-      if (this.#len + n > this.#o.size) this.#handOn();
-      if (n > this.#o.size) this.#send(Buffer.from(bytes));
+      if (this.#len + n > this.#o.bufferSize) this.#handOn();
+      if (n > this.#o.bufferSize) this.#send(Buffer.from(bytes));
       else {
-        (this.#buf ??= takeBuffer(this.#o.size)).set(bytes, this.#len);
+        (this.#buf ??= takeBuffer(this.#o.bufferSize)).set(bytes, this.#len);
         this.#len += n;
       }
       this.#bytesOut += n;
@@ -419,14 +405,14 @@ export class ProtWriter {
 
   /** Fails the writer, releasing what it holds, when `n` more bytes would pass `maxBuffered`. */
   #room(n: number): void {
-    if (n <= this.#o.max - this.pending) return;
-    const message = `${this.name}: more than ${this.#o.max} bytes of output are waiting for the peer (maxBuffered); it is not reading`;
+    if (n <= this.#o.maxBuffered - this.pending) return;
+    const message = `${this.name}: more than ${this.#o.maxBuffered} bytes of output are waiting for the peer (maxBuffered); it is not reading`;
     this.#flags |= Flags.Overflowed;
     this.#fail(message);
     this.#buf = null;
     this.#len = 0;
     this.#backlog?.release();
-    throw new ProtOutputLimitError(message, this.#o.max);
+    throw new ProtOutputLimitError(message, this.#o.maxBuffered);
   }
 
   #usable(): void {
@@ -544,14 +530,46 @@ function takeBuffer(size: number): Buffer {
   return Buffer.allocUnsafe(size);
 }
 
-/** A writer's settings, shared by writers made alike one after another. */
-interface WriterSettings {
+/**
+ * A writer's settings: its options checked, with every default filled in.
+ * Shared by writers made alike one after another, and itself a
+ * {@link ProtWriterOptions} that makes a writer with the same settings.
+ * @internal
+ */
+export interface WriterSettings {
   readonly name: string;
-  readonly size: number;
+  readonly bufferSize: number;
   readonly encoding: "utf8" | "latin1" | "ascii";
+  readonly isClient: boolean;
   readonly endOnClose: boolean;
-  readonly high: number;
-  readonly max: number;
+  readonly highWaterMark: number;
+  readonly maxBuffered: number;
+}
+
+/**
+ * The settings of a writer made with `options`: what `protSocket`
+ * checks when the connection is made and keeps until its writer is.
+ * @throws RangeError naming the option whose value is out of range.
+ * @internal
+ */
+export function writerSettings(options: ProtWriterOptions): WriterSettings {
+  const encoding = options.encoding ?? "utf8";
+  if (!["utf8", "latin1", "ascii"].includes(encoding)) {
+    throw new RangeError(`ProtWriter: encoding must be utf8, latin1 or ascii, got ${String(encoding)}`);
+  }
+  const o: WriterSettings = {
+    name: options.name ?? "ProtWriter",
+    bufferSize: limit(options.bufferSize ?? 4096, "bufferSize"),
+    encoding,
+    isClient: options.isClient ?? false,
+    endOnClose: options.endOnClose ?? true,
+    highWaterMark: limit(options.highWaterMark ?? 1024 * 1024, "highWaterMark"),
+    maxBuffered: limit(options.maxBuffered ?? 16 * 1024 * 1024, "maxBuffered"),
+  };
+  if (o.maxBuffered < o.highWaterMark) {
+    throw new RangeError(`ProtWriter: maxBuffered (${o.maxBuffered}) must not be below highWaterMark (${o.highWaterMark})`);
+  }
+  return (lastSettings = shareSettings(lastSettings, o));
 }
 
 let lastSettings: WriterSettings | null = null;

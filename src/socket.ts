@@ -1,10 +1,10 @@
 import { once } from "node:events";
 import type { Duplex } from "node:stream";
-import { SystemClock, type Timer } from "./clock.js";
+import { SystemClock, systemClock, type Timer } from "./clock.js";
 import tls from "node:tls";
 import { ProtStream } from "./prot-stream.js";
-import type { ProtStreamOptions } from "./stream-options.js";
-import { ProtWriter, type ProtWriterOptions } from "./prot-writer.js";
+import { shareSettings, type ProtStreamOptions } from "./stream-options.js";
+import { ProtWriter, writerSettings, type ProtWriterOptions, type WriterSettings } from "./prot-writer.js";
 
 /** Options of {@link protSocket}; `B` is the type of the input's `blockingOnly`. */
 export interface ProtSocketOptions<B extends boolean = true> {
@@ -31,7 +31,11 @@ export interface StartTlsOptions extends tls.TLSSocketOptions {
 export interface ProtConnection<B extends boolean = true> {
   /** Reads from the connection; its buffered replies are flushed before it waits. */
   readonly input: ProtStream<B>;
-  /** Writes to the connection. */
+  /**
+   * Writes to the connection. Made when first used (an idle connection that
+   * has written nothing holds no writer) and paired with `input` then,
+   * unless {@link ProtStream.setFlushOnRead} was called meanwhile.
+   */
   readonly output: ProtWriter;
   /**
    * Flushes what is buffered for the peer (if it can still be sent) for at
@@ -65,20 +69,31 @@ export interface ProtConnection<B extends boolean = true> {
  * stream and a writer, paired so that replies are flushed whenever the read
  * side is about to wait: the usual shape of a protocol server's connection,
  * like Cyrus's `protin`/`protout`.
- * @throws RangeError when `closeGrace` is negative or not a number.
+ * @throws RangeError when `closeGrace` is negative or not a number, or an
+ * option of `input` or `output` is out of range.
  */
 export function protSocket<B extends boolean = true>(socket: Duplex, options: ProtSocketOptions<B> = {}): ProtConnection<B> {
-  // A connection's reads wait; blockingOnly types them so, unless the caller asks otherwise.
-  const input = new ProtStream<B>(socket, { destroyOnClose: false, blockingOnly: true as B, ...options.input });
-  const output = new ProtWriter(socket, { endOnClose: false, ...options.output });
-  const clock = input.clock;
+  // Checked before the input listens to the socket; the writer itself is made when first used.
+  const writer = writerSettings({ endOnClose: false, ...options.output });
+  const clock = options.input?.clock ?? systemClock;
   const grace = options.closeGrace ?? (clock instanceof SystemClock ? 5000 / clock.tick : 5000);
   if (typeof grace !== "number" || !(grace >= 0)) {
     throw new RangeError(`protSocket: closeGrace must be a number of ticks >= 0, got ${String(grace)}`);
   }
-  input.setFlushOnRead(output);
-  return new Connection(input, output, socket, grace);
+  // A connection's reads wait; blockingOnly types them so, unless the caller asks otherwise.
+  const input = new ProtStream<B>(socket, { destroyOnClose: false, blockingOnly: true as B, ...options.input });
+  input.writerToCome();
+  lastSettings = shareSettings(lastSettings, { writer, grace });
+  return new Connection(input, socket, lastSettings);
 }
+
+/** What connections made alike share: their writer's settings and their close grace. */
+interface ConnectionSettings {
+  readonly writer: WriterSettings;
+  readonly grace: number;
+}
+
+let lastSettings: ConnectionSettings | null = null;
 
 /**
  * What few connections need, made when first needed: the TLS socket once
@@ -91,86 +106,109 @@ interface Extra {
 }
 
 /**
- * A connection as {@link protSocket} makes it. `close` and `startTls` are
- * made when first asked for, each a function of its own that needs no
- * `this`: an idle connection that never asks holds neither, nor a closure
- * over its state. They are enumerable accessors of the connection itself,
- * so that taking them off it (`const { close } = protSocket(socket)`) and
- * spreading it (`{ ...conn }`) work as with a plain object.
+ * A connection as {@link protSocket} makes it. Its writer is made when
+ * first used, and paired with the input then: an idle connection that has
+ * written nothing holds none, and has nothing to flush before it reads.
+ * `close` and `startTls` are made when first asked for, each a function of
+ * its own that needs no `this`: an idle connection that never asks holds
+ * neither, nor a closure over its state. `output`, `close` and `startTls`
+ * are enumerable accessors of the connection itself, so that taking them
+ * off it (`const { close } = protSocket(socket)`) and spreading it
+ * (`{ ...conn }`) work as with a plain object. Its private helpers are
+ * static, so that its instances carry no private brand.
  */
 class Connection<B extends boolean> implements ProtConnection<B> {
   readonly input: ProtStream<B>;
-  readonly output: ProtWriter;
+  #output: ProtWriter | null = null;
   readonly #socket: Duplex;
-  readonly #grace: number;
+  readonly #settings: ConnectionSettings;
   #extra: Extra | null = null;
 
-  constructor(input: ProtStream<B>, output: ProtWriter, socket: Duplex, grace: number) {
+  constructor(input: ProtStream<B>, socket: Duplex, settings: ConnectionSettings) {
     this.input = input;
-    this.output = output;
     this.#socket = socket;
-    this.#grace = grace;
+    this.#settings = settings;
     // Accessors shared by every connection: its shape, not a field, holds them.
     Object.defineProperties(this, Connection.#methods);
   }
 
+  declare readonly output: ProtWriter;
   declare readonly close: (this: void) => Promise<void>;
   declare readonly startTls: (this: void, options?: StartTlsOptions) => Promise<tls.TLSSocket>;
 
   static readonly #methods: PropertyDescriptorMap = {
+    output: {
+      get(this: Connection<boolean>) {
+        return Connection.#writer(this);
+      },
+      enumerable: true,
+    },
     close: {
       get(this: Connection<boolean>) {
-        return (this.#more.close ??= () => this.#closeNow());
+        return (Connection.#more(this).close ??= () => Connection.#closeNow(this));
       },
       enumerable: true,
     },
     startTls: {
       get(this: Connection<boolean>) {
-        return (this.#more.startTls ??= (options) => this.#upgrade(options));
+        return (Connection.#more(this).startTls ??= (options) => Connection.#upgrade(this, options));
       },
       enumerable: true,
     },
   };
 
-  get #more(): Extra {
-    return (this.#extra ??= { tls: null, close: null, startTls: null });
+  /** The writer, made on the socket the connection is on now if it has none yet. */
+  static #writer(c: Connection<boolean>): ProtWriter {
+    let output = c.#output;
+    if (output === null) {
+      output = c.#output = new ProtWriter(Connection.#current(c), c.#settings.writer);
+      c.input.writerMade(output);
+    }
+    return output;
+  }
+
+  static #more(c: Connection<boolean>): Extra {
+    return (c.#extra ??= { tls: null, close: null, startTls: null });
   }
 
   /** The socket the streams are on: the one given, or the TLS socket over it. */
-  get #current(): Duplex {
-    return this.#extra?.tls ?? this.#socket;
+  static #current(c: Connection<boolean>): Duplex {
+    return c.#extra?.tls ?? c.#socket;
   }
 
-  async #closeNow(): Promise<void> {
-    const { input, output } = this;
-    if (output.error === null && output.pending > 0 && !this.#current.destroyed) {
+  static async #closeNow(c: Connection<boolean>): Promise<void> {
+    const { input } = c;
+    // A connection that never wrote has no writer, and nothing of its own to flush.
+    const output = c.#output;
+    if (output !== null && output.error === null && output.pending > 0 && !Connection.#current(c).destroyed) {
       const clock = input.clock;
       let timer: Timer | null = null;
-      const expired = new Promise<void>((resolve) => (timer = clock.schedule(clock.now() + this.#grace, resolve)));
+      const expired = new Promise<void>((resolve) => (timer = clock.schedule(clock.now() + c.#settings.grace, resolve)));
       // The peer is gone or not reading; there is nobody left to tell.
       await Promise.race([output.flush().catch(() => {}), expired]);
       (timer as Timer | null)?.cancel();
     }
     input.close();
     // Destroyed first, so the writer's close finds the sink gone rather than waiting for it.
-    this.#current.destroy();
-    this.#socket.destroy();
-    await output.close().catch(() => {});
+    Connection.#current(c).destroy();
+    c.#socket.destroy();
+    await output?.close().catch(() => {});
   }
 
-  async #upgrade(tlsOptions: StartTlsOptions = {}): Promise<tls.TLSSocket> {
-    const { input, output } = this;
-    const socket = this.#socket;
-    if (this.#current !== socket) throw new Error(`${input.name}.startTls: refused, the connection is already upgraded`);
+  static async #upgrade(c: Connection<boolean>, tlsOptions: StartTlsOptions = {}): Promise<tls.TLSSocket> {
+    const { input } = c;
+    const socket = c.#socket;
+    if (Connection.#current(c) !== socket) throw new Error(`${input.name}.startTls: refused, the connection is already upgraded`);
     if (input.buffered > 0) {
       throw new Error(`${input.name}.startTls: refused, ${input.buffered} bytes of input are buffered: they came before TLS and must not pass for protected input`);
     }
-    await output.flush();
+    const output = c.#output;
+    if (output !== null) await output.flush();
     const { isServer = true, ...rest } = tlsOptions;
     const secure = isServer ? new tls.TLSSocket(socket, { ...rest, isServer: true }) : tls.connect({ ...rest, socket });
     input.switchSource(secure, { destroyOnClose: false });
-    output.switchSink(secure);
-    this.#more.tls = secure;
+    output?.switchSink(secure);
+    Connection.#more(c).tls = secure;
     await once(secure, isServer ? "secure" : "secureConnect");
     return secure;
   }

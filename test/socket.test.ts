@@ -154,6 +154,50 @@ describe("over real loopback sockets", () => {
     await expect(startTls()).rejects.toThrow("ProtWriter: the sink is closed");
   });
 
+  it("makes the writer when first used, pairs it then, and not after the pairing was set meanwhile", async () => {
+    const { client, server } = await pair();
+    const clock = new VirtualClock();
+    const conn = protSocket(server, { input: { clock } });
+    client.setEncoding("latin1");
+    let heard = "";
+    client.on("data", (d: string) => (heard += d));
+    // Made at the first use, once: the same writer each time after.
+    expect(conn.output).toBe(conn.output);
+    conn.output.write("* OK ready\r\n");
+    const reading = conn.input.readLine();
+    // Flushed by the read that waits, as the pairing says.
+    while (heard === "") await once(client, "data");
+    expect(heard).toBe("* OK ready\r\n");
+    client.write("a1 NOOP\r\n");
+    expect(await reading).toBe("a1 NOOP");
+    await conn.close();
+
+    const second = await pair();
+    const unpaired = protSocket(second.server, { input: { clock } });
+    unpaired.input.setFlushOnRead(null);
+    unpaired.output.write("* held\r\n");
+    const waiting = unpaired.input.readLine();
+    await clock.advanceTo(10);
+    expect(unpaired.output.buffered).toBe(8);
+    second.client.write("a2 NOOP\r\n");
+    expect(await waiting).toBe("a2 NOOP");
+    expect(unpaired.output.buffered).toBe(8);
+    await unpaired.close();
+  });
+
+  it("closes a connection that never wrote, and checks the writer's options when the connection is made", async () => {
+    const { client, server } = await pair();
+    expect(() => protSocket(server, { output: { bufferSize: 0 } })).toThrow("ProtWriter: bufferSize must be a positive integer, got 0");
+    expect(() => protSocket(server, { closeGrace: -1 })).toThrow("protSocket: closeGrace must be a number of ticks >= 0, got -1");
+    // Neither refused connection left a reader on the socket.
+    expect(server.listenerCount("data")).toBe(0);
+    const conn = protSocket(server);
+    await conn.close();
+    await once(client, "close");
+    expect(server.destroyed).toBe(true);
+    expect(conn.output.error).toBe("ProtWriter: the sink is closed");
+  });
+
   it("holds 1,000 concurrent sockets, each reaped by its own idle event", async () => {
     const N = 1000;
     const clock = new VirtualClock();
