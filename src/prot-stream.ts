@@ -150,13 +150,13 @@ export class ProtStream<out B extends boolean = boolean> {
   // The stream's wait events, and what the source, the wait and the input
   // buffer call back, with the settings the wait reads as fields of its own.
   readonly #inner: WaitEventList & ByteSink & WaitHost & InputOwner;
-  // Paused, ended, eof, closed, writer to come: one field of bits rather
-  // than five, as each connection has a stream.
+  // Paused, ended, eof, closed, non-blocking, writer to come: one field of
+  // bits rather than six, as each connection has a stream.
   #flags = 0;
   #error: string | null = null;
-  #cause: unknown = undefined;
-  // The read callback and its rock, as one field: most streams never set one.
-  #readCallback: { callback: ReadCallback<unknown>; rock: unknown } | null = null;
+  // The cause of the failure and the read callback, as one field made when
+  // first needed: most streams never fail with a cause or set a callback.
+  #rare: Rare | null = null;
   // Most streams are in one group at most: that one watcher itself, an array only for more.
   #watchers: StreamWatcher | StreamWatcher[] | null = null;
 
@@ -180,7 +180,8 @@ export class ProtStream<out B extends boolean = boolean> {
     const nonBlocking = options.nonBlocking ?? false;
     if (o.blockingOnly && nonBlocking) throw new RangeError("ProtStream: nonBlocking and blockingOnly cannot both be true");
     this.#o = lastSettings = shareSettings(lastSettings, o);
-    const inner = (this.#inner = new ProtStream.#Inner(this, nonBlocking));
+    if (nonBlocking) this.#flags = Flag.NonBlocking;
+    const inner = (this.#inner = new ProtStream.#Inner(this));
     this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
     this.#source.attach(inner);
@@ -197,10 +198,8 @@ export class ProtStream<out B extends boolean = boolean> {
     consumed = 0;
     flushOnRead: Flushable | null = null;
     limits: ReadLimits | null = null;
-    nonBlocking: boolean;
-    constructor(stream: ProtStream, nonBlocking: boolean) {
+    constructor(stream: ProtStream) {
       super(stream);
-      this.nonBlocking = nonBlocking;
     }
     push(chunk: Buffer): void {
       (this.owner as ProtStream).#push(chunk);
@@ -219,6 +218,9 @@ export class ProtStream<out B extends boolean = boolean> {
     }
     get over(): boolean {
       return (this.owner as ProtStream).#isOver();
+    }
+    get nonBlocking(): boolean {
+      return ((this.owner as ProtStream).#flags & Flag.NonBlocking) !== 0;
     }
     get failed(): boolean {
       return (this.owner as ProtStream).#error !== null;
@@ -306,7 +308,7 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** What was thrown or emitted behind {@link ProtStream.error}, if anything. */
   get errorCause(): unknown {
-    return this.#cause;
+    return this.#rare?.cause;
   }
 
   /**
@@ -414,13 +416,13 @@ export class ProtStream<out B extends boolean = boolean> {
    * deadline applies.
    */
   get nonBlocking(): boolean {
-    return this.#inner.nonBlocking;
+    return (this.#flags & Flag.NonBlocking) !== 0;
   }
 
   set nonBlocking(value: boolean) {
     if (value === this.nonBlocking) return;
     if (this.#o.blockingOnly) throw new TypeError(`${this.name}: the stream was made blockingOnly and cannot be non-blocking`);
-    this.#inner.nonBlocking = value;
+    this.#flags = value ? this.#flags | Flag.NonBlocking : this.#flags & ~Flag.NonBlocking;
     // The read timeout and the deadline count towards the next deadline of blocking streams only.
     if (this.readTimeout > 0 || this.deadline !== Infinity) this.#deadlineChanged();
   }
@@ -431,7 +433,11 @@ export class ProtStream<out B extends boolean = boolean> {
    * If it throws, the stream fails as for a throwing wait event.
    */
   setReadCallback<R>(callback: ReadCallback<R> | null, rock?: R): void {
-    this.#readCallback = callback === null ? null : { callback: callback as ReadCallback<unknown>, rock };
+    if (callback !== null) {
+      const rare = this.#more();
+      rare.readCallback = callback as ReadCallback<unknown>;
+      rare.rock = rock;
+    } else this.#clearReadCallback();
   }
 
   /**
@@ -740,7 +746,7 @@ export class ProtStream<out B extends boolean = boolean> {
     this.#flags = (this.#flags | Flag.Closed) & ~Flag.WriterToCome;
     if (this.#error === null) this.#error = Messages.closed;
     this.#inner.clear();
-    this.#readCallback = null;
+    this.#clearReadCallback();
     this.#inner.flushOnRead = null;
     this.#letGoOfInput();
     this.#source.close();
@@ -776,6 +782,18 @@ export class ProtStream<out B extends boolean = boolean> {
   }
 
   // ---- internals ----------------------------------------------------------
+
+  #more(): Rare {
+    return (this.#rare ??= { cause: undefined, readCallback: null, rock: undefined });
+  }
+
+  #clearReadCallback(): void {
+    const rare = this.#rare;
+    if (rare === null) return;
+    rare.readCallback = null;
+    // The stream keeps nothing of the application's once the callback is gone.
+    rare.rock = undefined;
+  }
 
   /** The source was asked to pause: the buffer is over highWaterMark. */
   #isPaused(): boolean {
@@ -850,7 +868,7 @@ export class ProtStream<out B extends boolean = boolean> {
   #fail(message: string, cause?: unknown): void {
     if (this.#error !== null) return;
     this.#error = message;
-    this.#cause = cause;
+    if (cause !== undefined) this.#more().cause = cause;
     this.#notifyReadable();
     this.#inner.wait?.wake();
   }
@@ -923,10 +941,11 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** Runs the read callback, if one is set, once; a callback that fails fails the stream. */
   #runReadCallback(): void {
-    const set = this.#readCallback;
-    if (set === null) return;
-    const { callback: cb, rock } = set;
-    this.#readCallback = null;
+    const rare = this.#rare;
+    const cb = rare?.readCallback ?? null;
+    if (rare === null || cb === null) return;
+    const rock = rare.rock;
+    this.#clearReadCallback();
     try {
       const result: unknown = cb(this, rock);
       // An async callback: its rejection fails the stream rather than the process.
@@ -968,8 +987,17 @@ const enum Flag {
   Ended = 2,
   Eof = 4,
   Closed = 8,
+  /** Reads that would wait return WOULD_BLOCK. */
+  NonBlocking = 32,
   /** The flush-on-read writer is to be paired once made. */
   WriterToCome = 16,
+}
+
+/** What few streams hold: the cause of a failure, and a read callback with its rock. */
+interface Rare {
+  cause: unknown;
+  readCallback: ReadCallback<unknown> | null;
+  rock: unknown;
 }
 
 /** A stream's settings, shared by streams made alike one after another. */

@@ -81,12 +81,12 @@ export interface WaitHost extends PassHost, Pick<WaitEventList, "earliest" | "fi
   readonly over: boolean;
   /** The stream has failed or was closed. */
   readonly failed: boolean;
+  /** See {@link ProtStream.nonBlocking}; a bit of the stream's, as streams are many. */
+  readonly nonBlocking: boolean;
   // The stream's settings that a wait reads, held here as fields rather
   // than reached through getters: a wait reads them each time it begins.
   /** The read timeout and deadline, or null when neither was ever set. */
   limits: ReadLimits | null;
-  /** See {@link ProtStream.nonBlocking}. */
-  nonBlocking: boolean;
   /** The writer flushed before the stream waits; see {@link ProtStream.setFlushOnRead}. */
   flushOnRead: Flushable | null;
   /** The stream's wait, kept by the stream between reads when it has one. */
