@@ -202,13 +202,13 @@ export class ProtStream<out B extends boolean = boolean> {
       super(stream);
     }
     push(chunk: Buffer): void {
-      (this.owner as ProtStream).#push(chunk);
+      ProtStream.#push(this.owner as ProtStream, chunk);
     }
     end(): void {
-      (this.owner as ProtStream).#inputEnded();
+      ProtStream.#inputEnded(this.owner as ProtStream);
     }
     fail(message: string, cause?: unknown): void {
-      (this.owner as ProtStream).#sourceFailed(message, cause);
+      ProtStream.#sourceFailed(this.owner as ProtStream, message, cause);
     }
     get clock(): Clock {
       return (this.owner as ProtStream).clock;
@@ -217,7 +217,7 @@ export class ProtStream<out B extends boolean = boolean> {
       return (this.owner as ProtStream).name;
     }
     get over(): boolean {
-      return (this.owner as ProtStream).#isOver();
+      return ProtStream.#isOver(this.owner as ProtStream);
     }
     get nonBlocking(): boolean {
       return ((this.owner as ProtStream).#flags & Flag.NonBlocking) !== 0;
@@ -233,37 +233,37 @@ export class ProtStream<out B extends boolean = boolean> {
     }
     get lastLineWhole(): boolean {
       const s = this.owner as ProtStream;
-      return s.#hasEnded() && s.#error === null;
+      return ProtStream.#hasEnded(s) && s.#error === null;
     }
     inputDrained(): void {
       const s = this.owner as ProtStream;
       // Let go first: resuming may deliver input at once, into a buffer of
       // its own. The buffer has counted what was read of it.
       s.#input = InputBuffer.none;
-      if (s.#isPaused()) s.#resume();
+      if (ProtStream.#isPaused(s)) ProtStream.#resume(s);
     }
     tryOp(op: Op, n: number): unknown {
-      return (this.owner as ProtStream).#try(op, n);
+      return ProtStream.#try(this.owner as ProtStream, op, n);
     }
     ending(): null {
-      return (this.owner as ProtStream).#ending();
+      return ProtStream.#ending(this.owner as ProtStream);
     }
     failStream(message: string, cause?: unknown): void {
-      (this.owner as ProtStream).#failStream(message, cause);
+      ProtStream.#failStream(this.owner as ProtStream, message, cause);
     }
     pauseSource(paused: boolean): void {
       const s = this.owner as ProtStream;
-      if (paused === s.#isPaused()) return;
+      if (paused === ProtStream.#isPaused(s)) return;
       if (paused) {
-        s.#setPaused(true);
+        ProtStream.#setPaused(s, true);
         s.#source.pause();
-      } else s.#resume();
+      } else ProtStream.#resume(s);
     }
     runReadCallback(): void {
-      (this.owner as ProtStream).#runReadCallback();
+      ProtStream.#runReadCallback(this.owner as ProtStream);
     }
     fire(ev: ListedEvent, now: number): boolean {
-      return (this.owner as ProtStream).#fire(ev as WaitEvent, now);
+      return ProtStream.#fire(this.owner as ProtStream, ev as WaitEvent, now);
     }
   };
 
@@ -303,7 +303,7 @@ export class ProtStream<out B extends boolean = boolean> {
    */
   get error(): string | null {
     if (this.#error !== null) return this.#error;
-    return this.#eof ? Messages.eof : null;
+    return ProtStream.#eof(this) ? Messages.eof : null;
   }
 
   /** What was thrown or emitted behind {@link ProtStream.error}, if anything. */
@@ -317,12 +317,12 @@ export class ProtStream<out B extends boolean = boolean> {
    * with {@link ProtStream.error}.
    */
   get eof(): boolean {
-    return this.#eof && this.#error === null;
+    return ProtStream.#eof(this) && this.#error === null;
   }
 
   /** True after {@link ProtStream.close}. */
   get closed(): boolean {
-    return this.#closed;
+    return ProtStream.#closed(this);
   }
 
   /** Bytes consumed by reads so far. */
@@ -340,7 +340,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * input has ended, or the stream has failed or closed. What select reports.
    */
   get readable(): boolean {
-    return this.#input.contiguous > 0 || this.#isOver();
+    return this.#input.contiguous > 0 || ProtStream.#isOver(this);
   }
 
   // ---- settings -----------------------------------------------------------
@@ -374,7 +374,7 @@ export class ProtStream<out B extends boolean = boolean> {
       limits.readTimeout = ticks;
       limits.timeoutMark = ticks > 0 ? this.clock.now() + ticks : Infinity;
     }
-    this.#deadlineChanged();
+    ProtStream.#deadlineChanged(this);
   }
 
   /** Restarts the read timeout from now, as input arriving does. */
@@ -382,7 +382,7 @@ export class ProtStream<out B extends boolean = boolean> {
     const limits = this.#inner.limits;
     if (limits !== null && limits.readTimeout > 0) {
       limits.timeoutMark = this.clock.now() + limits.readTimeout;
-      this.#deadlineChanged();
+      ProtStream.#deadlineChanged(this);
     }
   }
 
@@ -407,7 +407,7 @@ export class ProtStream<out B extends boolean = boolean> {
       throw new RangeError(`${this.name}.setDeadline: at must be an absolute clock time or Infinity, got ${String(at)}`);
     }
     if (at !== Infinity || this.#inner.limits !== null) (this.#inner.limits ??= new ReadLimits()).deadline = at;
-    this.#deadlineChanged();
+    ProtStream.#deadlineChanged(this);
   }
 
   /**
@@ -424,7 +424,7 @@ export class ProtStream<out B extends boolean = boolean> {
     if (this.#o.blockingOnly) throw new TypeError(`${this.name}: the stream was made blockingOnly and cannot be non-blocking`);
     this.#flags = value ? this.#flags | Flag.NonBlocking : this.#flags & ~Flag.NonBlocking;
     // The read timeout and the deadline count towards the next deadline of blocking streams only.
-    if (this.readTimeout > 0 || this.deadline !== Infinity) this.#deadlineChanged();
+    if (this.readTimeout > 0 || this.deadline !== Infinity) ProtStream.#deadlineChanged(this);
   }
 
   /**
@@ -434,10 +434,10 @@ export class ProtStream<out B extends boolean = boolean> {
    */
   setReadCallback<R>(callback: ReadCallback<R> | null, rock?: R): void {
     if (callback !== null) {
-      const rare = this.#more();
+      const rare = ProtStream.#more(this);
       rare.readCallback = callback as ReadCallback<unknown>;
       rare.rock = rock;
-    } else this.#clearReadCallback();
+    } else ProtStream.#clearReadCallback(this);
   }
 
   /**
@@ -487,7 +487,7 @@ export class ProtStream<out B extends boolean = boolean> {
     if (typeof proc !== "function") {
       throw new TypeError(`${this.name}.addWaitEvent: proc must be a function, got ${typeof proc}`);
     }
-    if (this.#closed) throw new Error(`${this.name}.addWaitEvent: the stream is closed`);
+    if (ProtStream.#closed(this)) throw new Error(`${this.name}.addWaitEvent: the stream is closed`);
     const events = this.#inner;
     const ev = new WaitEvent<R>(events, events.nextSeq(), mark, proc, rock);
     events.add(ev);
@@ -581,10 +581,10 @@ export class ProtStream<out B extends boolean = boolean> {
     if (!Number.isInteger(byte) || byte < 0 || byte > 255) {
       throw new RangeError(`${this.name}.ungetc: byte must be an integer 0-255, got ${byte}`);
     }
-    if (this.#closed) throw new Error(`${this.name}.ungetc: the stream is closed`);
-    this.#inputToWrite().ungetc(byte);
+    if (ProtStream.#closed(this)) throw new Error(`${this.name}.ungetc: the stream is closed`);
+    ProtStream.#inputToWrite(this).ungetc(byte);
     this.#inner.wait?.inputArrived();
-    this.#notifyReadable();
+    ProtStream.#notifyReadable(this);
     this.#inner.wait?.wake();
   }
 
@@ -704,12 +704,12 @@ export class ProtStream<out B extends boolean = boolean> {
     const refuse = (why: string): never => {
       throw new Error(`${this.name}.switchSource: refused, ${why}`);
     };
-    if (this.#isOver()) refuse(`the stream is over (${this.error ?? "input ended"})`);
+    if (ProtStream.#isOver(this)) refuse(`the stream is over (${this.error ?? "input ended"})`);
     if (this.#inner.wait?.waiting === true) refuse("a read is waiting");
     const buffered = this.#input.contiguous;
     if (buffered > 0) refuse(`${buffered} bytes of input are buffered from the old source`);
     this.#source.close();
-    this.#setPaused(false);
+    ProtStream.#setPaused(this, false);
     this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
     this.#source.attach(this.#inner);
   }
@@ -742,13 +742,13 @@ export class ProtStream<out B extends boolean = boolean> {
    * alive afterwards. Closing twice does nothing.
    */
   close(): void {
-    if (this.#closed) return;
+    if (ProtStream.#closed(this)) return;
     this.#flags = (this.#flags | Flag.Closed) & ~Flag.WriterToCome;
     if (this.#error === null) this.#error = Messages.closed;
     this.#inner.clear();
-    this.#clearReadCallback();
+    ProtStream.#clearReadCallback(this);
     this.#inner.flushOnRead = null;
-    this.#letGoOfInput();
+    ProtStream.#letGoOfInput(this);
     this.#source.close();
     this.#inner.wait?.wake();
     const watchers = this.#watchers;
@@ -778,17 +778,17 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** @internal Called by the event list when its earliest mark changed. */
   earliestMarkChanged(): void {
-    this.#deadlineChanged();
+    ProtStream.#deadlineChanged(this);
   }
 
   // ---- internals ----------------------------------------------------------
 
-  #more(): Rare {
-    return (this.#rare ??= { cause: undefined, readCallback: null, rock: undefined });
+  static #more(s: ProtStream): Rare {
+    return (s.#rare ??= { cause: undefined, readCallback: null, rock: undefined });
   }
 
-  #clearReadCallback(): void {
-    const rare = this.#rare;
+  static #clearReadCallback(s: ProtStream): void {
+    const rare = s.#rare;
     if (rare === null) return;
     rare.readCallback = null;
     // The stream keeps nothing of the application's once the callback is gone.
@@ -796,176 +796,176 @@ export class ProtStream<out B extends boolean = boolean> {
   }
 
   /** The source was asked to pause: the buffer is over highWaterMark. */
-  #isPaused(): boolean {
-    return (this.#flags & Flag.Paused) !== 0;
+  static #isPaused(s: ProtStream): boolean {
+    return (s.#flags & Flag.Paused) !== 0;
   }
 
-  #setPaused(on: boolean): void {
-    this.#flags = on ? this.#flags | Flag.Paused : this.#flags & ~Flag.Paused;
+  static #setPaused(s: ProtStream, on: boolean): void {
+    s.#flags = on ? s.#flags | Flag.Paused : s.#flags & ~Flag.Paused;
   }
 
   /** No more input will come from the source. */
-  #hasEnded(): boolean {
-    return (this.#flags & Flag.Ended) !== 0;
+  static #hasEnded(s: ProtStream): boolean {
+    return (s.#flags & Flag.Ended) !== 0;
   }
 
   /** A read found the input ended and nothing buffered. */
-  get #eof(): boolean {
-    return (this.#flags & Flag.Eof) !== 0;
+  static #eof(s: ProtStream): boolean {
+    return (s.#flags & Flag.Eof) !== 0;
   }
 
-  get #closed(): boolean {
-    return (this.#flags & Flag.Closed) !== 0;
+  static #closed(s: ProtStream): boolean {
+    return (s.#flags & Flag.Closed) !== 0;
   }
 
   /** No more input will come: it ended, or the stream failed or was closed (closing sets the error). */
-  #isOver(): boolean {
-    return this.#error !== null || (this.#flags & Flag.Ended) !== 0;
+  static #isOver(s: ProtStream): boolean {
+    return s.#error !== null || (s.#flags & Flag.Ended) !== 0;
   }
 
-  #ending(): null {
-    if (this.#error === null) this.#flags |= Flag.Eof;
+  static #ending(s: ProtStream): null {
+    if (s.#error === null) s.#flags |= Flag.Eof;
     return null;
   }
 
-  #push(chunk: Buffer): void {
+  static #push(s: ProtStream, chunk: Buffer): void {
     const n = chunk.length;
-    if (this.#isOver() || n === 0) return;
-    this.#inputToWrite().push(chunk);
-    this.#inner.wait?.inputArrived();
-    const limits = this.#inner.limits;
+    if (ProtStream.#isOver(s) || n === 0) return;
+    ProtStream.#inputToWrite(s).push(chunk);
+    s.#inner.wait?.inputArrived();
+    const limits = s.#inner.limits;
     const timed = limits !== null && limits.readTimeout > 0;
-    if (timed) limits.timeoutMark = this.clock.now() + limits.readTimeout;
-    if (!this.#isPaused() && this.buffered > this.highWaterMark) {
-      this.#setPaused(true);
-      this.#source.pause();
+    if (timed) limits.timeoutMark = s.clock.now() + limits.readTimeout;
+    if (!ProtStream.#isPaused(s) && s.buffered > s.highWaterMark) {
+      ProtStream.#setPaused(s, true);
+      s.#source.pause();
     }
-    this.#notifyReadable();
-    if (timed) this.#notifyDeadline();
-    this.#inner.wait?.wake();
+    ProtStream.#notifyReadable(s);
+    if (timed) ProtStream.#notifyDeadline(s);
+    s.#inner.wait?.wake();
   }
 
-  #inputEnded(): void {
-    if (this.#hasEnded()) return;
-    this.#flags |= Flag.Ended;
-    this.#notifyReadable();
-    this.#inner.wait?.wake();
+  static #inputEnded(s: ProtStream): void {
+    if (ProtStream.#hasEnded(s)) return;
+    s.#flags |= Flag.Ended;
+    ProtStream.#notifyReadable(s);
+    s.#inner.wait?.wake();
   }
 
-  #sourceFailed(message: string, cause: unknown): void {
-    this.#flags |= Flag.Ended;
+  static #sourceFailed(s: ProtStream, message: string, cause: unknown): void {
+    s.#flags |= Flag.Ended;
     // What arrived before the input failed stays readable.
-    this.#fail(message, cause);
+    ProtStream.#fail(s, message, cause);
   }
 
   /** The stream itself failed (timeout, callback): it is over, buffered bytes included. */
-  #failStream(message: string, cause?: unknown): void {
-    if (this.#error !== null) return;
-    this.#letGoOfInput();
-    this.#fail(message, cause);
+  static #failStream(s: ProtStream, message: string, cause?: unknown): void {
+    if (s.#error !== null) return;
+    ProtStream.#letGoOfInput(s);
+    ProtStream.#fail(s, message, cause);
   }
 
-  #fail(message: string, cause?: unknown): void {
-    if (this.#error !== null) return;
-    this.#error = message;
-    if (cause !== undefined) this.#more().cause = cause;
-    this.#notifyReadable();
-    this.#inner.wait?.wake();
+  static #fail(s: ProtStream, message: string, cause?: unknown): void {
+    if (s.#error !== null) return;
+    s.#error = message;
+    if (cause !== undefined) ProtStream.#more(s).cause = cause;
+    ProtStream.#notifyReadable(s);
+    s.#inner.wait?.wake();
   }
 
   /** The input buffer, made if the stream has none. */
-  #inputToWrite(): InputBuffer {
-    const input = this.#input;
-    return input !== InputBuffer.none ? input : (this.#input = new InputBuffer(this.#inner));
+  static #inputToWrite(s: ProtStream): InputBuffer {
+    const input = s.#input;
+    return input !== InputBuffer.none ? input : (s.#input = new InputBuffer(s.#inner));
   }
 
   /** Forgets the buffered input, if any, and the buffer with it. */
-  #letGoOfInput(): void {
-    const input = this.#input;
+  static #letGoOfInput(s: ProtStream): void {
+    const input = s.#input;
     if (input === InputBuffer.none) return;
     // Counts what was read of it.
     input.drop();
-    this.#input = InputBuffer.none;
+    s.#input = InputBuffer.none;
   }
 
   /** The read timeout, the deadline or the earliest mark may have moved. */
-  #deadlineChanged(): void {
-    this.#inner.wait?.rearm();
-    this.#notifyDeadline();
+  static #deadlineChanged(s: ProtStream): void {
+    s.#inner.wait?.rearm();
+    ProtStream.#notifyDeadline(s);
   }
 
-  #resume(): void {
-    this.#setPaused(false);
-    this.#source.resume();
+  static #resume(s: ProtStream): void {
+    ProtStream.#setPaused(s, false);
+    s.#source.resume();
   }
 
-  #notifyReadable(): void {
-    const ws = this.#watchers;
+  static #notifyReadable(s: ProtStream): void {
+    const ws = s.#watchers;
     if (ws === null) return;
-    if (!Array.isArray(ws)) ws.onReadable(this);
-    else for (let i = 0; i < ws.length; i++) (ws[i] as StreamWatcher).onReadable(this);
+    if (!Array.isArray(ws)) ws.onReadable(s);
+    else for (let i = 0; i < ws.length; i++) (ws[i] as StreamWatcher).onReadable(s);
   }
 
-  #notifyDeadline(): void {
-    const ws = this.#watchers;
+  static #notifyDeadline(s: ProtStream): void {
+    const ws = s.#watchers;
     if (ws === null) return;
-    if (!Array.isArray(ws)) ws.onDeadline(this);
-    else for (let i = 0; i < ws.length; i++) (ws[i] as StreamWatcher).onDeadline(this);
+    if (!Array.isArray(ws)) ws.onDeadline(s);
+    else for (let i = 0; i < ws.length; i++) (ws[i] as StreamWatcher).onDeadline(s);
   }
 
   /** What `op` returns from what is buffered now, or `undefined` if it has to wait. */
-  #try(op: Op, n: number): unknown {
+  static #try(s: ProtStream, op: Op, n: number): unknown {
     switch (op) {
       case Op.Line:
-        return this.tryReadLine();
+        return s.tryReadLine();
       case Op.LineBytes:
-        return this.tryReadLineBytes();
+        return s.tryReadLineBytes();
       case Op.Getc: {
-        const c = this.tryGetc();
+        const c = s.tryGetc();
         return c >= 0 ? c : undefined;
       }
       case Op.Peek: {
-        const c = this.tryPeek();
+        const c = s.tryPeek();
         return c >= 0 ? c : undefined;
       }
       case Op.Read:
-        return this.tryRead(n);
+        return s.tryRead(n);
       case Op.Fill:
-        return this.buffered > 0 ? this.buffered : undefined;
+        return s.buffered > 0 ? s.buffered : undefined;
       case Op.Skip:
-        return this.trySkipLine() ? true : undefined;
+        return s.trySkipLine() ? true : undefined;
       case Op.Exact:
-        return this.#input.contiguous >= n ? this.tryRead(n) : undefined;
+        return s.#input.contiguous >= n ? s.tryRead(n) : undefined;
     }
   }
 
   /** Runs the read callback, if one is set, once; a callback that fails fails the stream. */
-  #runReadCallback(): void {
-    const rare = this.#rare;
+  static #runReadCallback(s: ProtStream): void {
+    const rare = s.#rare;
     const cb = rare?.readCallback ?? null;
     if (rare === null || cb === null) return;
     const rock = rare.rock;
-    this.#clearReadCallback();
+    ProtStream.#clearReadCallback(s);
     try {
-      const result: unknown = cb(this, rock);
+      const result: unknown = cb(s, rock);
       // An async callback: its rejection fails the stream rather than the process.
-      if (isThenable(result)) result.then(undefined, (err: unknown) => this.#failStream(`read callback failed: ${describe(err)}`, err));
+      if (isThenable(result)) result.then(undefined, (err: unknown) => ProtStream.#failStream(s, `read callback failed: ${describe(err)}`, err));
     } catch (err) {
-      this.#failStream(`read callback failed: ${describe(err)}`, err);
+      ProtStream.#failStream(s, `read callback failed: ${describe(err)}`, err);
     }
   }
 
   /** Runs one event of a pass; false when the pass has to stop. */
-  #fire(ev: WaitEvent, now: number): boolean {
-    // Skip what an earlier callback of this pass removed or moved into the future.
-    const events = this.#inner;
+  static #fire(s: ProtStream, ev: WaitEvent, now: number): boolean {
+    // Skip what an earlier callback of s pass removed or moved into the future.
+    const events = s.#inner;
     if (ev.list !== events || ev.mark > now) return true;
     let kept: unknown;
     try {
-      kept = ev.proc(this, ev, ev.rock);
+      kept = ev.proc(s, ev, ev.rock);
     } catch (err) {
       events.remove(ev);
-      this.#failStream(`wait event callback failed: ${describe(err)}`, err);
+      ProtStream.#failStream(s, `wait event callback failed: ${describe(err)}`, err);
       return false;
     }
     if (kept === null || kept === undefined) events.remove(ev);
@@ -974,10 +974,10 @@ export class ProtStream<out B extends boolean = boolean> {
       events.remove(ev);
       if (isThenable(kept)) kept.then(undefined, ignore);
       const what = isThenable(kept) ? "a Promise (a callback runs synchronously; an async function cannot be one)" : kindOf(kept);
-      this.#failStream(`wait event callback failed: it returned ${what}, not the event or null`, kept);
+      ProtStream.#failStream(s, `wait event callback failed: it returned ${what}, not the event or null`, kept);
       return false;
     }
-    return this.#error === null;
+    return s.#error === null;
   }
 }
 
