@@ -1,9 +1,9 @@
 import { once } from "node:events";
 import type { Duplex } from "node:stream";
-import { SystemClock, systemClock, type Timer } from "./clock.js";
+import { SystemClock, type Timer } from "./clock.js";
 import tls from "node:tls";
 import { ProtStream } from "./prot-stream.js";
-import { shareSettings, type ProtStreamOptions } from "./stream-options.js";
+import type { ProtStreamOptions } from "./stream-options.js";
 import { ProtWriter, writerSettings, type ProtWriterOptions, type WriterSettings } from "./prot-writer.js";
 
 /** Options of {@link protSocket}; `B` is the type of the input's `blockingOnly`. */
@@ -75,34 +75,26 @@ export interface ProtConnection<B extends boolean = true> {
 export function protSocket<B extends boolean = true>(socket: Duplex, options: ProtSocketOptions<B> = {}): ProtConnection<B> {
   // Checked before the input listens to the socket; the writer itself is made when first used.
   const writer = writerSettings({ endOnClose: false, ...options.output });
-  const clock = options.input?.clock ?? systemClock;
-  const grace = options.closeGrace ?? (clock instanceof SystemClock ? 5000 / clock.tick : 5000);
-  if (typeof grace !== "number" || !(grace >= 0)) {
+  const grace = options.closeGrace ?? null;
+  if (grace !== null && (typeof grace !== "number" || !(grace >= 0))) {
     throw new RangeError(`protSocket: closeGrace must be a number of ticks >= 0, got ${String(grace)}`);
   }
   // A connection's reads wait; blockingOnly types them so, unless the caller asks otherwise.
   const input = new ProtStream<B>(socket, { destroyOnClose: false, blockingOnly: true as B, ...options.input });
   input.writerToCome();
-  lastSettings = shareSettings(lastSettings, { writer, grace });
-  return new Connection(input, socket, lastSettings);
+  return new Connection(input, socket, writer, grace);
 }
-
-/** What connections made alike share: their writer's settings and their close grace. */
-interface ConnectionSettings {
-  readonly writer: WriterSettings;
-  readonly grace: number;
-}
-
-let lastSettings: ConnectionSettings | null = null;
 
 /**
  * What few connections need, made when first needed: the TLS socket once
- * upgraded, and `close` and `startTls` once asked for.
+ * upgraded, `close` and `startTls` once asked for, and a close grace other
+ * than the default when one was given.
  */
 interface Extra {
   tls: tls.TLSSocket | null;
   close: (() => Promise<void>) | null;
   startTls: ((options?: StartTlsOptions) => Promise<tls.TLSSocket>) | null;
+  grace: number | null;
 }
 
 /**
@@ -119,15 +111,16 @@ interface Extra {
  */
 class Connection<B extends boolean> implements ProtConnection<B> {
   readonly input: ProtStream<B>;
-  #output: ProtWriter | null = null;
+  // The writer's settings (shared by connections made alike) until the writer is made, then the writer.
+  #output: WriterSettings | ProtWriter;
   readonly #socket: Duplex;
-  readonly #settings: ConnectionSettings;
   #extra: Extra | null = null;
 
-  constructor(input: ProtStream<B>, socket: Duplex, settings: ConnectionSettings) {
+  constructor(input: ProtStream<B>, socket: Duplex, writer: WriterSettings, grace: number | null) {
     this.input = input;
+    this.#output = writer;
     this.#socket = socket;
-    this.#settings = settings;
+    if (grace !== null) Connection.#more(this).grace = grace;
     // Accessors shared by every connection: its shape, not a field, holds them.
     Object.defineProperties(this, Connection.#methods);
   }
@@ -159,16 +152,27 @@ class Connection<B extends boolean> implements ProtConnection<B> {
 
   /** The writer, made on the socket the connection is on now if it has none yet. */
   static #writer(c: Connection<boolean>): ProtWriter {
-    let output = c.#output;
-    if (output === null) {
-      output = c.#output = new ProtWriter(Connection.#current(c), c.#settings.writer);
-      c.input.writerMade(output);
-    }
+    const held = c.#output;
+    if (held instanceof ProtWriter) return held;
+    const output = (c.#output = new ProtWriter(Connection.#current(c), held));
+    c.input.writerMade(output);
     return output;
   }
 
+  /** The writer, if it was made. */
+  static #madeWriter(c: Connection<boolean>): ProtWriter | null {
+    const held = c.#output;
+    return held instanceof ProtWriter ? held : null;
+  }
+
   static #more(c: Connection<boolean>): Extra {
-    return (c.#extra ??= { tls: null, close: null, startTls: null });
+    return (c.#extra ??= { tls: null, close: null, startTls: null, grace: null });
+  }
+
+  /** How long close lets output drain, in ticks of the input's clock: 5 seconds unless the connection was given another grace. */
+  static #grace(c: Connection<boolean>): number {
+    const clock = c.input.clock;
+    return c.#extra?.grace ?? (clock instanceof SystemClock ? 5000 / clock.tick : 5000);
   }
 
   /** The socket the streams are on: the one given, or the TLS socket over it. */
@@ -179,11 +183,11 @@ class Connection<B extends boolean> implements ProtConnection<B> {
   static async #closeNow(c: Connection<boolean>): Promise<void> {
     const { input } = c;
     // A connection that never wrote has no writer, and nothing of its own to flush.
-    const output = c.#output;
+    const output = Connection.#madeWriter(c);
     if (output !== null && output.error === null && output.pending > 0 && !Connection.#current(c).destroyed) {
       const clock = input.clock;
       let timer: Timer | null = null;
-      const expired = new Promise<void>((resolve) => (timer = clock.schedule(clock.now() + c.#settings.grace, resolve)));
+      const expired = new Promise<void>((resolve) => (timer = clock.schedule(clock.now() + Connection.#grace(c), resolve)));
       // The peer is gone or not reading; there is nobody left to tell.
       await Promise.race([output.flush().catch(() => {}), expired]);
       (timer as Timer | null)?.cancel();
@@ -202,7 +206,7 @@ class Connection<B extends boolean> implements ProtConnection<B> {
     if (input.buffered > 0) {
       throw new Error(`${input.name}.startTls: refused, ${input.buffered} bytes of input are buffered: they came before TLS and must not pass for protected input`);
     }
-    const output = c.#output;
+    const output = Connection.#madeWriter(c);
     if (output !== null) await output.flush();
     const { isServer = true, ...rest } = tlsOptions;
     const secure = isServer ? new tls.TLSSocket(socket, { ...rest, isServer: true }) : tls.connect({ ...rest, socket });
