@@ -150,12 +150,12 @@ export class ProtStream<out B extends boolean = boolean> {
   // The stream's wait events, and what the source, the wait and the input
   // buffer call back, with the settings the wait reads as fields of its own.
   readonly #inner: WaitEventList & ByteSink & WaitHost & InputOwner;
-  // Paused, ended, eof, closed, non-blocking, writer to come: one field of
-  // bits rather than six, as each connection has a stream.
+  // Paused, ended, eof, failed, closed, non-blocking, writer to come: one
+  // field of bits rather than seven, as each connection has a stream.
   #flags = 0;
-  #error: string | null = null;
-  // The cause of the failure and the read callback, as one field made when
-  // first needed: most streams never fail with a cause or set a callback.
+  // Why the stream failed and what caused it, and the read callback, as one
+  // field made when first needed: most streams never fail (until closed)
+  // or set a callback. The Failed bit of #flags says whether it failed.
   #rare: Rare | null = null;
   // Most streams are in one group at most: that one watcher itself, an array only for more.
   #watchers: StreamWatcher | StreamWatcher[] | null = null;
@@ -223,7 +223,7 @@ export class ProtStream<out B extends boolean = boolean> {
       return ((this.owner as ProtStream).#flags & Flag.NonBlocking) !== 0;
     }
     get failed(): boolean {
-      return (this.owner as ProtStream).#error !== null;
+      return ((this.owner as ProtStream).#flags & Flag.Failed) !== 0;
     }
     get encoding(): BufferEncoding {
       return (this.owner as ProtStream).encoding;
@@ -233,7 +233,7 @@ export class ProtStream<out B extends boolean = boolean> {
     }
     get lastLineWhole(): boolean {
       const s = this.owner as ProtStream;
-      return ProtStream.#hasEnded(s) && s.#error === null;
+      return (s.#flags & Flag.Ended) !== 0 && (s.#flags & Flag.Failed) === 0;
     }
     inputDrained(): void {
       const s = this.owner as ProtStream;
@@ -302,7 +302,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * input ended; `null` while the stream is fine. Like C's `prot_error`.
    */
   get error(): string | null {
-    if (this.#error !== null) return this.#error;
+    if ((this.#flags & Flag.Failed) !== 0) return (this.#rare as Rare).error;
     return ProtStream.#eof(this) ? Messages.eof : null;
   }
 
@@ -317,7 +317,7 @@ export class ProtStream<out B extends boolean = boolean> {
    * with {@link ProtStream.error}.
    */
   get eof(): boolean {
-    return ProtStream.#eof(this) && this.#error === null;
+    return (this.#flags & Flag.Eof) !== 0 && (this.#flags & Flag.Failed) === 0;
   }
 
   /** True after {@link ProtStream.close}. */
@@ -744,7 +744,7 @@ export class ProtStream<out B extends boolean = boolean> {
   close(): void {
     if (ProtStream.#closed(this)) return;
     this.#flags = (this.#flags | Flag.Closed) & ~Flag.WriterToCome;
-    if (this.#error === null) this.#error = Messages.closed;
+    if ((this.#flags & Flag.Failed) === 0) ProtStream.#setError(this, Messages.closed, undefined);
     this.#inner.clear();
     ProtStream.#clearReadCallback(this);
     this.#inner.flushOnRead = null;
@@ -784,7 +784,15 @@ export class ProtStream<out B extends boolean = boolean> {
   // ---- internals ----------------------------------------------------------
 
   static #more(s: ProtStream): Rare {
-    return (s.#rare ??= { cause: undefined, readCallback: null, rock: undefined });
+    return (s.#rare ??= { error: "", cause: undefined, readCallback: null, rock: undefined });
+  }
+
+  /** The stream fails with `message`: reads return null, and error says why. */
+  static #setError(s: ProtStream, message: string, cause: unknown): void {
+    s.#flags |= Flag.Failed;
+    const rare = ProtStream.#more(s);
+    rare.error = message;
+    rare.cause = cause;
   }
 
   static #clearReadCallback(s: ProtStream): void {
@@ -820,11 +828,11 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** No more input will come: it ended, or the stream failed or was closed (closing sets the error). */
   static #isOver(s: ProtStream): boolean {
-    return s.#error !== null || (s.#flags & Flag.Ended) !== 0;
+    return (s.#flags & (Flag.Failed | Flag.Ended)) !== 0;
   }
 
   static #ending(s: ProtStream): null {
-    if (s.#error === null) s.#flags |= Flag.Eof;
+    if ((s.#flags & Flag.Failed) === 0) s.#flags |= Flag.Eof;
     return null;
   }
 
@@ -860,15 +868,14 @@ export class ProtStream<out B extends boolean = boolean> {
 
   /** The stream itself failed (timeout, callback): it is over, buffered bytes included. */
   static #failStream(s: ProtStream, message: string, cause?: unknown): void {
-    if (s.#error !== null) return;
+    if ((s.#flags & Flag.Failed) !== 0) return;
     ProtStream.#letGoOfInput(s);
     ProtStream.#fail(s, message, cause);
   }
 
   static #fail(s: ProtStream, message: string, cause?: unknown): void {
-    if (s.#error !== null) return;
-    s.#error = message;
-    if (cause !== undefined) ProtStream.#more(s).cause = cause;
+    if ((s.#flags & Flag.Failed) !== 0) return;
+    ProtStream.#setError(s, message, cause);
     ProtStream.#notifyReadable(s);
     s.#inner.wait?.wake();
   }
@@ -977,7 +984,7 @@ export class ProtStream<out B extends boolean = boolean> {
       ProtStream.#failStream(s, `wait event callback failed: it returned ${what}, not the event or null`, kept);
       return false;
     }
-    return s.#error === null;
+    return (s.#flags & Flag.Failed) === 0;
   }
 }
 
@@ -989,12 +996,16 @@ const enum Flag {
   Closed = 8,
   /** Reads that would wait return WOULD_BLOCK. */
   NonBlocking = 32,
+  /** The stream failed or was closed: its Rare part holds the error. */
+  Failed = 64,
   /** The flush-on-read writer is to be paired once made. */
   WriterToCome = 16,
 }
 
-/** What few streams hold: the cause of a failure, and a read callback with its rock. */
+/** What few streams hold: why the stream failed and its cause, and a read callback with its rock. */
 interface Rare {
+  /** Meaningful once the stream's Failed bit is set. */
+  error: string;
   cause: unknown;
   readCallback: ReadCallback<unknown> | null;
   rock: unknown;
