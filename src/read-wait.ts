@@ -103,6 +103,14 @@ export interface WaitHost extends PassHost, Pick<WaitEventList, "earliest" | "fi
   runReadCallback(): void;
 }
 
+/** The bits of a wait's #seen. */
+const enum Seen {
+  /** Input arrived (or was pushed back) since the wait began. */
+  Arrived = 1,
+  /** The waiting read holds: the paired writer is blocked, so input that arrives does not end the wait and the source stays paused. */
+  Holding = 2,
+}
+
 /** Where a wait is: one field rather than a flag per question, as each stream has one. */
 const enum State {
   /** No read waits. */
@@ -124,9 +132,9 @@ function ignore(): void {}
 /**
  * The wait of a stream's read: the loop documented on ProtStream, as a
  * state machine, with the read timeout, the deadline and the paired writer
- * it consults. #beginWait and #step each return how the wait ended, or
+ * it consults. beginWait and step each return how the wait ended, or
  * Pending when the stream went to sleep (to go on in the wake function) or the read
- * was rejected already (#abandon); #waitOn settles the read or, when new
+ * was rejected already (abandon); waitOn settles the read or, when new
  * input was not enough, waits again, in a loop rather than by recursion,
  * as a source may deliver any number of chunks synchronously while it is
  * resumed. The waiting read is one promise and these fields, no async
@@ -137,24 +145,25 @@ function ignore(): void {}
  * for it; until then each such read makes one and lets it go when it
  * settles. A non-blocking read that would block never sleeps: a stream in a
  * select loop has no wait between its reads.
+ *
+ * Its helpers are private to TypeScript, not `#` methods: a class with
+ * `#` methods gives each instance a hidden brand field, and a connection
+ * waiting in a read holds a wait.
  * @internal
  */
 export class ReadWait {
   readonly #host: WaitHost;
-  // The waiting read holds: the paired writer is blocked, so input that
-  // arrives does not end the wait and the source stays paused.
-  #holding = false;
   #state = State.Idle;
   #op: Op = Op.Line;
   #opSize = 0;
-  // Input arrived (or was pushed back) since the wait began.
-  #arrived = false;
+  // Whether input arrived and whether the read holds, as bits of one field.
+  #seen = 0;
   // The waiting read's resolve function; it is rejected by resolving it
   // with a rejected promise, so that it holds one function, not two.
   #resolve: Settle | null = null;
   // Removes the abort listener of the waiting read; a late abort knows by it whether its read still waits.
   #unlisten: (() => void) | null = null;
-  // Made on the first sleep, then moved by #arm (cancelled, not dropped, on waking).
+  // Made on the first sleep, then moved by arm (cancelled, not dropped, on waking).
   #timer: Timer | null = null;
   // The one function a wait needs: its timer's callback and, once woken,
   // the microtask that goes on with the wait. Bound rather than an arrow,
@@ -173,7 +182,7 @@ export class ReadWait {
 
   /** The read timeout, the deadline or the earliest mark may have moved. */
   rearm(): void {
-    if (this.#state === State.Sleeping) this.#arm(this.#host.clock.now());
+    if (this.#state === State.Sleeping) this.arm(this.#host.clock.now());
   }
 
   /** A read that waits: settles at once when it can, else becomes the waiting read of `host`. */
@@ -200,8 +209,8 @@ export class ReadWait {
     wait.#opSize = n;
     const promise = new Promise(ReadWait.#capture);
     wait.#resolve = ReadWait.#captured;
-    if (signal !== undefined) wait.#listen(signal);
-    wait.#waitOn(wait.#beginWait());
+    if (signal !== undefined) wait.listen(signal);
+    wait.waitOn(wait.beginWait());
     return promise;
   }
 
@@ -213,7 +222,7 @@ export class ReadWait {
 
   /** Input arrived: a waiting read looks at it once woken. */
   inputArrived(): void {
-    this.#arrived = true;
+    this.#seen |= Seen.Arrived;
   }
 
   /** Ends the sleep of the waiting read, if it sleeps; it goes on in a microtask. */
@@ -223,24 +232,24 @@ export class ReadWait {
     this.#timer?.cancel();
     // Not at once: every timer and arrival due at this instant lands first.
     // A promise job, not queueMicrotask, which makes an async resource per call.
-    void RESOLVED.then(this.#onWake());
+    void RESOLVED.then(this.onWake());
   }
 
-  #onWake(): () => void {
-    return (this.#wakeFn ??= this.#goOn.bind(this));
+  private onWake(): () => void {
+    return (this.#wakeFn ??= this.goOn.bind(this));
   }
 
-  #goOn(): void {
+  private goOn(): void {
     if (this.#state === State.Sleeping) this.wake();
     else if (this.#state === State.Woken) {
       this.#state = State.Turning;
-      const outcome = this.#settled();
-      this.#waitOn(outcome === Outcome.Pending ? this.#step() : outcome);
+      const outcome = this.settled();
+      this.waitOn(outcome === Outcome.Pending ? this.step() : outcome);
     }
   }
 
   /** Arms the timer of a sleeping read for its next reason to wake. */
-  #arm(now: number): void {
+  private arm(now: number): void {
     const host = this.#host;
     let at = host.earliest();
     const limits = host.limits;
@@ -252,60 +261,63 @@ export class ReadWait {
     else if (timer?.reschedule !== undefined) timer.reschedule(at);
     else {
       timer?.cancel();
-      this.#timer = host.clock.schedule(at, this.#onWake());
+      this.#timer = host.clock.schedule(at, this.onWake());
     }
   }
 
   /** Settles the read as `outcome` says, waiting again as long as the new input is not enough. */
-  #waitOn(outcome: Outcome): void {
+  private waitOn(outcome: Outcome): void {
     while (outcome !== Outcome.Pending) {
       this.#state = State.Idle;
-      if (outcome === Outcome.Block) return this.#resolveWith(WOULD_BLOCK);
+      if (outcome === Outcome.Block) return this.resolveWith(WOULD_BLOCK);
       let got: unknown;
       try {
         got = this.#host.tryOp(this.#op, this.#opSize);
       } catch (err) {
-        return this.#rejectWith(err);
+        return this.rejectWith(err);
       }
-      if (got !== undefined) return this.#resolveWith(got);
-      if (outcome === Outcome.End) return this.#resolveWith(this.#host.ending());
-      outcome = this.#beginWait();
+      if (got !== undefined) return this.resolveWith(got);
+      if (outcome === Outcome.End) return this.resolveWith(this.#host.ending());
+      outcome = this.beginWait();
     }
   }
 
+  private isHolding(): boolean {
+    return (this.#seen & Seen.Holding) !== 0;
+  }
+
   /** How the wait ended while it was not looking (input, end, failure, close), or Pending. */
-  #settled(): Outcome {
-    if (this.#arrived && !this.#holding) return Outcome.Data;
+  private settled(): Outcome {
+    if ((this.#seen & Seen.Arrived) !== 0 && !this.isHolding()) return Outcome.Data;
     if (this.#host.over) return Outcome.End;
     return Outcome.Pending;
   }
 
   /** Begins a wait: the read callback, then the first turn. */
-  #beginWait(): Outcome {
+  private beginWait(): Outcome {
     const host = this.#host;
     if (host.over) return Outcome.End;
     this.#state = State.Turning;
-    this.#holding = false;
-    this.#arrived = false;
+    this.#seen = 0;
     try {
       host.pauseSource(false);
       host.runReadCallback();
     } catch (err) {
-      return this.#abandon(err);
+      return this.abandon(err);
     }
     // A failed read callback fails the stream as a failed event does: no pass runs after it.
     if (host.failed) return Outcome.End;
-    return this.#step();
+    return this.step();
   }
 
   /** One turn of the wait: a pass, then the end of the wait or a sleep. */
-  #step(): Outcome {
+  private step(): Outcome {
     const host = this.#host;
     try {
       const now = host.clock.now();
       // One pass: the events due at `now` that were on the list when it began, in list order.
       host.fireDue(now, host);
-      let ended = this.#settled();
+      let ended = this.settled();
       if (ended !== Outcome.Pending) return ended;
       // After the pass, so that what its callbacks wrote goes out too.
       const flush = host.flushOnRead;
@@ -314,7 +326,7 @@ export class ReadWait {
         if (flush.buffered > 0 || blocked) {
           const flushed = flush.flush();
           // Held: woken when the output has drained (or failed), to look again.
-          if (blocked) flushed.then(this.#onWake(), this.#onWake());
+          if (blocked) flushed.then(this.onWake(), this.onWake());
           else flushed.catch(ignore);
         }
         const fatal = flush.fatal;
@@ -322,14 +334,15 @@ export class ReadWait {
           host.failStream(fatal);
           return Outcome.End;
         }
-        const held = this.#holding || blocked;
-        this.#holding = blocked && flush.blocked === true;
-        host.pauseSource(this.#holding);
+        const held = this.isHolding() || blocked;
+        const holding = blocked && flush.blocked === true;
+        this.#seen = holding ? this.#seen | Seen.Holding : this.#seen & ~Seen.Holding;
+        host.pauseSource(holding);
         // The hold is over, or the flush ended it at once: what was buffered
         // meanwhile (or before, which a read that began held did not take) may be enough now.
-        if (held && !this.#holding) return Outcome.Data;
+        if (held && !holding) return Outcome.Data;
         // Flushing can close the stream or bring input (an echo over one pipe).
-        ended = this.#settled();
+        ended = this.settled();
         if (ended !== Outcome.Pending) return ended;
       }
       if (host.nonBlocking) return Outcome.Block;
@@ -343,10 +356,10 @@ export class ReadWait {
         return Outcome.End;
       }
       this.#state = State.Sleeping;
-      this.#arm(now);
+      this.arm(now);
       return Outcome.Pending;
     } catch (err) {
-      return this.#abandon(err);
+      return this.abandon(err);
     }
   }
 
@@ -354,46 +367,46 @@ export class ReadWait {
    * Something the wait called (the clock, the source, the flushable) threw:
    * the read rejects with it; the stream itself is not failed.
    */
-  #abandon(err: unknown): Outcome.Pending {
+  private abandon(err: unknown): Outcome.Pending {
     this.#state = State.Idle;
     this.#timer?.cancel();
-    this.#rejectWith(err);
+    this.rejectWith(err);
     return Outcome.Pending;
   }
 
-  #resolveWith(value: unknown): void {
+  private resolveWith(value: unknown): void {
     const resolve = this.#resolve as Settle;
-    this.#release();
+    this.release();
     resolve(value);
   }
 
-  #rejectWith(err: unknown): void {
+  private rejectWith(err: unknown): void {
     const resolve = this.#resolve as Settle;
-    this.#release();
+    this.release();
     resolve(Promise.reject(err));
   }
 
   /** The read is settled: what it held goes, and so does the wait, unless it ever slept. */
-  #release(): void {
+  private release(): void {
     this.#resolve = null;
-    if (this.#unlisten !== null) this.#stopListening();
+    if (this.#unlisten !== null) this.stopListening();
     // Nothing can call back into a wait that never made its wake function: letting it go changes nothing.
     const host = this.#host;
     if (this.#wakeFn === null && host.wait === this) host.wait = null;
   }
 
-  #stopListening(): void {
+  private stopListening(): void {
     const unlisten = this.#unlisten as () => void;
     this.#unlisten = null;
     unlisten();
   }
 
   /** Cancels the waiting read when `signal` aborts, if it still waits then. */
-  #listen(signal: AbortSignal): void {
+  private listen(signal: AbortSignal): void {
     const onAbort = (): void => {
       // After the turn that aborted: a pass or a settlement in progress finishes first.
       void RESOLVED.then(() => {
-        if (this.#unlisten === unlisten && this.#resolve !== null) this.#abandon(signal.reason);
+        if (this.#unlisten === unlisten && this.#resolve !== null) this.abandon(signal.reason);
       });
     };
     const unlisten = (): void => signal.removeEventListener("abort", onAbort);
