@@ -101,7 +101,8 @@ export class InputBuffer {
   // head of the next chunk up to its first LF (#joinHead), with room after
   // #end, so a line arriving in many small chunks is copied a bounded number
   // of times rather than once per chunk, and a line split across two large
-  // chunks costs a copy of that line, not of the chunk. Bytes before #end
+  // chunks costs a copy of that line, not of the chunk (none when the string
+  // reader can join its two pieces as strings: #intoNext). Bytes before #end
   // are never written again (views of them may be out); a LF at #buf[#end]
   // stops line searches there. #queue holds chunks only while #buf has
   // unread bytes: a chunk arriving to an empty #buf is adopted. Chunks under
@@ -185,6 +186,8 @@ export class InputBuffer {
     // The usual case, apart from the byte reader's so that each stays small
     // enough for the JIT to inline: the line ends in the decoded text.
     const text = this.#text ?? this.#textOf();
+    // The line's part before the buffer's end, when #intoNext moved on to the next chunk.
+    let head = "";
     if (text !== null) {
       const pos = this.#pos;
       const base = this.#textBase;
@@ -207,13 +210,47 @@ export class InputBuffer {
           this.#pos = base + lf + 1;
           return line;
         }
-      } else if (lf === -1) this.#scan = this.#end;
+      } else if (lf === -1) {
+        this.#scan = this.#end;
+        if (this.#textLines === true && this.#queued() > 0) head = this.#intoNext(text, from);
+      }
     }
     const next = this.#findLine();
     if (next === -1) return undefined;
-    const line = this.#decoding.decode(this.#buf, this.#pos, this.#lineEnd);
+    const line = head + this.#decoding.decode(this.#buf, this.#pos, this.#lineEnd);
     this.#consume(next);
     return line;
+  }
+
+  /**
+   * At the usual end of a chunk, where the string reader's line runs from
+   * the end of the buffer's text (`text` from `from` on, its characters the
+   * bytes) into the first queued chunk and ends there: returns that part of
+   * the line, and makes the chunk, as it came, the buffer, where the byte
+   * search finds the rest of the line (the head of the chunk starts on a
+   * character, as the byte before it is one). No bytes are copied, as the
+   * byte join (#joinHead) copies the line into a buffer of ours and makes a
+   * view of the rest of the chunk. The line then ends by the same search
+   * and decoding as one that ends the buffer, so that the compiled reading
+   * loop has run those before a chunk happens to end on a line's end.
+   * Returns "" with nothing changed when the chunk holds no LF (a line
+   * longer than a chunk) or the line is too long: the byte join reads it.
+   */
+  #intoNext(text: string, from: number): string {
+    const queue = this.#queue as ChunkQueue;
+    const next = queue.chunks[0] as Buffer;
+    const lf = indexOfByte.call(next, LF);
+    if (lf === -1) return "";
+    // The CR of a CRLF is the buffer's last byte when the LF begins the chunk.
+    const cut = text.length - (lf === 0 && text.charCodeAt(text.length - 1) === CR ? 1 : 0);
+    if (cut - from + lf - (lf > 0 && next[lf - 1] === CR ? 1 : 0) > this.#maxLine) return "";
+    // The buffer is read to its end.
+    this.#pos = this.#end;
+    queue.chunks.shift();
+    queue.bytes -= next.length;
+    if (queue.bytes === 0) queue.tail = null;
+    this.#adopt(next);
+    return text.slice(from, cut);
   }
 
   /** The next line as a view of the buffer; see {@link ProtStream.tryReadLineBytes}. */
