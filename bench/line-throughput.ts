@@ -393,7 +393,7 @@ function nodeContender(transport: Transport, name: string, read: Reader, file: s
       const faults = usage.minorPageFault - usage0.minorPageFault;
       input.destroy();
       await exited(child);
-      const extra = { wallNs, chunks: chunks(), sleeps, faults, ...counted };
+      const extra = { wallNs, userNs: cpu.user * 1000, systemNs: cpu.system * 1000, chunks: chunks(), sleeps, faults, ...counted };
       return { ns: (cpu.user + cpu.system) * 1000, work: bytes, ...(counted.lines === undefined ? {} : { check: counted.lines }), extra };
     },
   };
@@ -425,13 +425,17 @@ const wallPerMB: Metric = { label: "ms wall/MB", of: (s) => Number(s.extra?.wall
 
 /**
  * How a Node contender's input came, medians per MB: the chunks delivered,
- * the sleeps waiting for them, and the page faults (memory the process took
- * fresh from the system: chunk buffers that were not freed in time to be reused).
+ * the sleeps waiting for them, the page faults (memory the process took
+ * fresh from the system: chunk buffers that were not freed in time to be
+ * reused), and its CPU time split into user and system time (the kernel's
+ * copying of the input, and its faults: most of raw 'data''s time).
  */
 interface Delivery {
   chunksPerMB: number;
   sleepsPerMB: number;
   faultsPerMB: number;
+  userMsPerMB: number;
+  systemMsPerMB: number;
 }
 
 function deliveries(samples: Map<string, Sample[]>): Record<string, Delivery> {
@@ -444,7 +448,13 @@ function deliveries(samples: Map<string, Sample[]>): Record<string, Delivery> {
   for (const [name, list] of samples) {
     if (list[0]?.extra?.chunks === undefined) continue;
     const perMB = (key: string): number => median(list.map((s) => Number(s.extra?.[key]) / (s.work / 1e6)));
-    out[name] = { chunksPerMB: perMB("chunks"), sleepsPerMB: perMB("sleeps"), faultsPerMB: perMB("faults") };
+    out[name] = {
+      chunksPerMB: perMB("chunks"),
+      sleepsPerMB: perMB("sleeps"),
+      faultsPerMB: perMB("faults"),
+      userMsPerMB: perMB("userNs") / 1e6,
+      systemMsPerMB: perMB("systemNs") / 1e6,
+    };
   }
   return out;
 }
@@ -452,10 +462,10 @@ function deliveries(samples: Map<string, Sample[]>): Record<string, Delivery> {
 function printDeliveries(title: string, d: Record<string, Delivery>): void {
   console.log(`\n${title}: how the input came (medians per MB; a chunk is at most 64 KiB, 15.3 per MB)`);
   const width = Math.max(...Object.keys(d).map((n) => n.length));
-  console.log(`  ${"contender".padEnd(width)}  chunks/MB  mean chunk  sleeps/MB  faults/MB`);
+  console.log(`  ${"contender".padEnd(width)}  chunks/MB  mean chunk  sleeps/MB  faults/MB  user ms/MB  system ms/MB`);
   for (const [name, x] of Object.entries(d)) {
     console.log(
-      `  ${name.padEnd(width)}  ${fmt(x.chunksPerMB).padStart(9)}  ${`${fmt(1e6 / x.chunksPerMB / 1024)} KiB`.padStart(10)}  ${fmt(x.sleepsPerMB).padStart(9)}  ${fmt(x.faultsPerMB).padStart(9)}`,
+      `  ${name.padEnd(width)}  ${fmt(x.chunksPerMB).padStart(9)}  ${`${fmt(1e6 / x.chunksPerMB / 1024)} KiB`.padStart(10)}  ${fmt(x.sleepsPerMB).padStart(9)}  ${fmt(x.faultsPerMB).padStart(9)}  ${fmt(x.userMsPerMB).padStart(10)}  ${fmt(x.systemMsPerMB).padStart(12)}`,
     );
   }
 }
