@@ -63,6 +63,36 @@ describe("line reading", () => {
     expect(await clock.runUntil(s.readLine())).toBe("abcd");
   });
 
+  it("reads a line that runs from one large chunk into the next by the same rules: a CRLF cut between them, the limit on both parts", () => {
+    const { s, sink } = handFed({ maxLine: 10 });
+    // Chunks of 1 KiB and more are queued as they came behind a partial line, not copied.
+    const pad = "x\n".repeat(600);
+    const chunk = (text: string): string[] => {
+      sink.push(Buffer.from(text, "latin1"));
+      const lines: string[] = [];
+      for (let l = s.tryReadLine(); l !== undefined; l = s.tryReadLine()) lines.push(l);
+      return lines;
+    };
+    const xs = Array<string>(600).fill("x");
+    expect(chunk(`${pad}abcdef\r`)).toEqual(xs);
+    expect(chunk(`\n${pad}0123`)).toEqual(["abcdef", ...xs]);
+    expect(chunk(`456789\r\n${pad}abcdefgh`)).toEqual(["0123456789", ...xs]);
+    expect(s.bytesIn).toBe(3 * 1200 + 8 + 12);
+    sink.push(Buffer.from(`ijk\n${pad}`, "latin1"));
+    const err = (() => {
+      try {
+        return s.tryReadLine();
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(LineTooLongError);
+    expect((err as LineTooLongError).partial).toBe("abcdefghij");
+    expect((err as LineTooLongError).offset).toBe(3 * 1200 + 8 + 12);
+    expect(s.tryReadLine()).toBe("k");
+    expect(s.bytesIn).toBe(3 * 1200 + 8 + 12 + 12);
+  });
+
   it("never buffers more than it must for a line without end", async () => {
     const clock = new VirtualClock();
     const chunk = Buffer.alloc(1024, 0x61);
