@@ -19,11 +19,38 @@
  * (at most 2e9/K) to keep each round to a couple of seconds; ns/firing is
  * per firing either way.
  *
+ * The goals compare wall time; the CPU time of each process over the same
+ * read is kept beside it, as a busy machine stretches the wall time of
+ * whichever side it takes the core from. After each run of ours, the same
+ * process times the floor of its virtual clock: a chain of one setImmediate
+ * per tick, doing nothing else. Node goes once round its event loop per
+ * immediate, an epoll_wait with no timeout included (the C program makes
+ * two system calls a tick as well: the library blocks and unblocks signals
+ * around its select()), and what ours costs above that floor is what the
+ * stream, its events and the clock add.
+ *
  * Usage: tsx bench/event-dispatch.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  */
 import path from "node:path";
 import { Messages, ProtStream, ScriptedSource, VirtualClock, type WaitEvent } from "../dist/src/index.js";
-import { buildC, fmt, goal, parseOptions, printCase, runBenchCase, runChild, statsOf, timeIt, timePer, writeResults, type BenchCaseResult, type Contender, type Goal, type Sample } from "./lib.js";
+import {
+  buildC,
+  fmt,
+  goal,
+  parseOptions,
+  printCase,
+  runBenchCase,
+  runChild,
+  stats,
+  statsOf,
+  timeIt,
+  timePer,
+  writeResults,
+  type BenchCaseResult,
+  type Contender,
+  type Goal,
+  type Sample,
+} from "./lib.js";
 
 const opts = parseOptions();
 const KS = opts.tiny ? [1, 100] : [1, 100, 10_000, 100_000];
@@ -41,18 +68,40 @@ async function ours(k: number, ticks: number): Promise<Sample> {
     return ev;
   };
   for (let i = 0; i < k; i++) s.addWaitEvent(START + 1 + i, proc, null);
+  const cpu = process.cpuUsage();
   const { ns, value } = await timeIt(() => clock.runUntil(s.getc(), { maxSteps: 4 * ticks + 100 }));
+  const cpuNs = cpuNsSince(cpu);
   if (value !== null || s.error !== Messages.eof) throw new Error(`ours K=${k}: read returned ${String(value)}, error ${s.error}`);
   if (clock.now() !== START + ticks) throw new Error(`ours K=${k}: ended at ${clock.now()}, not ${START + ticks}`);
   s.close();
-  return { ns, work: firings, extra: { k, ticks } };
+  const floorCpu = process.cpuUsage();
+  const floor = await timeIt(() => immediates(ticks));
+  return { ns, work: firings, extra: { k, ticks, cpuNs, floorNs: floor.ns, floorCpuNs: cpuNsSince(floorCpu) } };
+}
+
+/** Nanoseconds of CPU time (user and system, every thread) of this process since `start`. */
+function cpuNsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) * 1000;
+}
+
+/** The floor of a virtual clock that goes one macrotask per tick: `n` immediates, one after another, doing nothing. */
+function immediates(n: number): Promise<void> {
+  return new Promise((resolve) => {
+    let left = n;
+    const go = (): void => {
+      if (--left > 0) setImmediate(go);
+      else resolve();
+    };
+    setImmediate(go);
+  });
 }
 
 async function cProt(bin: string, k: number, ticks: number): Promise<Sample> {
   const { ns: wallNs, stdout } = await runChild(bin, [String(k), String(ticks)]);
-  const r = JSON.parse(stdout) as { k: number; ticks: number; firings: number; ns: number; selects: number; error: string };
+  const r = JSON.parse(stdout) as { k: number; ticks: number; firings: number; ns: number; cpuNs: number; selects: number; error: string };
   if (r.ticks !== ticks || r.error !== Messages.eof) throw new Error(`c-prot K=${k}: ${stdout.trim()}`);
-  return { ns: r.ns, work: r.firings, extra: { k, ticks, selects: r.selects, wallNs } };
+  return { ns: r.ns, work: r.firings, extra: { k, ticks, cpuNs: r.cpuNs, selects: r.selects, wallNs } };
 }
 
 async function main(): Promise<void> {
@@ -85,6 +134,28 @@ async function main(): Promise<void> {
   console.log(`\nns per firing by K (medians):`);
   console.log(`  ${"K".padStart(7)}  ${"ours".padStart(10)}  ${"c-prot".padStart(10)}`);
   for (const r of cases) console.log(`  ${r.name.slice(2).padStart(7)}  ${fmt(med(r, "ours")).padStart(10)}  ${fmt(med(r, "c-prot")).padStart(10)}`);
+  // The median over a contender's samples of one of their extra figures, per firing (per tick for the floor, which fires nothing).
+  const per = (r: BenchCaseResult, n: string, key: "cpuNs" | "floorNs" | "floorCpuNs"): number => {
+    const each = (r.contenders[n]?.samples ?? []).map((s) => {
+      const x = s.extra as Record<string, number>;
+      return (x[key] as number) / (key === "cpuNs" ? s.work : (x.ticks as number));
+    });
+    return stats(each).median;
+  };
+  const cpuPerFiring = cases.map((r) => ({
+    case: r.name,
+    ours: per(r, "ours", "cpuNs"),
+    c: per(r, "c-prot", "cpuNs"),
+    floorWall: per(r, "ours", "floorNs"),
+    floorCpu: per(r, "ours", "floorCpuNs"),
+  }));
+  console.log(`\nCPU ns per firing by K (medians), and the floor: one setImmediate per tick, doing nothing:`);
+  console.log(`  ${"K".padStart(7)}  ${"ours".padStart(10)}  ${"c-prot".padStart(10)}  ${"ours÷C".padStart(8)}  ${"floor cpu".padStart(10)}  ${"floor wall".padStart(10)}`);
+  for (const c of cpuPerFiring) {
+    console.log(
+      `  ${c.case.slice(2).padStart(7)}  ${fmt(c.ours).padStart(10)}  ${fmt(c.c).padStart(10)}  ${fmt(c.ours / c.c).padStart(8)}  ${fmt(c.floorCpu).padStart(10)}  ${fmt(c.floorWall).padStart(10)}`,
+    );
+  }
   const growthOurs = med(last, "ours") / med(first, "ours");
   const growthC = med(last, "c-prot") / med(first, "c-prot");
   console.log(`\ngrowth ${last.name} vs ${first.name} (ns/firing ratio): ours ${fmt(growthOurs)}x, c-prot ${fmt(growthC)}x`);
@@ -94,7 +165,7 @@ async function main(): Promise<void> {
     if (r.scale !== undefined && r.scale.value <= 100) goals.push(goal(`${r.name}: ours ÷ C (ns per firing, virtual clock)`, med(r, "ours") / med(r, "c-prot"), 1, false));
   }
 
-  const out = writeResults("event-dispatch", opts, { ticks: TICKS, cWorkLimit: C_WORK_LIMIT, cases, growth: { ours: growthOurs, c: growthC }, goals });
+  const out = writeResults("event-dispatch", opts, { ticks: TICKS, cWorkLimit: C_WORK_LIMIT, cases, growth: { ours: growthOurs, c: growthC }, cpuPerFiring, goals });
   console.log(`\nresults: ${out}`);
 }
 
