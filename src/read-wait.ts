@@ -103,15 +103,7 @@ export interface WaitHost extends PassHost, Pick<WaitEventList, "earliest" | "fi
   runReadCallback(): void;
 }
 
-/** The bits of a wait's #seen. */
-const enum Seen {
-  /** Input arrived (or was pushed back) since the wait began. */
-  Arrived = 1,
-  /** The waiting read holds: the paired writer is blocked, so input that arrives does not end the wait and the source stays paused. */
-  Holding = 2,
-}
-
-/** Where a wait is: one field rather than a flag per question, as each stream has one. */
+/** Where a wait is: the low bits of its #bits. */
 const enum State {
   /** No read waits. */
   Idle,
@@ -122,6 +114,23 @@ const enum State {
   /** Woken: the wait goes on in a microtask. */
   Woken,
 }
+
+/** A wait's #bits: its state, what it saw since it began, and the waiting read's op above them. */
+const enum Bits {
+  /** The mask of its {@link State}. */
+  State = 3,
+  /** Input arrived (or was pushed back) since the wait began. */
+  Arrived = 4,
+  /** The waiting read holds: the paired writer is blocked, so input that arrives does not end the wait and the source stays paused. */
+  Holding = 8,
+}
+
+function stateOf(bits: number): State {
+  return bits & Bits.State;
+}
+
+/** The {@link Op} of the waiting read is in a wait's #bits shifted by this many bits. */
+const OP_SHIFT = 4;
 
 type Settle = (value: unknown) => void;
 
@@ -153,11 +162,12 @@ function ignore(): void {}
  */
 export class ReadWait {
   readonly #host: WaitHost;
-  #state = State.Idle;
-  #op: Op = Op.Line;
+  // The state, whether input arrived, whether the read holds, and the read's
+  // op, as bits of one field (see Bits) rather than three: each stream has a
+  // wait. Masked in place rather than through accessors, which a wait woken
+  // at every tick would call several times per firing.
+  #bits: number = State.Idle;
   #opSize = 0;
-  // Whether input arrived and whether the read holds, as bits of one field.
-  #seen = 0;
   // The waiting read's resolve function; it is rejected by resolving it
   // with a rejected promise, so that it holds one function, not two.
   #resolve: Settle | null = null;
@@ -177,19 +187,19 @@ export class ReadWait {
 
   /** A read is waiting. */
   get waiting(): boolean {
-    return this.#state !== State.Idle;
+    return stateOf(this.#bits) !== State.Idle;
   }
 
   /** The read timeout, the deadline or the earliest mark may have moved. */
   rearm(): void {
-    if (this.#state === State.Sleeping) this.arm(this.#host.clock.now());
+    if (stateOf(this.#bits) === State.Sleeping) this.arm(this.#host.clock.now());
   }
 
   /** A read that waits: settles at once when it can, else becomes the waiting read of `host`. */
   static read(host: WaitHost, op: Op, n: number, signal?: AbortSignal): Promise<unknown> {
     if (signal?.aborted === true) return Promise.reject(signal.reason);
     const current = host.wait;
-    const busy = current !== null && current.#state !== State.Idle;
+    const busy = current !== null && stateOf(current.#bits) !== State.Idle;
     let got: unknown;
     // While the paired writer is blocked, even buffered input waits for the output to drain;
     // once it failed for good, the wait fails the stream.
@@ -205,7 +215,8 @@ export class ReadWait {
     if (host.over) return Promise.resolve(host.ending());
     if (busy) return Promise.reject(new Error(`${host.name}: another read is already waiting on this stream`));
     const wait = current ?? (host.wait = new ReadWait(host));
-    wait.#op = op;
+    // Idle, with nothing seen yet, and the read's op.
+    wait.#bits = op << OP_SHIFT;
     wait.#opSize = n;
     const promise = new Promise(ReadWait.#capture);
     wait.#resolve = ReadWait.#captured;
@@ -222,13 +233,13 @@ export class ReadWait {
 
   /** Input arrived: a waiting read looks at it once woken. */
   inputArrived(): void {
-    this.#seen |= Seen.Arrived;
+    this.#bits |= Bits.Arrived;
   }
 
   /** Ends the sleep of the waiting read, if it sleeps; it goes on in a microtask. */
   wake(): void {
-    if (this.#state !== State.Sleeping) return;
-    this.#state = State.Woken;
+    if (stateOf(this.#bits) !== State.Sleeping) return;
+    this.#bits = (this.#bits & ~Bits.State) | State.Woken;
     this.#timer?.cancel();
     // Not at once: every timer and arrival due at this instant lands first.
     // A promise job, not queueMicrotask, which makes an async resource per call.
@@ -240,9 +251,9 @@ export class ReadWait {
   }
 
   private goOn(): void {
-    if (this.#state === State.Sleeping) this.wake();
-    else if (this.#state === State.Woken) {
-      this.#state = State.Turning;
+    if (stateOf(this.#bits) === State.Sleeping) this.wake();
+    else if (stateOf(this.#bits) === State.Woken) {
+      this.#bits = (this.#bits & ~Bits.State) | State.Turning;
       const outcome = this.settled();
       this.waitOn(outcome === Outcome.Pending ? this.step() : outcome);
     }
@@ -268,11 +279,11 @@ export class ReadWait {
   /** Settles the read as `outcome` says, waiting again as long as the new input is not enough. */
   private waitOn(outcome: Outcome): void {
     while (outcome !== Outcome.Pending) {
-      this.#state = State.Idle;
+      this.#bits = (this.#bits & ~Bits.State) | State.Idle;
       if (outcome === Outcome.Block) return this.resolveWith(WOULD_BLOCK);
       let got: unknown;
       try {
-        got = this.#host.tryOp(this.#op, this.#opSize);
+        got = this.#host.tryOp(this.#bits >> OP_SHIFT, this.#opSize);
       } catch (err) {
         return this.rejectWith(err);
       }
@@ -283,12 +294,12 @@ export class ReadWait {
   }
 
   private isHolding(): boolean {
-    return (this.#seen & Seen.Holding) !== 0;
+    return (this.#bits & Bits.Holding) !== 0;
   }
 
   /** How the wait ended while it was not looking (input, end, failure, close), or Pending. */
   private settled(): Outcome {
-    if ((this.#seen & Seen.Arrived) !== 0 && !this.isHolding()) return Outcome.Data;
+    if ((this.#bits & Bits.Arrived) !== 0 && !this.isHolding()) return Outcome.Data;
     if (this.#host.over) return Outcome.End;
     return Outcome.Pending;
   }
@@ -297,8 +308,8 @@ export class ReadWait {
   private beginWait(): Outcome {
     const host = this.#host;
     if (host.over) return Outcome.End;
-    this.#state = State.Turning;
-    this.#seen = 0;
+    this.#bits = (this.#bits & ~Bits.State) | State.Turning;
+    this.#bits &= ~(Bits.Arrived | Bits.Holding);
     try {
       host.pauseSource(false);
       host.runReadCallback();
@@ -336,7 +347,7 @@ export class ReadWait {
         }
         const held = this.isHolding() || blocked;
         const holding = blocked && flush.blocked === true;
-        this.#seen = holding ? this.#seen | Seen.Holding : this.#seen & ~Seen.Holding;
+        this.#bits = holding ? this.#bits | Bits.Holding : this.#bits & ~Bits.Holding;
         host.pauseSource(holding);
         // The hold is over, or the flush ended it at once: what was buffered
         // meanwhile (or before, which a read that began held did not take) may be enough now.
@@ -355,7 +366,7 @@ export class ReadWait {
         host.failStream(Messages.deadline);
         return Outcome.End;
       }
-      this.#state = State.Sleeping;
+      this.#bits = (this.#bits & ~Bits.State) | State.Sleeping;
       this.arm(now);
       return Outcome.Pending;
     } catch (err) {
@@ -368,7 +379,7 @@ export class ReadWait {
    * the read rejects with it; the stream itself is not failed.
    */
   private abandon(err: unknown): Outcome.Pending {
-    this.#state = State.Idle;
+    this.#bits = (this.#bits & ~Bits.State) | State.Idle;
     this.#timer?.cancel();
     this.rejectWith(err);
     return Outcome.Pending;
