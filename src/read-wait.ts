@@ -241,7 +241,7 @@ export class ReadWait {
     if (stateOf(this.#bits) !== State.Sleeping) return;
     this.#bits = (this.#bits & ~Bits.State) | State.Woken;
     this.#timer?.cancel();
-    // Not at once: every timer and arrival due at this instant lands first.
+    // Not at once: every timer and arrival due at this instant lands first (WE-FIRE-6, WE-FIRE-7, WE-API-3).
     // A promise job, not queueMicrotask, which makes an async resource per call.
     void RESOLVED.then(this.onWake());
   }
