@@ -279,10 +279,10 @@ class CyrusShadow implements ModelObserver {
    */
   outside(w: World, st: OutsideStep, _at: number, index: number): void {
     if (this.#done) return;
-    // A read whose copied timeout mark has passed failed in C before this change came,
-    // so what the change brings to the trace (a refusal) is past the difference.
+    // A C read that timed out before this change came failed first, so what
+    // the change brings to the trace (a refusal) is past the difference.
     const wait = this.#wait;
-    if (wait !== undefined && wait.loop && !wait.nb && w.now > wait.copy && wait.cWake < w.now) return this.#hit(w, this.#timeoutCause(wait));
+    if (wait !== undefined && CyrusShadow.#timedOutBefore(wait, w.now)) return this.#hit(w, this.#timeoutCause(wait));
     const place: CasePlace = { step: index };
     this.#eventStep(w, st, place);
     const name = "remove-event" in st ? (typeof st["remove-event"] === "string" ? st["remove-event"] : st["remove-event"].event) : "add-event" in st ? st["add-event"].event : st["set-mark"].event;
@@ -593,11 +593,15 @@ class CyrusShadow implements ModelObserver {
     if (wait.late) wait.oversleep ??= "R_STALE_NOW";
   }
 
+  /** C's blocking read timed out before `now`, unless a slow pass has it still sleeping (then input wakes both alike). */
+  static #timedOutBefore(wait: Wait, now: number): boolean {
+    return wait.loop && !wait.nb && now > wait.copy && wait.cWake < now;
+  }
+
   woke(w: World, s: Stream): void {
     const wait = this.#wait;
     if (this.#done || wait === undefined) return;
-    // C timed out before now, unless a slow pass has it still sleeping (then input wakes both alike).
-    if (wait.loop && !wait.nb && w.now > wait.copy && wait.cWake < w.now) return this.#hit(w, this.#timeoutCause(wait));
+    if (CyrusShadow.#timedOutBefore(wait, w.now)) return this.#hit(w, this.#timeoutCause(wait));
     const sh = this.#sh(w, s);
     if (sh.pipe > 0 || (sh.pipeClosed && !sh.eof)) this.#read(w, s, sh);
   }
