@@ -259,16 +259,16 @@ export function childArgs(name: string): string[] {
 
 /**
  * `c`, run in a fresh Node process each time: this script again, by
- * {@link childArgs}, after `nodeFlags` (e.g. --expose-gc). The script hands
- * its contenders to {@link runAsChild} when `--child` is set; the sample is
- * what `c.run()` measured inside the child, so Node's start-up is not part
- * of it.
+ * {@link childArgs}, after `nodeFlags` (e.g. --expose-gc), with `env` added
+ * to this process's environment. The script hands its contenders to
+ * {@link runAsChild} when `--child` is set; the sample is what `c.run()`
+ * measured inside the child, so Node's start-up is not part of it.
  */
-export function inFreshProcess(c: Contender, nodeFlags: readonly string[] = []): Contender {
+export function inFreshProcess(c: Contender, nodeFlags: readonly string[] = [], env: Readonly<Record<string, string>> = {}): Contender {
   return {
     name: c.name,
     async run(): Promise<Sample> {
-      const { stdout } = await runChild(process.execPath, [...nodeFlags, ...childArgs(c.name)]);
+      const { stdout } = await runChild(process.execPath, [...nodeFlags, ...childArgs(c.name)], { env: { ...process.env, ...env } });
       const last = stdout.trimEnd().split("\n").pop() ?? "";
       try {
         return JSON.parse(last) as Sample;

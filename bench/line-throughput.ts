@@ -17,20 +17,25 @@
  *
  * Every Node contender adds up the length of each line it is given, so no
  * line can go unmade. Each runs in a fresh Node process every round (this
- * script with --child), timed from inside once the process is idle (see
- * settle) and its input is open: in one process shared with the others,
- * ours lost about a tenth of its speed to what readline left in the heap
- * and the JIT. The C programs report their
- * own CPU time (getrusage) from the moment they open their input.
+ * script with --child), once the process is idle (see settle): in one
+ * process shared with the others, ours lost about a tenth of its speed to
+ * what readline left in the heap and the JIT. It reads the file twice in a
+ * row and is timed from inside over the second pass only (see
+ * measuredWindow): the first compiles its code and grows the heap to its
+ * working size, once per process whatever the length of the input, and is
+ * reported apart, per MB of one pass. The C programs report their own CPU
+ * time (getrusage) from the moment they open their input, and read the
+ * file once: they have nothing to warm up (their buffers are fixed, their
+ * code compiled ahead).
  *
  * What a Node contender's floor is made of is reported beside its figures,
  * per MB: the chunks its input delivered, how often the process slept
- * waiting for them (voluntary context switches), and its page faults. A
- * reader that keeps up with its sender takes each write as it comes, in
- * more and smaller chunks with a wake-up each; one that allocates nothing
- * on the JavaScript heap (raw 'data') rarely collects garbage, so the
- * chunk buffers are freed late and new ones come from fresh pages. Either
- * can make a reader doing less cost more per MB than one doing more.
+ * waiting for them (voluntary context switches), its page faults, and its
+ * user and system time. A reader that keeps up with its sender takes each
+ * write as it comes, in more and smaller chunks with a wake-up each, which
+ * can make a reader doing less cost more per MB than one doing more. Page
+ * faults were what made raw 'data' cost more than the readers: see
+ * ALLOCATOR_ENV for why, and why every Node contender runs with it.
  *
  * Usage: tsx bench/line-throughput.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  *
@@ -184,16 +189,34 @@ function dataFile(size: number): { file: string; lines: number } {
   return { file, lines };
 }
 
-/** Where the lines come from: `cat file` through a pipe, or bench/c/serve_file over loopback TCP. */
+/** Where the lines come from: `cat` through a pipe, or bench/c/serve_file over loopback TCP. */
 type Transport = "pipe" | "tcp";
 const TRANSPORTS: readonly Transport[] = ["pipe", "tcp"];
 
 const cBuild = path.join(path.dirname(fileURLToPath(import.meta.url)), "c", "build");
 
-/** Starts the sender of `file`; for TCP, resolves once it listens, with its port. */
-async function sender(transport: Transport, file: string): Promise<{ child: ChildProcess; port?: number }> {
-  if (transport === "pipe") return { child: spawn("cat", [file], { stdio: ["ignore", "pipe", "inherit"] }) };
-  const child = spawn(path.join(cBuild, "serve_file"), [file], { stdio: ["ignore", "pipe", "inherit"] });
+/**
+ * The environment of every Node contender's process: glibc's malloc keeps
+ * the memory freed at the top of its heap instead of giving it back to the
+ * kernel past 128 KiB (its default trim threshold). Node reads each chunk
+ * into a fresh 64 KiB malloc'd buffer, freed when the garbage collector
+ * finds the chunk dead. A reader that makes strings collects every few
+ * hundred KiB and gets the same warm buffers back; raw 'data', which
+ * allocates next to nothing on the JavaScript heap, collects only when V8's
+ * external memory limit (64 MB of buffers) is reached, and then frees tens
+ * of MB at once, which malloc handed back to the kernel: its next reads
+ * faulted every page in afresh, inside read(2) (80 to 200 faults per MB
+ * where ours took 8, at some 10 µs of system time each on the machine of
+ * the README's figures) and its CPU per MB was two to six times its user
+ * time. That is the allocator's policy meeting a program that does no
+ * work, not the cost of reading.
+ */
+const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MALLOC_TRIM_THRESHOLD_: String(1 << 30) };
+
+/** Starts the sender of `files`, one after the other; for TCP, resolves once it listens, with its port. */
+async function sender(transport: Transport, files: readonly string[]): Promise<{ child: ChildProcess; port?: number }> {
+  if (transport === "pipe") return { child: spawn("cat", files, { stdio: ["ignore", "pipe", "inherit"] }) };
+  const child = spawn(path.join(cBuild, "serve_file"), files, { stdio: ["ignore", "pipe", "inherit"] });
   const out = child.stdout;
   let text = "";
   for await (const piece of out) {
@@ -210,9 +233,9 @@ async function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== 0) throw new Error(`${child.spawnfile} exited with ${child.signalCode ?? child.exitCode}`);
 }
 
-/** The input of a Node contender: the Readable to count the lines of, and its sender. */
+/** The input of a Node contender, `file` twice: the Readable to count the lines of, and its sender. */
 async function openInput(transport: Transport, file: string): Promise<{ input: Readable; child: ChildProcess }> {
-  const { child, port } = await sender(transport, file);
+  const { child, port } = await sender(transport, [file, file]);
   if (port === undefined) return { input: child.stdout as Readable, child };
   const socket = net.connect({ host: "127.0.0.1", port });
   await once(socket, "connect");
@@ -334,15 +357,51 @@ const cPrograms: Record<string, string> = {
   "c-memchr": "memchr_count",
 };
 
-/** Counts the chunks `input` delivers from now on: its push, wrapped (one call more per chunk, for every contender alike). */
-function chunkCounter(input: Readable): () => number {
+/** What the process had used when its measured window began or ended. */
+interface Reading {
+  cpu: NodeJS.CpuUsage;
+  usage: NodeJS.ResourceUsage;
+  t: bigint;
+}
+
+const reading = (): Reading => ({ cpu: process.cpuUsage(), usage: process.resourceUsage(), t: process.hrtime.bigint() });
+
+/**
+ * The measured window of a contender's reading: it begins with the chunk
+ * that carries byte `skip` of the input, read before that chunk goes in,
+ * and counts the chunks and bytes from there. It hooks the input's push,
+ * which every chunk goes through whoever reads it (one call more per
+ * chunk, for every contender alike).
+ */
+function measuredWindow(input: Readable, skip: number): { start(): Reading; chunks(): number; bytes(): number } {
   const push = input.push.bind(input);
+  let seen = 0;
+  let from = 0;
   let chunks = 0;
+  let start: Reading | undefined;
   input.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
-    if (chunk !== null) chunks++;
+    if (chunk !== null) {
+      // A socket's or a pipe's chunks are Buffers, whatever the reader decodes them into.
+      if (!Buffer.isBuffer(chunk)) throw new Error(`the input pushed a ${typeof chunk}, not a Buffer`);
+      const n = chunk.length;
+      if (start === undefined && seen + n > skip) {
+        from = seen;
+        start = reading();
+        instructionCount(true);
+      }
+      if (start !== undefined) chunks++;
+      seen += n;
+    }
     return push(chunk, encoding);
   };
-  return () => chunks;
+  return {
+    start(): Reading {
+      if (start === undefined) throw new Error(`the input ended after ${seen} bytes, before the measured window at ${skip}`);
+      return start;
+    },
+    chunks: () => chunks,
+    bytes: () => seen - from,
+  };
 }
 
 /**
@@ -379,22 +438,24 @@ function nodeContender(transport: Transport, name: string, read: Reader, file: s
     async run(): Promise<Sample> {
       await settle();
       const { input, child } = await openInput(transport, file);
-      const chunks = chunkCounter(input);
-      const usage0 = process.resourceUsage();
-      const cpu0 = process.cpuUsage();
-      const t0 = process.hrtime.bigint();
-      instructionCount(true);
+      const opened = reading();
+      const window = measuredWindow(input, bytes);
       const counted = await read(input);
       instructionCount(false);
-      const wallNs = Number(process.hrtime.bigint() - t0);
-      const cpu = process.cpuUsage(cpu0);
-      const usage = process.resourceUsage();
-      const sleeps = usage.voluntaryContextSwitches - usage0.voluntaryContextSwitches;
-      const faults = usage.minorPageFault - usage0.minorPageFault;
+      const end = reading();
+      const start = window.start();
+      const wallNs = Number(end.t - start.t);
+      const userNs = (end.cpu.user - start.cpu.user) * 1000;
+      const systemNs = (end.cpu.system - start.cpu.system) * 1000;
+      const sleeps = end.usage.voluntaryContextSwitches - start.usage.voluntaryContextSwitches;
+      const faults = end.usage.minorPageFault - start.usage.minorPageFault;
+      // The first pass: compiling, and the heap growing to its working size, which a long-lived reader pays once.
+      const firstPassNs = (start.cpu.user - opened.cpu.user + start.cpu.system - opened.cpu.system) * 1000;
       input.destroy();
       await exited(child);
-      const extra = { wallNs, userNs: cpu.user * 1000, systemNs: cpu.system * 1000, chunks: chunks(), sleeps, faults, ...counted };
-      return { ns: (cpu.user + cpu.system) * 1000, work: bytes, ...(counted.lines === undefined ? {} : { check: counted.lines }), extra };
+      const extra = { wallNs, userNs, systemNs, firstPassNs, chunks: window.chunks(), sleeps, faults, ...counted };
+      // The check is the count of both passes: every line of each must have been made.
+      return { ns: userNs + systemNs, work: window.bytes(), ...(counted.lines === undefined ? {} : { check: counted.lines / 2 }), extra };
     },
   };
 }
@@ -408,7 +469,7 @@ function cContender(transport: Transport, name: string, file: string, bytes: num
       if (transport === "pipe") {
         ran = await runChild("sh", ["-c", 'cat "$1" | "$2"', "sh", file, prog]);
       } else {
-        const { child, port } = await sender(transport, file);
+        const { child, port } = await sender(transport, [file]);
         ran = await runChild(prog, [String(port)]);
         await exited(child);
       }
@@ -428,7 +489,8 @@ const wallPerMB: Metric = { label: "ms wall/MB", of: (s) => Number(s.extra?.wall
  * the sleeps waiting for them, the page faults (memory the process took
  * fresh from the system: chunk buffers that were not freed in time to be
  * reused), and its CPU time split into user and system time (the kernel's
- * copying of the input, and its faults: most of raw 'data''s time).
+ * copying of the input, and its faults); and the CPU per MB of the first,
+ * unmeasured pass (compiling, and the heap's growth).
  */
 interface Delivery {
   chunksPerMB: number;
@@ -436,6 +498,7 @@ interface Delivery {
   faultsPerMB: number;
   userMsPerMB: number;
   systemMsPerMB: number;
+  firstPassMsPerMB: number;
 }
 
 function deliveries(samples: Map<string, Sample[]>): Record<string, Delivery> {
@@ -448,12 +511,14 @@ function deliveries(samples: Map<string, Sample[]>): Record<string, Delivery> {
   for (const [name, list] of samples) {
     if (list[0]?.extra?.chunks === undefined) continue;
     const perMB = (key: string): number => median(list.map((s) => Number(s.extra?.[key]) / (s.work / 1e6)));
+    const first = median(list.map((s) => Number(s.extra?.firstPassNs) / 1e6 / (s.work / 1e6)));
     out[name] = {
       chunksPerMB: perMB("chunks"),
       sleepsPerMB: perMB("sleeps"),
       faultsPerMB: perMB("faults"),
       userMsPerMB: perMB("userNs") / 1e6,
       systemMsPerMB: perMB("systemNs") / 1e6,
+      firstPassMsPerMB: first,
     };
   }
   return out;
@@ -462,10 +527,10 @@ function deliveries(samples: Map<string, Sample[]>): Record<string, Delivery> {
 function printDeliveries(title: string, d: Record<string, Delivery>): void {
   console.log(`\n${title}: how the input came (medians per MB; a chunk is at most 64 KiB, 15.3 per MB)`);
   const width = Math.max(...Object.keys(d).map((n) => n.length));
-  console.log(`  ${"contender".padEnd(width)}  chunks/MB  mean chunk  sleeps/MB  faults/MB  user ms/MB  system ms/MB`);
+  console.log(`  ${"contender".padEnd(width)}  chunks/MB  mean chunk  sleeps/MB  faults/MB  user ms/MB  system ms/MB  first pass ms/MB`);
   for (const [name, x] of Object.entries(d)) {
     console.log(
-      `  ${name.padEnd(width)}  ${fmt(x.chunksPerMB).padStart(9)}  ${`${fmt(1e6 / x.chunksPerMB / 1024)} KiB`.padStart(10)}  ${fmt(x.sleepsPerMB).padStart(9)}  ${fmt(x.faultsPerMB).padStart(9)}  ${fmt(x.userMsPerMB).padStart(10)}  ${fmt(x.systemMsPerMB).padStart(12)}`,
+      `  ${name.padEnd(width)}  ${fmt(x.chunksPerMB).padStart(9)}  ${`${fmt(1e6 / x.chunksPerMB / 1024)} KiB`.padStart(10)}  ${fmt(x.sleepsPerMB).padStart(9)}  ${fmt(x.faultsPerMB).padStart(9)}  ${fmt(x.userMsPerMB).padStart(10)}  ${fmt(x.systemMsPerMB).padStart(12)}  ${fmt(x.firstPassMsPerMB).padStart(16)}`,
     );
   }
 }
@@ -479,7 +544,10 @@ async function main(): Promise<void> {
 
   console.log(
     `line-throughput: ${(bytes / 1e6).toFixed(1)} MB, ${expected} CRLF lines, through a pipe and over loopback TCP; ` +
-      `CPU time of the reading process; ${opts.rounds} rounds (+${opts.warmup} warm-up), each Node contender in a fresh process${opts.tiny ? ", TINY" : ""}`,
+      `CPU time of the reading process; ${opts.rounds} rounds (+${opts.warmup} warm-up), each Node contender in a fresh process ` +
+      `(${Object.entries(ALLOCATOR_ENV)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")}) reading the file twice, the second time measured${opts.tiny ? ", TINY" : ""}`,
   );
   const cases: BenchCaseResult[] = [];
   const goals: Goal[] = [];
@@ -487,7 +555,7 @@ async function main(): Promise<void> {
   for (const t of TRANSPORTS) {
     const contenders: Contender[] = [
       ...Object.keys(readers).map((name) => {
-        const fresh = inFreshProcess(nodeContender(t, name, readers[name] as Reader, file, bytes));
+        const fresh = inFreshProcess(nodeContender(t, name, readers[name] as Reader, file, bytes), [], ALLOCATOR_ENV);
         return { name, run: () => fresh.run() };
       }),
       ...Object.keys(cPrograms).map((name) => cContender(t, name, file, bytes)),
@@ -514,7 +582,7 @@ async function main(): Promise<void> {
   }
   // What the input was, not where this machine kept it: the same bytes come from the same generator anywhere.
   const input = { bytes, lines: expected, made: `IMAP-like CRLF lines of 10-200 bytes, makeLine() in bench/line-throughput.ts (format ${FORMAT}), mulberry32 seed 0x${SEED.toString(16)}` };
-  const out = writeResults("line-throughput", opts, { input, cases, goals, delivery });
+  const out = writeResults("line-throughput", opts, { input, nodeEnv: ALLOCATOR_ENV, cases, goals, delivery });
   console.log(`\nresults: ${out}`);
 }
 
