@@ -29,6 +29,11 @@
  * around its select()), and what ours costs above that floor is what the
  * stream, its events and the clock add.
  *
+ * A virtual clock leaves out what a real one costs: reading the time and
+ * sleeping until the next mark, a wake-up of the process per firing. The
+ * same firings on the system clock, ours against the C layer given a clock
+ * of milliseconds, are bench/timers.ts's.
+ *
  * Usage: tsx bench/event-dispatch.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  */
 import path from "node:path";

@@ -1,41 +1,56 @@
 /**
  * Timers in real time, on the system clock (1 ms ticks): K events (1; 10;
- * 100) on one stream, each rescheduling itself to now + K, until FIRINGS
- * have fired; the CPU time of the process per firing, and how late each
- * fired after its mark. The peer is what a Node user writes instead: K
- * setTimeout chains, each re-arming itself K ms ahead. Both fire about once
- * per millisecond on average, but for K > 1 not evenly: a firing a
- * millisecond late moves that event's next mark too, so events drift into
- * bunches that fire together, and the CPU per firing shares one wake-up
- * among the events of a bunch: the ratio compares two bunchings, which may
- * differ.
+ * 100) on one stream, event i due at the ticks i + 1, i + 1 + K, i + 1 +
+ * 2K, ... from the start, so that one event is due every millisecond
+ * whatever K; the CPU time of the process per firing, and how late each
+ * fired after its mark. The peers: what a Node user writes instead, K
+ * setTimeout chains on the same schedule, and the C layer (below). Every
+ * firing does the same work on every side: one wake-up of the process, one
+ * callback, one re-arming among K - 1 other pending timers; K measures
+ * what the number of pending timers costs each side.
  *
- * What is measured is the steady state, after the compiler is done. Each
- * run is a fresh Node process (--child) that first warms up: V8 compiles a
- * function once it has run enough bytecode, and what runs once per wake-up
- * (the timer callback, the clock's firing, the stream's turn; Node's own
- * listOnTimeout for both) gets there only after a couple of thousand
- * wake-ups, which at K = 100 (about 80 wake-ups a second) would take half
- * a minute. So for FAST_FIRINGS firings each event reschedules itself 1 to
- * K ticks ahead, by turns: a wake-up about every millisecond, firing one
- * event or several; then to now + K for SETTLE_FIRINGS firings, so that
- * the bunches form; and only then are FIRINGS firings measured. The CPU of
- * the whole warm-up is kept beside, as what compiling costs once. With a
- * warm-up of 3,000 firings at now + K only, the measured window at K = 10
- * and 100 held tens of milliseconds of compiling (for ours more than for
- * the chains, as its path has more functions run once per wake-up), and
- * the ratio measured that rather than firing. Every firing takes the same
- * path through the meter, warm-up or not, and the end of the fast phase is
- * arithmetic, not a branch: a branch first taken when measuring begins
- * would deoptimize the compiled firing path it was inlined into, and the
- * measured firings would pay for its recompilation. The C layer cannot
- * take part (its marks are whole seconds of time()): the comparison with
- * it is event-dispatch's, under a virtual clock.
+ * The schedule is fixed, not "now + K": re-arming from now, a firing a
+ * millisecond late moved that event's later marks too, events that met in
+ * one millisecond stayed together for good, and how many fired per wake-up
+ * (5 to 30 at K = 100) depended on the machine's load in the run so far:
+ * as the CPU per firing is mostly the wake-up's, it moved with that, 33 to
+ * 106 µs at K = 100 over five runs at a load of 0.1 to 1, and the ratio
+ * compared two bunchings. An event that is late by a whole period is
+ * re-armed for the next tick rather than in the past (where setTimeout
+ * would wait a tick and ours and C would fire at once), the same rule on
+ * every side, so that lateness bunches firings only while it lasts.
+ *
+ * What is measured is the steady state, after the compiler is done: each
+ * run is a fresh Node process (--child) that first fires WARM_FIRINGS
+ * times unmeasured (a wake-up each, which is what makes V8 compile the
+ * path that runs once per wake-up: the timer callback, the clock's firing,
+ * the stream's turn, Node's own listOnTimeout for both), its CPU kept
+ * beside as what compiling costs once. Every firing takes the same path
+ * through the meter, warm-up or not: a branch first taken when measuring
+ * begins would deoptimize the firing path it was inlined into, and the
+ * measured firings would pay for its recompilation. Each process runs
+ * with V8's memory reducer off (--no-memory-reducer): eight seconds after
+ * start-up, when the heap grows slowly, it runs up to three full
+ * collections (10 to 30 ms of CPU each) to shrink the heap, which fell
+ * into the measured window of some runs and not others, and billed a
+ * one-off collection to the firings of whichever side it hit.
+ *
+ * The C peer is Debian's libcyrus on the same schedule (bench/c/timers.c):
+ * its prot_fill() waiting in select(2) on an empty pipe, K events on the
+ * stream. Its marks are whole seconds of time(); the program gives the
+ * library a time() of whole milliseconds and a select() that waits a
+ * millisecond for each of its seconds, on the system's clock, so the
+ * library waits and fires as it does in a server, one tick a millisecond:
+ * the same work as ours, a wake-up, a firing and a re-arming each. Its
+ * warm-up is a tenth of ours (it compiles nothing); it reports its own CPU
+ * time over the measured firings.
  *
  * Usage: tsx bench/timers.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  */
+import path from "node:path";
 import { Messages, ProtStream, ScriptedSource, systemClock, type WaitEvent } from "../dist/src/index.js";
 import {
+  buildC,
   fmt,
   goal,
   inFreshProcess,
@@ -43,6 +58,8 @@ import {
   printCase,
   runAsChild,
   runBenchCase,
+  runChild,
+  stats,
   statsOf,
   writeResults,
   type BenchCaseResult,
@@ -50,15 +67,21 @@ import {
   type Goal,
   type Metric,
   type Sample,
+  type Stats,
 } from "./lib.js";
 
-const opts = parseOptions();
+// Every run is a fresh process with a warm-up of its own: a round of the harness's to warm up would add only time.
+const opts = parseOptions(process.argv.slice(2), { rounds: 7, warmup: 0 });
 const REAL_KS = opts.tiny ? [1] : [1, 10, 100];
-const FIRINGS = opts.tiny ? 50 : 2_000;
-/** Firings of the warm-up's first phase, in which each event reschedules itself 1 to K ticks ahead, by turns. */
-const FAST_FIRINGS = opts.tiny ? 0 : 5_000;
-/** Firings of the warm-up's second phase, rescheduling to now + K as measured. */
-const SETTLE_FIRINGS = opts.tiny ? 0 : 5_000;
+const FIRINGS = opts.tiny ? 50 : 3_000;
+/**
+ * Firings before measuring begins, a wake-up each: V8 goes on compiling
+ * what runs once per wake-up for 4,000 or so (the CPU per 1,000 firings
+ * fell until then, by half for ours at K = 100, a third for the chains).
+ */
+const WARM_FIRINGS = opts.tiny ? 0 : 5_000;
+/** V8's flags for every run (see the file's comment). */
+const NODE_FLAGS = ["--no-memory-reducer"];
 
 /**
  * Firings between two readings of the CPU time. Measuring runs from the
@@ -68,35 +91,39 @@ const SETTLE_FIRINGS = opts.tiny ? 0 : 5_000;
  */
 const READ_EVERY = opts.tiny ? FIRINGS : 500;
 
-type Reading = { firings: number; cpu: NodeJS.CpuUsage; t: bigint };
+type Reading = { firings: number; cpu: NodeJS.CpuUsage; t: bigint; sleeps: number };
+
+const reading = (firings: number): Reading => ({ firings, cpu: process.cpuUsage(), t: process.hrtime.bigint(), sleeps: process.resourceUsage().voluntaryContextSwitches });
+
+/** The schedule of one event: its next mark as planned, whatever lateness did to the one it is armed for. */
+type Plan = { due: number };
+
+/** The mark to arm an event for after a firing at `now`: its next planned one, or the next tick if lateness put that in the past. */
+function nextMark(plan: Plan, k: number, now: number): number {
+  plan.due += k;
+  return Math.max(plan.due, now + 1);
+}
 
 /**
- * Counts firings and says how far ahead each event reschedules itself:
- * `step` goes round 1 to K in the warm-up's fast phase and is K after it.
- * Measuring starts after the warm-up, and ends (returning the sample)
- * after FIRINGS more.
+ * Counts firings. Measuring starts after the warm-up, and ends (returning
+ * the sample) after FIRINGS more.
  */
 class Meter {
-  /** Ticks from now to an event's next mark. */
-  step = 1;
-  readonly #warm = FAST_FIRINGS + SETTLE_FIRINGS;
   readonly #late: number[] = [];
   // Milliseconds in which measured firings ran: firings in the same one were
-  // most likely run by one wake-up, whose cost they share, so a ratio of CPU
-  // per firing can move with how the two sides bunch, not with their cost.
+  // most likely run by one wake-up, whose cost they share.
   #wakeups = 0;
   #lastNow = NaN;
-  readonly #readings: Reading[] = [{ firings: 0, cpu: process.cpuUsage(), t: process.hrtime.bigint() }];
+  readonly #readings: Reading[] = [reading(0)];
   constructor(readonly k: number) {}
   /** Records a firing at `now` (whole ms), `lateMs` late; the sample once FIRINGS were measured. */
   fired(now: number, lateMs: number): Sample | undefined {
     const n = this.#late.push(lateMs);
-    if (n > this.#warm && now !== this.#lastNow) this.#wakeups++;
+    // Arithmetic, not a branch first taken when measuring begins.
+    this.#wakeups += Number(n > WARM_FIRINGS) * Number(now !== this.#lastNow);
     this.#lastNow = now;
-    if (n % READ_EVERY === 0) this.#readings.push({ firings: n, cpu: process.cpuUsage(), t: process.hrtime.bigint() });
-    // 1 + n mod K in the fast phase, K after it: arithmetic, so no branch is taken for the first time when it ends.
-    this.step = this.k - Number(n < FAST_FIRINGS) * (this.k - 1 - (n % this.k));
-    return n < this.#warm + FIRINGS ? undefined : this.#sample();
+    if (n % READ_EVERY === 0) this.#readings.push(reading(n));
+    return n < WARM_FIRINGS + FIRINGS ? undefined : this.#sample();
   }
   #sample(): Sample {
     const at = (firings: number): Reading => {
@@ -105,10 +132,10 @@ class Meter {
       return r;
     };
     const start = at(0);
-    const warm = at(this.#warm);
-    const sample = realSample(warm, at(this.#warm + FIRINGS), this.#late.slice(this.#warm), this.k);
+    const warm = at(WARM_FIRINGS);
+    const sample = realSample(warm, at(WARM_FIRINGS + FIRINGS), this.#late.slice(WARM_FIRINGS), this.k);
     const warmCpuMs = (warm.cpu.user - start.cpu.user + warm.cpu.system - start.cpu.system) / 1000;
-    return { ...sample, extra: { ...sample.extra, warmFirings: this.#warm, warmCpuMs, firingsPerWakeup: FIRINGS / this.#wakeups } };
+    return { ...sample, extra: { ...sample.extra, warmFirings: WARM_FIRINGS, warmCpuMs, firingsPerWakeup: FIRINGS / this.#wakeups } };
   }
 }
 
@@ -121,50 +148,66 @@ function percentile(values: number[], p: number): number {
 /** A real-time sample: CPU of this process between two readings, with the lateness of each firing in ms. */
 function realSample(from: Reading, to: Reading, late: number[], k: number): Sample {
   const ns = (to.cpu.user - from.cpu.user + to.cpu.system - from.cpu.system) * 1000;
-  return { ns, work: late.length, extra: { k, wallNs: Number(to.t - from.t), p50LateMs: percentile(late, 50), p99LateMs: percentile(late, 99) } };
+  // Sleeps: the times the process waited for its next timer (voluntary context switches), each ended by a wake-up.
+  const extra = { k, wallNs: Number(to.t - from.t), sleeps: to.sleeps - from.sleeps, p50LateMs: percentile(late, 50), p99LateMs: percentile(late, 99) };
+  return { ns, work: late.length, extra };
 }
 
-/** K events on one stream on the system clock, each moving its mark to now + the meter's step, until the meter is done. */
+/** K events on one stream on the system clock, on the fixed schedule, until the meter is done. */
 async function oursReal(k: number): Promise<Sample> {
   const s = new ProtStream(new ScriptedSource(systemClock, []));
   const meter = new Meter(k);
   let sample: Sample | undefined;
-  const proc = (st: ProtStream, ev: WaitEvent<null>): WaitEvent<null> | null => {
+  const proc = (st: ProtStream, ev: WaitEvent<Plan>, plan: Plan): WaitEvent<Plan> | null => {
     const now = st.clock.now();
     sample = meter.fired(now, now - ev.mark);
     if (sample !== undefined) {
       st.close();
       return null;
     }
-    ev.mark = now + meter.step;
+    ev.mark = nextMark(plan, k, now);
     return ev;
   };
   const start = systemClock.now();
-  for (let i = 0; i < k; i++) s.addWaitEvent(start + 1 + i, proc, null);
+  for (let i = 0; i < k; i++) s.addWaitEvent(start + 1 + i, proc, { due: start + 1 + i });
   const got = await s.getc();
   if (got !== null || s.error !== Messages.closed || sample === undefined) throw new Error(`ours K=${k}: read returned ${String(got)}, error ${s.error}`);
   return sample;
 }
 
-/** K setTimeout chains, each re-arming itself the meter's step ahead, until the meter is done. */
+/** K setTimeout chains on the fixed schedule, until the meter is done. */
 function setTimeoutReal(k: number): Promise<Sample> {
   return new Promise((resolve) => {
     const meter = new Meter(k);
     let done = false;
-    const chain = (due: number): void => {
+    const chain = (plan: Plan, mark: number): void => {
       setTimeout(() => {
         if (done) return;
         const now = Date.now();
-        const sample = meter.fired(now, now - due);
+        const sample = meter.fired(now, now - mark);
         if (sample !== undefined) {
           done = true;
           resolve(sample);
-        } else chain(now + meter.step);
-      }, due - Date.now());
+        } else chain(plan, nextMark(plan, k, now));
+      }, mark - Date.now());
     };
     const start = Date.now();
-    for (let i = 0; i < k; i++) chain(start + 1 + i);
+    for (let i = 0; i < k; i++) chain({ due: start + 1 + i }, start + 1 + i);
   });
+}
+
+/**
+ * The C prot layer on the same schedule and a 1 ms clock (bench/c/timers.c).
+ * It has nothing to compile, so its warm-up is short: a tenth of ours, to
+ * settle its pages and caches.
+ */
+async function cProt(bin: string, k: number): Promise<Sample> {
+  const warm = Math.floor(WARM_FIRINGS / 10);
+  const { stdout } = await runChild(bin, [String(k), String(warm), String(FIRINGS)]);
+  const r = JSON.parse(stdout) as { firings: number; cpuNs: number; wallNs: number; sleeps: number; p50LateMs: number; p99LateMs: number; firingsPerWakeup: number; warmCpuMs: number; error: string };
+  if (r.firings !== FIRINGS || r.error !== Messages.eof) throw new Error(`c-prot K=${k}: ${stdout.trim()}`);
+  const { wallNs, sleeps, p50LateMs, p99LateMs, firingsPerWakeup, warmCpuMs } = r;
+  return { ns: r.cpuNs, work: r.firings, extra: { k, wallNs, sleeps, p50LateMs, p99LateMs, warmFirings: warm, warmCpuMs, firingsPerWakeup } };
 }
 
 const realContenders = (k: number): Contender[] => [
@@ -176,20 +219,25 @@ const cpuPerFiring: Metric = { label: "ns CPU/firing", of: (s) => s.ns / s.work,
 
 async function main(): Promise<void> {
   if (opts.child !== undefined) return runAsChild(opts.child, REAL_KS.flatMap(realContenders));
+  const cBin = path.join(await buildC(), "timers");
   console.log(
-    `timers: ${FIRINGS} firings on the system clock (after a warm-up of ${FAST_FIRINGS} firings 1 to K ms apart and ${SETTLE_FIRINGS} K ms apart, not counted), about one per ms on average, in bunches when K > 1; CPU of the process per firing; ` +
-      `${opts.rounds} rounds (+${opts.warmup} warm-up), each run a fresh process${opts.tiny ? ", TINY" : ""}`,
+    `timers: ${FIRINGS} firings on the system clock, one due every ms, after ${WARM_FIRINGS} not counted; CPU of the process per firing; ` +
+      `${opts.rounds} rounds (+${opts.warmup} warm-up), each run a fresh process (node ${NODE_FLAGS.join(" ")})${opts.tiny ? ", TINY" : ""}`,
   );
   const cases: BenchCaseResult[] = [];
   const goals: Goal[] = [];
+  const paired: Record<string, Record<string, Stats>> = {};
   for (const k of REAL_KS) {
-    const contenders = realContenders(k).map((c) => {
-      const fresh = inFreshProcess(c);
-      return { name: c.name.replace(/-k\d+$/, ""), run: () => fresh.run() };
-    });
+    const contenders: Contender[] = [
+      ...realContenders(k).map((c) => {
+        const fresh = inFreshProcess(c, NODE_FLAGS);
+        return { name: c.name.replace(/-k\d+$/, ""), run: () => fresh.run() };
+      }),
+      { name: "c-prot", run: () => cProt(cBin, k) },
+    ];
     const r = await runBenchCase({ name: `K=${k}`, ours: "ours", contenders, metric: cpuPerFiring, sameCheck: false }, opts);
     printCase(r);
-    const median = (name: string, q: "p50LateMs" | "p99LateMs" | "warmCpuMs" | "firingsPerWakeup"): number => {
+    const median = (name: string, q: "p50LateMs" | "p99LateMs" | "warmCpuMs" | "firingsPerWakeup" | "sleeps"): number => {
       const c = r.contenders[name];
       return c === undefined
         ? NaN
@@ -198,16 +246,36 @@ async function main(): Promise<void> {
             50,
           );
     };
+    const each = (q: Parameters<typeof median>[1], scale = 1): string =>
+      Object.keys(r.contenders)
+        .map((name) => `${name} ${fmt(median(name, q) * scale)}`)
+        .join(", ");
     console.log(
-      `  lateness, median over runs: ours p50 ${median("ours", "p50LateMs")} ms, p99 ${median("ours", "p99LateMs")} ms; ` +
-        `setTimeout p50 ${median("setTimeout", "p50LateMs")} ms, p99 ${median("setTimeout", "p99LateMs")} ms`,
+      `  lateness p50 / p99 in ms, median over runs: ${Object.keys(r.contenders)
+        .map((name) => `${name} ${median(name, "p50LateMs")} / ${median(name, "p99LateMs")}`)
+        .join(", ")}`,
     );
-    console.log(`  firings per wake-up (per millisecond that had any), median over runs: ours ${fmt(median("ours", "firingsPerWakeup"))}, setTimeout ${fmt(median("setTimeout", "firingsPerWakeup"))}`);
-    console.log(`  CPU of the warm-up (compiling included), median over runs: ours ${fmt(median("ours", "warmCpuMs"))} ms, setTimeout ${fmt(median("setTimeout", "warmCpuMs"))} ms`);
+    console.log(`  firings per wake-up (per millisecond that had any), median over runs: ${each("firingsPerWakeup")}`);
+    console.log(`  sleeps of the process per firing, median over runs: ${each("sleeps", 1 / FIRINGS)}`);
+    console.log(`  CPU of the warm-up in ms (compiling included; C's is a tenth as long), median over runs: ${each("warmCpuMs")}`);
+    // Ours over each peer in every round, the two runs taken one after the other: a busy machine moves the CPU a wake-up costs by
+    // a third from one run to the next, and a pair shares more of the load it ran under than the medians of all runs do.
+    const perRound = (peer: string): Stats => {
+      const mine = r.contenders.ours?.samples ?? [];
+      const theirs = r.contenders[peer]?.samples ?? [];
+      return stats(mine.map((x, i) => cpuPerFiring.of(x) / cpuPerFiring.of(theirs[i] as Sample)));
+    };
+    const rounds = { setTimeout: perRound("setTimeout"), "c-prot": perRound("c-prot") };
+    for (const [peer, x] of Object.entries(rounds)) console.log(`  ours ÷ ${peer}, round by round: median ${fmt(x.median)}, ${fmt(x.min)}-${fmt(x.max)}, IQR ${fmt(x.q1)}-${fmt(x.q3)}`);
+    paired[r.name] = rounds;
     cases.push(r);
-    goals.push(goal(`K=${k}: ours ÷ setTimeout chains (CPU per firing)`, statsOf(r, "ours").median / statsOf(r, "setTimeout").median, 1.2, false));
+    const m = (name: string): number => statsOf(r, name).median;
+    goals.push(
+      goal(`K=${k}: ours ÷ setTimeout chains (CPU per firing)`, m("ours") / m("setTimeout"), 1.2, false),
+      goal(`K=${k}: ours ÷ C (CPU per firing, system clock)`, m("ours") / m("c-prot"), 1, false),
+    );
   }
-  const out = writeResults("timers", opts, { firings: FIRINGS, fastFirings: FAST_FIRINGS, settleFirings: SETTLE_FIRINGS, cases, goals });
+  const out = writeResults("timers", opts, { firings: FIRINGS, warmFirings: WARM_FIRINGS, nodeFlags: NODE_FLAGS, cases, paired, goals });
   console.log(`\nresults: ${out}`);
 }
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds bench/c/build/fgets_count, dispatch, select_scaling and
+# Builds bench/c/build/fgets_count, dispatch, timers, select_scaling and
 # select_server against Debian's libcyrus.so.0 and libcyrus_min.so.0,
 # unpacked by conformance/drivers/cyrus/fetch.sh into
 # conformance/drivers/cyrus/.deb/ (fetched first if missing), and reader64k,
@@ -23,7 +23,7 @@ stale() {
     done
     return 1
 }
-for prog in fgets_count dispatch select_scaling select_server; do
+for prog in fgets_count dispatch timers select_scaling select_server; do
     bin="$here/build/$prog"
     if stale "$prog"; then
         # -rdynamic: whichever of time(), select(), pselect() and fatal() the
@@ -31,7 +31,7 @@ for prog in fgets_count dispatch select_scaling select_server; do
         gcc -O2 -g -Wall -Wextra -std=gnu11 -rdynamic \
             -o "$bin.tmp" "$here/$prog.c" \
             "$lib/libcyrus.so.0" "$lib/libcyrus_min.so.0" \
-            -Wl,-rpath,"$lib"
+            -Wl,-rpath,"$lib" -ldl -lm
         mv "$bin.tmp" "$bin"
     fi
 done
