@@ -25,7 +25,7 @@ describe("benchmarks, on a tiny size", () => {
   it.each([
     ["line-throughput", ["--import", "tsx", "bench/line-throughput.ts"], ["hand-loop", "raw-data", "readline-on-line", "readline-for-await", "split2", "c-prot_fgets", "c-reader64k", "c-memchr"]],
     ["event-dispatch", ["--import", "tsx", "bench/event-dispatch.ts"], ["c-prot"]],
-    ["timers", ["--import", "tsx", "bench/timers.ts"], ["setTimeout"]],
+    ["timers", ["--import", "tsx", "bench/timers.ts"], ["setTimeout", "c-prot"]],
     ["select-scaling", ["--expose-gc", "--import", "tsx", "bench/select-scaling.ts"], ["c-prot_select"]],
     ["select-sockets", ["--import", "tsx", "bench/select-sockets.ts"], ["node-data", "c-prot_select", "c-select", "c-epoll"]],
     ["idle-connections", ["--import", "tsx", "bench/idle-connections.ts"], ["minimal", "readline"]],
