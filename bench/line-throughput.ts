@@ -211,8 +211,8 @@ const cBuild = path.join(path.dirname(fileURLToPath(import.meta.url)), "c", "bui
  * of MB at once, which malloc handed back to the kernel: its next reads
  * faulted every page in afresh, inside read(2) (80 to 200 faults per MB
  * where ours took 8, at some 10 µs of system time each on the machine of
- * the README's figures) and its CPU per MB was two to six times its user
- * time. That is the allocator's policy meeting a program that does no
+ * the README's figures) and its CPU per MB was three to ten times its
+ * user time. That is the allocator's policy meeting a program that does no
  * work, not the cost of reading.
  */
 const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MALLOC_TRIM_THRESHOLD_: String(1 << 30) };
@@ -377,7 +377,7 @@ const reading = (): Reading => ({ cpu: process.cpuUsage(), usage: process.resour
  * which every chunk goes through whoever reads it (one call more per
  * chunk, for every contender alike).
  */
-function measuredWindow(input: Readable, skip: number): { start(): Reading; chunks(): number; bytes(): number } {
+function measuredWindow(input: Readable, skip: number): { start(): Reading; chunks(): number; bytesBefore(): number; bytes(): number } {
   const push = input.push.bind(input);
   let seen = 0;
   let from = 0;
@@ -404,6 +404,7 @@ function measuredWindow(input: Readable, skip: number): { start(): Reading; chun
       return start;
     },
     chunks: () => chunks,
+    bytesBefore: () => from,
     bytes: () => seen - from,
   };
 }
@@ -455,9 +456,10 @@ function nodeContender(transport: Transport, name: string, read: Reader, file: s
       const faults = end.usage.minorPageFault - start.usage.minorPageFault;
       // The first pass: compiling, and the heap growing to its working size, which a long-lived reader pays once.
       const firstPassNs = (start.cpu.user - opened.cpu.user + start.cpu.system - opened.cpu.system) * 1000;
+      const firstPassBytes = window.bytesBefore();
       input.destroy();
       await exited(child);
-      const extra = { wallNs, userNs, systemNs, firstPassNs, chunks: window.chunks(), sleeps, faults, ...counted };
+      const extra = { wallNs, userNs, systemNs, firstPassNs, firstPassBytes, chunks: window.chunks(), sleeps, faults, ...counted };
       // The check is the count of both passes: every line of each must have been made.
       return { ns: userNs + systemNs, work: window.bytes(), ...(counted.lines === undefined ? {} : { check: counted.lines / 2 }), extra };
     },
@@ -515,7 +517,7 @@ function deliveries(samples: Map<string, Sample[]>): Record<string, Delivery> {
   for (const [name, list] of samples) {
     if (list[0]?.extra?.chunks === undefined) continue;
     const perMB = (key: string): number => median(list.map((s) => Number(s.extra?.[key]) / (s.work / 1e6)));
-    const first = median(list.map((s) => Number(s.extra?.firstPassNs) / 1e6 / (s.work / 1e6)));
+    const first = median(list.map((s) => Number(s.extra?.firstPassNs) / 1e6 / (Number(s.extra?.firstPassBytes) / 1e6)));
     out[name] = {
       chunksPerMB: perMB("chunks"),
       sleepsPerMB: perMB("sleeps"),

@@ -14,7 +14,8 @@
  * one millisecond stayed together for good, and how many fired per wake-up
  * (5 to 30 at K = 100) depended on the machine's load in the run so far:
  * as the CPU per firing is mostly the wake-up's, it moved with that, 33 to
- * 106 µs at K = 100 over five runs at a load of 0.1 to 1, and the ratio
+ * 106 µs at K = 100 over five runs at a load of 0.1 to 1 (on the fixed
+ * schedule, 32 to 43 over seven runs at a load of 4 to 5), and the ratio
  * compared two bunchings. An event that is late by a whole period is
  * re-armed for the next tick rather than in the past (where setTimeout
  * would wait a tick and ours and C would fire at once), the same rule on
@@ -71,7 +72,7 @@ import {
 } from "./lib.js";
 
 // Every run is a fresh process with a warm-up of its own: a round of the harness's to warm up would add only time.
-const opts = parseOptions(process.argv.slice(2), { rounds: 7, warmup: 0 });
+const opts = parseOptions(process.argv.slice(2), { rounds: 6, warmup: 0 });
 const REAL_KS = opts.tiny ? [1] : [1, 10, 100];
 const FIRINGS = opts.tiny ? 50 : 3_000;
 /**
