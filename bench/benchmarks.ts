@@ -30,7 +30,7 @@ export const benchmarks: readonly Benchmark[] = [
       "(the floor of any Node reader), Debian's libcyrus prot_fgets, a C reader with its contract over a 64 KiB buffer, and read() with memchr(). " +
       "Each Node contender runs in a fresh process each round, reads the file twice and is measured over the second pass (the first, " +
       "compiling and growing the heap, is reported apart), with glibc's malloc told to keep freed memory (MALLOC_TRIM_THRESHOLD_), " +
-      "without which raw 'data', collecting its buffers only every 64 MB, faulted every page of them in again; the C programs report their own CPU time.",
+      "without which raw 'data', collecting its buffers only every 30 MB or so, faulted every page of them in again; the C programs report their own CPU time.",
     goal: "At most the hand loop's CPU and at most 1.15x raw 'data' events, over the pipe and over TCP; byte views no slower than strings.",
   },
   {

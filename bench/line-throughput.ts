@@ -206,14 +206,14 @@ const cBuild = path.join(path.dirname(fileURLToPath(import.meta.url)), "c", "bui
  * into a fresh 64 KiB malloc'd buffer, freed when the garbage collector
  * finds the chunk dead. A reader that makes strings collects every few
  * hundred KiB and gets the same warm buffers back; raw 'data', which
- * allocates next to nothing on the JavaScript heap, collects only when V8's
- * external memory limit (64 MB of buffers) is reached, and then frees tens
- * of MB at once, which malloc handed back to the kernel: its next reads
- * faulted every page in afresh, inside read(2) (80 to 200 faults per MB
- * where ours took 8, at some 10 µs of system time each on the machine of
- * the README's figures) and its CPU per MB was three to ten times its
- * user time. That is the allocator's policy meeting a program that does no
- * work, not the cost of reading.
+ * allocates next to nothing on the JavaScript heap, collects only under
+ * V8's external memory pressure, every 30 MB or so of buffers, and then
+ * frees them at once, which malloc handed back to the kernel: its next
+ * reads faulted every page in afresh, inside read(2) (80 to 200 faults per
+ * MB where ours took 8, at some 12 µs of system time each on the machine
+ * of the README's figures) and its CPU per MB was three to ten times its
+ * user time. That is the allocator's policy meeting a program that does
+ * no work, not the cost of reading.
  */
 const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MALLOC_TRIM_THRESHOLD_: String(1 << 30) };
 
