@@ -129,14 +129,14 @@ export class ProtWriter {
    * stream that failed or closed says so in `errored` and `destroyed`, set
    * before it emits 'error' or 'close'.
    */
-  #failure(): string | null {
-    if (this.#error === null) {
-      const sink = this.#sink;
+  static #failure(w: ProtWriter): string | null {
+    if (w.#error === null) {
+      const sink = w.#sink;
       const err: unknown = sink.errored;
-      if (err !== null && err !== undefined) this.#error = `${this.name}: the sink failed: ${describe(err)}`;
-      else if (sink.destroyed) this.#error = `${this.name}: the sink is closed`;
+      if (err !== null && err !== undefined) w.#error = `${w.name}: the sink failed: ${describe(err)}`;
+      else if (sink.destroyed) w.#error = `${w.name}: the sink is closed`;
     }
-    return this.#error;
+    return w.#error;
   }
 
   /**
@@ -148,7 +148,7 @@ export class ProtWriter {
    * @throws ProtWriteError when the writer is closed or failed.
    */
   switchSink(sink: Writable): void {
-    const failure = this.#failure();
+    const failure = ProtWriter.#failure(this);
     if (failure !== null) throw new ProtWriteError(failure);
     const refuse = (why: string): never => {
       throw new Error(`${this.name}.switchSink: refused, ${why}`);
@@ -167,12 +167,12 @@ export class ProtWriter {
 
   /** Bytes written but not yet handed to the sink. */
   get buffered(): number {
-    return this.#len + this.#heldBytes();
+    return this.#len + ProtWriter.#heldBytes(this);
   }
 
   /** Bytes held back while the sink drains. */
-  #heldBytes(): number {
-    const backlog = this.#backlog;
+  static #heldBytes(w: ProtWriter): number {
+    const backlog = w.#backlog;
     return backlog === null ? 0 : backlog.heldBytes;
   }
 
@@ -181,7 +181,7 @@ export class ProtWriter {
    * sink has taken but not yet sent.
    */
   get pending(): number {
-    return this.#len + this.#heldBytes() + (this.#sink.writableLength ?? 0);
+    return this.#len + ProtWriter.#heldBytes(this) + (this.#sink.writableLength ?? 0);
   }
 
   /**
@@ -190,7 +190,7 @@ export class ProtWriter {
    * they drain.
    */
   get blocked(): boolean {
-    return this.#failure() === null && this.pending > this.#o.highWaterMark;
+    return ProtWriter.#failure(this) === null && this.pending > this.#o.highWaterMark;
   }
 
   /**
@@ -203,7 +203,7 @@ export class ProtWriter {
 
   /** Why writes fail, or `null` while the writer is usable. */
   get error(): string | null {
-    return this.#failure();
+    return ProtWriter.#failure(this);
   }
 
   /**
@@ -216,21 +216,21 @@ export class ProtWriter {
    */
   write(data: string | ArrayBufferView): this {
     if (typeof data === "string") {
-      this.#usable();
+      ProtWriter.#usable(this);
       const n = Buffer.byteLength(data, this.#o.encoding);
-      this.#room(n);
-      if (this.#len + n > this.#o.bufferSize) this.#handOn();
-      if (n > this.#o.bufferSize) this.#send(Buffer.from(data, this.#o.encoding));
+      ProtWriter.#room(this, n);
+      if (this.#len + n > this.#o.bufferSize) ProtWriter.#handOn(this);
+      if (n > this.#o.bufferSize) ProtWriter.#send(this, Buffer.from(data, this.#o.encoding));
       else this.#len += (this.#buf ??= takeBuffer(this.#o.bufferSize)).write(data, this.#len, this.#o.encoding);
       this.#bytesOut += n;
     } else {
       const bytes = bytesOf(data);
       if (bytes === undefined) throw new TypeError(`${this.name}.write: data must be a string or bytes (a Uint8Array), got ${kindOf(data)}`);
-      this.#usable();
+      ProtWriter.#usable(this);
       const n = bytes.length;
-      this.#room(n);
-      if (this.#len + n > this.#o.bufferSize) this.#handOn();
-      if (n > this.#o.bufferSize) this.#send(Buffer.from(bytes));
+      ProtWriter.#room(this, n);
+      if (this.#len + n > this.#o.bufferSize) ProtWriter.#handOn(this);
+      if (n > this.#o.bufferSize) ProtWriter.#send(this, Buffer.from(bytes));
       else {
         (this.#buf ??= takeBuffer(this.#o.bufferSize)).set(bytes, this.#len);
         this.#len += n;
@@ -254,7 +254,7 @@ export class ProtWriter {
    * @throws TypeError when `data` is neither a string nor bytes; nothing is written.
    */
   printLiteral(data: string | Uint8Array): this {
-    const bytes = this.#bytes(data, "printLiteral", "data");
+    const bytes = ProtWriter.#bytes(this, data, "printLiteral", "data");
     this.write(this.isClient ? `{${bytes.length}+}\r\n` : `{${bytes.length}}\r\n`);
     return this.write(bytes);
   }
@@ -270,7 +270,8 @@ export class ProtWriter {
    * @throws TypeError when `s` is not a string, bytes or null; nothing is written.
    */
   printString(s: string | Uint8Array | null): this {
-    return this.#print(s, false, "printString");
+    ProtWriter.#print(this, s, false, "printString");
+    return this;
   }
 
   /**
@@ -278,7 +279,8 @@ export class ProtWriter {
    * @throws TypeError when `s` is not a string, bytes or null; nothing is written.
    */
   printAstring(s: string | Uint8Array | null): this {
-    return this.#print(s, true, "printAstring");
+    ProtWriter.#print(this, s, true, "printAstring");
+    return this;
   }
 
   /**
@@ -287,7 +289,8 @@ export class ProtWriter {
    * @throws TypeError when `bytes` is not bytes, a string or null; nothing is written.
    */
   printMap(bytes: Uint8Array | string | null): this {
-    return this.#print(bytes, false, "printMap");
+    ProtWriter.#print(this, bytes, false, "printMap");
+    return this;
   }
 
   /**
@@ -296,7 +299,8 @@ export class ProtWriter {
    * @throws TypeError when `bytes` is not bytes, a string or null; nothing is written.
    */
   printAmap(bytes: Uint8Array | string | null): this {
-    return this.#print(bytes, true, "printAmap");
+    ProtWriter.#print(this, bytes, true, "printAmap");
+    return this;
   }
 
   /**
@@ -305,10 +309,10 @@ export class ProtWriter {
    * @throws ProtWriteError (as a rejection) when the sink is closed or failed.
    */
   async flush(): Promise<void> {
-    this.#usable();
-    this.#handOn();
+    ProtWriter.#usable(this);
+    ProtWriter.#handOn(this);
     for (let b = this.#backlog; b !== null; b = this.#backlog) await b.drain;
-    const failure = this.#failure();
+    const failure = ProtWriter.#failure(this);
     if (failure !== null) throw new ProtWriteError(failure);
   }
 
@@ -320,7 +324,7 @@ export class ProtWriter {
    */
   async close(): Promise<void> {
     if ((this.#flags & Flags.Closed) !== 0) return;
-    if (this.#failure() === null) await this.flush();
+    if (ProtWriter.#failure(this) === null) await this.flush();
     this.#flags |= Flags.Closed;
     const lost = this.buffered;
     if (this.#error !== null && lost > 0) {
@@ -375,75 +379,78 @@ export class ProtWriter {
    */
   writeBetween(data: string | Uint8Array): this {
     if (!this.inMessage) return this.write(data);
-    this.#usable();
+    ProtWriter.#usable(this);
     (this.#between ??= []).push(data);
     return this;
   }
 
-  #bytes(value: unknown, method: string, arg: string): Buffer {
-    if (typeof value === "string") return Buffer.from(value, this.#o.encoding);
+  static #bytes(w: ProtWriter, value: unknown, method: string, arg: string): Buffer {
+    if (typeof value === "string") return Buffer.from(value, w.#o.encoding);
     const bytes = bytesOf(value);
-    if (bytes === undefined) throw new TypeError(`${this.name}.${method}: ${arg} must be a string or bytes (a Uint8Array), got ${kindOf(value)}`);
+    if (bytes === undefined) throw new TypeError(`${w.name}.${method}: ${arg} must be a string or bytes (a Uint8Array), got ${kindOf(value)}`);
     return bytes;
   }
 
-  #print(value: unknown, astring: boolean, method: string): this {
-    const bytes = value === null ? null : this.#bytes(value, method, "its argument");
+  static #print(w: ProtWriter, value: unknown, astring: boolean, method: string): void {
+    const bytes = value === null ? null : ProtWriter.#bytes(w, value, method, "its argument");
     switch (imapForm(bytes, astring)) {
       case "nil":
-        return this.write("NIL");
+        w.write("NIL");
+        return;
       case "atom":
-        return this.write(bytes as Uint8Array);
+        w.write(bytes as Uint8Array);
+        return;
       case "quoted":
-        return this.write('"')
+        w.write('"')
           .write(bytes as Uint8Array)
           .write('"');
+        return;
       default:
-        return this.printLiteral(bytes as Uint8Array);
+        w.printLiteral(bytes as Uint8Array);
     }
   }
 
   /** Fails the writer, releasing what it holds, when `n` more bytes would pass `maxBuffered`. */
-  #room(n: number): void {
-    if (n <= this.#o.maxBuffered - this.pending) return;
-    const message = `${this.name}: more than ${this.#o.maxBuffered} bytes of output are waiting for the peer (maxBuffered); it is not reading`;
-    this.#flags |= Flags.Overflowed;
-    this.#fail(message);
-    this.#buf = null;
-    this.#len = 0;
-    this.#backlog?.release();
-    throw new ProtOutputLimitError(message, this.#o.maxBuffered);
+  static #room(w: ProtWriter, n: number): void {
+    if (n <= w.#o.maxBuffered - w.pending) return;
+    const message = `${w.name}: more than ${w.#o.maxBuffered} bytes of output are waiting for the peer (maxBuffered); it is not reading`;
+    w.#flags |= Flags.Overflowed;
+    ProtWriter.#fail(w, message);
+    w.#buf = null;
+    w.#len = 0;
+    w.#backlog?.release();
+    throw new ProtOutputLimitError(message, w.#o.maxBuffered);
   }
 
-  #usable(): void {
-    const failure = this.#failure();
+  static #usable(w: ProtWriter): void {
+    const failure = ProtWriter.#failure(w);
     if (failure !== null) throw new ProtWriteError(failure);
-    if (this.#sink.destroyed || this.#sink.writableEnded) {
-      this.#fail(`${this.name}: the sink is closed`);
-      throw new ProtWriteError(this.#error as unknown as string);
+    if (w.#sink.destroyed || w.#sink.writableEnded) {
+      ProtWriter.#fail(w, `${w.name}: the sink is closed`);
+      throw new ProtWriteError(w.#error as unknown as string);
     }
   }
 
-  #handOn(): void {
-    const buf = this.#buf;
-    const len = this.#len;
+  static #handOn(w: ProtWriter): void {
+    const buf = w.#buf;
+    const len = w.#len;
     if (len === 0 || buf === null) return;
-    this.#buf = null;
-    this.#len = 0;
-    const sink = this.#sink;
+    w.#buf = null;
+    w.#len = 0;
+    const sink = w.#sink;
     // A socket that took the chunk and queued nothing has copied its bytes
     // out (to the kernel, or into TLS): the buffer may serve the next reply,
     // of any writer. Any other sink may keep the chunk it was given (a
     // PassThrough hands that very chunk to its reader), and a socket that
     // queued it reads it later, so their buffers are left to them.
-    if (this.#send(buf.subarray(0, len)) && sink instanceof Socket && sink.writableLength === 0) spare = buf;
+    if (ProtWriter.#send(w, buf.subarray(0, len)) && sink instanceof Socket && sink.writableLength === 0) spare = buf;
   }
 
   /** Hands `chunk` to the sink, or holds it back while the sink drains; true when the sink took it. */
-  #send(chunk: Buffer): boolean {
-    if (this.#failure() !== null) return false;
+  static #send(w: ProtWriter, chunk: Buffer): boolean {
+    if (ProtWriter.#failure(w) !== null) return false;
     // While the sink drains, hold chunks back rather than pile them into it.
-    const backlog = this.#backlog;
+    const backlog = w.#backlog;
     if (backlog !== null) {
       backlog.held.push(chunk);
       backlog.heldBytes += chunk.length;
@@ -451,24 +458,24 @@ export class ProtWriter {
     }
     let ok: boolean;
     try {
-      ok = this.#sink.write(chunk);
+      ok = w.#sink.write(chunk);
     } catch (err) {
-      this.#fail(`${this.name}: the sink failed: ${describe(err)}`);
+      ProtWriter.#fail(w, `${w.name}: the sink failed: ${describe(err)}`);
       return false;
     }
-    if (!ok) this.#backlog = new Backlog(this.#sink, () => this.#drained());
+    if (!ok) w.#backlog = new Backlog(w.#sink, () => ProtWriter.#drained(w));
     return true;
   }
 
   /** The sink drained (or closed, or failed): what was held back goes to it. */
-  #drained(): void {
-    const held = (this.#backlog as Backlog).held;
-    this.#backlog = null;
-    for (let i = 0; i < held.length; i++) this.#send(held[i] as Buffer);
+  static #drained(w: ProtWriter): void {
+    const held = (w.#backlog as Backlog).held;
+    w.#backlog = null;
+    for (let i = 0; i < held.length; i++) ProtWriter.#send(w, held[i] as Buffer);
   }
 
-  #fail(message: string): void {
-    this.#error ??= message;
+  static #fail(w: ProtWriter, message: string): void {
+    w.#error ??= message;
   }
 }
 
