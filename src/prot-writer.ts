@@ -91,19 +91,16 @@ export class ProtOutputLimitError extends ProtWriteError {
  * it was.
  */
 export class ProtWriter {
-  /** Whether literals are sent as `{n+}`. */
-  isClient: boolean;
   #sink: Writable;
   readonly #o: WriterSettings;
   // Taken at the first write after a hand-on: an idle connection holds no buffer.
   #buf: Buffer | null = null;
   #len = 0;
   #bytesOut = 0;
-  #error: string | null = null;
+  // Closed, in a message, overflowed, a client: one field of bits, as every connection that writes has a writer.
   #flags = 0;
-  // Made while the sink drains, and the writes held back meanwhile: an idle connection holds none.
-  #backlog: Backlog | null = null;
-  #between: Array<string | Uint8Array> | null = null;
+  // What few writers need, made when first needed: an idle connection holds none.
+  #rare: Rare | null = null;
 
   /**
    * @param sink - a Node `Writable`: a socket, a pipe, any `Duplex`.
@@ -111,7 +108,7 @@ export class ProtWriter {
    */
   constructor(sink: Writable, options: ProtWriterOptions = {}) {
     const o = writerSettings(options);
-    this.isClient = o.isClient;
+    if (o.isClient) this.#flags = Flags.Client;
     this.#o = o;
     this.#sink = sink;
     guard(sink);
@@ -122,6 +119,28 @@ export class ProtWriter {
     return this.#o.name;
   }
 
+  /** Whether literals are sent as `{n+}`. Set from the `isClient` option; may be changed. */
+  get isClient(): boolean {
+    return (this.#flags & Flags.Client) !== 0;
+  }
+
+  set isClient(value: boolean) {
+    this.#flags = value ? this.#flags | Flags.Client : this.#flags & ~Flags.Client;
+  }
+
+  static #more(w: ProtWriter): Rare {
+    return (w.#rare ??= { error: null, backlog: null, between: null });
+  }
+
+  /** Why the writer failed or closed, as far as it knows yet (see #failure). */
+  static #error(w: ProtWriter): string | null {
+    return w.#rare?.error ?? null;
+  }
+
+  static #backlog(w: ProtWriter): Backlog | null {
+    return w.#rare?.backlog ?? null;
+  }
+
   /**
    * Why writes fail, the sink's state included. The writer listens to no
    * event of its sink, as an idle connection would pay for each listener (a
@@ -130,13 +149,13 @@ export class ProtWriter {
    * before it emits 'error' or 'close'.
    */
   static #failure(w: ProtWriter): string | null {
-    if (w.#error === null) {
-      const sink = w.#sink;
-      const err: unknown = sink.errored;
-      if (err !== null && err !== undefined) w.#error = `${w.name}: the sink failed: ${describe(err)}`;
-      else if (sink.destroyed) w.#error = `${w.name}: the sink is closed`;
-    }
-    return w.#error;
+    const known = ProtWriter.#error(w);
+    if (known !== null) return known;
+    const sink = w.#sink;
+    const err: unknown = sink.errored;
+    if (err !== null && err !== undefined) return (ProtWriter.#more(w).error = `${w.name}: the sink failed: ${describe(err)}`);
+    if (sink.destroyed) return (ProtWriter.#more(w).error = `${w.name}: the sink is closed`);
+    return null;
   }
 
   /**
@@ -153,7 +172,7 @@ export class ProtWriter {
     const refuse = (why: string): never => {
       throw new Error(`${this.name}.switchSink: refused, ${why}`);
     };
-    if (this.buffered > 0 || this.#backlog !== null) refuse("output is still buffered; flush first");
+    if (this.buffered > 0 || ProtWriter.#backlog(this) !== null) refuse("output is still buffered; flush first");
     if (this.inMessage) refuse("a message is open");
     // The old sink keeps its no-op listener, if it has one: the read side may have let go of it too.
     this.#sink = sink;
@@ -172,7 +191,7 @@ export class ProtWriter {
 
   /** Bytes held back while the sink drains. */
   static #heldBytes(w: ProtWriter): number {
-    const backlog = w.#backlog;
+    const backlog = ProtWriter.#backlog(w);
     return backlog === null ? 0 : backlog.heldBytes;
   }
 
@@ -198,7 +217,7 @@ export class ProtWriter {
    * {@link ProtOutputLimitError}, with which a paired stream fails too.
    */
   get fatal(): string | null {
-    return (this.#flags & Flags.Overflowed) !== 0 ? this.#error : null;
+    return (this.#flags & Flags.Overflowed) !== 0 ? ProtWriter.#error(this) : null;
   }
 
   /** Why writes fail, or `null` while the writer is usable. */
@@ -311,7 +330,7 @@ export class ProtWriter {
   async flush(): Promise<void> {
     ProtWriter.#usable(this);
     ProtWriter.#handOn(this);
-    for (let b = this.#backlog; b !== null; b = this.#backlog) await b.drain;
+    for (let b = ProtWriter.#backlog(this); b !== null; b = ProtWriter.#backlog(this)) await b.drain;
     const failure = ProtWriter.#failure(this);
     if (failure !== null) throw new ProtWriteError(failure);
   }
@@ -327,12 +346,13 @@ export class ProtWriter {
     if (ProtWriter.#failure(this) === null) await this.flush();
     this.#flags |= Flags.Closed;
     const lost = this.buffered;
-    if (this.#error !== null && lost > 0) {
+    const error = ProtWriter.#error(this);
+    if (error !== null && lost > 0) {
       this.#len = 0;
-      this.#backlog?.release();
-      throw new ProtWriteError(`${this.#error}; ${lost} buffered bytes were not delivered`);
+      ProtWriter.#backlog(this)?.release();
+      throw new ProtWriteError(`${error}; ${lost} buffered bytes were not delivered`);
     }
-    this.#error ??= `${this.name}: the writer is closed`;
+    ProtWriter.#fail(this, `${this.name}: the writer is closed`);
     if (this.#o.endOnClose) this.#sink.end();
   }
 
@@ -365,8 +385,9 @@ export class ProtWriter {
   endMessage(): this {
     if (!this.inMessage) throw new Error(`${this.name}.endMessage: no message is open`);
     this.#flags &= ~Flags.InMessage;
-    const held = this.#between;
-    this.#between = null;
+    const rare = this.#rare;
+    const held = rare === null ? null : rare.between;
+    if (rare !== null) rare.between = null;
     if (held !== null) for (let i = 0; i < held.length; i++) this.write(held[i] as string | Uint8Array);
     return this;
   }
@@ -380,7 +401,7 @@ export class ProtWriter {
   writeBetween(data: string | Uint8Array): this {
     if (!this.inMessage) return this.write(data);
     ProtWriter.#usable(this);
-    (this.#between ??= []).push(data);
+    (ProtWriter.#more(this).between ??= []).push(data);
     return this;
   }
 
@@ -418,7 +439,7 @@ export class ProtWriter {
     ProtWriter.#fail(w, message);
     w.#buf = null;
     w.#len = 0;
-    w.#backlog?.release();
+    ProtWriter.#backlog(w)?.release();
     throw new ProtOutputLimitError(message, w.#o.maxBuffered);
   }
 
@@ -427,7 +448,7 @@ export class ProtWriter {
     if (failure !== null) throw new ProtWriteError(failure);
     if (w.#sink.destroyed || w.#sink.writableEnded) {
       ProtWriter.#fail(w, `${w.name}: the sink is closed`);
-      throw new ProtWriteError(w.#error as unknown as string);
+      throw new ProtWriteError(ProtWriter.#error(w) as string);
     }
   }
 
@@ -450,7 +471,7 @@ export class ProtWriter {
   static #send(w: ProtWriter, chunk: Buffer): boolean {
     if (ProtWriter.#failure(w) !== null) return false;
     // While the sink drains, hold chunks back rather than pile them into it.
-    const backlog = w.#backlog;
+    const backlog = ProtWriter.#backlog(w);
     if (backlog !== null) {
       backlog.held.push(chunk);
       backlog.heldBytes += chunk.length;
@@ -463,19 +484,20 @@ export class ProtWriter {
       ProtWriter.#fail(w, `${w.name}: the sink failed: ${describe(err)}`);
       return false;
     }
-    if (!ok) w.#backlog = new Backlog(w.#sink, () => ProtWriter.#drained(w));
+    if (!ok) ProtWriter.#more(w).backlog = new Backlog(w.#sink, () => ProtWriter.#drained(w));
     return true;
   }
 
   /** The sink drained (or closed, or failed): what was held back goes to it. */
   static #drained(w: ProtWriter): void {
-    const held = (w.#backlog as Backlog).held;
-    w.#backlog = null;
+    const rare = w.#rare as Rare;
+    const held = (rare.backlog as Backlog).held;
+    rare.backlog = null;
     for (let i = 0; i < held.length; i++) ProtWriter.#send(w, held[i] as Buffer);
   }
 
   static #fail(w: ProtWriter, message: string): void {
-    w.#error ??= message;
+    ProtWriter.#more(w).error ??= message;
   }
 }
 
@@ -485,6 +507,18 @@ const enum Flags {
   InMessage = 2,
   /** A write went past maxBuffered: the error is fatal. */
   Overflowed = 4,
+  /** Literals go out as `{n+}`. */
+  Client = 8,
+}
+
+/** What few writers need: made when a writer first fails or closes, its sink asks to slow down, or a write waits for a message to end. */
+interface Rare {
+  /** Why writes fail, once known: see ProtWriter's #failure. */
+  error: string | null;
+  /** The wait for the sink to drain, and the writes held back meanwhile. */
+  backlog: Backlog | null;
+  /** What writeBetween held back for the end of the open message. */
+  between: Array<string | Uint8Array> | null;
 }
 
 /**

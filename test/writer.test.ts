@@ -132,6 +132,28 @@ describe("ProtWriter: construction", () => {
     expect(named.name).toBe("out");
     expect(named.isClient).toBe(true);
   });
+
+  it("writes what writeBetween held back once, after its own message only", async () => {
+    const sink = new Collector();
+    const w = new ProtWriter(sink);
+    w.beginMessage().write("* 1 FETCH ").writeBetween("* a\r\n").write("x\r\n").endMessage();
+    w.beginMessage().write("* 2 FETCH ").write("y\r\n").endMessage();
+    await w.flush();
+    expect(sink.bytes.toString("latin1")).toBe("* 1 FETCH x\r\n* a\r\n* 2 FETCH y\r\n");
+  });
+
+  it("switches isClient either way without touching an open message", async () => {
+    const sink = new Collector();
+    const w = new ProtWriter(sink).beginMessage();
+    w.isClient = true;
+    w.printLiteral("a");
+    w.isClient = false;
+    w.printLiteral("b");
+    expect(w.inMessage).toBe(true);
+    w.endMessage();
+    await w.flush();
+    expect(sink.bytes.toString("latin1")).toBe("{1+}\r\na{1}\r\nb");
+  });
 });
 
 describe("ProtWriter: buffering", () => {
