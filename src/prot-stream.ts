@@ -150,8 +150,8 @@ export class ProtStream<out B extends boolean = boolean> {
   // The stream's wait events, and what the source, the wait and the input
   // buffer call back, with the settings the wait reads as fields of its own.
   readonly #inner: WaitEventList & ByteSink & WaitHost & InputOwner;
-  // Paused, ended, eof, failed, closed, non-blocking, writer to come: one
-  // field of bits rather than seven, as each connection has a stream.
+  // Paused, ended, eof, failed, closed, non-blocking: one field of bits
+  // rather than six, as each connection has a stream.
   #flags = 0;
   // Why the stream failed and what caused it, and the read callback, as one
   // field made when first needed: most streams never fail (until closed)
@@ -452,24 +452,6 @@ export class ProtStream<out B extends boolean = boolean> {
    * `null` unpairs.
    */
   setFlushOnRead(writer: Flushable | null): void {
-    this.#flags &= ~Flag.WriterToCome;
-    this.#inner.flushOnRead = writer;
-  }
-
-  /**
-   * @internal The stream's flush-on-read writer is made later, when first
-   * used (an idle connection that never writes has none): until then there
-   * is nothing to flush. {@link ProtStream.writerMade} pairs it, unless the
-   * pairing was set meanwhile or the stream closed.
-   */
-  writerToCome(): void {
-    this.#flags |= Flag.WriterToCome;
-  }
-
-  /** @internal The writer announced by {@link ProtStream.writerToCome} is made. */
-  writerMade(writer: Flushable): void {
-    if ((this.#flags & Flag.WriterToCome) === 0) return;
-    this.#flags &= ~Flag.WriterToCome;
     this.#inner.flushOnRead = writer;
   }
 
@@ -743,7 +725,7 @@ export class ProtStream<out B extends boolean = boolean> {
    */
   close(): void {
     if (ProtStream.#closed(this)) return;
-    this.#flags = (this.#flags | Flag.Closed) & ~Flag.WriterToCome;
+    this.#flags |= Flag.Closed;
     if ((this.#flags & Flag.Failed) === 0) ProtStream.#setError(this, Messages.closed, undefined);
     this.#inner.clear();
     ProtStream.#clearReadCallback(this);
@@ -998,8 +980,6 @@ const enum Flag {
   NonBlocking = 32,
   /** The stream failed or was closed: its Rare part holds the error. */
   Failed = 64,
-  /** The flush-on-read writer is to be paired once made. */
-  WriterToCome = 16,
 }
 
 /** What few streams hold: why the stream failed and its cause, and a read callback with its rock. */

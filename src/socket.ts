@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import { SystemClock, type Timer } from "./clock.js";
 import tls from "node:tls";
 import { ProtStream } from "./prot-stream.js";
+import type { Flushable } from "./read-wait.js";
 import type { ProtStreamOptions } from "./stream-options.js";
 import { ProtWriter, writerSettings, type ProtWriterOptions, type WriterSettings } from "./prot-writer.js";
 
@@ -32,9 +33,10 @@ export interface ProtConnection<B extends boolean = true> {
   /** Reads from the connection; its buffered replies are flushed before it waits. */
   readonly input: ProtStream<B>;
   /**
-   * Writes to the connection. Made when first used (an idle connection that
-   * has written nothing holds no writer) and paired with `input` then,
-   * unless {@link ProtStream.setFlushOnRead} was called meanwhile.
+   * Writes to the connection. Made when first used: an idle connection that
+   * has written nothing holds no writer. `input` flushes it whenever a read
+   * is about to wait, unless {@link ProtStream.setFlushOnRead} pairs the
+   * input otherwise.
    */
   readonly output: ProtWriter;
   /**
@@ -81,7 +83,6 @@ export function protSocket<B extends boolean = true>(socket: Duplex, options: Pr
   }
   // A connection's reads wait; blockingOnly types them so, unless the caller asks otherwise.
   const input = new ProtStream<B>(socket, { destroyOnClose: false, blockingOnly: true as B, ...options.input });
-  input.writerToCome();
   return new Connection(input, socket, writer, grace);
 }
 
@@ -99,8 +100,10 @@ interface Extra {
 
 /**
  * A connection as {@link protSocket} makes it. Its writer is made when
- * first used, and paired with the input then: an idle connection that has
- * written nothing holds none, and has nothing to flush before it reads.
+ * first used: an idle connection that has written nothing holds none. The
+ * connection is its input's flush-on-read writer, and stands for its own
+ * writer there: nothing to flush until the writer is made, then the
+ * writer's output, with no pairing to make when it is.
  * `close` and `startTls` are made when first asked for, each a function of
  * its own that needs no `this`: an idle connection that never asks holds
  * neither, nor a closure over its state. `output`, `close` and `startTls`
@@ -109,7 +112,7 @@ interface Extra {
  * (`{ ...conn }`) work as with a plain object. Its private helpers are
  * static, so that its instances carry no private brand.
  */
-class Connection<B extends boolean> implements ProtConnection<B> {
+class Connection<B extends boolean> implements ProtConnection<B>, Flushable {
   readonly input: ProtStream<B>;
   // The writer's settings (shared by connections made alike) until the writer is made, then the writer.
   #output: WriterSettings | ProtWriter;
@@ -123,6 +126,25 @@ class Connection<B extends boolean> implements ProtConnection<B> {
     if (grace !== null) Connection.#more(this).grace = grace;
     // Accessors shared by every connection: its shape, not a field, holds them.
     Object.defineProperties(this, Connection.#methods);
+    input.setFlushOnRead(this);
+  }
+
+  // The Flushable the input flushes before it waits: the writer's, once made.
+
+  get buffered(): number {
+    return Connection.#madeWriter(this)?.buffered ?? 0;
+  }
+
+  get blocked(): boolean {
+    return Connection.#madeWriter(this)?.blocked ?? false;
+  }
+
+  get fatal(): string | null {
+    return Connection.#madeWriter(this)?.fatal ?? null;
+  }
+
+  flush(): Promise<void> {
+    return Connection.#madeWriter(this)?.flush() ?? Promise.resolve();
   }
 
   declare readonly output: ProtWriter;
@@ -154,9 +176,7 @@ class Connection<B extends boolean> implements ProtConnection<B> {
   static #writer(c: Connection<boolean>): ProtWriter {
     const held = c.#output;
     if (held instanceof ProtWriter) return held;
-    const output = (c.#output = new ProtWriter(Connection.#current(c), held));
-    c.input.writerMade(output);
-    return output;
+    return (c.#output = new ProtWriter(Connection.#current(c), held));
   }
 
   /** The writer, if it was made. */
