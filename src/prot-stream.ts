@@ -217,7 +217,7 @@ export class ProtStream<out B extends boolean = boolean> {
       return (this.owner as ProtStream).name;
     }
     get over(): boolean {
-      return ProtStream.#isOver(this.owner as ProtStream);
+      return ((this.owner as ProtStream).#flags & (Flag.Failed | Flag.Ended)) !== 0;
     }
     get nonBlocking(): boolean {
       return ((this.owner as ProtStream).#flags & Flag.NonBlocking) !== 0;
@@ -240,7 +240,7 @@ export class ProtStream<out B extends boolean = boolean> {
       // Let go first: resuming may deliver input at once, into a buffer of
       // its own. The buffer has counted what was read of it.
       s.#input = InputBuffer.none;
-      if (ProtStream.#isPaused(s)) ProtStream.#resume(s);
+      if ((s.#flags & Flag.Paused) !== 0) ProtStream.#resume(s);
     }
     tryOp(op: Op, n: number): unknown {
       return ProtStream.#try(this.owner as ProtStream, op, n);
@@ -253,9 +253,9 @@ export class ProtStream<out B extends boolean = boolean> {
     }
     pauseSource(paused: boolean): void {
       const s = this.owner as ProtStream;
-      if (paused === ProtStream.#isPaused(s)) return;
+      if (paused === ((s.#flags & Flag.Paused) !== 0)) return;
       if (paused) {
-        ProtStream.#setPaused(s, true);
+        s.#flags |= Flag.Paused;
         s.#source.pause();
       } else ProtStream.#resume(s);
     }
@@ -691,7 +691,7 @@ export class ProtStream<out B extends boolean = boolean> {
     const buffered = this.#input.contiguous;
     if (buffered > 0) refuse(`${buffered} bytes of input are buffered from the old source`);
     this.#source.close();
-    ProtStream.#setPaused(this, false);
+    this.#flags &= ~Flag.Paused;
     this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
     this.#source.attach(this.#inner);
   }
@@ -785,15 +785,6 @@ export class ProtStream<out B extends boolean = boolean> {
     rare.rock = undefined;
   }
 
-  /** The source was asked to pause: the buffer is over highWaterMark. */
-  static #isPaused(s: ProtStream): boolean {
-    return (s.#flags & Flag.Paused) !== 0;
-  }
-
-  static #setPaused(s: ProtStream, on: boolean): void {
-    s.#flags = on ? s.#flags | Flag.Paused : s.#flags & ~Flag.Paused;
-  }
-
   /** No more input will come from the source. */
   static #hasEnded(s: ProtStream): boolean {
     return (s.#flags & Flag.Ended) !== 0;
@@ -820,14 +811,15 @@ export class ProtStream<out B extends boolean = boolean> {
 
   static #push(s: ProtStream, chunk: Buffer): void {
     const n = chunk.length;
-    if (ProtStream.#isOver(s) || n === 0) return;
-    ProtStream.#inputToWrite(s).push(chunk);
+    if ((s.#flags & (Flag.Failed | Flag.Ended)) !== 0 || n === 0) return;
+    const input = ProtStream.#inputToWrite(s);
+    input.push(chunk);
     s.#inner.wait?.inputArrived();
     const limits = s.#inner.limits;
     const timed = limits !== null && limits.readTimeout > 0;
-    if (timed) limits.timeoutMark = s.clock.now() + limits.readTimeout;
-    if (!ProtStream.#isPaused(s) && s.buffered > s.highWaterMark) {
-      ProtStream.#setPaused(s, true);
+    if (timed) limits.timeoutMark = s.#o.clock.now() + limits.readTimeout;
+    if ((s.#flags & Flag.Paused) === 0 && input.buffered > s.#o.highWaterMark) {
+      s.#flags |= Flag.Paused;
       s.#source.pause();
     }
     ProtStream.#notifyReadable(s);
@@ -884,7 +876,7 @@ export class ProtStream<out B extends boolean = boolean> {
   }
 
   static #resume(s: ProtStream): void {
-    ProtStream.#setPaused(s, false);
+    s.#flags &= ~Flag.Paused;
     s.#source.resume();
   }
 
@@ -972,6 +964,7 @@ export class ProtStream<out B extends boolean = boolean> {
 
 /** The bits of a stream's #flags. */
 const enum Flag {
+  /** The source was asked to pause: the buffer is over highWaterMark. */
   Paused = 1,
   Ended = 2,
   Eof = 4,
