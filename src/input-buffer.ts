@@ -350,8 +350,9 @@ export class InputBuffer {
     if (this.#scan > pos || pos >= end) return null;
     const buf = this.#buf;
     const bytewise = this.#decoding.bytewise;
-    // The whole buffer, as it usually is, without the cost of a view of it.
-    this.#textLines = bytewise === Bytewise.Always || (bytewise === Bytewise.IfAscii && isAscii(pos === 0 && end === buf.length ? buf : buf.subarray(pos, end)));
+    // The whole buffer when it is all unread; else a plain view, which costs
+    // less than a Buffer's subarray (and V8 compiles less for it).
+    this.#textLines = bytewise === Bytewise.Always || (bytewise === Bytewise.IfAscii && isAscii(pos === 0 && end === buf.length ? buf : new Uint8Array(buf.buffer, buf.byteOffset + pos, end - pos)));
     this.#textBase = pos;
     return (this.#text = latin1(buf, pos, end));
   }
