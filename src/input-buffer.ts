@@ -102,7 +102,7 @@ export class InputBuffer {
   // #end, so a line arriving in many small chunks is copied a bounded number
   // of times rather than once per chunk, and a line split across two large
   // chunks costs a copy of that line, not of the chunk (none when the string
-  // reader can join its two pieces as strings: #intoNext). Bytes before #end
+  // reader can join its two pieces as strings: #readLineRest). Bytes before #end
   // are never written again (views of them may be out); a LF at #buf[#end]
   // stops line searches there. #queue holds chunks only while #buf has
   // unread bytes: a chunk arriving to an empty #buf is adopted. Chunks under
@@ -120,7 +120,7 @@ export class InputBuffer {
   #own = false;
   // Made when a chunk is first queued, and kept: most streams never queue one.
   #queue: ChunkQueue | null = null;
-  // #buf[#textBase, #end) decoded as latin1 by #textOf, null until asked
+  // #buf[#textBase, #end) decoded as latin1 by #readLineRest, null until asked
   // or when it would not do; reset whenever those bytes change.
   #text: string | null = null;
   #textBase = 0;
@@ -184,22 +184,20 @@ export class InputBuffer {
   /** The next line as a string; see {@link ProtStream.tryReadLine}. */
   readLine(): string | undefined {
     // The usual case, apart from the byte reader's so that each stays small
-    // enough for the JIT to inline: the line ends in the decoded text.
-    const text = this.#text ?? this.#textOf();
-    // The line's part before the buffer's end, when #intoNext moved on to the next chunk.
-    let head = "";
+    // enough for the JIT to inline: the line ends in the decoded text,
+    // before its end. Everything else is #readLineRest's, once per chunk,
+    // so that this path, which runs for every other line, has no branch
+    // that runs only now and then (the optimizing compiler leaves out code
+    // it has never seen run and, when it does run, throws away the compiled
+    // reading loop, inlined into the caller's, to compile it again), and is
+    // small in each function V8 inlines it into: compiling those copies is
+    // most of what reading costs beyond the reading itself.
+    const text = this.#text;
     if (text !== null) {
       const pos = this.#pos;
       const base = this.#textBase;
       const from = pos - base;
       const lf = text.indexOf("\n", from);
-      // A line that ends the buffer is left to the search below, as is one
-      // that runs past it: what comes after it (the next chunk, or the wait)
-      // is handled there, once per chunk, so that this path, which runs for
-      // every other line, has no branch that runs only now and then. The
-      // optimizing compiler leaves out code it has never seen run and, when
-      // it does run, throws away the compiled reading loop (inlined into the
-      // caller's) to compile it again.
       if (lf !== -1 && lf + 1 < text.length) {
         // LF-only input does not leave the subtraction for a CRLF line unseen (see above).
         const to = lf - (lf > from && text.charCodeAt(lf - 1) === CR ? 1 : 0);
@@ -210,47 +208,88 @@ export class InputBuffer {
           this.#pos = base + lf + 1;
           return line;
         }
-      } else if (lf === -1) {
-        this.#scan = this.#end;
-        if (this.#textLines === true && this.#queued() > 0) head = this.#intoNext(text, from);
       }
     }
-    const next = this.#findLine();
+    return this.#readLineRest(text);
+  }
+
+  /**
+   * {@link readLine} where the line does not end inside the decoded text
+   * `text`, once or twice per chunk: there is no text yet, or the line ends
+   * the buffer, runs past it, or is too long. One function, not one per
+   * case: V8 inlines no function of more than 460 bytes of bytecode, and
+   * this one is more, so it is compiled once instead of into each compiled
+   * caller of readLine (the user's reading loop, the wait's retries), where
+   * it made two fifths of the reading loop's compiling (callgrind).
+   */
+  #readLineRest(text: string | null): string | undefined {
+    // The line's part before the buffer's end, when the line moved on to the next chunk.
+    let head = "";
+    if (text === null) {
+      const pos = this.#pos;
+      const end = this.#end;
+      // A chunk's first line: the unread bytes are decoded as one string
+      // whose characters are the bytes (latin1), for readLine to search: a
+      // search of a string costs no native call per line, as Buffer's
+      // indexOf does, and one decoding per chunk costs less than those
+      // calls. Its lines may be sliced from it where the encoding decodes
+      // each byte to its own character (latin1; utf8 and ascii for ASCII
+      // input), sparing a decoding per line. Not when the unread bytes
+      // start a line of which some bytes were searched already (#scan): a
+      // line still arriving, which the byte search goes on with, so that a
+      // long line is not decoded again with every chunk of it.
+      if (this.#scan <= pos && pos < end) {
+        const buf = this.#buf;
+        const bytewise = this.#decoding.bytewise;
+        // The whole buffer when it is all unread; else a plain view, which costs
+        // less than a Buffer's subarray (and V8 compiles less for it).
+        this.#textLines =
+          bytewise === Bytewise.Always || (bytewise === Bytewise.IfAscii && isAscii(pos === 0 && end === buf.length ? buf : new Uint8Array(buf.buffer, buf.byteOffset + pos, end - pos)));
+        this.#textBase = pos;
+        this.#text = latin1(buf, pos, end);
+        return this.readLine();
+      }
+    } else {
+      const from = this.#pos - this.#textBase;
+      if (text.indexOf("\n", from) === -1) {
+        this.#scan = this.#end;
+        if (this.#textLines === true && this.#queued() > 0) {
+          // The usual end of a chunk: the line runs from the end of the
+          // text into the first queued chunk. When it ends there, its part
+          // in the text is sliced off, and the chunk, as it came, becomes
+          // the buffer, where the byte search below finds the rest of the
+          // line (the chunk starts on a character, as the byte before it
+          // is one). No bytes are copied, as the byte join (#joinHead)
+          // copies the line into a buffer of ours and makes a view of the
+          // rest of the chunk; and the line ends by the same search and
+          // decoding as one that ends the buffer, so that the compiled
+          // reading loop has run those before a chunk happens to end on a
+          // line's end. A line longer than the chunk (no LF) or too long is
+          // left to the byte join.
+          const queue = this.#queue as ChunkQueue;
+          const next = queue.chunks[0] as Buffer;
+          const lf = indexOfByte.call(next, LF);
+          // The CR of a CRLF is the buffer's last byte when the LF begins the chunk.
+          const cut = text.length - (lf === 0 && text.charCodeAt(text.length - 1) === CR ? 1 : 0);
+          if (lf !== -1 && cut - from + lf - (lf > 0 && next[lf - 1] === CR ? 1 : 0) <= this.#maxLine) {
+            // The buffer is read to its end.
+            this.#pos = this.#end;
+            queue.chunks.shift();
+            queue.bytes -= next.length;
+            if (queue.bytes === 0) queue.tail = null;
+            this.#adopt(next);
+            head = text.slice(from, cut);
+          }
+        }
+      }
+    }
+    // #findLine, written out: called from here, it was compiled on its own as well.
+    let next = this.#lineInBuf();
+    if (next === -1) next = this.#findLineAcross();
     if (next === -1) return undefined;
     const line = head + this.#decoding.decode(this.#buf, this.#pos, this.#lineEnd);
     this.#consume(next);
     return line;
-  }
-
-  /**
-   * At the usual end of a chunk, where the string reader's line runs from
-   * the end of the buffer's text (`text` from `from` on, its characters the
-   * bytes) into the first queued chunk and ends there: returns that part of
-   * the line, and makes the chunk, as it came, the buffer, where the byte
-   * search finds the rest of the line (the head of the chunk starts on a
-   * character, as the byte before it is one). No bytes are copied, as the
-   * byte join (#joinHead) copies the line into a buffer of ours and makes a
-   * view of the rest of the chunk. The line then ends by the same search
-   * and decoding as one that ends the buffer, so that the compiled reading
-   * loop has run those before a chunk happens to end on a line's end.
-   * Returns "" with nothing changed when the chunk holds no LF (a line
-   * longer than a chunk) or the line is too long: the byte join reads it.
-   */
-  #intoNext(text: string, from: number): string {
-    const queue = this.#queue as ChunkQueue;
-    const next = queue.chunks[0] as Buffer;
-    const lf = indexOfByte.call(next, LF);
-    if (lf === -1) return "";
-    // The CR of a CRLF is the buffer's last byte when the LF begins the chunk.
-    const cut = text.length - (lf === 0 && text.charCodeAt(text.length - 1) === CR ? 1 : 0);
-    if (cut - from + lf - (lf > 0 && next[lf - 1] === CR ? 1 : 0) > this.#maxLine) return "";
-    // The buffer is read to its end.
-    this.#pos = this.#end;
-    queue.chunks.shift();
-    queue.bytes -= next.length;
-    if (queue.bytes === 0) queue.tail = null;
-    this.#adopt(next);
-    return text.slice(from, cut);
   }
 
   /** The next line as a view of the buffer; see {@link ProtStream.tryReadLineBytes}. */
@@ -284,7 +323,7 @@ export class InputBuffer {
    * when no whole line is buffered. The byte reader's search, and what the
    * string reader falls back on when its search of the decoded text finds
    * no line: a line that runs past #buf, one too long, or bytes not decoded
-   * (see #textOf).
+   * (see #readLineRest).
    */
   #findLine(): number {
     const next = this.#lineInBuf();
@@ -328,33 +367,6 @@ export class InputBuffer {
       const next = this.#lineInBuf();
       if (next !== -1) return next;
     }
-  }
-
-  /**
-   * The unread bytes as one string whose characters are the bytes (latin1),
-   * for the string reader to search: a search of a string costs no native
-   * call per line, as Buffer's indexOf does, and one decoding per chunk
-   * costs less than those calls. It also works out whether the lines may be
-   * sliced from this string, which holds where the encoding decodes each
-   * byte to its own character (latin1; utf8 and ascii for ASCII input), and
-   * spares a decoding per line.
-   *
-   * Null when the unread bytes start a line of which some bytes were
-   * searched already (#scan): a line still arriving, which the byte search
-   * goes on from where it stopped, so that a long line is not decoded again
-   * with every chunk of it.
-   */
-  #textOf(): string | null {
-    const pos = this.#pos;
-    const end = this.#end;
-    if (this.#scan > pos || pos >= end) return null;
-    const buf = this.#buf;
-    const bytewise = this.#decoding.bytewise;
-    // The whole buffer when it is all unread; else a plain view, which costs
-    // less than a Buffer's subarray (and V8 compiles less for it).
-    this.#textLines = bytewise === Bytewise.Always || (bytewise === Bytewise.IfAscii && isAscii(pos === 0 && end === buf.length ? buf : new Uint8Array(buf.buffer, buf.byteOffset + pos, end - pos)));
-    this.#textBase = pos;
-    return (this.#text = latin1(buf, pos, end));
   }
 
   /**
