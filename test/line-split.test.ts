@@ -103,6 +103,15 @@ describe("line splitting, whatever the chunks", () => {
     );
   });
 
+  it("keeps in its line a lone CR that ends a large chunk when the next one does not begin with the LF", () => {
+    // Large ASCII chunks: the string reader joins the line across the cut as
+    // strings, and only a LF that begins the next chunk makes the CR part of a CRLF.
+    const { s, sink } = handFed({ maxLine: 5000 });
+    sink.push(Buffer.from(`${"x".repeat(1500)}\r\nlone\r`, "latin1"));
+    sink.push(Buffer.from(`y\n${"z".repeat(1500)}\r\n`, "latin1"));
+    expect([s.tryReadLine(), s.tryReadLine(), s.tryReadLine(), s.tryReadLine()]).toEqual(["x".repeat(1500), "lone\ry", "z".repeat(1500), undefined]);
+  });
+
   it("decodes a multi-byte character cut between chunks whole", () => {
     fc.assert(
       fc.property(lines, fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), (ls, picks) => {
