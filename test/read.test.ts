@@ -184,6 +184,15 @@ describe("end and failure of the input", () => {
     expect(s.readable).toBe(true);
   });
 
+  it("takes nothing a source pushes after its end", () => {
+    const { s, sink } = handFed();
+    sink.push(Buffer.from("a\n"));
+    sink.end();
+    sink.push(Buffer.from("late\n"));
+    expect(s.buffered).toBe(2);
+    expect([s.tryReadLine(), s.tryReadLine()]).toEqual(["a", undefined]);
+  });
+
   it("works over a Node Readable", async () => {
     const pt = new PassThrough();
     const s = new ProtStream(pt);
