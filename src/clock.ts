@@ -1,5 +1,7 @@
 import { IndexedHeap, type HeapItem } from "./heap.js";
 
+const RESOLVED = Promise.resolve();
+
 /**
  * A scheduled callback, returned by {@link Clock.schedule}.
  */
@@ -32,6 +34,22 @@ export interface Clock {
    * the order they were scheduled.
    */
   schedule(at: number, callback: () => void): Timer;
+  /**
+   * Runs `callback` once every timer of the firing in progress has run. A
+   * firing is the clock running its timers due at one time, one after the
+   * other, without returning to the event loop; `callback` runs after the
+   * last of them and before the clock returns, so before any promise job
+   * they queued. Callbacks asked for in one firing, by its timers or by
+   * such callbacks, run in that firing in the order asked. Asked while the
+   * clock is not firing, `callback` runs in a promise job.
+   *
+   * Optional: a waiting read that wakes goes on this way when the clock
+   * offers it, after whatever input, end or change the other timers of that
+   * instant bring (WE-FIRE-6, WE-API-3), and in a promise job otherwise,
+   * which keeps that order too when the clock runs the timers of an instant
+   * in one go, but costs a promise job at every wake.
+   */
+  afterFiring?(callback: () => void): void;
 }
 
 class ClockTimer implements Timer {
@@ -88,6 +106,10 @@ class TimerQueue {
   readonly #spare: Bucket[] = [];
   #newest: Bucket | null = null;
   #seq = 0;
+  // The callbacks asked for by afterFiring while runDue runs, in order; kept
+  // from one firing to the next, as a busy clock asks for one at every firing.
+  readonly #after: (() => void)[] = [];
+  #firing = false;
   size = 0;
   /**
    * Told that the earliest `due` changed, with the reading of {@link TimerQueue.read}
@@ -139,8 +161,34 @@ class TimerQueue {
     if (wasFirst && bucket.size === 0) this.onChange(NaN);
   }
 
+  /**
+   * A firing: runs every timer whose `due` has come at `now`, in order,
+   * then the callbacks asked for meanwhile by {@link TimerQueue.afterFiring}.
+   */
+  runDue(now: number): void {
+    const after = this.#after;
+    let ran = 0;
+    this.#firing = true;
+    try {
+      for (let t = this.#takeDue(now); t !== undefined; t = this.#takeDue(now)) t.callback();
+      // By index, not by a copy: one may ask for another, which runs here too.
+      while (ran < after.length) (after[ran++] as () => void)();
+    } finally {
+      this.#firing = false;
+      // A callback threw, which ends the firing: what it left still runs, as no timer will run it.
+      for (let i = ran; i < after.length; i++) void RESOLVED.then(after[i]);
+      after.length = 0;
+    }
+  }
+
+  /** See {@link Clock.afterFiring}. */
+  afterFiring(callback: () => void): void {
+    if (this.#firing) this.#after.push(callback);
+    else void RESOLVED.then(callback);
+  }
+
   /** Removes and returns the earliest timer whose `due` has come at `now`, if any. */
-  takeDue(now: number): ClockTimer | undefined {
+  #takeDue(now: number): ClockTimer | undefined {
     const bucket = this.#heap.peek();
     if (bucket === undefined || bucket.due > now) return undefined;
     const timer = bucket.first as ClockTimer;
@@ -273,6 +321,11 @@ export class SystemClock implements Clock {
     return this.#queue.add(at, callback);
   }
 
+  /** {@inheritDoc Clock.afterFiring} */
+  afterFiring(callback: () => void): void {
+    this.#queue.afterFiring(callback);
+  }
+
   /** Arms the Node timer for the earliest timer; `ms` is the time read just now, or NaN. */
   #arm(ms: number): void {
     const due = this.#queue.earliestDue();
@@ -297,11 +350,8 @@ export class SystemClock implements Clock {
     this.#fired = this.#handle;
     this.#handle = null;
     this.#armedFor = Infinity;
-    const now = monotonicMs();
     try {
-      for (let t = this.#queue.takeDue(now); t !== undefined; t = this.#queue.takeDue(now)) {
-        t.callback();
-      }
+      this.#queue.runDue(monotonicMs());
     } finally {
       // A callback that throws must not leave the other timers without a Node timer.
       this.#arm(NaN);
@@ -387,6 +437,11 @@ export class VirtualClock implements Clock {
     return this.#queue.add(at, callback);
   }
 
+  /** {@inheritDoc Clock.afterFiring} */
+  afterFiring(callback: () => void): void {
+    this.#queue.afterFiring(callback);
+  }
+
   /** The time of the earliest pending timer, or `undefined` when there is none. */
   nextTimerAt(): number | undefined {
     return this.#queue.size === 0 ? undefined : this.#queue.earliest();
@@ -441,10 +496,7 @@ export class VirtualClock implements Clock {
   /** Sets the time to `time` (if later) and runs every timer due then. */
   #fireAt(time: number): void {
     if (time > this.#now) this.#now = time;
-    const now = this.#now;
-    for (let t = this.#queue.takeDue(now); t !== undefined; t = this.#queue.takeDue(now)) {
-      t.callback();
-    }
+    this.#queue.runDue(this.#now);
   }
 
   /**

@@ -236,14 +236,21 @@ export class ReadWait {
     this.#bits |= Bits.Arrived;
   }
 
-  /** Ends the sleep of the waiting read, if it sleeps; it goes on in a microtask. */
+  /**
+   * Ends the sleep of the waiting read, if it sleeps. It goes on, but not at
+   * once: every timer and arrival due at this instant lands first
+   * (WE-FIRE-6, WE-FIRE-7, WE-API-3). So it goes on once the clock's timers
+   * of the firing in progress have run, where the clock can say when that
+   * is, and otherwise in a promise job (not queueMicrotask, which makes an
+   * async resource per call).
+   */
   wake(): void {
     if (stateOf(this.#bits) !== State.Sleeping) return;
     this.#bits = (this.#bits & ~Bits.State) | State.Woken;
     this.#timer?.cancel();
-    // Not at once: every timer and arrival due at this instant lands first (WE-FIRE-6, WE-FIRE-7, WE-API-3).
-    // A promise job, not queueMicrotask, which makes an async resource per call.
-    void RESOLVED.then(this.onWake());
+    const clock = this.#host.clock;
+    if (clock.afterFiring !== undefined) clock.afterFiring(this.onWake());
+    else void RESOLVED.then(this.onWake());
   }
 
   private onWake(): () => void {

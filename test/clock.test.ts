@@ -78,6 +78,32 @@ describe("VirtualClock", () => {
     expect(() => new VirtualClock(Number.NaN)).toThrow(/not finite/);
   });
 
+  it("runs what a timer asks afterFiring once every timer due at its firing has run, before their promise jobs", async () => {
+    const clock = new VirtualClock(0);
+    const log: string[] = [];
+    clock.schedule(10, () => clock.spend(5));
+    clock.schedule(12, () => {
+      log.push(`a@${clock.now()}`);
+      clock.afterFiring(() => {
+        log.push("after a");
+        clock.afterFiring(() => log.push("after after a"));
+      });
+    });
+    clock.schedule(15, () => {
+      log.push("b");
+      void Promise.resolve().then(() => log.push("job of b"));
+      clock.afterFiring(() => log.push("after b"));
+    });
+    clock.schedule(16, () => log.push("c@16"));
+    await clock.advanceTo(20);
+    expect(log).toEqual(["a@15", "b", "after a", "after b", "after after a", "job of b", "c@16"]);
+    // Asked while no timer runs: in a promise job, not at once.
+    clock.afterFiring(() => log.push("outside"));
+    expect(log).toHaveLength(7);
+    await Promise.resolve();
+    expect(log.slice(7)).toEqual(["outside"]);
+  });
+
   it("settles with the promise's rejection", async () => {
     const clock = new VirtualClock();
     const p = new Promise((_r, j) => clock.schedule(3, () => j(new Error("nope"))));
@@ -161,6 +187,49 @@ describe("SystemClock", () => {
     clock.schedule(50, () => log.push(50));
     await vi.advanceTimersByTimeAsync(100);
     expect(log).toEqual([10, 50, 80]);
+  });
+
+  it("runs what a timer asks afterFiring once the other timers of its firing have run", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const clock = new SystemClock();
+    const log: string[] = [];
+    clock.schedule(10, () => {
+      log.push("a");
+      clock.afterFiring(() => log.push("after a"));
+    });
+    clock.schedule(9, () => log.push("b"));
+    clock.schedule(10, () => log.push("c"));
+    clock.schedule(11, () => log.push("d"));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(log).toEqual(["b", "a", "c", "after a"]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(log.slice(4)).toEqual(["d"]);
+  });
+
+  it("still runs, in a promise job, what was asked afterFiring when a callback of the firing throws", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const clock = new SystemClock();
+    const log: string[] = [];
+    clock.schedule(10, () => clock.afterFiring(() => log.push("after a")));
+    clock.schedule(10, () => {
+      clock.afterFiring(() => log.push("after b"));
+      throw new Error("boom");
+    });
+    clock.schedule(10, () => log.push("c"));
+    // The throw escapes the Node timer and ends the firing.
+    await expect(vi.advanceTimersByTimeAsync(10)).rejects.toThrow("boom");
+    expect(log).toEqual(["after a", "after b"]);
+    // The timer the throw left runs at the next firing.
+    await vi.advanceTimersByTimeAsync(1);
+    expect(log.slice(2)).toEqual(["c"]);
+    clock.schedule(20, () => {
+      clock.afterFiring(() => {
+        throw new Error("after d");
+      });
+      clock.afterFiring(() => log.push("after e"));
+    });
+    await expect(vi.advanceTimersByTimeAsync(10)).rejects.toThrow("after d");
+    expect(log.slice(3)).toEqual(["after e"]);
   });
 
   it("keeps a single Node timer for all its timers and none once they are cancelled", () => {

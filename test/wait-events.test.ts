@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ProtStream, ProtWriter, ScriptedSource, VirtualClock, WOULD_BLOCK, type WaitEvent, type WaitEventProc } from "prot-events";
+import { ProtStream, ProtWriter, ScriptedSource, VirtualClock, WOULD_BLOCK, type Clock, type WaitEvent, type WaitEventProc } from "prot-events";
 import { PassThrough } from "node:stream";
 import { readAll, scripted } from "./helpers.js";
 
@@ -139,6 +139,33 @@ describe("when events fire", () => {
     expect(log).toEqual([]);
     await clock.runUntil(s.readLine());
     expect(log).toEqual(["10 e"]);
+  });
+
+  it("returns input that a timer scheduled after the stream's brings at its mark, on a clock with afterFiring or without", async () => {
+    for (const afterFiring of [true, false]) {
+      const virtual = new VirtualClock();
+      let asked = 0;
+      // Without afterFiring, the clock a user may write, which cannot say when a firing's timers have all run.
+      const clock: Clock = { now: () => virtual.now(), schedule: (at, callback) => virtual.schedule(at, callback) };
+      if (afterFiring) {
+        clock.afterFiring = (callback) => {
+          asked++;
+          virtual.afterFiring(callback);
+        };
+      }
+      const s = new ProtStream(new ScriptedSource(clock, []), { clock });
+      const log: string[] = [];
+      s.addWaitEvent(10, once(log, "e"), null);
+      const read = s.getc();
+      await virtual.advanceTo(5);
+      // The stream's timer for 10 is the older: it runs first, and the read looks after this one.
+      clock.schedule(10, () => s.ungetc(65));
+      expect(await virtual.runUntil(read)).toBe(65);
+      expect(log).toEqual([]);
+      // The one wake, by the stream's timer.
+      expect(asked).toBe(afterFiring ? 1 : 0);
+      s.close();
+    }
   });
 
   it("does not run one stream's events while another stream is read", async () => {
