@@ -111,7 +111,7 @@ const enum State {
   Turning,
   /** A read waits and sleeps until a timer, input or a change wakes it. */
   Sleeping,
-  /** Woken: the wait goes on in a microtask. */
+  /** Woken: the wait goes on once the firing in progress is over, or in a promise job. */
   Woken,
 }
 
@@ -176,7 +176,7 @@ export class ReadWait {
   // Made on the first sleep, then moved by arm (cancelled, not dropped, on waking).
   #timer: Timer | null = null;
   // The one function a wait needs: its timer's callback and, once woken,
-  // the microtask that goes on with the wait. Bound rather than an arrow,
+  // what goes on with the wait. Bound rather than an arrow,
   // which would hold a context of its own for `this`: 48 bytes, not 96.
   // Made when first needed; once made, the stream keeps this wait.
   #wakeFn: (() => void) | null = null;
