@@ -106,9 +106,12 @@ class TimerQueue {
   readonly #spare: Bucket[] = [];
   #newest: Bucket | null = null;
   #seq = 0;
-  // The callbacks asked for by afterFiring while runDue runs, in order; kept
-  // from one firing to the next, as a busy clock asks for one at every firing.
-  readonly #after: (() => void)[] = [];
+  // The callbacks asked for by afterFiring while runDue runs, in order: the
+  // first #asked slots. Emptied by nulling those, not by setting the length,
+  // which would make V8 give up the array's room and grow it again at the
+  // next firing: a busy clock is asked at every firing.
+  readonly #after: ((() => void) | null)[] = [];
+  #asked = 0;
   #firing = false;
   size = 0;
   /**
@@ -171,19 +174,26 @@ class TimerQueue {
     this.#firing = true;
     try {
       for (let t = this.#takeDue(now); t !== undefined; t = this.#takeDue(now)) t.callback();
-      // By index, not by a copy: one may ask for another, which runs here too.
-      while (ran < after.length) (after[ran++] as () => void)();
+      // Up to the count as it grows: one may ask for another, which runs here too.
+      while (ran < this.#asked) {
+        const callback = after[ran] as () => void;
+        after[ran++] = null;
+        callback();
+      }
     } finally {
       this.#firing = false;
       // A callback threw, which ends the firing: what it left still runs, as no timer will run it.
-      for (let i = ran; i < after.length; i++) void RESOLVED.then(after[i]);
-      after.length = 0;
+      for (; ran < this.#asked; ran++) {
+        void RESOLVED.then(after[ran]);
+        after[ran] = null;
+      }
+      this.#asked = 0;
     }
   }
 
   /** See {@link Clock.afterFiring}. */
   afterFiring(callback: () => void): void {
-    if (this.#firing) this.#after.push(callback);
+    if (this.#firing) this.#after[this.#asked++] = callback;
     else void RESOLVED.then(callback);
   }
 
