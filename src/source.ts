@@ -1,3 +1,4 @@
+import net from "node:net";
 import type { Readable } from "node:stream";
 import { bytesOf, kindOf } from "./bytes.js";
 import type { Clock, Timer } from "./clock.js";
@@ -75,54 +76,48 @@ function onEnd(this: Readable): void {
   (this as Tagged)[kSource]?.finish(null);
 }
 
-/** An 'end' listener of a Readable's own with onEnd riding on it: see {@link listenForEnd}. */
+/** Node's 'end' listener of every net.Socket with onEnd riding on it: see {@link listenForEnd}. */
 interface Rider {
   (this: Readable): void;
-  /** The listener it stands for, which Node's `listeners()` and `removeListener()` see in its place, as for `once()`. */
+  /** Node's listener, which `listeners()` and `removeListener()` see in the rider's place, as for `once()`. */
   readonly listener: (this: Readable) => void;
 }
 
-/** The rider of each listener ridden on, made once per listener and let go with it. */
-const riders = new WeakMap<(this: Readable) => void, Rider>();
+/** The name of the 'end' listener Node's net.Socket gives itself, one function for every socket. */
+const SOCKET_END_LISTENER = "onReadableStreamEnd";
+
+let rider: Rider | undefined;
 
 /**
- * Makes onEnd hear the Readable's 'end', without a listener of its own
- * where the Readable has one already. Node gives every net.Socket an 'end'
- * listener (one function for all sockets), and a second one would make the
- * socket hold an array of the two: 64 bytes per connection, a fifth of
- * what the stream over it costs. So a lone listener is swapped for a rider
- * that calls it and then onEnd, made once for all the Readables that share
- * that listener; the Readable keeps the rider after the source lets go,
- * when onEnd finds no source on it. 'end' is emitted once the data has
- * been read, so the rider's onEnd runs where a listener of its own would.
+ * Makes onEnd hear the Readable's 'end'. Every net.Socket has one 'end'
+ * listener of Node's own, and a second one would make the socket hold an
+ * array of the two: 64 bytes per connection, a fifth of what the stream
+ * over it costs. So on a socket Node's listener is swapped for a rider
+ * that calls it and then onEnd, one rider for every socket; the socket
+ * keeps it after the source lets go, when onEnd finds no source on it.
+ * Only Node's listener is ridden on: nothing but Node removes it, where a
+ * user removing a listener of their own would take the source's end with
+ * it. 'end' is emitted once the data has been read, so the rider's onEnd
+ * runs where a listener of its own would.
  */
 function listenForEnd(r: Readable): void {
   const all = r.rawListeners("end") as Array<(this: Readable) => void>;
   // A rider left by an earlier source serves this one as well.
-  if (all.some(isRider)) return;
-  const lone = all.length === 1 ? all[0] : undefined;
-  if (lone === undefined) {
+  if (rider !== undefined && all.includes(rider)) return;
+  const node = all.length === 1 && r instanceof net.Socket ? all[0] : undefined;
+  if (node === undefined || node.name !== SOCKET_END_LISTENER || (rider !== undefined && rider.listener !== node)) {
     r.on("end", onEnd);
     return;
   }
-  let rider = riders.get(lone);
-  if (rider === undefined) {
-    rider = Object.assign(
-      function rider(this: Readable): void {
-        lone.call(this);
-        onEnd.call(this);
-      },
-      { listener: lone },
-    );
-    riders.set(lone, rider);
-  }
-  r.removeListener("end", lone);
+  rider ??= Object.assign(
+    function rider(this: Readable): void {
+      node.call(this);
+      onEnd.call(this);
+    },
+    { listener: node },
+  );
+  r.removeListener("end", node);
   r.on("end", rider);
-}
-
-function isRider(f: (this: Readable) => void): boolean {
-  const listener = (f as Partial<Rider>).listener;
-  return listener !== undefined && riders.get(listener) === f;
 }
 
 function onError(this: Readable, err: Error): void {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import net from "node:net";
 import { once } from "node:events";
+import { PassThrough } from "node:stream";
 import { ProtGroup, ProtStream, VirtualClock, protSocket, select } from "prot-events";
 
 // A socket's source hears its 'end' through the one 'end' listener Node
@@ -147,6 +148,20 @@ describe("a socket's end, heard without an 'end' listener of the source's own", 
     expect(await s.readLine()).toBeNull();
     expect(s.eof).toBe(true);
     expect(heard).toEqual(["own"]);
+    s.close();
+  });
+
+  it("keeps a listener of its own beside a user's lone one, so removing the user's does not lose the end", async () => {
+    const input = new PassThrough();
+    const own = (): void => {};
+    input.on("end", own);
+    const s = new ProtStream(input, { destroyOnClose: false, clock: new VirtualClock() });
+    expect(input.rawListeners("end")).toHaveLength(2);
+    input.removeListener("end", own);
+    input.end("a1 NOOP\r\n");
+    expect(await s.readLine()).toBe("a1 NOOP");
+    expect(await s.readLine()).toBeNull();
+    expect(s.eof).toBe(true);
     s.close();
   });
 
