@@ -1,6 +1,7 @@
 import { IndexedHeap, type HeapItem } from "./heap.js";
 
-const RESOLVED = Promise.resolve();
+/** @internal A settled promise, whose `then` queues a promise job with no async resource of its own, as queueMicrotask makes. */
+export const RESOLVED = Promise.resolve();
 
 /**
  * A scheduled callback, returned by {@link Clock.schedule}.

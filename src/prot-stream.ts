@@ -799,7 +799,11 @@ export class ProtStream<out B extends boolean = boolean> {
     return (s.#flags & Flag.Closed) !== 0;
   }
 
-  /** No more input will come: it ended, or the stream failed or was closed (closing sets the error). */
+  /**
+   * No more input will come: it ended, or the stream failed or was closed
+   * (closing sets the error). The per-chunk path (#push, the inner's `over`)
+   * tests the bits in place: called there, this was compiled on its own.
+   */
   static #isOver(s: ProtStream): boolean {
     return (s.#flags & (Flag.Failed | Flag.Ended)) !== 0;
   }

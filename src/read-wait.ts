@@ -1,4 +1,4 @@
-import type { Clock, Timer } from "./clock.js";
+import { RESOLVED, type Clock, type Timer } from "./clock.js";
 import { Messages } from "./messages.js";
 import { WOULD_BLOCK } from "./stream-options.js";
 import type { PassHost, WaitEventList } from "./wait-event.js";
@@ -133,8 +133,6 @@ function stateOf(bits: number): State {
 const OP_SHIFT = 4;
 
 type Settle = (value: unknown) => void;
-
-const RESOLVED = Promise.resolve();
 
 function ignore(): void {}
 
@@ -315,8 +313,8 @@ export class ReadWait {
   private beginWait(): Outcome {
     const host = this.#host;
     if (host.over) return Outcome.End;
-    this.#bits = (this.#bits & ~Bits.State) | State.Turning;
-    this.#bits &= ~(Bits.Arrived | Bits.Holding);
+    // Turning, with nothing seen yet.
+    this.#bits = (this.#bits & ~(Bits.State | Bits.Arrived | Bits.Holding)) | State.Turning;
     try {
       host.pauseSource(false);
       host.runReadCallback();
