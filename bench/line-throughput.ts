@@ -6,17 +6,27 @@
  *
  *   ours                ProtStream, utf8: tryReadLine() ?? await readLine()
  *   ours-bytes          the same with byte views: tryReadLineBytes() ?? await readLineBytes()
+ *   ours-latin1         ours, latin1: each chunk is decoded without the check that it is
+ *                       ASCII, which utf8 needs before its lines can be sliced (as hand-latin1)
  *   readline-on-line    node:readline, rl.on('line')
  *   readline-for-await  node:readline, for await (the slowest of its APIs)
  *   split2              the split2 package, piped
  *   hand-loop           the 15 lines a user writes: StringDecoder, indexOf, slice
+ *   hand-latin1         the same written for speed: each chunk decoded once as latin1 (one
+ *                       character a byte, as ours decodes ASCII), the partial line joined
+ *                       with the head of the next chunk only
+ *   scan-latin1         each chunk decoded as latin1 and searched for its LFs, no line made:
+ *                       hand-latin1 without its lines
+ *   scan-bytes          each chunk searched for its LFs with Buffer's indexOf, no string made:
+ *                       the least a line reader does beyond raw-data
  *   raw-data            the stream's 'data' events and nothing else: the floor (no line count)
  *   c-prot_fgets        Debian's libcyrus prot_fgets (bench/c/fgets_count)
  *   c-reader64k         the same contract over a 64 KiB buffer, memchr and memcpy (bench/c/reader64k.c)
  *   c-memchr            read() and memchr(), counting LFs only (bench/c/memchr_count.c)
  *
  * Every Node contender adds up the length of each line it is given, so no
- * line can go unmade. Each runs in a fresh Node process every round (this
+ * line can go unmade (the scan-* contenders work the lengths out from where
+ * the LFs are, and make none). Each runs in a fresh Node process every round (this
  * script with --child), once the process is idle (see settle): in one
  * process shared with the others, ours lost about a tenth of its speed to
  * what readline left in the heap and the JIT. It reads the file twice in a
@@ -252,14 +262,17 @@ type Reader = (input: Readable) => Promise<{ lines?: number; chars: number }>;
 /**
  * Our stream's line reading, as the README writes it: a buffered line at
  * once, or the promise of the next one. The loop runs in an async
- * function, as a server's does, which V8 (Node 20) does not optimize
- * (it compiles no loop of an async function on its own), so whatever the
- * loop does per line it does in baseline code: it does no more than the
- * README's loop.
+ * function, as a server's does, and does no more than the README's loop.
+ * V8 (Node 20) does not optimize an async function's loop while it runs
+ * (no on-stack replacement), but optimizes the whole function once it has
+ * been resumed from its awaits often enough, within the first pass here
+ * (--trace-opt); its loop still goes through the resumption's dispatch
+ * with every line, some 30 instructions a line that a loop in a plain
+ * function (a 'data' handler's) does not pay (callgrind).
  */
-async function oursStrings(input: Readable): Promise<{ lines: number; chars: number }> {
-  // UTF-8, readline's encoding too: the same strings from both.
-  const s = new ProtStream(input, { maxLine: 1 << 20 });
+async function oursStrings(input: Readable, encoding: BufferEncoding = "utf8"): Promise<{ lines: number; chars: number }> {
+  // UTF-8 unless asked, readline's encoding too: the same strings from both.
+  const s = new ProtStream(input, { maxLine: 1 << 20, encoding });
   let n = 0;
   let chars = 0;
   for (;;) {
@@ -292,8 +305,9 @@ function oursDone(s: ProtStream, lines: number, chars: number): { lines: number;
 }
 
 const readers: Record<string, Reader> = {
-  ours: oursStrings,
+  ours: (input) => oursStrings(input),
   "ours-bytes": oursBytes,
+  "ours-latin1": (input) => oursStrings(input, "latin1"),
   "readline-on-line": async (input) => {
     const rl = readline.createInterface({ input, crlfDelay: Infinity });
     let n = 0;
@@ -345,6 +359,83 @@ const readers: Record<string, Reader> = {
     await once(input, "end");
     rest += decoder.end();
     if (rest.length > 0) n++;
+    return { lines: n, chars };
+  },
+  "hand-latin1": async (input) => {
+    let rest = "";
+    let n = 0;
+    let chars = 0;
+    input.on("data", (chunk: Buffer) => {
+      const text = chunk.toString("latin1");
+      let i = 0;
+      let j = text.indexOf("\n");
+      if (j === -1) {
+        rest += text;
+        return;
+      }
+      if (rest.length > 0) {
+        // The line begun in earlier chunks: joined with this chunk's head, not with the whole chunk.
+        let line = rest + text.slice(0, j);
+        if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+        n++;
+        chars += line.length;
+        i = j + 1;
+        j = text.indexOf("\n", i);
+      }
+      for (; j !== -1; j = text.indexOf("\n", i)) {
+        const line = text.slice(i, j > i && text.charCodeAt(j - 1) === 13 ? j - 1 : j);
+        n++;
+        chars += line.length;
+        i = j + 1;
+      }
+      rest = text.slice(i);
+    });
+    await once(input, "end");
+    if (rest.length > 0) n++;
+    return { lines: n, chars };
+  },
+  "scan-latin1": async (input) => {
+    // The length of the line begun in earlier chunks, CR included; whether its last byte is a CR.
+    let carried = 0;
+    let lastWasCr = false;
+    let n = 0;
+    let chars = 0;
+    input.on("data", (chunk: Buffer) => {
+      const text = chunk.toString("latin1");
+      let i = 0;
+      for (let j = text.indexOf("\n"); j !== -1; j = text.indexOf("\n", i)) {
+        const cr = j > 0 ? text.charCodeAt(j - 1) === 13 : carried > 0 && lastWasCr;
+        n++;
+        chars += carried + j - i - (cr ? 1 : 0);
+        carried = 0;
+        i = j + 1;
+      }
+      carried += text.length - i;
+      lastWasCr = text.charCodeAt(text.length - 1) === 13;
+    });
+    await once(input, "end");
+    if (carried > 0) n++;
+    return { lines: n, chars };
+  },
+  "scan-bytes": async (input) => {
+    let carried = 0;
+    let lastWasCr = false;
+    let n = 0;
+    let chars = 0;
+    input.on("data", (chunk: Buffer) => {
+      let i = 0;
+      for (let j = chunk.indexOf(10); j !== -1; j = chunk.indexOf(10, i)) {
+        const cr = j > 0 ? chunk[j - 1] === 13 : carried > 0 && lastWasCr;
+        n++;
+        chars += carried + j - i - (cr ? 1 : 0);
+        carried = 0;
+        i = j + 1;
+      }
+      carried += chunk.length - i;
+      lastWasCr = chunk[chunk.length - 1] === 13;
+    });
+    await once(input, "end");
+    if (carried > 0) n++;
     return { lines: n, chars };
   },
   "raw-data": async (input) => {
@@ -582,6 +673,7 @@ async function main(): Promise<void> {
     const m = (name: string): number => statsOf(cpu, name).median;
     goals.push(
       goal(`${t}: ours ÷ hand loop (CPU per MB)`, m("ours") / m("hand-loop"), 1.0, false),
+      goal(`${t}: ours ÷ latin1 hand loop (CPU per MB)`, m("ours") / m("hand-latin1"), 1.0, false),
       goal(`${t}: ours ÷ raw 'data' (CPU per MB)`, m("ours") / m("raw-data"), 1.15, false),
       goal(`${t}: byte views ÷ strings (CPU per MB)`, m("ours-bytes") / m("ours"), 1.0, false),
     );
