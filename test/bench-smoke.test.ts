@@ -23,7 +23,11 @@ function tiny(args: string[]): Promise<string> {
 // a tiny size, compares ours with its peers and writes its results.
 describe("benchmarks, on a tiny size", () => {
   it.each([
-    ["line-throughput", ["--import", "tsx", "bench/line-throughput.ts"], ["hand-loop", "raw-data", "readline-on-line", "readline-for-await", "split2", "c-prot_fgets", "c-reader64k", "c-memchr"]],
+    [
+      "line-throughput",
+      ["--import", "tsx", "bench/line-throughput.ts"],
+      ["hand-loop", "hand-latin1", "scan-latin1", "scan-bytes", "raw-data", "readline-on-line", "readline-for-await", "split2", "c-prot_fgets", "c-reader64k", "c-memchr"],
+    ],
     ["event-dispatch", ["--import", "tsx", "bench/event-dispatch.ts"], ["c-prot"]],
     ["timers", ["--import", "tsx", "bench/timers.ts"], ["setTimeout", "c-prot"]],
     ["select-scaling", ["--expose-gc", "--import", "tsx", "bench/select-scaling.ts"], ["c-prot_select"]],
