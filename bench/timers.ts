@@ -47,7 +47,24 @@
  * time over the measured firings.
  *
  * Usage: tsx bench/timers.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
+ *
+ * Instructions per firing of one contender (ours-kK, setTimeout-kK; see
+ * instructionCount):
+ * CALLGRIND_WINDOW=1 valgrind --tool=callgrind --instr-atstart=no \
+ *   --separate-threads=yes node --no-memory-reducer --import tsx \
+ *   bench/timers.ts --child ours-k1
+ * then the total of thread 1 (`callgrind_annotate callgrind.out.PID-01`),
+ * divided by the measured firings (10,000 in that mode, against one-off
+ * work such as a function compiled late), is the firing path's own: the
+ * other threads are V8's compiler and its concurrent collector. Only
+ * user-space instructions count; the kernel's part of a wake-up does not.
+ * For K = 1 only: under callgrind a firing takes a millisecond or so, and
+ * at K = 10 and 100 the firings fall behind and bunch, several to a
+ * wake-up, as they do not in a real run. (A slower schedule does not mend
+ * it: setTimeout's delays then vary, and Node makes and drops a timer list
+ * at every firing, which on the 1 ms schedule it does not.)
  */
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { Messages, ProtStream, ScriptedSource, systemClock, type WaitEvent } from "../dist/src/index.js";
 import {
@@ -73,8 +90,9 @@ import {
 
 // Every run is a fresh process with a warm-up of its own: a round of the harness's to warm up would add only time.
 const opts = parseOptions(process.argv.slice(2), { rounds: 6, warmup: 0 });
+const CALLGRIND_WINDOW = process.env.CALLGRIND_WINDOW === "1";
 const REAL_KS = opts.tiny ? [1] : [1, 10, 100];
-const FIRINGS = opts.tiny ? 50 : 3_000;
+const FIRINGS = opts.tiny ? 50 : CALLGRIND_WINDOW ? 10_000 : 3_000;
 /**
  * Firings before measuring begins, a wake-up each: V8 goes on compiling
  * what runs once per wake-up for 4,000 or so (the CPU per 1,000 firings
@@ -94,7 +112,23 @@ const READ_EVERY = opts.tiny ? FIRINGS : 500;
 
 type Reading = { firings: number; cpu: NodeJS.CpuUsage; t: bigint; sleeps: number };
 
-const reading = (firings: number): Reading => ({ firings, cpu: process.cpuUsage(), t: process.hrtime.bigint(), sleeps: process.resourceUsage().voluntaryContextSwitches });
+const reading = (firings: number): Reading => {
+  instructionCount(firings);
+  return { firings, cpu: process.cpuUsage(), t: process.hrtime.bigint(), sleeps: process.resourceUsage().voluntaryContextSwitches };
+};
+
+/**
+ * With CALLGRIND_WINDOW=1, under `valgrind --tool=callgrind
+ * --instr-atstart=no`, turns callgrind's counting on at the reading that
+ * ends the warm-up and off at the one that ends measuring, so that its
+ * instruction count, which does not depend on the machine's load, is that
+ * of the measured firings alone.
+ */
+function instructionCount(firings: number): void {
+  if (CALLGRIND_WINDOW && (firings === WARM_FIRINGS || firings === WARM_FIRINGS + FIRINGS)) {
+    execFileSync("callgrind_control", ["-i", firings === WARM_FIRINGS ? "on" : "off", String(process.pid)]);
+  }
+}
 
 /** The schedule of one event: its next mark as planned, whatever lateness did to the one it is armed for. */
 type Plan = { due: number };

@@ -232,6 +232,37 @@ describe("SystemClock", () => {
     expect(log.slice(3)).toEqual(["after e"]);
   });
 
+  it("reads the performance global once per firing, however often the firing reads the time, and again after it", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const own = Object.getOwnPropertyDescriptor(globalThis, "performance") as PropertyDescriptor;
+    const fake = performance;
+    let reads = 0;
+    Object.defineProperty(globalThis, "performance", {
+      configurable: true,
+      get: () => {
+        reads++;
+        return fake;
+      },
+    });
+    try {
+      const clock = new SystemClock();
+      const inFiring: number[] = [];
+      const t = clock.schedule(5, () => {
+        const before = reads;
+        t.reschedule?.(clock.now() + clock.now() - clock.now() + 5);
+        inFiring.push(reads - before);
+      });
+      await vi.advanceTimersByTimeAsync(10);
+      expect(inFiring).toEqual([0, 0]);
+      const before = reads;
+      clock.now();
+      expect(reads - before).toBe(1);
+      t.cancel();
+    } finally {
+      Object.defineProperty(globalThis, "performance", own);
+    }
+  });
+
   it("keeps a single Node timer for all its timers and none once they are cancelled", () => {
     vi.useFakeTimers({ now: 0 });
     const clock = new SystemClock();
