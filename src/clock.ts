@@ -291,9 +291,13 @@ function monotonicMs(): number {
  *
  * A timer never fires before its time, at any tick size: one scheduled for
  * `at` runs once `now() >= at` and at least `at - now()` whole ticks after
- * it was scheduled, as C's `select` given `mark - time()` seconds waits
- * that long. With `tick: 1000`, a mark set to `now() + 3` fires 3 to 4
- * seconds later, never after 2.
+ * the start of the millisecond in which it was scheduled, as C's `select`
+ * given `mark - time()` seconds waits that long, to the millisecond that
+ * Node's timers count in. With `tick: 1000`, a mark set to `now() + 3`
+ * fires 3 to 4 seconds later, never after 2.999. With the default tick of
+ * a millisecond, a timer for `at` fires once millisecond `at` has begun:
+ * the part of a millisecond gone when it was scheduled, which no Node
+ * timer can wait out to the microsecond, does not hold it back.
  *
  * All timers of one SystemClock share a single Node timer armed for the
  * earliest of them, so ten thousand waiting streams cost one heap, not ten
@@ -324,8 +328,10 @@ export class SystemClock implements Clock {
     // A timer put in reads the time once: for its due time and, when it is the earliest, for the Node timer's delay.
     this.#queue.onChange = (ms) => this.#arm(ms);
     this.#queue.read = monotonicMs;
-    // Whole ticks from now, not the start of tick `at`: the part of the current tick already gone does not count.
-    this.#queue.dueOf = (at, ms) => ms + (at - Math.floor(ms / this.tick)) * this.tick;
+    // Whole ticks from the start of the millisecond, not from the start of tick `at`: the part of a longer
+    // tick already gone does not count; and never before tick `at`, which a tick not made of whole
+    // milliseconds may begin part-way into one.
+    this.#queue.dueOf = (at, ms) => Math.max(at * this.tick, Math.floor(ms) + (at - Math.floor(ms / this.tick)) * this.tick);
   }
 
   /** Whole ticks on the monotonic scale (see the class). */

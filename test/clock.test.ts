@@ -146,6 +146,28 @@ describe("SystemClock", () => {
     expect(firedAfter).toBe(3000);
   });
 
+  it("with 1 ms ticks, fires a timer once its millisecond has begun, whatever part of a millisecond had gone when it was scheduled", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const clock = new SystemClock();
+    const log: string[] = [];
+    clock.schedule(3, () => log.push(`a@${performance.now()}`));
+    await vi.advanceTimersByTimeAsync(1.6);
+    clock.schedule(3, () => log.push(`b@${performance.now()}`));
+    await vi.advanceTimersByTimeAsync(1.4);
+    expect(log).toEqual(["a@3", "b@3"]);
+  });
+
+  it("never fires before its tick has begun, with a tick that is not whole milliseconds", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const clock = new SystemClock({ tick: 2.5 });
+    await vi.advanceTimersByTimeAsync(7.7);
+    const at = clock.now() + 1;
+    let firedAt = -1;
+    clock.schedule(at, () => (firedAt = clock.now()));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(firedAt).toBe(at);
+  });
+
   it("runs timers due at one tick in the order they were scheduled", async () => {
     vi.useFakeTimers({ now: 0 });
     const clock = new SystemClock({ tick: 1000 });
