@@ -48,6 +48,15 @@
  *
  * Usage: tsx bench/timers.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  *
+ * What the lateness of many idle timeouts is made of (not part of a run):
+ * tsx bench/timers.ts --child spread-ours (or spread-setTimeout) re-arms
+ * SPREAD_TIMERS timers in one burst, each for a whole millisecond spread
+ * across SPREAD_MS as bench/idle-connections.ts does, but without sockets,
+ * on the system clock (or as Node timers), and prints how late each fired
+ * after its mark (p50, p99, mean, in ms) beside the part of a millisecond
+ * that had gone when it was re-armed: what a rule counting whole ticks
+ * from the instant of scheduling adds to its due time, 0 to 1 ms.
+ *
  * Instructions per firing of one contender (ours-kK, setTimeout-kK; see
  * instructionCount):
  * CALLGRIND_WINDOW=1 valgrind --tool=callgrind --instr-atstart=no \
@@ -245,6 +254,54 @@ async function cProt(bin: string, k: number): Promise<Sample> {
   return { ns: r.cpuNs, work: r.firings, extra: { k, wallNs, sleeps, p50LateMs, p99LateMs, warmFirings: warm, warmCpuMs, firingsPerWakeup } };
 }
 
+/** See the file's comment: how many timers, over how many milliseconds, due how long after the burst. */
+const SPREAD_TIMERS = 19_000;
+const SPREAD_MS = 2_000;
+const SPREAD_AFTER_MS = 500;
+
+/** The system clock's scale, in fractional milliseconds. */
+const nowMs = (): number => performance.timeOrigin + performance.now();
+
+/** Timer i re-armed in one burst for the whole millisecond from + i % SPREAD_MS; how late each fired, and the part of a millisecond gone when it was re-armed. */
+function spreadLateness(kind: "ours" | "setTimeout"): Promise<Sample> {
+  return new Promise((resolve) => {
+    const late = new Float64Array(SPREAD_TIMERS);
+    const part = new Float64Array(SPREAD_TIMERS);
+    const marks = new Float64Array(SPREAD_TIMERS);
+    let fired = 0;
+    const done = (): void => {
+      const l = Array.from(late);
+      const p = Array.from(part);
+      const mean = (x: number[]): number => x.reduce((a, b) => a + b, 0) / x.length;
+      const beyond = l.map((x, i) => x - (p[i] as number));
+      const extra = { kind, timers: SPREAD_TIMERS, spreadMs: SPREAD_MS };
+      const of = (x: number[]): Record<string, number> => ({ p50: percentile(x, 50), p99: percentile(x, 99), mean: mean(x) });
+      resolve({ ns: 0, work: SPREAD_TIMERS, extra: { ...extra, lateMs: of(l), partGoneMs: of(p), lateBeyondPartMs: of(beyond) } });
+    };
+    const fire = (i: number): void => {
+      late[i] = nowMs() - (marks[i] as number);
+      if (++fired === SPREAD_TIMERS) done();
+    };
+    // Armed far away first, as idle timeouts are, then re-armed in one burst.
+    const timers = Array.from({ length: SPREAD_TIMERS }, (_, i) => (kind === "ours" ? systemClock.schedule(systemClock.now() + 30_000, () => fire(i)) : null));
+    const from = Math.floor(nowMs()) + SPREAD_AFTER_MS;
+    for (let i = 0; i < SPREAD_TIMERS; i++) {
+      const mark = from + (i % SPREAD_MS);
+      marks[i] = mark;
+      const r = nowMs();
+      part[i] = r - Math.floor(r);
+      const t = timers[i];
+      if (t !== null && t !== undefined) t.reschedule?.(mark);
+      else setTimeout(() => fire(i), Math.max(0, mark - nowMs()));
+    }
+  });
+}
+
+const spreadContenders: Contender[] = [
+  { name: "spread-ours", run: () => spreadLateness("ours") },
+  { name: "spread-setTimeout", run: () => spreadLateness("setTimeout") },
+];
+
 const realContenders = (k: number): Contender[] => [
   { name: `ours-k${k}`, run: () => oursReal(k) },
   { name: `setTimeout-k${k}`, run: () => setTimeoutReal(k) },
@@ -253,7 +310,7 @@ const realContenders = (k: number): Contender[] => [
 const cpuPerFiring: Metric = { label: "ns CPU/firing", of: (s) => s.ns / s.work, higherIsBetter: false };
 
 async function main(): Promise<void> {
-  if (opts.child !== undefined) return runAsChild(opts.child, REAL_KS.flatMap(realContenders));
+  if (opts.child !== undefined) return runAsChild(opts.child, [...REAL_KS.flatMap(realContenders), ...spreadContenders]);
   const cBin = path.join(await buildC(), "timers");
   console.log(
     `timers: ${FIRINGS} firings on the system clock, one due every ms, after ${WARM_FIRINGS} not counted; CPU of the process per firing; ` +
