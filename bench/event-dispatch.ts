@@ -35,7 +35,23 @@
  * of milliseconds, are bench/timers.ts's.
  *
  * Usage: tsx bench/event-dispatch.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
+ *
+ * Instructions of ours per firing, warm (see instructionCount): `--child
+ * ours:K=1` runs ours twice unmeasured, so that V8 has compiled the firing
+ * path, then again with callgrind counting only the read; divide the
+ * count by the firings the sample reports:
+ * CALLGRIND_WINDOW=1 valgrind --tool=callgrind --instr-atstart=no \
+ *   --separate-threads=yes node --import tsx bench/event-dispatch.ts \
+ *   --tiny --child ours:K=1
+ * Thread 1 is the firing itself; the others are V8's compiler and
+ * concurrent collector, which the window catches as they happen to run.
+ * CALLGRIND_WINDOW=floor counts the floor's immediates of the same run
+ * instead.
+ * The C peer's count: the same valgrind line around
+ * `bench/c/build/dispatch 1 2000` (its whole run; adding one event and
+ * starting up are a few thousand instructions).
  */
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { Messages, ProtStream, ScriptedSource, VirtualClock, type WaitEvent } from "../dist/src/index.js";
 import {
@@ -44,6 +60,7 @@ import {
   goal,
   parseOptions,
   printCase,
+  runAsChild,
   runBenchCase,
   runChild,
   stats,
@@ -62,7 +79,7 @@ const KS = opts.tiny ? [1, 100] : [1, 100, 10_000, 100_000];
 const TICKS = opts.tiny ? 2_000 : 200_000;
 const C_WORK_LIMIT = 2e9; // K * ticks for the C program
 const START = 1000;
-async function ours(k: number, ticks: number): Promise<Sample> {
+async function ours(k: number, ticks: number, counted = false): Promise<Sample> {
   const clock = new VirtualClock(START);
   const source = new ScriptedSource(clock, [], { at: START + ticks });
   const s = new ProtStream(source, { clock, timeout: 1_000_000_000 });
@@ -74,14 +91,29 @@ async function ours(k: number, ticks: number): Promise<Sample> {
   };
   for (let i = 0; i < k; i++) s.addWaitEvent(START + 1 + i, proc, null);
   const cpu = process.cpuUsage();
+  if (counted) instructionCount("1", true);
   const { ns, value } = await timeIt(() => clock.runUntil(s.getc(), { maxSteps: 4 * ticks + 100 }));
+  if (counted) instructionCount("1", false);
   const cpuNs = cpuNsSince(cpu);
   if (value !== null || s.error !== Messages.eof) throw new Error(`ours K=${k}: read returned ${String(value)}, error ${s.error}`);
   if (clock.now() !== START + ticks) throw new Error(`ours K=${k}: ended at ${clock.now()}, not ${START + ticks}`);
   s.close();
   const floorCpu = process.cpuUsage();
+  if (counted) instructionCount("floor", true);
   const floor = await timeIt(() => immediates(ticks));
+  if (counted) instructionCount("floor", false);
   return { ns, work: firings, extra: { k, ticks, cpuNs, floorNs: floor.ns, floorCpuNs: cpuNsSince(floorCpu) } };
+}
+
+/**
+ * Under `valgrind --tool=callgrind --instr-atstart=no`, turns callgrind's
+ * counting on and off around the timed read when CALLGRIND_WINDOW is 1,
+ * around the floor's immediates when it is "floor": an instruction count,
+ * which the machine's load does not move, of the firings alone, or of what
+ * the virtual clock's macrotasks cost by themselves.
+ */
+function instructionCount(window: "1" | "floor", on: boolean): void {
+  if (process.env.CALLGRIND_WINDOW === window) execFileSync("callgrind_control", ["-i", on ? "on" : "off", String(process.pid)]);
 }
 
 /** Nanoseconds of CPU time (user and system, every thread) of this process since `start`. */
@@ -110,6 +142,18 @@ async function cProt(bin: string, k: number, ticks: number): Promise<Sample> {
 }
 
 async function main(): Promise<void> {
+  if (opts.child !== undefined) {
+    // Twice for the compiler (a clock of its own each, as in the rounds of a full run: V8 recompiles
+    // for the second what it had compiled for the first alone), then the run the sample and a callgrind window are of.
+    const contenders = KS.map((k) => ({
+      name: `ours:K=${k}`,
+      run: () =>
+        ours(k, TICKS)
+          .then(() => ours(k, TICKS))
+          .then(() => ours(k, TICKS, true)),
+    }));
+    await runAsChild(opts.child, contenders);
+  }
   const cdir = await buildC();
   const bin = path.join(cdir, "dispatch");
   console.log(
