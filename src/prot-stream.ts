@@ -80,8 +80,9 @@ export class WaitEvent<R = unknown> {
 
   set mark(mark: number) {
     checkMark(mark, "WaitEvent.mark");
+    const old = this.#mark;
     this.#mark = mark;
-    this.list?.markChanged(this);
+    this.list?.markChanged(this, old);
   }
 
   /** The stream the event is on, or `null` once it has been removed. */

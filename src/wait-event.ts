@@ -90,10 +90,12 @@ export class WaitEventList {
     return true;
   }
 
-  markChanged(ev: ListedEvent): void {
-    const before = this.earliest();
+  /** The mark of `ev`, which is on this list, is now its `mark`; it was `old`. */
+  markChanged(ev: ListedEvent, old: number): void {
+    // The mark is already new: the earliest before is `old` when the event was the first.
+    const before = this.first() === ev ? old : this.earliest();
     this.#heap?.update(ev);
-    // The mark is already new, so `before` misses a change of the event at the top itself.
+    // The first event given a mark, even its own again, re-arms what waits on it (WE-API-8).
     if (this.earliest() !== before || this.first() === ev) this.owner.earliestMarkChanged();
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ProtStream, ProtWriter, ScriptedSource, VirtualClock, WOULD_BLOCK, type Clock, type WaitEvent, type WaitEventProc } from "prot-events";
+import { ProtGroup, ProtStream, ProtWriter, ScriptedSource, VirtualClock, WOULD_BLOCK, select, type Clock, type WaitEvent, type WaitEventProc } from "prot-events";
 import { PassThrough } from "node:stream";
 import { readAll, scripted } from "./helpers.js";
 
@@ -241,6 +241,24 @@ describe("rescheduling", () => {
     await clock.runUntil(s.readLine());
     expect(first.stream).toBeNull();
     expect(log).toEqual(["0 first", "20 second"]);
+  });
+});
+
+describe("the earliest mark as a group sees it", () => {
+  it("moves later when the earliest event moves to the mark of one added before it", async () => {
+    // The stream's deadline goes from 5 to 10: a group must not report the stream at 5 (nor at any time before 10).
+    const { clock, s } = scripted([]);
+    s.nonBlocking = true;
+    s.addWaitEvent(10, (_s, e) => e, null);
+    const early = s.addWaitEvent(5, (_s, e) => e, null);
+    const g = new ProtGroup([s]);
+    early.mark = 10;
+    expect(s.nextDeadline).toBe(10);
+    expect(await clock.runUntil(select(g, 7))).toEqual([]);
+    expect(clock.now()).toBe(7);
+    expect(await clock.runUntil(select(g))).toEqual([s]);
+    expect(clock.now()).toBe(10);
+    s.close();
   });
 });
 
