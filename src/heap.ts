@@ -28,11 +28,6 @@ export class IndexedHeap<T extends HeapItem> {
     return this.#items[0];
   }
 
-  /** The item at heap position `i` (0 is the least; 1 and 2 its children). */
-  item(i: number): T | undefined {
-    return this.#items[i];
-  }
-
   has(item: T): boolean {
     return item.heapIndex >= 0 && this.#items[item.heapIndex] === item;
   }

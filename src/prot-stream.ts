@@ -955,7 +955,7 @@ export class ProtStream<out B extends boolean = boolean> {
       return false;
     }
     if (kept === null || kept === undefined) events.remove(ev);
-    else if (!(kept instanceof WaitEvent)) {
+    else if (kept !== ev && !(kept instanceof WaitEvent)) {
       // Neither "keep" nor "removed": an async callback's promise, a stray value.
       events.remove(ev);
       if (isThenable(kept)) kept.then(undefined, ignore);
