@@ -47,6 +47,11 @@
  * concurrent collector, which the window catches as they happen to run.
  * CALLGRIND_WINDOW=floor counts the floor's immediates of the same run
  * instead.
+ *
+ * DISPATCH_START (default 1000) is the virtual time the run starts at.
+ * Marks on the system clock are milliseconds since 1970, above 2^31, not
+ * the small integers V8 keeps unboxed: DISPATCH_START=1800000000000 puts
+ * the marks of ours on that scale (the C program's stay in seconds).
  * The C peer's count: the same valgrind line around
  * `bench/c/build/dispatch 1 2000` (its whole run; adding one event and
  * starting up are a few thousand instructions).
@@ -78,7 +83,8 @@ const opts = parseOptions();
 const KS = opts.tiny ? [1, 100] : [1, 100, 10_000, 100_000];
 const TICKS = opts.tiny ? 2_000 : 200_000;
 const C_WORK_LIMIT = 2e9; // K * ticks for the C program
-const START = 1000;
+const START = Number(process.env.DISPATCH_START ?? 1000);
+if (!Number.isSafeInteger(START)) throw new Error(`DISPATCH_START must be a whole number, got ${process.env.DISPATCH_START}`);
 async function ours(k: number, ticks: number, counted = false): Promise<Sample> {
   const clock = new VirtualClock(START);
   const source = new ScriptedSource(clock, [], { at: START + ticks });
