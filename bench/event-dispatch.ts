@@ -52,12 +52,17 @@
  * Marks on the system clock are milliseconds since 1970, above 2^31, not
  * the small integers V8 keeps unboxed: DISPATCH_START=1800000000000 puts
  * the marks of ours on that scale (the C program's stay in seconds).
+ *
+ * What setting a mark allocates on that scale: `--child marks` sets one
+ * event's mark MARK_SETS times, after as many unmeasured, and counts V8's
+ * young collections meanwhile (none when a set allocates nothing).
  * The C peer's count: the same valgrind line around
  * `bench/c/build/dispatch 1 2000` (its whole run; adding one event and
  * starting up are a few thousand instructions).
  */
 import { execFileSync } from "node:child_process";
 import path from "node:path";
+import { PerformanceObserver, constants, type PerformanceEntry } from "node:perf_hooks";
 import { Messages, ProtStream, ScriptedSource, VirtualClock, type WaitEvent } from "../dist/src/index.js";
 import {
   buildC,
@@ -140,6 +145,36 @@ function immediates(n: number): Promise<void> {
   });
 }
 
+const MARK_SETS = 10_000_000;
+
+/** See `--child marks` in the header. */
+async function markSets(): Promise<Sample> {
+  const clock = new VirtualClock(0);
+  const s = new ProtStream(new ScriptedSource(clock, []), { clock });
+  const base = 1_800_000_000_000;
+  const keep = (_s: ProtStream, e: WaitEvent<null>): WaitEvent<null> => e;
+  const ev = s.addWaitEvent(base, keep, null);
+  s.addWaitEvent(base + 5, keep, null);
+  const set = (n: number): void => {
+    for (let i = 0; i < n; i++) ev.mark = base + (i & 1023);
+  };
+  set(MARK_SETS);
+  let young = 0;
+  const count = (entries: readonly PerformanceEntry[]): void => {
+    // A gc entry's detail, which the types of Node 20 leave out.
+    for (const e of entries) if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) young++;
+  };
+  const observer = new PerformanceObserver((list) => count(list.getEntries()));
+  observer.observe({ entryTypes: ["gc"] });
+  const { ns } = await timeIt(() => set(MARK_SETS));
+  // Node tells of a collection in an immediate after it; what the observer has not been handed yet, it takes.
+  await new Promise((resolve) => setImmediate(resolve));
+  count(observer.takeRecords());
+  observer.disconnect();
+  s.close();
+  return { ns, work: MARK_SETS, extra: { youngCollections: young } };
+}
+
 async function cProt(bin: string, k: number, ticks: number): Promise<Sample> {
   const { ns: wallNs, stdout } = await runChild(bin, [String(k), String(ticks)]);
   const r = JSON.parse(stdout) as { k: number; ticks: number; firings: number; ns: number; cpuNs: number; selects: number; error: string };
@@ -158,7 +193,7 @@ async function main(): Promise<void> {
           .then(() => ours(k, TICKS))
           .then(() => ours(k, TICKS, true)),
     }));
-    await runAsChild(opts.child, contenders);
+    await runAsChild(opts.child, [...contenders, { name: "marks", run: markSets }]);
   }
   const cdir = await buildC();
   const bin = path.join(cdir, "dispatch");

@@ -55,7 +55,11 @@ export class WaitEvent<R = unknown> {
   list: WaitEventList | null;
   /** @internal */
   readonly seq: number;
-  #mark: number;
+  // A number from the start: declared bare, the field would hold undefined
+  // first, and V8 would then keep any value in it, putting each mark that is
+  // not a small integer (every mark on the system clock) in a new heap
+  // number at every set. A number field keeps one box and rewrites it.
+  #mark = 0;
   /** The callback; see {@link WaitEventProc}. */
   proc: WaitEventProc<R>;
   /** The application's value, passed to every call of `proc`. */
