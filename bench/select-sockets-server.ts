@@ -16,7 +16,18 @@
  *
  * Usage: node --import tsx bench/select-sockets-server.ts ours|node-data N
  * Prints the port it listens on (127.0.0.1) on stdout, then serves.
+ *
+ * Instructions per wake-up, which do not depend on the machine's load:
+ * with CALLGRIND_WINDOW=1, under `valgrind --tool=callgrind
+ * --instr-atstart=no`, the server turns callgrind's counting on at the
+ * first "cpu" line and off at the second, so that the count is that of the
+ * driver's measured wake-ups (every thread of the process):
+ *   CALLGRIND_WINDOW=1 valgrind --tool=callgrind --instr-atstart=no \
+ *     node --import tsx bench/select-sockets-server.ts ours 1000
+ *   bench/c/build/select_driver PORT 1000 2000 5000 1   # PORT: what the server printed
+ * then `callgrind_annotate` the output file; divide its total by 5000.
  */
+import { execFileSync } from "node:child_process";
 import net from "node:net";
 import { ProtGroup, protSocket, select, type ProtConnection, type ProtStream } from "../dist/src/index.js";
 
@@ -25,6 +36,7 @@ function answer(line: string, quit: () => void): string {
   if (line === "x") return "ok\r\n";
   if (line === "cpu") {
     const c = process.cpuUsage();
+    instructionCount();
     return `${c.user + c.system}\r\n`;
   }
   if (line === "quit") {
@@ -32,6 +44,13 @@ function answer(line: string, quit: () => void): string {
     return "bye\r\n";
   }
   throw new Error(`select-sockets-server: unexpected line ${JSON.stringify(line)}`);
+}
+
+let windows = 0;
+
+/** See the header: the first "cpu" line opens callgrind's window, the second closes it. */
+function instructionCount(): void {
+  if (process.env.CALLGRIND_WINDOW === "1") execFileSync("callgrind_control", ["-i", windows++ === 0 ? "on" : "off", String(process.pid)]);
 }
 
 /** Accepts n connections on 127.0.0.1, printing the port first; stops listening after the n-th. */

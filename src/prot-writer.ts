@@ -1,6 +1,7 @@
 import { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import { bytesOf, kindOf } from "./bytes.js";
+import { RESOLVED } from "./clock.js";
 import { imapForm } from "./imap-quote.js";
 import { describe } from "./messages.js";
 import { formatC } from "./printf.js";
@@ -327,11 +328,22 @@ export class ProtWriter {
    * taken it without asking to slow down (after its `drain`, if it asked).
    * @throws ProtWriteError (as a rejection) when the sink is closed or failed.
    */
-  async flush(): Promise<void> {
-    ProtWriter.#usable(this);
-    ProtWriter.#handOn(this);
-    for (let b = ProtWriter.#backlog(this); b !== null; b = ProtWriter.#backlog(this)) await b.drain;
-    const failure = ProtWriter.#failure(this);
+  flush(): Promise<void> {
+    try {
+      ProtWriter.#usable(this);
+      ProtWriter.#handOn(this);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // A sink that took everything: no async frame and no promise of its own,
+    // as a server flushes at every reply.
+    if (ProtWriter.#backlog(this) === null && ProtWriter.#failure(this) === null) return RESOLVED;
+    return ProtWriter.#flushed(this);
+  }
+
+  static async #flushed(w: ProtWriter): Promise<void> {
+    for (let b = ProtWriter.#backlog(w); b !== null; b = ProtWriter.#backlog(w)) await b.drain;
+    const failure = ProtWriter.#failure(w);
     if (failure !== null) throw new ProtWriteError(failure);
   }
 

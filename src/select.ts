@@ -1,5 +1,5 @@
 import { kindOf } from "./bytes.js";
-import { systemClock, type Clock, type Timer } from "./clock.js";
+import { RESOLVED, systemClock, type Clock, type Timer } from "./clock.js";
 import { IndexedHeap, type HeapItem } from "./heap.js";
 import type { ProtStream, StreamWatcher } from "./prot-stream.js";
 
@@ -39,6 +39,9 @@ const byDeadlineThenSeq = (a: Member, b: Member): boolean => a.deadline < b.dead
 
 const bySeq = (a: Member, b: Member): number => a.seq - b.seq;
 
+// Rejected by resolving with a rejected promise, so that a select holds one function, not two.
+type Settle = (ready: ProtStream[] | Promise<never>) => void;
+
 /** Options of {@link ProtGroup}. */
 export interface ProtGroupOptions {
   /** The clock of the group's streams. Default: that of the first stream added, else {@link systemClock}. */
@@ -65,8 +68,20 @@ export class ProtGroup implements Iterable<ProtStream> {
   readonly #hooks: MemberHooks;
   #clock: Clock | undefined;
   #seq = 0;
-  #waker: (() => void) | null = null;
+  // The waiting select: its resolve function, its limit, and when it last
+  // went to sleep until (a wake with no select waiting does nothing). A select is one
+  // promise and these fields, so that a loop over the group pays no async
+  // frame and no promise of its own at each wake-up.
+  #resolve: Settle | null = null;
+  #limit = Infinity;
   #sleepUntil = Infinity;
+  // A look at the streams is queued: wakes before it runs add nothing.
+  #woken = false;
+  // Made on the first sleep, then moved (cancelled, not dropped, on waking).
+  #timer: Timer | null = null;
+  // Made once, when first needed: the timer's callback, and the look a wake queues.
+  #wakeFn: (() => void) | null = null;
+  #lookFn: (() => void) | null = null;
 
   /**
    * @param streams - streams to add at once.
@@ -148,43 +163,92 @@ export class ProtGroup implements Iterable<ProtStream> {
     return this.#members.keys();
   }
 
-  /** @internal */
-  readyNow(now: number): ProtStream[] {
+  /**
+   * The select of {@link select}, its timeout checked: resolves at once
+   * when a stream is ready, else becomes the group's waiting select.
+   * @internal
+   */
+  wait(timeout: number | null): Promise<ProtStream[]> {
+    const now = this.clock.now();
+    const limit = timeout === null ? Infinity : now + timeout;
+    const ready = this.#readyNow(now);
+    if (this.#done(ready, now, limit)) return Promise.resolve(ready);
+    if (this.#resolve !== null) return Promise.reject(new Error("select: another select is already waiting on this group"));
+    const promise = new Promise<ProtStream[]>(ProtGroup.#capture);
+    this.#resolve = ProtGroup.#captured;
+    this.#limit = limit;
+    this.#sleep();
+    return promise;
+  }
+
+  // A shared executor, so that a select allocates no closure of its own.
+  static #captured: Settle | null = null;
+  static #capture(resolve: Settle): void {
+    ProtGroup.#captured = resolve;
+  }
+
+  /** Whether a select that found `ready` at `now` returns: an empty group can never become ready, and waiting without a limit would hang. */
+  #done(ready: ProtStream[], now: number, limit: number): boolean {
+    return ready.length > 0 || now >= limit || (this.#members.size === 0 && limit === Infinity);
+  }
+
+  #readyNow(now: number): ProtStream[] {
     const ready: Member[] = [];
     for (const m of this.#candidates) {
       if (m.stream.readable) ready.push(m);
       else this.#candidates.delete(m);
     }
-    const expired = this.#deadlines.collect((m) => m.deadline <= now, []);
-    for (const m of expired) if (!this.#candidates.has(m)) ready.push(m);
+    const first = this.#deadlines.peek();
+    if (first !== undefined && first.deadline <= now) {
+      for (const m of this.#deadlines.collect((x) => x.deadline <= now, [])) if (!this.#candidates.has(m)) ready.push(m);
+    }
     for (const m of this.#closed) ready.push(m);
+    if (ready.length === 0) return [];
+    if (ready.length === 1) return [(ready[0] as Member).stream];
     return ready.sort(bySeq).map((m) => m.stream);
   }
 
-  /** @internal */
-  earliestDeadline(): number {
+  /** Sleeps until the earliest deadline or the limit, whichever is first, or until woken before. */
+  #sleep(): void {
     const first = this.#deadlines.peek();
-    return first === undefined ? Infinity : first.deadline;
-  }
-
-  /** @internal */
-  sleep(until: number): Promise<void> {
-    if (this.#waker !== null) throw new Error("select: another select is already waiting on this group");
+    const deadline = first === undefined ? Infinity : first.deadline;
+    const until = deadline < this.#limit ? deadline : this.#limit;
     this.#sleepUntil = until;
-    return new Promise<void>((resolve) => {
-      let timer: Timer | null = null;
-      this.#waker = () => {
-        this.#waker = null;
-        this.#sleepUntil = Infinity;
-        timer?.cancel();
-        resolve();
-      };
-      if (until !== Infinity) timer = this.clock.schedule(until, () => this.#wake());
-    });
+    // A select's timer is cancelled when it wakes, so there is none pending here to cancel.
+    if (until === Infinity) return;
+    const timer = this.#timer;
+    if (timer?.reschedule !== undefined) timer.reschedule(until);
+    else this.#timer = this.clock.schedule(until, (this.#wakeFn ??= () => this.#wake()));
   }
 
+  /**
+   * Ends the sleep of the waiting select. It looks again in a promise job,
+   * not at once: every timer and arrival due at this instant lands first.
+   */
   #wake(): void {
-    this.#waker?.();
+    if (this.#resolve === null || this.#woken) return;
+    this.#woken = true;
+    // Cancelled, so that a select that returned leaves no timer to keep the process alive.
+    this.#timer?.cancel();
+    void RESOLVED.then((this.#lookFn ??= () => this.#look()));
+  }
+
+  /** The waiting select looks at its streams again: it returns what is ready, or sleeps again. */
+  #look(): void {
+    this.#woken = false;
+    const resolve = this.#resolve;
+    if (resolve === null) return;
+    try {
+      const now = this.clock.now();
+      const ready = this.#readyNow(now);
+      if (!this.#done(ready, now, this.#limit)) return this.#sleep();
+      this.#resolve = null;
+      resolve(ready);
+    } catch (err) {
+      // The clock failed: the select rejects with its error, as a read does.
+      this.#resolve = null;
+      resolve(Promise.reject(err));
+    }
   }
 
   #placeDeadline(m: Member): void {
@@ -213,18 +277,14 @@ export class ProtGroup implements Iterable<ProtStream> {
  * @param timeout - ticks to wait at most; `null` or omitted waits without limit.
  * @throws RangeError when `timeout` is not a number (a string included), is negative or NaN.
  */
-export async function select(group: ProtGroup, timeout: number | null = null): Promise<ProtStream[]> {
+export function select(group: ProtGroup, timeout: number | null = null): Promise<ProtStream[]> {
   if (timeout !== null && (typeof timeout !== "number" || !(timeout >= 0))) {
-    throw new RangeError(`select: timeout must be null or a number >= 0, got ${kindOf(timeout)}`);
+    return Promise.reject(new RangeError(`select: timeout must be null or a number >= 0, got ${kindOf(timeout)}`));
   }
-  const clock = group.clock;
-  const limit = timeout === null ? Infinity : clock.now() + timeout;
-  for (;;) {
-    const now = clock.now();
-    const ready = group.readyNow(now);
-    // An empty group can never become ready: waiting without a limit would hang.
-    if (ready.length > 0 || now >= limit || (group.size === 0 && limit === Infinity)) return ready;
-    const deadline = group.earliestDeadline();
-    await group.sleep(deadline < limit ? deadline : limit);
+  try {
+    return group.wait(timeout);
+  } catch (err) {
+    // The clock failed.
+    return Promise.reject(err);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ProtGroup, ProtStream, ScriptedSource, VirtualClock, select, type Arrival } from "prot-events";
+import { ProtGroup, ProtStream, ScriptedSource, VirtualClock, select, type Arrival, type Clock, type Timer } from "prot-events";
 
 function streams(clock: VirtualClock, scripts: Arrival[][]): ProtStream[] {
   return scripts.map((arrivals, i) => new ProtStream(new ScriptedSource(clock, arrivals), { clock, name: `s${i}` }));
@@ -136,5 +136,102 @@ describe("select", () => {
     const first = select(g, 10);
     await expect(select(g, 10)).rejects.toThrow(/another select is already waiting/);
     expect(await c1.runUntil(first)).toEqual([]);
+  });
+
+  it("reports together the streams that become ready at one instant", async () => {
+    const clock = new VirtualClock();
+    const ss = streams(clock, [[{ at: 20, data: "a\n" }], [], [{ at: 20, data: "c\n" }]]);
+    const g = new ProtGroup(ss);
+    expect(names(await clock.runUntil(select(g)))).toEqual(["s0", "s2"]);
+    expect(clock.now()).toBe(20);
+  });
+
+  it("sleeps again, until its deadline, when it wakes for a deadline that moved later", async () => {
+    const clock = new VirtualClock();
+    const [a, b] = streams(clock, [[], [{ at: 70, data: "b\n" }]]) as [ProtStream, ProtStream];
+    const ev = a.addWaitEvent(30, (_s, e) => e, null);
+    const pending = select(new ProtGroup([a, b]));
+    await clock.advanceTo(10);
+    ev.mark = 50;
+    await clock.advanceTo(30);
+    ev.mark = 60;
+    expect(names(await clock.runUntil(pending))).toEqual(["s0"]);
+    expect(clock.now()).toBe(60);
+  });
+
+  it("waits the same on a clock whose timers cannot be rescheduled", async () => {
+    const virtual = new VirtualClock();
+    let made = 0;
+    // Timers with cancel() only, as Clock allows.
+    const clock: Clock = {
+      now: () => virtual.now(),
+      schedule(at: number, callback: () => void): Timer {
+        made++;
+        const t = virtual.schedule(at, callback);
+        return { cancel: () => t.cancel() };
+      },
+    };
+    const [a, b] = [0, 1].map((i) => new ProtStream(new ScriptedSource(clock, i === 1 ? [{ at: 45, data: "b\n" }] : []), { clock, name: `s${i}` })) as [ProtStream, ProtStream];
+    const ev = a.addWaitEvent(100, (_s, e) => e, null);
+    const g = new ProtGroup([a, b]);
+    const first = select(g);
+    await virtual.advanceTo(10);
+    ev.mark = 40;
+    expect(names(await virtual.runUntil(first))).toEqual(["s0"]);
+    expect(virtual.now()).toBe(40);
+    ev.mark = 90;
+    expect(names(await virtual.runUntil(select(g, 100)))).toEqual(["s1"]);
+    expect(virtual.now()).toBe(45);
+    expect(await virtual.runUntil(select(new ProtGroup([a]), 5))).toEqual([]);
+    expect(virtual.now()).toBe(50);
+    expect(made).toBeGreaterThan(0);
+  });
+
+  it("rejects with the clock's error when the clock fails, at once or while it waits", async () => {
+    const virtual = new VirtualClock();
+    let broken = false;
+    const clock: Clock = {
+      now: () => {
+        if (broken) throw new Error("clock broke");
+        return virtual.now();
+      },
+      schedule: (at, callback) => virtual.schedule(at, callback),
+    };
+    const a = new ProtStream(new ScriptedSource(clock, [{ at: 20, data: "a\n" }]), { clock, name: "a" });
+    const b = new ProtStream(new ScriptedSource(clock, []), { clock, name: "b" });
+    const g = new ProtGroup([a, b]);
+    const rejected = expect(select(g)).rejects.toThrow("clock broke");
+    await virtual.advanceTo(10);
+    broken = true;
+    await virtual.advanceTo(20);
+    await rejected;
+    const again = select(g);
+    expect(again).toBeInstanceOf(Promise);
+    await expect(again).rejects.toThrow("clock broke");
+    // The failed select no longer waits: the next one may.
+    broken = false;
+    g.delete(a);
+    expect(await virtual.runUntil(select(g, 5))).toEqual([]);
+    expect(virtual.now()).toBe(25);
+  });
+
+  it("leaves no timer behind once it returns", async () => {
+    const clock = new VirtualClock();
+    const [a, b] = streams(clock, [[], [{ at: 20, data: "b\n" }]]) as [ProtStream, ProtStream];
+    a.addWaitEvent(100, (_s, e) => e, null);
+    const g = new ProtGroup([a, b]);
+    expect(names(await clock.runUntil(select(g, 500)))).toEqual(["s1"]);
+    expect(clock.pendingTimers).toBe(0);
+    b.tryReadLine();
+    expect(names(await clock.runUntil(select(g, 50)))).toEqual([]);
+    expect(clock.now()).toBe(70);
+    expect(clock.pendingTimers).toBe(0);
+    // With no deadline and no timeout, it waits on no timer at all.
+    g.delete(a);
+    const pending = select(g);
+    await clock.advance(10);
+    expect(clock.pendingTimers).toBe(0);
+    b.close();
+    expect(names(await pending)).toEqual(["s1"]);
   });
 });
