@@ -19,8 +19,14 @@
  *    one loop selects over: no read waits;
  *  - minimal: `socket.setTimeout(30_000)` with a 'timeout', a 'data' and a
  *    'close' listener, each made once and shared by every connection;
+ *  - minimal-await: minimal with an async function per connection that
+ *    awaits a promise the 'data' listener settles: what any server whose
+ *    connections wait in an `await` holds at least, the peer of ours;
  *  - readline (only when asked for): the same reading lines with
  *    `readline.createInterface`.
+ *
+ * With --greet every server first writes a greeting to each connection
+ * (ours and ours-select through the connection's writer, which it makes).
  *
  * Each row is a constructor (a class, `Object` for literals), or a kind of
  * V8 object in parentheses: `(closure) name` for functions,
@@ -34,7 +40,7 @@
  * Not part of `npm run bench`: it prints figures to read, with no goal.
  * The snapshots need a few hundred MB of memory and take some seconds.
  *
- * Usage: tsx bench/heap-breakdown.ts [--connections N] [--server ours|ours-select|minimal|readline]...
+ * Usage: tsx bench/heap-breakdown.ts [--connections N] [--greet] [--server ours|ours-select|minimal|minimal-await|readline]...
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -49,12 +55,13 @@ const HOST = "127.0.0.1";
 
 interface Args {
   connections: number;
+  greet: boolean;
   servers: IdleServerKind[];
   child?: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { connections: 2000, servers: [] };
+  const args: Args = { connections: 2000, greet: false, servers: [] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
     const value = (): string => {
@@ -69,8 +76,9 @@ function parseArgs(argv: readonly string[]): Args {
       const k = value() as IdleServerKind;
       if (!KINDS.includes(k)) throw new Error(`--server: one of ${KINDS.join(", ")}, got ${k}`);
       args.servers.push(k);
-    } else if (flag === "--child") args.child = value();
-    else throw new Error(`unknown argument ${flag} (known: --connections N, --server ${KINDS.join("|")})`);
+    } else if (flag === "--greet") args.greet = true;
+    else if (flag === "--child") args.child = value();
+    else throw new Error(`unknown argument ${flag} (known: --connections N, --greet, --server ${KINDS.join("|")})`);
   }
   if (args.servers.length === 0) args.servers = KINDS.filter((k) => k !== "readline");
   return args;
@@ -161,7 +169,7 @@ function keyOf(type: string, name: string): string {
 async function serverMain(kind: IdleServerKind): Promise<void> {
   const n = args.connections;
   // Slots for every connection made up front, so that no growth of them is billed to the connections.
-  const srv = await startIdleServer(kind, { idle: () => {}, closed: () => {} }, { slots: 2 * n });
+  const srv = await startIdleServer(kind, { idle: () => {}, closed: () => {} }, { slots: 2 * n, greet: args.greet });
   const clients = spawn(process.execPath, [...process.execArgv, process.argv[1] as string, "--child", "clients"], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
   const dir = mkdtempSync(path.join(os.tmpdir(), "heap-breakdown-"));
   try {
@@ -206,7 +214,7 @@ const fmtB = (b: number): string => b.toFixed(0);
 
 async function main(): Promise<void> {
   for (const kind of args.servers) {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1] as string, "--connections", String(args.connections), "--child", kind], {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1] as string, "--connections", String(args.connections), ...(args.greet ? ["--greet"] : []), "--child", kind], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -214,7 +222,7 @@ async function main(): Promise<void> {
     const code = await new Promise<number | null>((r) => child.on("close", r));
     if (code !== 0) throw new Error(`${kind}: the server's process exited with ${code}`);
     const { connections, rows } = JSON.parse(out.trim().split("\n").pop() as string) as { connections: number; rows: Record<string, { bytes: number; count: number }> };
-    print(kind, connections, rows);
+    print(args.greet ? `${kind}, greeting` : kind, connections, rows);
   }
 }
 

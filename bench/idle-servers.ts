@@ -17,8 +17,18 @@
  *    (it is given the socket as `this`), which finds the connection's
  *    state by an index in a field of the socket: what a Node developer who
  *    counts memory writes, with no closure per connection;
+ *  - minimal-await: minimal, and an async function per connection that
+ *    awaits a promise the shared 'data' listener settles (its resolve
+ *    function kept in a slot): the least a server holds per connection
+ *    whose code waits for input in an `await`, as ours's does, and so the
+ *    peer that prices what such a loop costs whatever library it awaits;
  *  - readline: the same with `readline.createInterface({ input: socket })`
  *    reading its lines.
+ *
+ * With {@link IdleServerOptions.greet}, every server first writes a
+ * greeting to each connection (ours and ours-select through the
+ * connection's writer, which the greeting makes, then flushed; the others
+ * by `socket.write`), as a protocol server does (IMAP's "* OK").
  *
  * What the caller needs is passed in, alike for every server: what to do
  * when an idle timeout fires or a connection sees its close
@@ -41,10 +51,13 @@ interface IdleSocket extends net.Socket {
 }
 
 /** The servers, by name. */
-export type IdleServerKind = "ours" | "ours-select" | "minimal" | "readline";
+export type IdleServerKind = "ours" | "ours-select" | "minimal" | "minimal-await" | "readline";
 
 /** Every server, in the order the benchmark runs them. */
-export const IDLE_SERVER_KINDS: readonly IdleServerKind[] = ["ours", "ours-select", "minimal", "readline"];
+export const IDLE_SERVER_KINDS: readonly IdleServerKind[] = ["ours", "ours-select", "minimal", "minimal-await", "readline"];
+
+/** What the servers write to each connection first, with {@link IdleServerOptions.greet}. */
+const GREETING = "* OK idle server ready\r\n";
 
 /** The scale lateness is measured on: the library's SystemClock's, in fractional milliseconds. */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
@@ -67,6 +80,8 @@ export interface IdleServerOptions {
   slots?: number;
   /** The most connections the server takes (`net.Server.maxConnections`). */
   maxConnections?: number;
+  /** Greet each connection first (see the module's comment). Default false. */
+  greet?: boolean;
 }
 
 /** A running server: see {@link startIdleServer}. */
@@ -116,6 +131,9 @@ export async function startIdleServer(kind: IdleServerKind, hooks: IdleHooks, op
   const events = new Slots<WaitEvent<null> | null>(prot === null ? 0 : size, null);
   const sockets = new Slots<IdleSocket | null>(prot === null ? size : 0, null);
   const dues = new Slots<number>(prot === null ? size : 0, Infinity);
+  // minimal-await: each connection's waiting read, settled with the next chunk, or null at the close.
+  const reads = new Slots<((chunk: Buffer | null) => void) | null>(kind === "minimal-await" ? size : 0, null);
+  const greet = options.greet ?? false;
 
   // ours and ours-select: the idle timeout, one callback for every
   // connection, as the API's (stream, event, rock) allows. In a real
@@ -134,6 +152,21 @@ export async function startIdleServer(kind: IdleServerKind, hooks: IdleHooks, op
   }
   const ignore = (): void => {};
   const onClose = (): void => hooks.closed();
+  // minimal-await: the shared listeners settle the connection's waiting read.
+  function onData(this: IdleSocket, chunk: Buffer): void {
+    reads.at(this.slot)?.(chunk);
+  }
+  function onEnded(this: IdleSocket): void {
+    reads.at(this.slot)?.(null);
+  }
+  const awaitLoop = async (peer: IdleSocket): Promise<void> => {
+    for (;;) {
+      const chunk = await new Promise<Buffer | null>((resolve) => reads.set(peer.slot, resolve));
+      if (chunk === null) break;
+    }
+    reads.set(peer.slot, null);
+    hooks.closed();
+  };
   // ours-select: the group, and the one loop over it while it has
   // streams, reading each ready stream until it would block.
   const group = prot === null ? null : new prot.ProtGroup();
@@ -172,6 +205,7 @@ export async function startIdleServer(kind: IdleServerKind, hooks: IdleHooks, op
       const selected = kind === "ours-select";
       const conn: ProtConnection<boolean> = selected ? prot.protSocket<boolean>(socket, { input: { nonBlocking: true, blockingOnly: false } }) : prot.protSocket(socket);
       conns.push(conn);
+      if (greet) void conn.output.write(GREETING).flush();
       events.push(conn.input.addWaitEvent(conn.input.clock.now() + 30_000, onIdle, null));
       if (selected) {
         (group as NonNullable<typeof group>).add(conn.input);
@@ -182,17 +216,25 @@ export async function startIdleServer(kind: IdleServerKind, hooks: IdleHooks, op
       peer.slot = sockets.count;
       sockets.push(peer);
       dues.push(Infinity);
+      if (greet) peer.write(GREETING);
       peer.setTimeout(30_000);
       peer.on("timeout", onTimeout);
       if (kind === "readline") {
         const rl = readline.createInterface({ input: peer, crlfDelay: Infinity });
         rl.on("line", ignore);
         peer.on("close", () => rl.close());
+      } else if (kind === "minimal-await") {
+        reads.push(null);
+        peer.on("data", onData);
       } else {
         peer.on("data", ignore);
       }
       peer.on("error", ignore);
-      peer.on("close", onClose);
+      if (kind === "minimal-await") {
+        // Its loop tells of the close once its read has ended.
+        peer.on("close", onEnded);
+        void awaitLoop(peer);
+      } else peer.on("close", onClose);
     }
   });
   if (options.maxConnections !== undefined) srv.maxConnections = options.maxConnections;
