@@ -372,6 +372,7 @@ static const struct deviation DEVIATIONS[] = {
     {"meanwhile-mark-moved-sooner-while-a-select-waits", R_OUTSIDE_CHANGE, 0},
     {"meanwhile-event-removed-while-a-select-waits", R_OUTSIDE_CHANGE, 0},
     {"meanwhile-earliest-mark-moved-past-another-while-a-select-waits", R_OUTSIDE_CHANGE, 0},
+    {"meanwhile-earliest-mark-moved-onto-an-older-events-mark-while-a-select-waits", R_OUTSIDE_CHANGE, 0},
     {"api-mark-set-to-now-while-a-read-sleeps-with-read-timeout", R_OUTSIDE_CHANGE, 0},
     {"meanwhile-earliest-mark-set-again-at-the-wake-instant-with-read-timeout", R_OUTSIDE_CHANGE, 0},
     {"meanwhile-mark-moved-sooner-while-a-read-sleeps-with-read-timeout", R_OUTSIDE_CHANGE, 0},
@@ -379,6 +380,7 @@ static const struct deviation DEVIATIONS[] = {
     {"meanwhile-mark-moved-sooner-while-a-select-waits-with-read-timeout", R_OUTSIDE_CHANGE, 0},
     {"meanwhile-event-removed-while-a-select-waits-with-read-timeout", R_OUTSIDE_CHANGE, 0},
     {"meanwhile-earliest-mark-moved-past-another-while-a-select-waits-with-read-timeout", R_OUTSIDE_CHANGE, 0},
+    {"meanwhile-earliest-mark-moved-onto-an-older-events-mark-while-a-select-waits-with-read-timeout", R_OUTSIDE_CHANGE, 0},
     {"one-clock-changes-at-one-time-set-in-several-orders-with-read-timeout", R_OUTSIDE_CHANGE, 0},
     /* R_STALE_HANDLE */
     {"edge-stale-handle-after-a-new-event", R_STALE_HANDLE, 1},
