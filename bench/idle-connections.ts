@@ -24,24 +24,17 @@
  * performance.now()). In whole milliseconds (Date.now()) a lateness of
  * 1.01 ms read 1 or 2 by where the clock stood, and a ratio of 2 could be
  * that rounding and no cost. Due times are whole milliseconds (ours counts
- * marks in ticks of 1 ms); ours fires at least the whole ticks between its
- * re-arming and the mark after the re-arming, never early, as C's select
- * waits, which can put up to one tick into its lateness; a Node timer may
- * fire before its time, which counts as negative lateness. A run in which a
- * timeout does not fire fails.
+ * marks in ticks of 1 ms); ours fires once the millisecond of its mark has
+ * begun, never early (WE-MODEL-5); a Node timer may fire before its time,
+ * which counts as negative lateness. A run in which a timeout does not fire
+ * fails.
  *
  * What the spread lateness of ours is made of, beside the cost of running:
  * Node wakes a process whole milliseconds after a timer was armed, so the
  * firings of a busy clock fall once a millisecond at a phase of their own,
- * which drifts; each connection's timeout is due at its mark plus the part
- * of a tick that had passed when it was re-armed, which differs from one
- * connection to the next, and it runs at the first firing after that. The
- * two parts, each up to a tick, put its lateness between 0 and 2 ms, about
- * 1 on average, and its 99th percentile near 2 ms even when running costs
- * nothing. ours-select has one sleep for the group, armed just after the
- * last firing, whose part of a tick is the phase the firings fall at: its
- * lateness is that phase, under a tick, as it would be for ours if a
- * timeout were due at its mark.
+ * which drifts, and a timeout due at its mark runs at the first firing
+ * after it: up to a tick late even when running costs nothing.
+ * `bench/timers.ts --child spread-ours` shows the parts without sockets.
  *
  * Three rounds and no warm-up by default: a run takes seconds of idling,
  * and each is a fresh process, with nothing to warm.

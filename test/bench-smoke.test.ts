@@ -32,7 +32,7 @@ describe("benchmarks, on a tiny size", () => {
     ["timers", ["--import", "tsx", "bench/timers.ts"], ["setTimeout", "c-prot"]],
     ["select-scaling", ["--expose-gc", "--import", "tsx", "bench/select-scaling.ts"], ["c-prot_select"]],
     ["select-sockets", ["--import", "tsx", "bench/select-sockets.ts"], ["node-data", "c-prot_select", "c-select", "c-epoll"]],
-    ["idle-connections", ["--import", "tsx", "bench/idle-connections.ts"], ["minimal", "readline"]],
+    ["idle-connections", ["--import", "tsx", "bench/idle-connections.ts"], ["minimal", "minimal-await", "readline"]],
   ])(
     "%s runs and writes its results",
     async (name, args, peers) => {
