@@ -174,10 +174,13 @@ export class ProtGroup implements Iterable<ProtStream> {
     const ready = this.#readyNow(now);
     if (this.#done(ready, now, limit)) return Promise.resolve(ready);
     if (this.#resolve !== null) return Promise.reject(new Error("select: another select is already waiting on this group"));
+    this.#limit = limit;
+    // Asleep before it waits: a clock that fails to schedule leaves no select waiting on the group.
+    this.#sleep();
     const promise = new Promise<ProtStream[]>(ProtGroup.#capture);
     this.#resolve = ProtGroup.#captured;
-    this.#limit = limit;
-    this.#sleep();
+    // Not kept past its capture: it would hold a returned select's result.
+    ProtGroup.#captured = null;
     return promise;
   }
 

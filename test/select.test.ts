@@ -215,6 +215,23 @@ describe("select", () => {
     expect(virtual.now()).toBe(25);
   });
 
+  it("leaves the group free when the clock cannot schedule its sleep", async () => {
+    const virtual = new VirtualClock();
+    let broken = true;
+    const clock: Clock = {
+      now: () => virtual.now(),
+      schedule: (at, callback) => {
+        if (broken) throw new Error("no timer");
+        return virtual.schedule(at, callback);
+      },
+    };
+    const g = new ProtGroup([new ProtStream(new ScriptedSource(clock, []), { clock, name: "a" })]);
+    await expect(select(g, 5)).rejects.toThrow("no timer");
+    broken = false;
+    expect(await virtual.runUntil(select(g, 5))).toEqual([]);
+    expect(virtual.now()).toBe(5);
+  });
+
   it("leaves no timer behind once it returns", async () => {
     const clock = new VirtualClock();
     const [a, b] = streams(clock, [[], [{ at: 20, data: "b\n" }]]) as [ProtStream, ProtStream];
