@@ -180,6 +180,26 @@ describe("SystemClock", () => {
     expect(log).toEqual(["first", "second"]);
   });
 
+  it("with tick 1000, holds each timer of one tick for its own whole seconds, however the others of that tick were set", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const clock = new SystemClock({ tick: 1000 });
+    const firedAt = new Map<string, number>();
+    const at3 = (name: string) => clock.schedule(3, () => firedAt.set(name, performance.now()));
+    await vi.advanceTimersByTimeAsync(100);
+    at3("a");
+    // Later in the same second: due later than a.
+    await vi.advanceTimersByTimeAsync(800);
+    at3("b");
+    // In the next second: due earlier than b.
+    await vi.advanceTimersByTimeAsync(200);
+    at3("c");
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect([...firedAt.keys()]).toEqual(["a", "b", "c"]);
+    expect(firedAt.get("a")).toBeGreaterThanOrEqual(3100);
+    expect(firedAt.get("b")).toBeGreaterThanOrEqual(3900);
+    expect(firedAt.get("c")).toBeGreaterThanOrEqual(3100);
+  });
+
   it("counts milliseconds, or whole seconds with a tick of 1000, and fires on time", async () => {
     vi.useFakeTimers({ now: 1_000_000 });
     const ms = new SystemClock();
