@@ -36,7 +36,7 @@
  *
  * Usage: tsx bench/event-dispatch.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  *
- * Instructions of ours per firing, warm (see instructionCount): `--child
+ * Instructions of ours per firing, warm (see callgrindWindow in bench/lib.ts): `--child
  * ours:K=1` runs ours twice unmeasured, so that V8 has compiled the firing
  * path, then again with callgrind counting only the read; divide the
  * count by the firings the sample reports:
@@ -60,11 +60,12 @@
  * `bench/c/build/dispatch 1 2000` (its whole run; adding one event and
  * starting up are a few thousand instructions).
  */
-import { execFileSync } from "node:child_process";
+
 import path from "node:path";
 import { PerformanceObserver, constants, type PerformanceEntry } from "node:perf_hooks";
 import { Messages, ProtStream, ScriptedSource, VirtualClock, type WaitEvent } from "../dist/src/index.js";
 import {
+  callgrindWindow,
   buildC,
   fmt,
   goal,
@@ -102,29 +103,18 @@ async function ours(k: number, ticks: number, counted = false): Promise<Sample> 
   };
   for (let i = 0; i < k; i++) s.addWaitEvent(START + 1 + i, proc, null);
   const cpu = process.cpuUsage();
-  if (counted) instructionCount("1", true);
+  if (counted) callgrindWindow(true);
   const { ns, value } = await timeIt(() => clock.runUntil(s.getc(), { maxSteps: 4 * ticks + 100 }));
-  if (counted) instructionCount("1", false);
+  if (counted) callgrindWindow(false);
   const cpuNs = cpuNsSince(cpu);
   if (value !== null || s.error !== Messages.eof) throw new Error(`ours K=${k}: read returned ${String(value)}, error ${s.error}`);
   if (clock.now() !== START + ticks) throw new Error(`ours K=${k}: ended at ${clock.now()}, not ${START + ticks}`);
   s.close();
   const floorCpu = process.cpuUsage();
-  if (counted) instructionCount("floor", true);
+  if (counted) callgrindWindow(true, "floor");
   const floor = await timeIt(() => immediates(ticks));
-  if (counted) instructionCount("floor", false);
+  if (counted) callgrindWindow(false, "floor");
   return { ns, work: firings, extra: { k, ticks, cpuNs, floorNs: floor.ns, floorCpuNs: cpuNsSince(floorCpu) } };
-}
-
-/**
- * Under `valgrind --tool=callgrind --instr-atstart=no`, turns callgrind's
- * counting on and off around the timed read when CALLGRIND_WINDOW is 1,
- * around the floor's immediates when it is "floor": an instruction count,
- * which the machine's load does not move, of the firings alone, or of what
- * the virtual clock's macrotasks cost by themselves.
- */
-function instructionCount(window: "1" | "floor", on: boolean): void {
-  if (process.env.CALLGRIND_WINDOW === window) execFileSync("callgrind_control", ["-i", on ? "on" : "off", String(process.pid)]);
 }
 
 /** Nanoseconds of CPU time (user and system, every thread) of this process since `start`. */

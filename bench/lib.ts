@@ -474,3 +474,13 @@ export function holdClients(host: string): void {
     }
   });
 }
+
+/**
+ * Under `valgrind --tool=callgrind --instr-atstart=no`, turns callgrind's
+ * counting on or off for this process when CALLGRIND_WINDOW is `window`:
+ * an instruction count, which the machine's load does not move, of the part
+ * a benchmark brackets with it alone (each benchmark's header says which).
+ */
+export function callgrindWindow(on: boolean, window = "1"): void {
+  if (process.env.CALLGRIND_WINDOW === window) execFileSync("callgrind_control", ["-i", on ? "on" : "off", String(process.pid)]);
+}

@@ -53,7 +53,7 @@
  *
  * Usage: tsx bench/line-throughput.ts [--rounds N] [--warmup N] [--tiny] [--results DIR]
  *
- * Instructions of one contender's measured window (see instructionCount):
+ * Instructions of one contender's measured window (see callgrindWindow in bench/lib.ts):
  * CALLGRIND_WINDOW=1 valgrind --tool=callgrind --instr-atstart=no \
  *   node --import tsx bench/line-throughput.ts --child pipe:ours
  * With --separate-threads=yes callgrind counts each thread apart: thread 1
@@ -62,7 +62,7 @@
  * above all) moves with the machine's load by some tens of millions.
  */
 import { Buffer } from "node:buffer";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
 import net from "node:net";
@@ -75,6 +75,7 @@ import { fileURLToPath } from "node:url";
 import split2 from "split2";
 import { Messages, ProtStream } from "../dist/src/index.js";
 import {
+  callgrindWindow,
   buildC,
   fmt,
   goal,
@@ -485,7 +486,7 @@ function measuredWindow(input: Readable, skip: number): { start(): Reading; chun
       if (start === undefined && seen + n > skip) {
         from = seen;
         start = reading();
-        instructionCount(true);
+        callgrindWindow(true);
       }
       if (start !== undefined) chunks++;
       seen += n;
@@ -520,17 +521,6 @@ async function settle(): Promise<void> {
   }
 }
 
-/**
- * With CALLGRIND_WINDOW=1, under `valgrind --tool=callgrind
- * --instr-atstart=no`, turns callgrind's counting on for the measured
- * window and off after it, so that its instruction count, which does not
- * depend on the machine's load, is that of the reading alone (every thread
- * of the process, V8's compiling included).
- */
-function instructionCount(on: boolean): void {
-  if (process.env.CALLGRIND_WINDOW === "1") execFileSync("callgrind_control", ["-i", on ? "on" : "off", String(process.pid)]);
-}
-
 function nodeContender(transport: Transport, name: string, read: Reader, file: string, bytes: number): Contender {
   return {
     name: `${transport}:${name}`,
@@ -540,7 +530,7 @@ function nodeContender(transport: Transport, name: string, read: Reader, file: s
       const opened = reading();
       const window = measuredWindow(input, bytes);
       const counted = await read(input);
-      instructionCount(false);
+      callgrindWindow(false);
       const end = reading();
       const start = window.start();
       const wallNs = Number(end.t - start.t);

@@ -27,9 +27,9 @@
  *   bench/c/build/select_driver PORT 1000 2000 5000 1   # PORT: what the server printed
  * then `callgrind_annotate` the output file; divide its total by 5000.
  */
-import { execFileSync } from "node:child_process";
 import net from "node:net";
 import { ProtGroup, protSocket, select, type ProtConnection, type ProtStream } from "../dist/src/index.js";
+import { callgrindWindow } from "./lib.js";
 
 /** The answer to a line; `quit` is told whether to end after sending it. */
 function answer(line: string, quit: () => void): string {
@@ -50,7 +50,7 @@ let windows = 0;
 
 /** See the header: the first "cpu" line opens callgrind's window, the second closes it. */
 function instructionCount(): void {
-  if (process.env.CALLGRIND_WINDOW === "1") execFileSync("callgrind_control", ["-i", windows++ === 0 ? "on" : "off", String(process.pid)]);
+  callgrindWindow(windows++ === 0);
 }
 
 /** Accepts n connections on 127.0.0.1, printing the port first; stops listening after the n-th. */

@@ -73,10 +73,11 @@
  * it: setTimeout's delays then vary, and Node makes and drops a timer list
  * at every firing, which on the 1 ms schedule it does not.)
  */
-import { execFileSync } from "node:child_process";
+
 import path from "node:path";
 import { Messages, ProtStream, ScriptedSource, systemClock, type WaitEvent } from "../dist/src/index.js";
 import {
+  callgrindWindow,
   buildC,
   fmt,
   goal,
@@ -134,9 +135,7 @@ const reading = (firings: number): Reading => {
  * of the measured firings alone.
  */
 function instructionCount(firings: number): void {
-  if (CALLGRIND_WINDOW && (firings === WARM_FIRINGS || firings === WARM_FIRINGS + FIRINGS)) {
-    execFileSync("callgrind_control", ["-i", firings === WARM_FIRINGS ? "on" : "off", String(process.pid)]);
-  }
+  if (firings === WARM_FIRINGS || firings === WARM_FIRINGS + FIRINGS) callgrindWindow(firings === WARM_FIRINGS);
 }
 
 /** The schedule of one event: its next mark as planned, whatever lateness did to the one it is armed for. */
