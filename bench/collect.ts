@@ -7,7 +7,8 @@
  * bench/results.json (format 1):
  *   format      1; bumped when a field changes meaning
  *   date        when it was collected (ISO 8601)
- *   revision    the commit measured (`git describe --always --dirty`)
+ *   revision    the commit measured (`git describe --always --dirty` of the
+ *               build bench/stamp.ts recorded; see revision() in bench/lib.ts)
  *   machine     { cpu, cpus, memoryGiB, platform, node }
  *   benchmarks  one results document per benchmark of bench/benchmarks.ts
  *               that has results, in its order: ResultsDoc of bench/lib.ts

@@ -26,7 +26,7 @@
  *                   inFreshProcess starts the script again; not for people
  */
 import { execFileSync, spawn, type SpawnOptions } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -188,7 +188,7 @@ export interface ResultsDoc {
   date: string;
   /** The command that reproduces the run, from the repository root. */
   command: string;
-  /** The commit measured (`git describe --always --dirty`), when the sources are a git checkout. */
+  /** The commit measured (`git describe --always --dirty`; see {@link revision}), when the sources are a git checkout. */
   revision?: string;
   options: { rounds: number; warmup: number; tiny: boolean };
   node: string;
@@ -399,14 +399,59 @@ export function writeResults(name: string, opts: Options, data: Pick<ResultsDoc,
   return file;
 }
 
-/** The commit of the sources, and whether they differ from it; nothing outside a git checkout. */
-export function revision(): { revision?: string } {
+const distDir = path.join(benchDir, "..", "dist");
+// The stamp sits in dist/ beside the file whose time tells the build it was written for from a later one.
+const buildStampFile = (dist: string): string => path.join(dist, "build-revision.json");
+const builtFile = (dist: string): string => path.join(dist, "src", "index.js");
+
+function describeCheckout(): string | undefined {
   try {
-    const r = execFileSync("git", ["describe", "--always", "--dirty"], { cwd: benchDir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    return { revision: r.trim() };
+    return execFileSync("git", ["describe", "--always", "--dirty"], { cwd: benchDir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   } catch {
-    return {};
+    return undefined;
   }
+}
+
+/**
+ * Records the commit `dist` (the package's dist/ unless a test says) was
+ * just built from: bench/stamp.ts, the step of `npm run bench` after its
+ * build. Nothing outside a git checkout.
+ */
+export function writeBuildStamp(dist = distDir): void {
+  const r = describeCheckout();
+  if (r !== undefined) writeFileSync(buildStampFile(dist), JSON.stringify({ revision: r, built: statSync(builtFile(dist)).mtimeMs }) + "\n");
+}
+
+function stampedRevision(dist: string): string | undefined {
+  try {
+    const stamp = JSON.parse(readFileSync(buildStampFile(dist), "utf8")) as { revision?: unknown; built?: unknown };
+    return typeof stamp.revision === "string" && stamp.built === statSync(builtFile(dist)).mtimeMs ? stamp.revision : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function benchScriptsEdited(): boolean {
+  try {
+    execFileSync("git", ["diff", "--quiet", "HEAD", "--", ".", ":(exclude)results.json"], { cwd: benchDir, stdio: "ignore" });
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The commit measured: what dist/ was built from when `npm run bench`
+ * stamped its build, so that sources edited while the benchmarks run (they
+ * run dist/, not the sources) do not mark them dirty, with `-dirty` added
+ * if bench/'s own scripts, which do run from source, differ from the commit.
+ * Without a stamp of the current build (a benchmark run alone), what the
+ * checkout is now. Nothing outside a git checkout.
+ */
+export function revision(dist = distDir): { revision?: string } {
+  const built = stampedRevision(dist);
+  const r = built === undefined ? describeCheckout() : built.endsWith("-dirty") || !benchScriptsEdited() ? built : `${built}-dirty`;
+  return r === undefined ? {} : { revision: r };
 }
 
 /** Builds bench/c (fetching Debian's libcyrus first if needed); returns the build directory. */
