@@ -60,6 +60,8 @@
  * is the reading itself; the others are V8's optimizing compiler and its
  * concurrent garbage collection, whose share of the work (the collector's
  * above all) moves with the machine's load by some tens of millions.
+ * CALLGRIND_WINDOW=first counts the first pass instead (compiling included),
+ * from the moment the input is open to the start of the second.
  */
 import { Buffer } from "node:buffer";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -486,6 +488,7 @@ function measuredWindow(input: Readable, skip: number): { start(): Reading; chun
       if (start === undefined && seen + n > skip) {
         from = seen;
         start = reading();
+        callgrindWindow(false, "first");
         callgrindWindow(true);
       }
       if (start !== undefined) chunks++;
@@ -528,6 +531,7 @@ function nodeContender(transport: Transport, name: string, read: Reader, file: s
       await settle();
       const { input, child } = await openInput(transport, file);
       const opened = reading();
+      callgrindWindow(true, "first");
       const window = measuredWindow(input, bytes);
       const counted = await read(input);
       callgrindWindow(false);
