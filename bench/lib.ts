@@ -176,9 +176,10 @@ export function statsOf(r: BenchCaseResult, name: string): Stats {
 
 /**
  * The same ratio as a goal's with ours replaced by `peer`, the least a Node
- * program doing the same work costs (one that reads no lines, fires no
- * events, or only awaits): where it misses the target too, no Node
- * implementation can meet the goal as stated.
+ * program doing the same work costs (one that makes no lines, fires no
+ * events, or only awaits; for a goal that compares two of ours, two such
+ * programs): where it misses the target too, no Node implementation can
+ * meet the goal as stated.
  */
 export interface GoalFloor {
   peer: string;

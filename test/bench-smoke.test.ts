@@ -26,7 +26,7 @@ describe("benchmarks, on a tiny size", () => {
     [
       "line-throughput",
       ["--import", "tsx", "bench/line-throughput.ts"],
-      ["hand-loop", "hand-latin1", "scan-latin1", "scan-bytes", "raw-data", "readline-on-line", "readline-for-await", "split2", "c-prot_fgets", "c-reader64k", "c-memchr"],
+      ["hand-loop", "hand-latin1", "hand-bytes", "scan-latin1", "scan-bytes", "raw-data", "readline-on-line", "readline-for-await", "split2", "c-prot_fgets", "c-reader64k", "c-memchr"],
     ],
     ["event-dispatch", ["--import", "tsx", "bench/event-dispatch.ts"], ["c-prot"]],
     ["timers", ["--import", "tsx", "bench/timers.ts"], ["setTimeout", "c-prot"]],
