@@ -41,8 +41,12 @@ export interface Clock {
    * other, without returning to the event loop; `callback` runs after the
    * last of them and before the clock returns, so before any promise job
    * they queued. Callbacks asked for in one firing, by its timers or by
-   * such callbacks, run in that firing in the order asked. Asked while the
-   * clock is not firing, `callback` runs in a promise job.
+   * such callbacks, run in that firing in the order asked, each once. A
+   * firing run from inside another (fake timers advanced by one of its
+   * callbacks) is a firing of its own: it runs the callbacks asked for
+   * since it began, at its end; the outer firing's wait for the outer one's
+   * end, after whatever timers it still runs. Asked while the clock is not
+   * firing, `callback` runs in a promise job.
    *
    * Optional: a waiting read that wakes goes on this way when the clock
    * offers it, after whatever input, end or change the other timers of that
@@ -110,7 +114,9 @@ class TimerQueue {
   // The callbacks asked for by afterFiring while runDue runs, in order: the
   // first #asked slots. Emptied by nulling those, not by setting the length,
   // which would make V8 give up the array's room and grow it again at the
-  // next firing: a busy clock is asked at every firing.
+  // next firing: a busy clock is asked at every firing. A firing run from
+  // inside another takes the slots above the outer one's, and gives them
+  // back when it is over.
   readonly #after: ((() => void) | null)[] = [];
   #asked = 0;
   #firing = false;
@@ -168,10 +174,15 @@ class TimerQueue {
   /**
    * A firing: runs every timer whose `due` has come at `now`, in order,
    * then the callbacks asked for meanwhile by {@link TimerQueue.afterFiring}.
+   * Run from inside another firing, by one of its callbacks, it runs only
+   * the callbacks asked for since it began, and the outer firing goes on
+   * with its own (see {@link Clock.afterFiring}).
    */
   runDue(now: number): void {
     const after = this.#after;
-    let ran = 0;
+    const outer = this.#firing;
+    const base = this.#asked;
+    let ran = base;
     this.#firing = true;
     try {
       for (let t = this.#takeDue(now); t !== undefined; t = this.#takeDue(now)) t.callback();
@@ -182,13 +193,13 @@ class TimerQueue {
         callback();
       }
     } finally {
-      this.#firing = false;
+      this.#firing = outer;
       // A callback threw, which ends the firing: what it left still runs, as no timer will run it.
       for (; ran < this.#asked; ran++) {
         void RESOLVED.then(after[ran]);
         after[ran] = null;
       }
-      this.#asked = 0;
+      this.#asked = base;
     }
   }
 
