@@ -275,11 +275,13 @@ export interface SystemClockOptions {
 // in its place, but its constant origin only once per object.
 let origin = 0;
 let originOf: typeof performance | null = null;
-// The `performance` read when the firing in progress began, used by every
-// reading during it: Node's global is a lazy getter with a brand check,
-// whose call costs more than the reading itself (some 300 instructions), and
-// a firing that wakes a read reads the time three times. Fake timers are put
-// in place between firings, not during one.
+// The `performance` of the firing in progress, used by every reading during
+// it: the one in place when the Node timer that started the firing was
+// made, so that a fake timer's firing reads fake time and a real one's real
+// time. Node's global is a lazy getter whose call costs some 230
+// instructions, and a firing that wakes a read reads the time three times;
+// read when a Node timer is made, it is not read at all at the firings of
+// a timer restarted at each one.
 let firingPerformance: typeof performance | null = null;
 
 /** Milliseconds on a monotonic scale that starts near the Unix epoch time of the process's start. */
@@ -324,6 +326,8 @@ export class SystemClock implements Clock {
   // clock is at every firing, mostly for the next millisecond.
   #fired: NodeJS.Timeout | null = null;
   #delay = -1;
+  // The `performance` in place when the Node timer was made (see firingPerformance).
+  #performance: typeof performance | null = null;
   /** Milliseconds per tick. */
   readonly tick: number;
 
@@ -374,7 +378,10 @@ export class SystemClock implements Clock {
     const delay = Math.min(Math.max(Math.ceil(due - (Number.isNaN(ms) ? monotonicMs() : ms)), 0), 2 ** 31 - 1);
     // refresh() starts a fired Node timer again from now; a browser's timer is a number, without it.
     if (fired !== null && delay === this.#delay && typeof (fired as { refresh?: unknown }).refresh === "function") this.#handle = fired.refresh();
-    else this.#handle = setTimeout(this.#fire, delay);
+    else {
+      this.#handle = setTimeout(this.#fire, delay);
+      this.#performance = performance;
+    }
     this.#delay = delay;
   }
 
@@ -386,7 +393,7 @@ export class SystemClock implements Clock {
     this.#armedFor = Infinity;
     // A firing run from inside another (fake timers advanced by a callback) gives the outer one its own back.
     const outer = firingPerformance;
-    firingPerformance = performance;
+    firingPerformance = this.#performance;
     try {
       this.#queue.runDue(monotonicMs());
     } finally {
