@@ -284,13 +284,40 @@ let originOf: typeof performance | null = null;
 // a timer restarted at each one.
 let firingPerformance: typeof performance | null = null;
 
+// Node's own `performance`, and its `process.hrtime`, as found when this
+// module was loaded. Node's `performance.now()` checks the brand of its
+// receiver before it reads the clock, which makes it dearer than
+// `process.hrtime()` (245 instructions against 110 in a loop, some 40 more
+// in a firing). Both read one monotonic clock, a constant apart: while the
+// `performance` in place is Node's own, the time is read from
+// `process.hrtime()` and that constant.
+const hrtime = typeof process === "object" && typeof process.hrtime === "function" ? process.hrtime : null;
+const PerformanceClass = (globalThis as { Performance?: unknown }).Performance;
+const nodePerformance = hrtime !== null && typeof PerformanceClass === "function" && typeof performance === "object" && performance instanceof PerformanceClass ? performance : null;
+// What to add to the reading of hrtime in milliseconds to have Node's `timeOrigin + now()`.
+let hrOrigin = 0;
+
+function hrMs(t: [number, number]): number {
+  return t[0] * 1e3 + t[1] / 1e6;
+}
+
 /** Milliseconds on a monotonic scale that starts near the Unix epoch time of the process's start. */
 function monotonicMs(): number {
   const p = firingPerformance ?? performance;
   if (p !== originOf) {
     origin = p.timeOrigin;
     originOf = p;
+    if (p === nodePerformance && hrtime !== null) {
+      // Two readings of hrtime bracket one of `now()`, once each has run
+      // once (a first call may take a millisecond): the constant to a
+      // microsecond or two.
+      p.now();
+      const before = hrMs(hrtime());
+      const now = p.now();
+      hrOrigin = origin + now - (before + hrMs(hrtime())) / 2;
+    }
   }
+  if (p === nodePerformance && hrtime !== null) return hrOrigin + hrMs(hrtime());
   return origin + p.now();
 }
 
