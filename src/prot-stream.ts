@@ -5,7 +5,7 @@ import { kindOf } from "./bytes.js";
 import { InputBuffer, type InputOwner } from "./input-buffer.js";
 import { describe, Messages } from "./messages.js";
 import { Op, ReadLimits, ReadWait, type Flushable, type WaitHost } from "./read-wait.js";
-import { readableSource, type ByteSink, type ByteSource, type ReadableSourceOptions } from "./source.js";
+import { bytesOfChunk, listenTo, notBytes, stopListening, type ByteSink, type ByteSource, type ReadableListener, type ReadableSourceOptions } from "./source.js";
 import { positiveInt, shareSettings, WOULD_BLOCK, type ProtStreamOptions, type ReadOptions, type ReadResult } from "./stream-options.js";
 import { checkMark, WaitEventList, type ListedEvent } from "./wait-event.js";
 
@@ -147,14 +147,16 @@ function isByteSource(x: Readable | ByteSource): x is ByteSource {
  */
 export class ProtStream<out B extends boolean = boolean> {
   readonly #o: StreamSettings;
-  #source: ByteSource;
+  // A ByteSource, or the Readable the stream was given, which it listens
+  // to itself (its OwnReadable flag): no source object per connection.
+  #source: ByteSource | Readable;
   // Unread input, or InputBuffer.none while there is none: a buffer is made
   // when input arrives and let go once it is read (see #letGoOfInput). The
   // bytes read are counted in #inner.consumed, which outlives the buffers.
   #input = InputBuffer.none;
   // The stream's wait events, and what the source, the wait and the input
   // buffer call back, with the settings the wait reads as fields of its own.
-  readonly #inner: WaitEventList & ByteSink & WaitHost & InputOwner;
+  readonly #inner: WaitEventList & ByteSink & ReadableListener & WaitHost & InputOwner;
   // Paused, ended, eof, failed, closed, non-blocking: one field of bits
   // rather than six, as each connection has a stream.
   #flags = 0;
@@ -186,10 +188,10 @@ export class ProtStream<out B extends boolean = boolean> {
     if (o.blockingOnly && nonBlocking) throw new RangeError("ProtStream: nonBlocking and blockingOnly cannot both be true");
     this.#o = lastSettings = shareSettings(lastSettings, o);
     if (nonBlocking) this.#flags = Flag.NonBlocking;
-    const inner = (this.#inner = new ProtStream.#Inner(this));
-    this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
+    this.#inner = new ProtStream.#Inner(this);
+    this.#source = source;
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
-    this.#source.attach(inner);
+    ProtStream.#attach(this, source, options.destroyOnClose ?? true);
   }
 
   // One small object per stream rather than a closure per method: what the
@@ -197,7 +199,7 @@ export class ProtStream<out B extends boolean = boolean> {
   // It is the stream's list of wait events too, which it extends: one
   // object and one field to the stream fewer per connection. The list's
   // owner is the stream.
-  static readonly #Inner = class extends WaitEventList implements ByteSink, WaitHost, InputOwner {
+  static readonly #Inner = class extends WaitEventList implements ByteSink, ReadableListener, WaitHost, InputOwner {
     // The wait of a read, made when a read first has to wait; see ReadWait.
     wait: ReadWait | null = null;
     consumed = 0;
@@ -214,6 +216,27 @@ export class ProtStream<out B extends boolean = boolean> {
     }
     fail(message: string, cause?: unknown): void {
       ProtStream.#sourceFailed(this.owner as ProtStream, message, cause);
+    }
+    // What the stream's own Readable delivers: as a readableSource would,
+    // to push, end and fail, pausing the Readable when a chunk comes that
+    // finds a pause asked (see source.ts's ReadableByteSource for why then).
+    data(chunk: unknown): void {
+      const s = this.owner as ProtStream;
+      const flags = s.#flags;
+      if ((flags & Flag.Paused) !== 0 && (flags & Flag.ReadablePaused) === 0) {
+        s.#flags |= Flag.ReadablePaused;
+        (s.#source as Readable).pause();
+      }
+      const bytes = bytesOfChunk(chunk);
+      if (bytes !== undefined) ProtStream.#push(s, bytes);
+      else this.finish(notBytes(chunk));
+    }
+    finish(err: Error | null): void {
+      const s = this.owner as ProtStream;
+      // Heard once: the listeners find the stream no more.
+      stopListening(s.#source as Readable, this);
+      if (err === null) ProtStream.#inputEnded(s);
+      else ProtStream.#sourceFailed(s, err.message, err);
     }
     get clock(): Clock {
       return (this.owner as ProtStream).clock;
@@ -259,10 +282,8 @@ export class ProtStream<out B extends boolean = boolean> {
     pauseSource(paused: boolean): void {
       const s = this.owner as ProtStream;
       if (paused === ((s.#flags & Flag.Paused) !== 0)) return;
-      if (paused) {
-        s.#flags |= Flag.Paused;
-        s.#source.pause();
-      } else ProtStream.#resume(s);
+      if (paused) ProtStream.#pause(s);
+      else ProtStream.#resume(s);
     }
     runReadCallback(): void {
       ProtStream.#runReadCallback(this.owner as ProtStream);
@@ -695,10 +716,10 @@ export class ProtStream<out B extends boolean = boolean> {
     if (this.#inner.wait?.waiting === true) refuse("a read is waiting");
     const buffered = this.#input.contiguous;
     if (buffered > 0) refuse(`${buffered} bytes of input are buffered from the old source`);
-    this.#source.close();
+    ProtStream.#closeSource(this);
     this.#flags &= ~Flag.Paused;
-    this.#source = isByteSource(source) ? source : readableSource(source, { destroyOnClose: options.destroyOnClose ?? true });
-    this.#source.attach(this.#inner);
+    this.#source = source;
+    ProtStream.#attach(this, source, options.destroyOnClose ?? true);
   }
 
   /**
@@ -736,7 +757,7 @@ export class ProtStream<out B extends boolean = boolean> {
     ProtStream.#clearReadCallback(this);
     this.#inner.flushOnRead = null;
     ProtStream.#letGoOfInput(this);
-    this.#source.close();
+    ProtStream.#closeSource(this);
     this.#inner.wait?.wake();
     const watchers = this.#watchers;
     this.#watchers = null;
@@ -827,10 +848,7 @@ export class ProtStream<out B extends boolean = boolean> {
     const limits = s.#inner.limits;
     const timed = limits !== null && limits.readTimeout > 0;
     if (timed) limits.timeoutMark = s.#o.clock.now() + limits.readTimeout;
-    if ((s.#flags & Flag.Paused) === 0 && input.buffered > s.#o.highWaterMark) {
-      s.#flags |= Flag.Paused;
-      s.#source.pause();
-    }
+    if ((s.#flags & Flag.Paused) === 0 && input.buffered > s.#o.highWaterMark) ProtStream.#pause(s);
     ProtStream.#notifyReadable(s);
     if (timed) ProtStream.#notifyDeadline(s);
     s.#inner.wait?.wake();
@@ -884,9 +902,37 @@ export class ProtStream<out B extends boolean = boolean> {
     ProtStream.#notifyDeadline(s);
   }
 
+  /** Starts reading from `source`, the stream's #source now: a Readable the stream listens to itself. */
+  static #attach(s: ProtStream, source: Readable | ByteSource, destroyOnClose: boolean): void {
+    s.#flags &= ~(Flag.OwnReadable | Flag.ReadablePaused | Flag.DestroyOnClose);
+    if (isByteSource(source)) source.attach(s.#inner);
+    else {
+      s.#flags |= destroyOnClose ? Flag.OwnReadable | Flag.DestroyOnClose : Flag.OwnReadable;
+      listenTo(source, s.#inner);
+    }
+  }
+
+  // An own Readable is paused when its next chunk comes (see #Inner.data): nothing to do yet.
+  static #pause(s: ProtStream): void {
+    s.#flags |= Flag.Paused;
+    if ((s.#flags & Flag.OwnReadable) === 0) (s.#source as ByteSource).pause();
+  }
+
   static #resume(s: ProtStream): void {
-    s.#flags &= ~Flag.Paused;
-    s.#source.resume();
+    const flags = s.#flags;
+    s.#flags = flags & ~(Flag.Paused | Flag.ReadablePaused);
+    if ((flags & Flag.OwnReadable) === 0) (s.#source as ByteSource).resume();
+    else if ((flags & Flag.ReadablePaused) !== 0) (s.#source as Readable).resume();
+  }
+
+  /** Stops reading from the source for good, and lets it go (destroys an own Readable, if asked to). */
+  static #closeSource(s: ProtStream): void {
+    const source = s.#source;
+    if ((s.#flags & Flag.OwnReadable) === 0) (source as ByteSource).close();
+    else {
+      stopListening(source as Readable, s.#inner);
+      if ((s.#flags & Flag.DestroyOnClose) !== 0) (source as Readable).destroy();
+    }
   }
 
   static #notifyReadable(s: ProtStream): void {
@@ -982,6 +1028,12 @@ const enum Flag {
   NonBlocking = 32,
   /** The stream failed or was closed: its Rare part holds the error. */
   Failed = 64,
+  /** The source is a Readable the stream listens to itself. */
+  OwnReadable = 16,
+  /** The own Readable was paused, by a chunk that found Paused set. */
+  ReadablePaused = 128,
+  /** Closing the stream destroys its own Readable. */
+  DestroyOnClose = 256,
 }
 
 /** What few streams hold: why the stream failed and its cause, and a read callback with its rock. */

@@ -89,13 +89,18 @@ export function protSocket<B extends boolean = true>(socket: Duplex, options: Pr
 /**
  * What few connections need, made when first needed: the TLS socket once
  * upgraded, `close` and `startTls` once asked for, and a close grace other
- * than the default when one was given.
+ * than the default when one was given. It holds the socket given, which
+ * the connection held until then: one field of the connection for both.
  */
-interface Extra {
-  tls: tls.TLSSocket | null;
-  close: (() => Promise<void>) | null;
-  startTls: ((options?: StartTlsOptions) => Promise<tls.TLSSocket>) | null;
-  grace: number | null;
+class Extra {
+  tls: tls.TLSSocket | null = null;
+  close: (() => Promise<void>) | null = null;
+  startTls: ((options?: StartTlsOptions) => Promise<tls.TLSSocket>) | null = null;
+  grace: number | null = null;
+  readonly socket: Duplex;
+  constructor(socket: Duplex) {
+    this.socket = socket;
+  }
 }
 
 /**
@@ -116,8 +121,8 @@ class Connection<B extends boolean> implements ProtConnection<B>, Flushable {
   readonly input: ProtStream<B>;
   // The writer's settings (shared by connections made alike) until the writer is made, then the writer.
   #output: WriterSettings | ProtWriter;
-  readonly #socket: Duplex;
-  #extra: Extra | null = null;
+  // The socket given, until the connection needs its Extra, which then holds it.
+  #socket: Duplex | Extra;
 
   constructor(input: ProtStream<B>, socket: Duplex, writer: WriterSettings, grace: number | null) {
     this.input = input;
@@ -186,18 +191,31 @@ class Connection<B extends boolean> implements ProtConnection<B>, Flushable {
   }
 
   static #more(c: Connection<boolean>): Extra {
-    return (c.#extra ??= { tls: null, close: null, startTls: null, grace: null });
+    const held = c.#socket;
+    return held instanceof Extra ? held : (c.#socket = new Extra(held));
+  }
+
+  /** The connection's Extra, if it was made. */
+  static #extra(c: Connection<boolean>): Extra | null {
+    const held = c.#socket;
+    return held instanceof Extra ? held : null;
+  }
+
+  /** The socket given to {@link protSocket}. */
+  static #plain(c: Connection<boolean>): Duplex {
+    const held = c.#socket;
+    return held instanceof Extra ? held.socket : held;
   }
 
   /** How long close lets output drain, in ticks of the input's clock: 5 seconds unless the connection was given another grace. */
   static #grace(c: Connection<boolean>): number {
     const clock = c.input.clock;
-    return c.#extra?.grace ?? (clock instanceof SystemClock ? 5000 / clock.tick : 5000);
+    return Connection.#extra(c)?.grace ?? (clock instanceof SystemClock ? 5000 / clock.tick : 5000);
   }
 
   /** The socket the streams are on: the one given, or the TLS socket over it. */
   static #current(c: Connection<boolean>): Duplex {
-    return c.#extra?.tls ?? c.#socket;
+    return Connection.#extra(c)?.tls ?? Connection.#plain(c);
   }
 
   static async #closeNow(c: Connection<boolean>): Promise<void> {
@@ -215,13 +233,13 @@ class Connection<B extends boolean> implements ProtConnection<B>, Flushable {
     input.close();
     // Destroyed first, so the writer's close finds the sink gone rather than waiting for it.
     Connection.#current(c).destroy();
-    c.#socket.destroy();
+    Connection.#plain(c).destroy();
     await output?.close().catch(() => {});
   }
 
   static async #upgrade(c: Connection<boolean>, tlsOptions: StartTlsOptions = {}): Promise<tls.TLSSocket> {
     const { input } = c;
-    const socket = c.#socket;
+    const socket = Connection.#plain(c);
     if (Connection.#current(c) !== socket) throw new Error(`${input.name}.startTls: refused, the connection is already upgraded`);
     if (input.buffered > 0) {
       throw new Error(`${input.name}.startTls: refused, ${input.buffered} bytes of input are buffered: they came before TLS and must not pass for protected input`);

@@ -51,7 +51,7 @@ export interface ReadableSourceOptions {
  * chunks (from a Readable with an encoding set) are taken as UTF-8, and
  * typed arrays by the bytes they cover. Any other chunk (an object from an
  * objectMode stream) fails the stream with a message naming it; nothing is
- * thrown into the Readable. A Readable feeds one source at a time. A pause
+ * thrown into the Readable. A Readable feeds one source (or stream) at a time. A pause
  * takes effect when the next chunk arrives, which is still delivered: a
  * stream that reads what it holds before then never pauses the Readable.
  */
@@ -63,9 +63,22 @@ export function readableSource(readable: Readable, options: ReadableSourceOption
 // the Readable: per connection that is one property instead of a closure per
 // listener, which is most of what an idle connection costs.
 const kSource = Symbol("prot-events.readableSource");
+const FEEDS_ANOTHER = "readableSource: this Readable already feeds another source";
+
+/**
+ * What a Readable's listeners deliver to: a {@link readableSource}, or a
+ * stream that listens to its Readable itself, holding no source of its own.
+ * @internal
+ */
+export interface ReadableListener {
+  /** The Readable emitted `chunk`. */
+  data(chunk: unknown): void;
+  /** The input is over: ended when `err` is null, else failed. */
+  finish(err: Error | null): void;
+}
 
 interface Tagged {
-  [kSource]?: ReadableByteSource | undefined;
+  [kSource]?: ReadableListener | undefined;
 }
 
 function onData(this: Readable, chunk: unknown): void {
@@ -157,6 +170,8 @@ const DESTROY_ON_CLOSE = 4;
 
 const pausingOf = (state: number): Pausing => state & PAUSING;
 
+// What readableSource makes. A ProtStream given a Readable makes none: it
+// listens to the Readable itself, as the same kind of ReadableListener.
 class ReadableByteSource implements ByteSource {
   readonly #readable: Readable;
   #sink: ByteSink | null = null;
@@ -177,15 +192,9 @@ class ReadableByteSource implements ByteSource {
 
   attach(sink: ByteSink): void {
     const r = this.#readable;
-    if ((r as Tagged)[kSource] !== undefined) throw new Error("readableSource: this Readable already feeds another source");
+    if ((r as Tagged)[kSource] !== undefined) throw new Error(FEEDS_ANOTHER);
     this.#sink = sink;
-    (r as Tagged)[kSource] = this;
-    r.on("data", onData);
-    listenForEnd(r);
-    r.on("error", onError);
-    r.on("close", onClose);
-    if (r.readableEnded) this.finish(null);
-    else if (r.destroyed) this.finish(r.errored ?? new Error(Messages.closedEarly));
+    listenTo(r, this);
   }
 
   data(chunk: unknown): void {
@@ -194,16 +203,17 @@ class ReadableByteSource implements ByteSource {
       this.#state = (state & ~PAUSING) | Pausing.Done;
       this.#readable.pause();
     }
-    const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : bytesOf(chunk);
+    const bytes = bytesOfChunk(chunk);
     if (bytes !== undefined) this.#sink?.push(bytes);
-    else this.finish(new Error(`readableSource: the Readable emitted ${kindOf(chunk)}, not bytes or a string (an objectMode stream?)`));
+    else this.finish(notBytes(chunk));
   }
 
   /** The input is over: ended when `err` is null, else failed. */
   finish(err: Error | null): void {
     const sink = this.#sink;
     if (sink === null) return;
-    this.detach();
+    this.#sink = null;
+    stopListening(this.#readable, this);
     if (err === null) sink.end();
     else sink.fail(err.message, err);
   }
@@ -219,24 +229,61 @@ class ReadableByteSource implements ByteSource {
   }
 
   close(): void {
-    this.detach();
+    // Lets go of the stream, which may outlive its old source by long.
+    this.#sink = null;
+    stopListening(this.#readable, this);
     if ((this.#state & DESTROY_ON_CLOSE) !== 0) this.#readable.destroy();
   }
+}
 
-  // Not a #method: a class with one gives each instance a field more.
-  /** Stops listening to the Readable. */
-  detach(): void {
-    const r = this.#readable;
-    this.#sink = null;
-    if ((r as Tagged)[kSource] !== this) return;
-    (r as Tagged)[kSource] = undefined;
-    r.off("data", onData);
-    r.off("end", onEnd);
-    r.off("error", onError);
-    r.off("close", onClose);
-    // Keep a late 'error' from becoming an uncaught exception once we stop listening.
-    if (!r.listeners("error").includes(ignoreError)) r.on("error", ignoreError);
-  }
+/**
+ * Makes `r`'s listeners deliver to `to`, and tells it at once if `r` has
+ * ended or been destroyed already.
+ * @throws Error when `r` already feeds a source or a stream.
+ * @internal
+ */
+export function listenTo(r: Readable, to: ReadableListener): void {
+  if ((r as Tagged)[kSource] !== undefined) throw new Error(FEEDS_ANOTHER);
+  (r as Tagged)[kSource] = to;
+  r.on("data", onData);
+  listenForEnd(r);
+  r.on("error", onError);
+  r.on("close", onClose);
+  if (r.readableEnded) to.finish(null);
+  else if (r.destroyed) to.finish(r.errored ?? new Error(Messages.closedEarly));
+}
+
+/**
+ * Stops `r`'s listeners delivering to `from`; does nothing when they
+ * deliver to another (or to none).
+ * @internal
+ */
+export function stopListening(r: Readable, from: ReadableListener): void {
+  if ((r as Tagged)[kSource] !== from) return;
+  (r as Tagged)[kSource] = undefined;
+  r.off("data", onData);
+  r.off("end", onEnd);
+  r.off("error", onError);
+  r.off("close", onClose);
+  // Keep a late 'error' from becoming an uncaught exception once we stop listening.
+  if (!r.listeners("error").includes(ignoreError)) r.on("error", ignoreError);
+}
+
+/**
+ * The bytes of a chunk a Readable emitted: string chunks as UTF-8, typed
+ * arrays by the bytes they cover; undefined for anything else.
+ * @internal
+ */
+export function bytesOfChunk(chunk: unknown): Buffer | undefined {
+  return typeof chunk === "string" ? Buffer.from(chunk, "utf8") : bytesOf(chunk);
+}
+
+/**
+ * Why a Readable's chunk that {@link bytesOfChunk} refused fails its input.
+ * @internal
+ */
+export function notBytes(chunk: unknown): Error {
+  return new Error(`readableSource: the Readable emitted ${kindOf(chunk)}, not bytes or a string (an objectMode stream?)`);
 }
 
 /** One step of a {@link ScriptedSource}: bytes that arrive at a time. */
