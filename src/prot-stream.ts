@@ -1024,12 +1024,12 @@ const enum Flag {
   Ended = 2,
   Eof = 4,
   Closed = 8,
+  /** The source is a Readable the stream listens to itself. */
+  OwnReadable = 16,
   /** Reads that would wait return WOULD_BLOCK. */
   NonBlocking = 32,
   /** The stream failed or was closed: its Rare part holds the error. */
   Failed = 64,
-  /** The source is a Readable the stream listens to itself. */
-  OwnReadable = 16,
   /** The own Readable was paused, by a chunk that found Paused set. */
   ReadablePaused = 128,
   /** Closing the stream destroys its own Readable. */
