@@ -56,8 +56,9 @@ export function readmeTable(r: CollectedResults): string {
       `${r.machine.memoryGiB} GiB, ${r.machine.platform}, Node ${r.machine.node}; medians of each contender's runs, ` +
       `ratios within one run; the 1-minute load average at the start and end of each benchmark in brackets: ${runs}.`,
     "",
-    "Node's floor is the same ratio for the least a Node program doing the same work costs (one that reads no lines, fires no events, " +
-      "or only awaits), named in brackets: where the floor misses the target too, no Node implementation can meet that goal as stated.",
+    "Node's floor is the same ratio for the least a Node program doing the same work costs (one that makes no lines, fires no events, " +
+      "or only awaits; for a goal comparing two of ours, the same two done by hand), named in brackets: where the floor misses the target too, " +
+      "no Node implementation can meet that goal as stated.",
     "",
     "| benchmark | goal | measured | target | | Node's floor |",
     "| --- | --- | --- | --- | --- | --- |",
