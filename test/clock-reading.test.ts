@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SystemClock } from "prot-events";
+import { countingPerformanceReads } from "./helpers.js";
 
 // How the system clock reads the time: Node's own clock, read the cheap
 // way, and during a firing through the `performance` in place when its Node
@@ -8,25 +9,6 @@ import { SystemClock } from "prot-events";
 afterEach(() => {
   vi.useRealTimers();
 });
-
-/** Counts the reads of the `performance` global while `run` runs. */
-async function countingReads(run: (reads: () => number) => Promise<void>): Promise<void> {
-  const own = Object.getOwnPropertyDescriptor(globalThis, "performance") as PropertyDescriptor;
-  const fake = performance;
-  let reads = 0;
-  Object.defineProperty(globalThis, "performance", {
-    configurable: true,
-    get: () => {
-      reads++;
-      return fake;
-    },
-  });
-  try {
-    await run(() => reads);
-  } finally {
-    Object.defineProperty(globalThis, "performance", own);
-  }
-}
 
 describe("SystemClock reading the time", () => {
   it("reads Node's timeOrigin + performance.now(), whichever way it reads the clock", () => {
@@ -58,7 +40,7 @@ describe("SystemClock reading the time", () => {
 describe("SystemClock reading the time in a firing", () => {
   it("reads the performance global when it makes its Node timer, not at the firings of a timer it restarts", async () => {
     vi.useFakeTimers({ now: 0 });
-    await countingReads(async (reads) => {
+    await countingPerformanceReads(async (reads) => {
       const clock = new SystemClock();
       const fired: number[] = [];
       const t = clock.schedule(1, () => {

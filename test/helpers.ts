@@ -26,6 +26,50 @@ export function handFed(options: ProtStreamOptions = {}): { s: ProtStream; sink:
   return { s, sink: sink as ByteSink };
 }
 
+/** One step of a run of reads against a model: input pushed, or one of the stream's reads that never waits. */
+export type ReadOp = { k: "push"; bytes: number[] } | { k: "line" } | { k: "lineBytes" } | { k: "getc" } | { k: "ungetc"; byte: number } | { k: "read"; n: number } | { k: "skip" };
+
+/** Takes step `o` on a {@link handFed} stream: what the read returned, or undefined for a push or an ungetc. */
+export function readStep(s: ProtStream, sink: ByteSink, o: ReadOp): unknown {
+  switch (o.k) {
+    case "push":
+      sink.push(Buffer.from(o.bytes));
+      return undefined;
+    case "line":
+      return s.tryReadLine();
+    case "lineBytes":
+      return s.tryReadLineBytes();
+    case "getc":
+      return s.tryGetc();
+    case "ungetc":
+      s.ungetc(o.byte);
+      return undefined;
+    case "read":
+      return s.tryRead(o.n);
+    case "skip":
+      return s.trySkipLine();
+  }
+}
+
+/** Counts the reads of the `performance` global while `run` runs (each read gives the real one). */
+export async function countingPerformanceReads(run: (reads: () => number) => Promise<void>): Promise<void> {
+  const own = Object.getOwnPropertyDescriptor(globalThis, "performance") as PropertyDescriptor;
+  const real = performance;
+  let reads = 0;
+  Object.defineProperty(globalThis, "performance", {
+    configurable: true,
+    get: () => {
+      reads++;
+      return real;
+    },
+  });
+  try {
+    await run(() => reads);
+  } finally {
+    Object.defineProperty(globalThis, "performance", own);
+  }
+}
+
 /** A stream over scripted input on a fresh virtual clock. */
 export function scripted(arrivals: Arrival[], end?: ScriptEnd, options: ProtStreamOptions = {}): { clock: VirtualClock; s: ProtStream } {
   const clock = new VirtualClock();

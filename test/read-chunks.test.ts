@@ -13,11 +13,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ProtStream, type ByteSink } from "prot-events";
 import { generatedRuns, generatedSeed } from "../conformance/model/differential.js";
-import { handFed } from "./helpers.js";
+import { handFed, readStep, type ReadOp } from "./helpers.js";
 
-type Op = { k: "push"; bytes: number[] } | { k: "line" } | { k: "lineBytes" } | { k: "getc" } | { k: "ungetc"; byte: number } | { k: "read"; n: number } | { k: "skip" };
+type Op = ReadOp;
 
 // Bytes that make lines interesting: ASCII, CR and LF, and the parts of multi-byte UTF-8 characters.
 const byte = fc.oneof(
@@ -71,27 +70,6 @@ function modelStep(rest: number[], o: Op, encoding: BufferEncoding): unknown {
   }
 }
 
-function streamStep(s: ProtStream, sink: ByteSink, o: Op): unknown {
-  switch (o.k) {
-    case "push":
-      sink.push(Buffer.from(o.bytes));
-      return undefined;
-    case "line":
-      return s.tryReadLine();
-    case "lineBytes":
-      return s.tryReadLineBytes();
-    case "getc":
-      return s.tryGetc();
-    case "ungetc":
-      s.ungetc(o.byte);
-      return undefined;
-    case "read":
-      return s.tryRead(o.n);
-    case "skip":
-      return s.trySkipLine();
-  }
-}
-
 describe("the read path against a byte-array model", () => {
   for (const encoding of ["latin1", "utf8", "ascii"] as const) {
     it(`gives the model's results for every chunking and mix of reads (${encoding})`, () => {
@@ -101,7 +79,7 @@ describe("the read path against a byte-array model", () => {
           const rest: number[] = [];
           const seen: Array<{ views: Buffer; copy: Buffer }> = [];
           for (const o of ops) {
-            const got = streamStep(s, sink, o);
+            const got = readStep(s, sink, o);
             expect(got).toEqual(modelStep(rest, o, encoding));
             if (o.k === "lineBytes" && got instanceof Buffer) seen.push({ views: got, copy: Buffer.from(got) });
             expect(s.buffered).toBe(rest.length);

@@ -15,9 +15,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LineTooLongError, ProtStream, type ByteSink } from "prot-events";
 import { generatedRuns, generatedSeed } from "../conformance/model/differential.js";
-import { handFed } from "./helpers.js";
+import { handFed, readStep, type ReadOp } from "./helpers.js";
 
-type Op = { k: "push"; bytes: number[] } | { k: "line" } | { k: "lineBytes" } | { k: "getc" } | { k: "ungetc"; byte: number } | { k: "read"; n: number } | { k: "skip" };
+type Op = ReadOp;
 
 // Mostly ASCII, with line ends and the parts of multi-byte UTF-8 characters.
 const byte = fc.oneof(
@@ -101,24 +101,7 @@ class Model {
 
 function streamStep(s: ProtStream, sink: ByteSink, o: Op): unknown {
   try {
-    switch (o.k) {
-      case "push":
-        sink.push(Buffer.from(o.bytes));
-        return undefined;
-      case "line":
-        return s.tryReadLine();
-      case "lineBytes":
-        return s.tryReadLineBytes();
-      case "getc":
-        return s.tryGetc();
-      case "ungetc":
-        s.ungetc(o.byte);
-        return undefined;
-      case "read":
-        return s.tryRead(o.n);
-      case "skip":
-        return s.trySkipLine();
-    }
+    return readStep(s, sink, o);
   } catch (e) {
     if (!(e instanceof LineTooLongError)) throw e;
     expect(e.limit).toBe(s.maxLine);
