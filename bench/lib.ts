@@ -463,8 +463,11 @@ function benchScriptsEdited(): boolean {
  */
 export function revision(dist = distDir): { revision?: string } {
   const built = stampedRevision(dist);
-  const r = built === undefined ? describeCheckout() : built.endsWith("-dirty") || !benchScriptsEdited() ? built : `${built}-dirty`;
-  return r === undefined ? {} : { revision: r };
+  if (built === undefined) {
+    const now = describeCheckout();
+    return now === undefined ? {} : { revision: now };
+  }
+  return { revision: built.endsWith("-dirty") || !benchScriptsEdited() ? built : `${built}-dirty` };
 }
 
 /** Builds bench/c (fetching Debian's libcyrus first if needed); returns the build directory. */

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { revision, writeBuildStamp } from "../bench/lib.js";
@@ -34,6 +34,8 @@ describe("the revision a benchmark's results name", () => {
 
   it("is what the stamp recorded when the build was stamped", () => {
     writeBuildStamp(dist);
+    // What the stamp holds, not only what revision() makes of it: without a stamp it would give the same.
+    expect(JSON.parse(readFileSync(stamp, "utf8"))).toEqual({ revision: revision(path.join(dist, "none")).revision, built: statSync(built).mtimeMs });
     expect(revision(dist)).toEqual(revision(path.join(dist, "none")));
     expect(revision(dist).revision).toMatch(/^[0-9a-f]{7,}/);
   });
